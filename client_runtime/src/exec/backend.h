@@ -1,0 +1,57 @@
+// The backend interface. Every backend (reference, XNNPACK, Vulkan, ...) implements it; the
+// reference backend implements every op and is the oracle the others are tested against.
+//
+// Lifecycle (XNNPACK's reshape/setup/invoke split):
+//   Backend::Prepare(graph, input shapes) -> Executable   shape-dependent work: shape inference,
+//                                                          memory plan, kernel/pipeline creation
+//   Executable::Run(inputs, outputs)                       binds the pointers and runs
+// A Session (session.h) caches one Executable per distinct set of input shapes.
+#pragma once
+
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "exec/tensor.h"
+#include "model/graph.h"
+
+namespace mota::exec {
+
+struct BackendOptions {
+  int threads = 1;
+};
+
+// Not thread-safe: one Run at a time per Executable.
+class Executable {
+ public:
+  virtual ~Executable() = default;
+  // Required. Shapes and dtypes of the outputs for the prepared input shapes.
+  virtual const std::vector<Shape>& output_shapes() const = 0;
+  virtual const std::vector<DType>& output_dtypes() const = 0;
+  // Required. `inputs` in graph.inputs order with the prepared shapes; `outputs` in
+  // graph.outputs order, allocated by the caller with output_shapes(). Buffers must not alias.
+  virtual Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) = 0;
+  // Optional. Bytes of intermediate memory this executable holds.
+  virtual size_t arena_bytes() const { return 0; }
+};
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  // Required. Short identifier: "reference", "xnnpack", "vulkan".
+  virtual const char* name() const = 0;
+  // Required; thread-safe. Whether this backend can run `node` (for partitioning).
+  virtual bool Supports(const model::Graph& graph, const model::Node& node) const = 0;
+  // Required. The graph must outlive the executable (constants are used in place).
+  virtual Result<std::unique_ptr<Executable>> Prepare(const model::Graph& graph,
+                                                      std::span<const Shape> input_shapes) = 0;
+};
+
+// "reference" (and later "xnnpack", "vulkan", "auto"). NOT_FOUND for unknown names.
+Result<std::unique_ptr<Backend>> CreateBackend(const std::string& name, const BackendOptions& options);
+// Names CreateBackend accepts in this build.
+std::vector<std::string> AvailableBackends();
+
+}  // namespace mota::exec
