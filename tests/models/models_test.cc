@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -49,13 +50,25 @@ const std::vector<ModelCase>& Cases() {
   return cases;
 }
 
-std::string OnnxPath(const ModelCase& c) { return std::string(MOTA_SHARED_DIR) + "/models/" + c.name + ".onnx"; }
+// For diagnosis (README.md): MOTA_MODELS_ONNX_DIR and MOTA_MODELS_REFERENCE_DIR point the test at
+// copies of the models with intermediate outputs added, and at ORT's outputs for those copies.
+std::string DirFromEnv(const char* variable, const std::string& fallback) {
+  const char* value = std::getenv(variable);
+  return value != nullptr && *value != '\0' ? std::string(value) : fallback;
+}
+std::string OnnxPath(const ModelCase& c) {
+  return DirFromEnv("MOTA_MODELS_ONNX_DIR", std::string(MOTA_SHARED_DIR) + "/models") + "/" +
+         c.name + ".onnx";
+}
 std::string ReferenceDir(const ModelCase& c) {
-  return std::string(MOTA_SOURCE_DIR) + "/tests/models/reference/" + c.name;
+  return DirFromEnv("MOTA_MODELS_REFERENCE_DIR",
+                    std::string(MOTA_SOURCE_DIR) + "/tests/models/reference") +
+         "/" + c.name;
 }
 
 double MillisSince(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+      .count();
 }
 
 // --- reference/<model>/inputs.json ---------------------------------------------------------
@@ -69,6 +82,7 @@ struct RefTensor {
 };
 
 struct Reference {
+  std::string model_sha256;
   uint64_t seed = 0;
   int64_t int_range = 0;
   std::vector<RefTensor> inputs;
@@ -90,7 +104,8 @@ DType DTypeFromOrtName(const std::string& name) {
 Result<RefTensor> ParseRefTensor(const nlohmann::json& j, const std::string& where) {
   RefTensor t;
   if (!j.is_object() || !j.contains("name") || !j.contains("dtype") || !j.contains("shape")) {
-    return InvalidArgument(where, ": expected an object with name, dtype and shape, got ", j.dump());
+    return InvalidArgument(where, ": expected an object with name, dtype and shape, got ",
+                           j.dump());
   }
   t.name = j["name"].get<std::string>();
   t.dtype = DTypeFromOrtName(j["dtype"].get<std::string>());
@@ -113,6 +128,7 @@ Result<Reference> LoadReference(const ModelCase& c) {
                            "bench/ort/make_references.js");
   }
   Reference ref;
+  ref.model_sha256 = j.value("model_sha256", "");
   ref.seed = std::stoull(j["seed"].get<std::string>(), nullptr, 16);
   ref.int_range = j.value("int_range", kDefaultIntRange);
   for (const auto& t : j["inputs"]) {
@@ -138,10 +154,10 @@ Result<std::vector<uint8_t>> ConvertToMotaBytes(const ModelCase& c) {
 // --- comparison ------------------------------------------------------------------------------
 
 struct Comparison {
-  double max_abs = 0;   // max |ours - ort|
-  double max_rel = 0;   // max |ours - ort| / |ort| over elements with |ort| > atol
-  double max_ratio = 0; // max |ours - ort| / (atol + rtol * |ort|): the test needs <= 1
-  int64_t worst = -1;   // element index of max_ratio
+  double max_abs = 0;    // max |ours - ort|
+  double max_rel = 0;    // max |ours - ort| / |ort| over elements with |ort| > atol
+  double max_ratio = 0;  // max |ours - ort| / (atol + rtol * |ort|): the test needs <= 1
+  int64_t worst = -1;    // element index of max_ratio
   int64_t failures = 0;
 };
 
@@ -183,7 +199,8 @@ std::vector<exec::HostTensor> MakeInputs(const ModelCase& c, const Reference& re
       continue;
     }
     EXPECT_EQ(g.tensors[id].dtype, r.dtype) << c.name << " input '" << r.name << "'";
-    auto tensor = SeededInput(c.name, static_cast<int>(i), r.dtype, r.shape, ref.seed, ref.int_range);
+    auto tensor =
+        SeededInput(c.name, static_cast<int>(i), r.dtype, r.shape, ref.seed, ref.int_range);
     if (!tensor.ok()) {
       ADD_FAILURE() << tensor.status().ToString();
       continue;
@@ -208,14 +225,15 @@ void CheckOutput(const ModelCase& c, const Reference& ref, const std::string& na
   const std::vector<double> b = exec::ReadAsDouble(ort->view());
   const bool exact = !IsFloatDType(ours.dtype());
   const Comparison cmp = Compare(a, b, exact ? 0 : c.atol, exact ? 0 : c.rtol);
-  std::printf("[ models   ] %s '%s' %s: max_abs %.3g max_rel %.3g (atol %g rtol %g; worst [%lld] "
-              "ours %.9g ort %.9g)\n",
-              c.name.c_str(), name.c_str(), ShapeToString(ours.shape()).c_str(), cmp.max_abs,
-              cmp.max_rel, c.atol, c.rtol, static_cast<long long>(cmp.worst),
-              cmp.worst >= 0 ? a[cmp.worst] : 0.0, cmp.worst >= 0 ? b[cmp.worst] : 0.0);
+  std::printf(
+      "[ models   ] %s '%s' %s: max_abs %.3g max_rel %.3g (atol %g rtol %g; worst [%lld] "
+      "ours %.9g ort %.9g)\n",
+      c.name.c_str(), name.c_str(), ShapeToString(ours.shape()).c_str(), cmp.max_abs, cmp.max_rel,
+      c.atol, c.rtol, static_cast<long long>(cmp.worst), cmp.worst >= 0 ? a[cmp.worst] : 0.0,
+      cmp.worst >= 0 ? b[cmp.worst] : 0.0);
   EXPECT_EQ(cmp.failures, 0) << c.name << " output '" << name << "': " << cmp.failures << " of "
-                             << b.size() << " elements outside |ours - ort| <= " << c.atol
-                             << " + " << c.rtol << " * |ort| (max_abs " << cmp.max_abs << ")";
+                             << b.size() << " elements outside |ours - ort| <= " << c.atol << " + "
+                             << c.rtol << " * |ort| (max_abs " << cmp.max_abs << ")";
 }
 
 // --- the tests -------------------------------------------------------------------------------
@@ -226,6 +244,12 @@ TEST_P(ModelsMatchOrt, converted_model_matches_onnxruntime) {
   const ModelCase& c = GetParam();
   auto ref = LoadReference(c);
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
+
+  auto onnx = ReadFile(OnnxPath(c));
+  ASSERT_TRUE(onnx.ok()) << onnx.status().ToString();
+  ASSERT_EQ(Sha256Hex(*onnx), ref->model_sha256)
+      << OnnxPath(c) << " is not the model the references were made from: regenerate them "
+      << "(tests/models/README.md)";
 
   auto start = std::chrono::steady_clock::now();
   auto bytes = ConvertToMotaBytes(c);
@@ -253,9 +277,10 @@ TEST_P(ModelsMatchOrt, converted_model_matches_onnxruntime) {
   auto again = session.Run(views);
   ASSERT_TRUE(again.ok()) << c.name << ": " << again.status().ToString();
   const double second_run_ms = MillisSince(start);
-  std::printf("[ models   ] %s: .mota %zu bytes; convert+serialize %.0f ms, load %.1f ms, "
-              "first run (prepare+run) %.1f ms, second run %.1f ms (reference, 2 threads)\n",
-              c.name.c_str(), bytes->size(), convert_ms, load_ms, first_run_ms, second_run_ms);
+  std::printf(
+      "[ models   ] %s: .mota %zu bytes; convert+serialize %.0f ms, load %.1f ms, "
+      "first run (prepare+run) %.1f ms, second run %.1f ms (reference, 2 threads)\n",
+      c.name.c_str(), bytes->size(), convert_ms, load_ms, first_run_ms, second_run_ms);
 
   ASSERT_EQ(outputs->size(), graph.outputs.size());
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
@@ -275,7 +300,9 @@ TEST_P(ModelsMatchOrt, converting_twice_gives_identical_bytes) {
 
 std::string CaseName(const ::testing::TestParamInfo<ModelCase>& info) {
   std::string name = info.param.name;
-  std::replace_if(name.begin(), name.end(), [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
+  std::replace_if(
+      name.begin(), name.end(),
+      [](char ch) { return !std::isalnum(static_cast<unsigned char>(ch)); }, '_');
   return name;
 }
 

@@ -56,8 +56,8 @@ Result<exec::HostTensor> SeededInput(std::string_view model, int index, DType dt
                                      const Shape& shape, uint64_t seed, int64_t int_range) {
   if (dtype == DType::kUndefined || !IsValidDType(static_cast<uint32_t>(dtype))) {
     return InvalidArgument("seeded input ", index, " of '", model, "': dtype ",
-                           static_cast<int>(dtype), " is not supported (expected f32, f16, i8, u8, ",
-                           "i32, i64 or bool)");
+                           static_cast<int>(dtype),
+                           " is not supported (expected f32, f16, i8, u8, ", "i32, i64 or bool)");
   }
   if (int_range <= 0) {
     return InvalidArgument("seeded input ", index, " of '", model, "': int_range ", int_range,

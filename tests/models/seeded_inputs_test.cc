@@ -26,10 +26,10 @@ TEST(SeededInputs, building_blocks_match_published_values) {
 }
 
 TEST(SeededInputs, f32_matches_the_node_generator) {
-  EXPECT_EQ(Values<float>("mlp_784_256_10", 0, DType::kF32, 6),
-            (std::vector<float>{0.8262932300567627f, -0.10928285121917725f, -0.6072196960449219f,
-                                -0.17140424251556396f, 0.14975857734680176f,
-                                -0.29805684089660645f}));
+  EXPECT_EQ(
+      Values<float>("mlp_784_256_10", 0, DType::kF32, 6),
+      (std::vector<float>{0.8262932300567627f, -0.10928285121917725f, -0.6072196960449219f,
+                          -0.17140424251556396f, 0.14975857734680176f, -0.29805684089660645f}));
   EXPECT_EQ(Values<float>("m", 0, DType::kF32, 4, 42),
             (std::vector<float>{0.7678958177566528f, -0.28783130645751953f, -0.5229587554931641f,
                                 -0.12452733516693115f}));
@@ -44,7 +44,8 @@ TEST(SeededInputs, other_dtypes_match_the_node_generator) {
   EXPECT_EQ(Values<int8_t>("m", 2, DType::kI8, 6), (std::vector<int8_t>{-74, 45, -46, 15, 79, 56}));
   EXPECT_EQ(Values<uint8_t>("m", 2, DType::kU8, 6),
             (std::vector<uint8_t>{182, 45, 210, 15, 79, 56}));
-  EXPECT_EQ(Values<uint8_t>("m", 3, DType::kBool, 8), (std::vector<uint8_t>{0, 1, 1, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(Values<uint8_t>("m", 3, DType::kBool, 8),
+            (std::vector<uint8_t>{0, 1, 1, 0, 0, 0, 0, 0}));
 }
 
 TEST(SeededInputs, bad_requests_are_rejected_with_the_reason) {
