@@ -1,0 +1,150 @@
+#include "converter/src/onnx_import.h"
+
+#include <exception>
+#include <limits>
+#include <set>
+#include <string>
+
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
+
+namespace mota::converter {
+namespace {
+
+bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
+
+std::string InputNames(const onnx::GraphProto& graph) {
+  std::set<std::string> initializers;
+  for (const onnx::TensorProto& t : graph.initializer()) initializers.insert(t.name());
+  std::string names;
+  for (const onnx::ValueInfoProto& v : graph.input()) {
+    if (initializers.count(v.name()) != 0) continue;
+    names += names.empty() ? "'" : ", '";
+    names += v.name() + "'";
+  }
+  return names.empty() ? "(none)" : names;
+}
+
+onnx::ValueInfoProto* FindGraphInput(onnx::GraphProto& graph, const std::string& name) {
+  for (const onnx::TensorProto& t : graph.initializer()) {
+    if (t.name() == name) return nullptr;  // an initializer listed as an input is a constant
+  }
+  for (onnx::ValueInfoProto& v : *graph.mutable_input()) {
+    if (v.name() == name) return &v;
+  }
+  return nullptr;
+}
+
+Status ApplyOneInputShape(onnx::ValueInfoProto& input, const InputShapeOverride& o) {
+  if (input.type().has_tensor_type() && input.type().tensor_type().has_shape()) {
+    const onnx::TensorShapeProto& shape = input.type().tensor_type().shape();
+    if (shape.dim_size() != static_cast<int>(o.shape.size())) {
+      return InvalidArgument("input shape for '", o.name, "' has rank ", o.shape.size(), " (",
+                             ShapeToString(o.shape), ") but the model declares rank ",
+                             shape.dim_size());
+    }
+    for (int i = 0; i < shape.dim_size(); ++i) {
+      const auto& d = shape.dim(i);
+      if (d.has_dim_value() && d.dim_value() != o.shape[i]) {
+        return InvalidArgument("input shape for '", o.name, "' sets dim ", i, " to ", o.shape[i],
+                               " but the model fixes it to ", d.dim_value());
+      }
+    }
+  }
+  onnx::TensorShapeProto* shape = input.mutable_type()->mutable_tensor_type()->mutable_shape();
+  shape->clear_dim();
+  for (int64_t d : o.shape) shape->add_dim()->set_dim_value(d);
+  return Status::Ok();
+}
+
+// Runs shape inference; false plus the message when ONNX throws.
+bool TryInferShapes(onnx::ModelProto& model, bool data_propagation, std::string& error) {
+  try {
+    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, data_propagation);
+    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+}
+
+}  // namespace
+
+Result<onnx::ModelProto> ParseOnnxModel(std::span<const uint8_t> bytes) {
+  if (bytes.empty()) return InvalidArgument("the ONNX model is empty (0 bytes)");
+  if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
+    return Unimplemented("the ONNX model is ", bytes.size(),
+                         " bytes; protobuf reads at most 2 GiB (save large weights as external "
+                         "data is not supported either)");
+  }
+  onnx::ModelProto model;
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return DataLoss("the input is not a valid ONNX model: protobuf parsing of ", bytes.size(),
+                    " bytes failed (truncated or not an .onnx file)");
+  }
+  // Protobuf accepts many byte strings as a message with unknown fields; a real model has an IR
+  // version, an opset import and a graph.
+  if (model.ir_version() <= 0 || model.opset_import_size() == 0 || !model.has_graph()) {
+    return DataLoss("the input is not a valid ONNX model: ir_version ", model.ir_version(), ", ",
+                    model.opset_import_size(), " opset imports, ",
+                    model.has_graph() ? "a graph" : "no graph",
+                    " (a model needs an ir_version >= 1, an opset import and a graph)");
+  }
+  return model;
+}
+
+Result<int> DefaultDomainOpset(const onnx::ModelProto& model) {
+  for (const onnx::OperatorSetIdProto& op : model.opset_import()) {
+    if (!IsDefaultDomain(op.domain())) continue;
+    if (op.version() < kMinOnnxOpset || op.version() > kMaxOnnxOpset) {
+      return Unimplemented("the model uses opset ", op.version(),
+                           " of the default ONNX domain; mota converts opsets ", kMinOnnxOpset,
+                           " to ", kMaxOnnxOpset,
+                           " (convert the model with onnx.version_converter first)");
+    }
+    return static_cast<int>(op.version());
+  }
+  return Unimplemented("the model imports no opset of the default ONNX domain (\"\" or \"ai.onnx\"); "
+                       "mota converts only default-domain models, opsets ", kMinOnnxOpset, " to ",
+                       kMaxOnnxOpset);
+}
+
+Status ApplyInputShapes(onnx::ModelProto& model, const std::vector<InputShapeOverride>& overrides) {
+  std::set<std::string> seen;
+  for (const InputShapeOverride& o : overrides) {
+    if (!seen.insert(o.name).second) {
+      return InvalidArgument("input shape for '", o.name, "' is given twice");
+    }
+    for (int64_t d : o.shape) {
+      if (d < 1) {
+        return InvalidArgument("input shape for '", o.name, "' has dim ", d, " (",
+                               ShapeToString(o.shape), "); every dim must be >= 1");
+      }
+    }
+    onnx::ValueInfoProto* input = FindGraphInput(*model.mutable_graph(), o.name);
+    if (input == nullptr) {
+      return InvalidArgument("input shape given for '", o.name,
+                             "', which is not an input of the model; its inputs are ",
+                             InputNames(model.graph()));
+    }
+    MOTA_RETURN_IF_ERROR(ApplyOneInputShape(*input, o));
+  }
+  return Status::Ok();
+}
+
+Status InferOnnxShapes(onnx::ModelProto& model) {
+  // Keep what inference may rewrite, to retry from the model's own annotations minus value_info.
+  const auto outputs = model.graph().output();
+  std::string first_error;
+  if (TryInferShapes(model, /*data_propagation=*/true, first_error)) return Status::Ok();
+  *model.mutable_graph()->mutable_output() = outputs;
+  model.mutable_graph()->clear_value_info();
+  std::string second_error;
+  if (TryInferShapes(model, /*data_propagation=*/false, second_error)) return Status::Ok();
+  return InvalidArgument("ONNX shape inference rejects the model: ", first_error,
+                         (second_error == first_error ? "" : "; without value_info: "),
+                         (second_error == first_error ? "" : second_error));
+}
+
+}  // namespace mota::converter

@@ -1,0 +1,43 @@
+// The ONNX side of the conversion, in the order ConvertOnnx runs it:
+//   ParseOnnxModel      bytes -> ModelProto (garbage or truncated bytes fail cleanly)
+//   DefaultDomainOpset  opsets 7..17 of the default domain only
+//   ApplyInputShapes    fixes dims of named graph inputs (the CLI's --input NAME=1,3,224,224)
+//   InferOnnxShapes     ONNX shape inference (with data propagation) fills value_info
+//   ImportGraph         lowers every node through its registered lowering (lowering.h)
+// The ONNX library throws; every exception is caught here and returned as a Status.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include <onnx/onnx_pb.h>
+
+#include "base/status.h"
+#include "converter/src/convert.h"
+#include "model/graph.h"
+
+namespace mota::converter {
+
+constexpr int kMinOnnxOpset = 7;
+constexpr int kMaxOnnxOpset = 17;
+
+Result<onnx::ModelProto> ParseOnnxModel(std::span<const uint8_t> bytes);
+
+// The opset of the default domain ("" or "ai.onnx"); UNIMPLEMENTED outside [7, 17].
+Result<int> DefaultDomainOpset(const onnx::ModelProto& model);
+
+// Fixes the dims of named graph inputs. An unknown name, a rank mismatch or a dim that conflicts
+// with a fixed one is an INVALID_ARGUMENT naming the input.
+Status ApplyInputShapes(onnx::ModelProto& model, const std::vector<InputShapeOverride>& overrides);
+
+// Runs ONNX shape inference in place. When it fails against the model's own value_info (stale
+// annotations), it retries without them before giving up.
+Status InferOnnxShapes(onnx::ModelProto& model);
+
+// Builds the runtime graph: graph inputs (initializers listed as inputs are constants), used
+// initializers as constants, then every node lowered in topological order. Unsupported nodes are
+// collected and reported together (UNIMPLEMENTED).
+Result<model::Graph> ImportGraph(const onnx::ModelProto& model, int opset);
+
+}  // namespace mota::converter

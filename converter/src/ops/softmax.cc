@@ -1,0 +1,14 @@
+// Softmax-1/11/13. Before opset 13 the input was coerced to 2-D at `axis` (default 1); the
+// runtime keeps that behaviour under attribute coerce_2d = 1.
+#include "converter/src/lowering.h"
+
+namespace mota::converter {
+namespace {
+
+Status LowerSoftmax(LoweringContext& ctx) { return LowerSoftmaxFamily(ctx); }
+
+}  // namespace
+
+MOTA_REGISTER_LOWERING(Softmax, "Softmax", LowerSoftmax);
+
+}  // namespace mota::converter
