@@ -1,15 +1,15 @@
-// Relu: max(x, 0) (ONNX Relu-14).
+// Relu: max(x, 0) (ONNX Relu-14) for f32, i32, i64 and i8.
 #include "exec/reference/elementwise.h"
 
 namespace mota::exec {
 namespace {
 
 Status ComputeRelu(KernelContext& ctx) {
-  return ComputeUnaryFloat(ctx, [](float x) { return x > 0.0f ? x : 0.0f; });
+  return ComputeUnarySameType<SignedTypes>(ctx, [](auto x) { return x > 0 ? x : decltype(x){0}; });
 }
 
 }  // namespace
 
-MOTA_REGISTER_OP(Relu, {"Relu", 1, 1, 1, 1, InferSameAsInput0, ComputeRelu});
+MOTA_REGISTER_OP(Relu, {"Relu", 1, 1, 1, 1, InferUnary<SignedTypes>, ComputeRelu});
 
 }  // namespace mota::exec

@@ -1,0 +1,17 @@
+// LessOrEqual: numpy-broadcasting a <= b with a bool output (ONNX LessOrEqual-16). Inputs share one
+// dtype: f32, i32, i64, i8, u8 or bool.
+#include "exec/reference/elementwise.h"
+
+namespace mota::exec {
+namespace {
+
+Status ComputeLessOrEqual(KernelContext& ctx) {
+  return ComputeBinaryPredicate<NumericOrBoolTypes>(ctx, [](auto x, auto y) { return x <= y; });
+}
+
+}  // namespace
+
+MOTA_REGISTER_OP(LessOrEqual, {"LessOrEqual", 2, 2, 1, 1,
+                               InferBroadcastCompareOf<NumericOrBoolTypes>, ComputeLessOrEqual});
+
+}  // namespace mota::exec
