@@ -1,0 +1,28 @@
+// The `mota` subcommands. Each lives in its own file (convert.cc, inspect.cc, run.cc), adds its
+// options to the CLI11 app, and returns the action main() runs when it was chosen. Actions
+// return the process exit code: 0 on success, 1 when the work failed (the reason is printed to
+// stderr). Usage errors (unknown command, bad flag) are exit code 2, handled in main.cc.
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "base/status.h"
+
+namespace mota::cli {
+
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
+
+Command AddConvertCommand(CLI::App& app);
+Command AddInspectCommand(CLI::App& app);
+Command AddRunCommand(CLI::App& app);
+
+// Prints "mota <command>: error: <message>" to stderr and returns exit code 1.
+int ReportError(const std::string& command, const Status& status);
+
+}  // namespace mota::cli
