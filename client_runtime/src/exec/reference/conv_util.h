@@ -1,0 +1,79 @@
+// Sliding-window geometry shared by Conv, ConvTranspose and the pooling ops: reads
+// kernel_shape, strides, dilations, pads and auto_pad (ONNX semantics), resolves auto_pad from
+// the input's spatial shape, and computes output sizes. Kernels then see every spatial problem as
+// 3-D (Window3): missing leading dims become size 1, so one loop nest serves 1-D, 2-D and 3-D.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "base/status.h"
+#include "model/graph.h"
+
+namespace mota::exec {
+
+enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
+
+// Reads the `auto_pad` attribute; an error naming the node for an unknown value.
+Result<AutoPad> ReadAutoPad(const model::Node& node);
+
+struct WindowGeometry {
+  std::vector<int64_t> in;      // input spatial sizes
+  std::vector<int64_t> kernel;  // kernel sizes
+  std::vector<int64_t> stride;
+  std::vector<int64_t> dilation;
+  std::vector<int64_t> pad_begin;
+  std::vector<int64_t> pad_end;
+  std::vector<int64_t> out;  // output spatial sizes
+
+  size_t rank() const { return in.size(); }
+};
+
+// Options for ResolveWindow.
+struct WindowOptions {
+  // Kernel sizes to use when the node has no kernel_shape (Conv takes them from W); empty means
+  // kernel_shape is required.
+  std::vector<int64_t> default_kernel;
+  // Pooling's ceil_mode: output sizes round up; a window that would start in the end padding is
+  // dropped (as PyTorch and ONNX Runtime do).
+  bool ceil_mode = false;
+};
+
+// Reads the node's window attributes for input spatial sizes `in` and computes pads and output
+// sizes (Conv / pooling output formula). Errors name the node, the attribute and the values.
+Result<WindowGeometry> ResolveWindow(const model::Node& node, const std::vector<int64_t>& in,
+                                     const WindowOptions& options);
+
+// Reads kernel_shape/strides/dilations/pads for ConvTranspose and fills the same struct with
+// the transposed relation: `in` are the input sizes, `out` the output sizes, following
+// output_shape, output_padding and auto_pad as ONNX defines them.
+Result<WindowGeometry> ResolveTransposedWindow(const model::Node& node,
+                                               const std::vector<int64_t>& in,
+                                               const std::vector<int64_t>& kernel_from_w);
+
+// A window problem seen as 3-D: index 0 is depth, 1 height, 2 width.
+struct Window3 {
+  int64_t in[3];
+  int64_t out[3];
+  int64_t kernel[3];
+  int64_t stride[3];
+  int64_t dilation[3];
+  int64_t pad[3];  // begin pads (end pads only shape the output size)
+
+  int64_t in_size() const { return in[0] * in[1] * in[2]; }
+  int64_t out_size() const { return out[0] * out[1] * out[2]; }
+  int64_t kernel_size() const { return kernel[0] * kernel[1] * kernel[2]; }
+};
+
+// Pads a 1-, 2- or 3-D geometry with leading unit dims. Caller checks rank() <= 3.
+Window3 ToWindow3(const WindowGeometry& g);
+
+// The range [lo, hi) of output positions o in [0, out) for which o * stride + offset falls in
+// [0, in): the positions where one kernel tap reads real input, not padding.
+void ValidOutputRange(int64_t out, int64_t stride, int64_t offset, int64_t in, int64_t* lo,
+                      int64_t* hi);
+
+// Floor division for possibly negative numerators (ONNX's Python reference uses `//`).
+int64_t FloorDiv(int64_t a, int64_t b);
+
+}  // namespace mota::exec

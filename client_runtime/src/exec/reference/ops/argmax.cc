@@ -1,0 +1,20 @@
+// ArgMax (ONNX ArgMax-13): the index (i64) of the largest element along `axis` (0).
+// keepdims (1) keeps the axis as size 1; select_last_index (0) picks the last of equal elements
+// instead of the first.
+#include "exec/reference/reduce_util.h"
+
+namespace mota::exec {
+namespace {
+
+Status ComputeArgMax(KernelContext& ctx) {
+  return MOTA_DISPATCH_NUMERIC(ctx.inputs[0].dtype, ctx, [&](auto* tag) {
+    using T = std::remove_pointer_t<decltype(tag)>;
+    return RunArgReduce<T>(ctx, [](T a, T b) { return a > b; });
+  });
+}
+
+}  // namespace
+
+MOTA_REGISTER_OP(ArgMax, {"ArgMax", 1, 1, 1, 1, InferArgReduce, ComputeArgMax});
+
+}  // namespace mota::exec

@@ -1,0 +1,31 @@
+// ReduceMin (ONNX ReduceMin-18): the minimum (+inf, or the highest integer, over an empty set) over
+// `axes`. See reduce_util.h for axes, keepdims and noop_with_empty_axes.
+#include <limits>
+
+#include "exec/reference/reduce_util.h"
+
+namespace mota::exec {
+namespace {
+
+template <typename T>
+struct MinReducer {
+  using Acc = T;
+  Acc init() const {
+    if constexpr (std::numeric_limits<T>::has_infinity) return std::numeric_limits<T>::infinity();
+    return std::numeric_limits<T>::max();
+  }
+  void step(Acc& a, T v, int64_t) const { a = v < a ? v : a; }
+  T finish(Acc a, int64_t, int64_t) const { return a; }
+};
+
+Status InferReduceMin(InferContext& ctx) { return InferReduce(ctx, ReduceTypes::kFloatAndInt); }
+
+Status ComputeReduceMin(KernelContext& ctx) {
+  return DispatchReduce<MinReducer>(ctx, ReduceTypes::kFloatAndInt);
+}
+
+}  // namespace
+
+MOTA_REGISTER_OP(ReduceMin, {"ReduceMin", 1, 2, 1, 1, InferReduceMin, ComputeReduceMin});
+
+}  // namespace mota::exec
