@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <iomanip>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -226,14 +227,15 @@ void CheckOutput(const ModelCase& c, const Reference& ref, const std::string& na
   const bool exact = !IsFloatDType(ours.dtype());
   const Comparison cmp = Compare(a, b, exact ? 0 : c.atol, exact ? 0 : c.rtol);
   std::printf(
-      "[ models   ] %s '%s' %s: max_abs %.3g max_rel %.3g (atol %g rtol %g; worst [%lld] "
-      "ours %.9g ort %.9g)\n",
+      "[ models   ] %s '%s' %s: max_abs %.3g max_rel %.3g; %.2g of the "
+      "tolerance used (atol %g rtol %g; worst [%lld] ours %.9g ort %.9g)\n",
       c.name.c_str(), name.c_str(), ShapeToString(ours.shape()).c_str(), cmp.max_abs, cmp.max_rel,
-      c.atol, c.rtol, static_cast<long long>(cmp.worst), cmp.worst >= 0 ? a[cmp.worst] : 0.0,
-      cmp.worst >= 0 ? b[cmp.worst] : 0.0);
-  EXPECT_EQ(cmp.failures, 0) << c.name << " output '" << name << "': " << cmp.failures << " of "
-                             << b.size() << " elements outside |ours - ort| <= " << c.atol << " + "
-                             << c.rtol << " * |ort| (max_abs " << cmp.max_abs << ")";
+      cmp.max_ratio, c.atol, c.rtol, static_cast<long long>(cmp.worst),
+      cmp.worst >= 0 ? a[cmp.worst] : 0.0, cmp.worst >= 0 ? b[cmp.worst] : 0.0);
+  EXPECT_EQ(cmp.failures, 0) << std::setprecision(6) << c.name << " output '" << name
+                             << "': " << cmp.failures << " of " << b.size()
+                             << " elements outside |ours - ort| <= " << c.atol << " + " << c.rtol
+                             << " * |ort| (max_abs " << cmp.max_abs << ")";
 }
 
 // --- the tests -------------------------------------------------------------------------------
