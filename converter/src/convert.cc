@@ -61,6 +61,7 @@ Result<InputShapeOverride> ParseInputShapeOverride(const std::string& text) {
 Result<model::Graph> ConvertOnnx(std::span<const uint8_t> onnx_bytes, const ConvertOptions& options) {
   MOTA_ASSIGN_OR_RETURN(onnx::ModelProto model, ParseOnnxModel(onnx_bytes));
   MOTA_ASSIGN_OR_RETURN(const int opset, DefaultDomainOpset(model));
+  MOTA_RETURN_IF_ERROR(SortNodes(*model.mutable_graph()));
   MOTA_RETURN_IF_ERROR(ApplyInputShapes(model, options.input_shapes));
   MOTA_RETURN_IF_ERROR(InferOnnxShapes(model));
   MOTA_ASSIGN_OR_RETURN(model::Graph graph, ImportGraph(model, opset));

@@ -1,5 +1,4 @@
 // ImportGraph (onnx_import.h): ONNX graph -> model::Graph through the registered lowerings.
-#include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -24,44 +23,6 @@ std::string ValueProblem(const ImportState& state, const std::string& name) {
                   ", which mota does not support (f32, f16, i8, u8, i32, i64, bool)");
   }
   return {};
-}
-
-// Node indices in an order where every input is defined before use: the file order when it
-// already is one (ONNX requires it), else a stable reordering. Undefined inputs and cycles fail.
-Result<std::vector<int>> TopologicalOrder(const onnx::GraphProto& graph) {
-  std::unordered_set<std::string> available = {""};
-  for (const onnx::ValueInfoProto& v : graph.input()) available.insert(v.name());
-  for (const onnx::TensorProto& t : graph.initializer()) available.insert(t.name());
-  std::vector<int> pending(graph.node_size());
-  for (int i = 0; i < graph.node_size(); ++i) pending[i] = i;
-  std::vector<int> order;
-  while (!pending.empty()) {
-    std::vector<int> still;
-    for (int n : pending) {
-      const onnx::NodeProto& node = graph.node(n);
-      bool ready = true;
-      for (const std::string& in : node.input()) ready = ready && available.count(in) != 0;
-      if (!ready) {
-        still.push_back(n);
-        continue;
-      }
-      order.push_back(n);
-      for (const std::string& out : node.output()) available.insert(out);
-    }
-    if (still.size() == pending.size()) {
-      const onnx::NodeProto& node = graph.node(still.front());
-      std::string missing;
-      for (const std::string& in : node.input()) {
-        if (available.count(in) == 0) missing = in;
-      }
-      return InvalidArgument(node.op_type(), " node '", node.name(), "' (node ", still.front(),
-                             ") reads '", missing,
-                             "', which no graph input, initializer or node output defines (or "
-                             "which only a cycle through this node produces)");
-    }
-    pending = std::move(still);
-  }
-  return order;
 }
 
 class GraphImporter {
@@ -234,8 +195,8 @@ Status GraphImporter::CheckDTypes() const {
 Result<model::Graph> GraphImporter::Run() {
   MOTA_RETURN_IF_ERROR(ImportInputs());
   MOTA_RETURN_IF_ERROR(ImportInitializers());
-  MOTA_ASSIGN_OR_RETURN(const std::vector<int> order, TopologicalOrder(graph_));
-  for (int n : order) MOTA_RETURN_IF_ERROR(ImportNode(graph_.node(n), n));
+  // SortNodes (onnx_import.h) ran before shape inference: every input is defined before use.
+  for (int n = 0; n < graph_.node_size(); ++n) MOTA_RETURN_IF_ERROR(ImportNode(graph_.node(n), n));
   if (!unsupported_.empty()) {
     std::string message = StrCat("the model has ", unsupported_.size(),
                                  " unsupported node(s) or value(s):");

@@ -4,6 +4,8 @@
 #include <limits>
 #include <set>
 #include <string>
+#include <unordered_set>
+#include <vector>
 
 #include <onnx/defs/schema.h>
 #include <onnx/shape_inference/implementation.h>
@@ -69,6 +71,44 @@ bool TryInferShapes(onnx::ModelProto& model, bool data_propagation, std::string&
   }
 }
 
+// Node indices in an order where every input is defined before use: the file order when it
+// already is one (ONNX requires it), else a stable reordering. Undefined inputs and cycles fail.
+Result<std::vector<int>> TopologicalOrder(const onnx::GraphProto& graph) {
+  std::unordered_set<std::string> available = {""};
+  for (const onnx::ValueInfoProto& v : graph.input()) available.insert(v.name());
+  for (const onnx::TensorProto& t : graph.initializer()) available.insert(t.name());
+  std::vector<int> pending(graph.node_size());
+  for (int i = 0; i < graph.node_size(); ++i) pending[i] = i;
+  std::vector<int> order;
+  while (!pending.empty()) {
+    std::vector<int> still;
+    for (int n : pending) {
+      const onnx::NodeProto& node = graph.node(n);
+      bool ready = true;
+      for (const std::string& in : node.input()) ready = ready && available.count(in) != 0;
+      if (!ready) {
+        still.push_back(n);
+        continue;
+      }
+      order.push_back(n);
+      for (const std::string& out : node.output()) available.insert(out);
+    }
+    if (still.size() == pending.size()) {
+      const onnx::NodeProto& node = graph.node(still.front());
+      std::string missing;
+      for (const std::string& in : node.input()) {
+        if (available.count(in) == 0) missing = in;
+      }
+      return InvalidArgument(node.op_type(), " node '", node.name(), "' (node ", still.front(),
+                             ") reads '", missing,
+                             "', which no graph input, initializer or node output defines (or "
+                             "which only a cycle through this node produces)");
+    }
+    pending = std::move(still);
+  }
+  return order;
+}
+
 }  // namespace
 
 Result<onnx::ModelProto> ParseOnnxModel(std::span<const uint8_t> bytes) {
@@ -130,6 +170,17 @@ Status ApplyInputShapes(onnx::ModelProto& model, const std::vector<InputShapeOve
     }
     MOTA_RETURN_IF_ERROR(ApplyOneInputShape(*input, o));
   }
+  return Status::Ok();
+}
+
+Status SortNodes(onnx::GraphProto& graph) {
+  MOTA_ASSIGN_OR_RETURN(const std::vector<int> order, TopologicalOrder(graph));
+  bool sorted = true;
+  for (size_t i = 0; i < order.size(); ++i) sorted = sorted && order[i] == static_cast<int>(i);
+  if (sorted) return Status::Ok();
+  google::protobuf::RepeatedPtrField<onnx::NodeProto> nodes;
+  for (int n : order) *nodes.Add() = graph.node(n);
+  graph.mutable_node()->Swap(&nodes);
   return Status::Ok();
 }
 

@@ -47,6 +47,8 @@ Result<DecodedTensor> ConstantValue(const LoweringContext& ctx) {
 }
 
 Status LowerConstant(LoweringContext& ctx) {
+  // Like unused initializers, constants nobody reads are not carried over.
+  if (!ctx.output_used(0)) return Status::Ok();
   MOTA_ASSIGN_OR_RETURN(DecodedTensor value, ConstantValue(ctx));
   return ctx.DefineConstantOutput(0, std::move(value));
 }
