@@ -6,9 +6,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "converter/src/writer.h"
 #include "exec/npy.h"
@@ -31,7 +30,8 @@ std::string Slurp(const fs::path& path) {
   return ss.str();
 }
 
-model::TensorInfo F32(const std::string& name, std::vector<model::Dim> dims, bool has_shape = true) {
+model::TensorInfo F32(const std::string& name, std::vector<model::Dim> dims,
+                      bool has_shape = true) {
   model::TensorInfo t;
   t.name = name;
   t.dtype = DType::kF32;
@@ -100,8 +100,9 @@ class Cli : public ::testing::Test {
   std::string model_;
 };
 
-#define EXPECT_CONTAINS(haystack, needle) \
-  EXPECT_NE((haystack).find(needle), std::string::npos) << "expected '" << (needle) << "' in:\n" << (haystack)
+#define EXPECT_CONTAINS(haystack, needle)                                                        \
+  EXPECT_NE((haystack).find(needle), std::string::npos) << "expected '" << (needle) << "' in:\n" \
+                                                        << (haystack)
 
 TEST_F(Cli, HelpAndVersionWorkForEveryCommand) {
   CliResult help = Mota("--help");
@@ -133,7 +134,8 @@ TEST_F(Cli, UsageErrorsExitTwoWithAHint) {
 TEST_F(Cli, RunWritesOutputsThatReadBackAsNpy) {
   const std::string x = WriteInput("x.npy", DType::kF32, {2, 3}, {-2, 0, 1, 3, 0.5f, -1});
   // --input before the positional model: each --input takes exactly one value.
-  CliResult r = Mota("run --input x=" + x + " " + model_ + " --output-dir " + (dir_ / "out").string());
+  CliResult r =
+      Mota("run --input x=" + x + " " + model_ + " --output-dir " + (dir_ / "out").string());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_CONTAINS(r.out, "output y");
   auto y = exec::ReadNpy((dir_ / "out" / "y.npy").string());
@@ -254,8 +256,8 @@ TEST_F(Cli, BadInputsAreNamedInTheError) {
 }
 
 TEST_F(Cli, ConvertReportsMissingFiles) {
-  CliResult r = Mota("convert " + (dir_ / "absent.onnx").string() + " -o " +
-                     (dir_ / "x.mota").string());
+  CliResult r =
+      Mota("convert " + (dir_ / "absent.onnx").string() + " -o " + (dir_ / "x.mota").string());
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_CONTAINS(r.err, "absent.onnx");
   CliResult bad_shape = Mota("convert " + (dir_ / "absent.onnx").string() + " --input x=1,a");

@@ -4,10 +4,9 @@
 // stderr). Usage errors (unknown command, bad flag) are exit code 2, handled in main.cc.
 #pragma once
 
+#include <CLI/CLI.hpp>
 #include <functional>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "base/status.h"
 

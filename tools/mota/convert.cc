@@ -1,10 +1,11 @@
 // `mota convert IN.onnx -o OUT.mota`: ONNX import + passes (converter/src/convert.h), then the
 // deterministic .mota writer (converter/src/writer.h).
+#include "converter/src/convert.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 
-#include "converter/src/convert.h"
 #include "converter/src/writer.h"
 #include "tools/mota/cli_util.h"
 #include "tools/mota/commands.h"
@@ -48,10 +49,11 @@ int RunConvert(const ConvertArgs& args) {
   for (const model::TensorInfo& t : graph->tensors) constants += t.is_constant ? 1 : 0;
   std::error_code ec;
   const uintmax_t bytes = std::filesystem::file_size(output, ec);
-  std::printf("converted %s -> %s: %zu nodes, %zu tensors (%zu constants), %s (%ju bytes), "
-              "%.0f ms\n",
-              args.input.c_str(), output.c_str(), graph->nodes.size(), graph->tensors.size(),
-              constants, HumanBytes(ec ? 0 : bytes).c_str(), ec ? uintmax_t{0} : bytes, ms);
+  std::printf(
+      "converted %s -> %s: %zu nodes, %zu tensors (%zu constants), %s (%ju bytes), "
+      "%.0f ms\n",
+      args.input.c_str(), output.c_str(), graph->nodes.size(), graph->tensors.size(), constants,
+      HumanBytes(ec ? 0 : bytes).c_str(), ec ? uintmax_t{0} : bytes, ms);
   return 0;
 }
 

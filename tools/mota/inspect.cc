@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <map>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "base/sha256.h"

@@ -1,12 +1,11 @@
 // `mota`: the command-line front end. Parsing lives here; each subcommand is a thin layer over
 // the libraries in its own file (commands.h).
+#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstring>
 #include <exception>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "tools/mota/commands.h"
 

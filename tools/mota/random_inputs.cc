@@ -10,14 +10,29 @@ void FillRandom(exec::HostTensor& tensor, uint64_t seed, int input_index) {
   };
   for (int64_t i = 0; i < n; ++i) {
     switch (tensor.dtype()) {
-      case DType::kF32: tensor.as<float>()[i] = uniform(); break;
-      case DType::kF16: tensor.as<uint16_t>()[i] = FloatToHalf(uniform()); break;
-      case DType::kI8: tensor.as<int8_t>()[i] = static_cast<int8_t>(rng.Next() % 10); break;
-      case DType::kU8: tensor.as<uint8_t>()[i] = static_cast<uint8_t>(rng.Next() % 10); break;
-      case DType::kI32: tensor.as<int32_t>()[i] = static_cast<int32_t>(rng.Next() % 10); break;
-      case DType::kI64: tensor.as<int64_t>()[i] = static_cast<int64_t>(rng.Next() % 10); break;
-      case DType::kBool: tensor.as<uint8_t>()[i] = static_cast<uint8_t>(rng.Next() >> 63); break;
-      case DType::kUndefined: return;
+      case DType::kF32:
+        tensor.as<float>()[i] = uniform();
+        break;
+      case DType::kF16:
+        tensor.as<uint16_t>()[i] = FloatToHalf(uniform());
+        break;
+      case DType::kI8:
+        tensor.as<int8_t>()[i] = static_cast<int8_t>(rng.Next() % 10);
+        break;
+      case DType::kU8:
+        tensor.as<uint8_t>()[i] = static_cast<uint8_t>(rng.Next() % 10);
+        break;
+      case DType::kI32:
+        tensor.as<int32_t>()[i] = static_cast<int32_t>(rng.Next() % 10);
+        break;
+      case DType::kI64:
+        tensor.as<int64_t>()[i] = static_cast<int64_t>(rng.Next() % 10);
+        break;
+      case DType::kBool:
+        tensor.as<uint8_t>()[i] = static_cast<uint8_t>(rng.Next() >> 63);
+        break;
+      case DType::kUndefined:
+        return;
     }
   }
 }

@@ -4,7 +4,6 @@
 #include <filesystem>
 #include <map>
 #include <memory>
-
 #include <nlohmann/json.hpp>
 
 #include "exec/backend.h"
@@ -87,9 +86,10 @@ bool ShapeFits(const model::TensorInfo& info, const Shape& shape) {
 Result<exec::HostTensor> LoadInputFile(const model::TensorInfo& info, const std::string& file) {
   MOTA_ASSIGN_OR_RETURN(exec::HostTensor t, exec::ReadNpy(file));
   if (t.dtype() != info.dtype) {
-    return InvalidArgument("input '", info.name, "' from ", file, " has dtype ", DTypeName(t.dtype()),
-                           " (npy '", exec::NpyDescr(t.dtype()), "'), expected ",
-                           DTypeName(info.dtype), " (npy '", exec::NpyDescr(info.dtype), "')");
+    return InvalidArgument("input '", info.name, "' from ", file, " has dtype ",
+                           DTypeName(t.dtype()), " (npy '", exec::NpyDescr(t.dtype()),
+                           "'), expected ", DTypeName(info.dtype), " (npy '",
+                           exec::NpyDescr(info.dtype), "')");
   }
   if (!ShapeFits(info, t.shape())) {
     return InvalidArgument("input '", info.name, "' from ", file, " has shape ",
@@ -133,7 +133,8 @@ Result<RunInputs> PrepareInputs(const model::Graph& g, const RunArgs& args) {
     const auto file = files.find(info.name);
     const auto dims = shapes.find(info.name);
     if (file != files.end() && dims != shapes.end()) {
-      return InvalidArgument("input '", info.name, "' has both --input and --shape: the .npy "
+      return InvalidArgument("input '", info.name,
+                             "' has both --input and --shape: the .npy "
                              "file sets the shape, drop --shape");
     }
     if (file != files.end()) {
@@ -220,11 +221,12 @@ nlohmann::json ReportJson(const RunArgs& args, const RunReport& r) {
   const RunInputs& in = r.inputs;
   nlohmann::json inputs = nlohmann::json::array(), outputs = nlohmann::json::array();
   for (size_t i = 0; i < in.tensors.size(); ++i) {
-    inputs.push_back({{"name", g.tensors[g.inputs[i]].name},
-                      {"dtype", DTypeName(in.tensors[i].dtype())},
-                      {"shape", ShapeJson(in.tensors[i].shape())},
-                      {"source", in.sources[i].empty() ? "random" : "file"},
-                      {"file", in.sources[i].empty() ? nlohmann::json() : nlohmann::json(in.sources[i])}});
+    inputs.push_back(
+        {{"name", g.tensors[g.inputs[i]].name},
+         {"dtype", DTypeName(in.tensors[i].dtype())},
+         {"shape", ShapeJson(in.tensors[i].shape())},
+         {"source", in.sources[i].empty() ? "random" : "file"},
+         {"file", in.sources[i].empty() ? nlohmann::json() : nlohmann::json(in.sources[i])}});
   }
   for (size_t i = 0; i < r.outputs.size(); ++i) {
     nlohmann::json o = {{"name", g.tensors[g.outputs[i]].name},
@@ -234,15 +236,20 @@ nlohmann::json ReportJson(const RunArgs& args, const RunReport& r) {
     if (!r.output_files.empty()) o["file"] = r.output_files[i];
     outputs.push_back(o);
   }
-  nlohmann::json j = {{"model", args.path},  {"backend", args.backend}, {"threads", args.threads},
-                      {"seed", args.seed},   {"inputs", inputs},        {"outputs", outputs},
-                      {"load_ms", r.load_ms}, {"first_run_ms", r.first_run_ms},
+  nlohmann::json j = {{"model", args.path},
+                      {"backend", args.backend},
+                      {"threads", args.threads},
+                      {"seed", args.seed},
+                      {"inputs", inputs},
+                      {"outputs", outputs},
+                      {"load_ms", r.load_ms},
+                      {"first_run_ms", r.first_run_ms},
                       {"peak_rss_bytes", PeakRssBytes()}};
   if (r.steady.runs > 0) {
-    j["bench"] = {{"runs", r.steady.runs},         {"warmup", args.warmup},
+    j["bench"] = {{"runs", r.steady.runs},           {"warmup", args.warmup},
                   {"median_ms", r.steady.median_ms}, {"p90_ms", r.steady.p90_ms},
-                  {"p99_ms", r.steady.p99_ms},     {"min_ms", r.steady.min_ms},
-                  {"mean_ms", r.steady.mean_ms},   {"max_ms", r.steady.max_ms}};
+                  {"p99_ms", r.steady.p99_ms},       {"min_ms", r.steady.min_ms},
+                  {"mean_ms", r.steady.mean_ms},     {"max_ms", r.steady.max_ms}};
   }
   return j;
 }
@@ -269,10 +276,11 @@ void PrintText(const RunArgs& args, const RunReport& r) {
   }
   std::printf("load %.2f ms, first run %.2f ms (prepare + run)\n", r.load_ms, r.first_run_ms);
   if (r.steady.runs > 0) {
-    std::printf("steady over %d runs (%d warmup): median %.3f ms, p90 %.3f ms, p99 %.3f ms, "
-                "min %.3f ms\n",
-                r.steady.runs, args.warmup, r.steady.median_ms, r.steady.p90_ms, r.steady.p99_ms,
-                r.steady.min_ms);
+    std::printf(
+        "steady over %d runs (%d warmup): median %.3f ms, p90 %.3f ms, p99 %.3f ms, "
+        "min %.3f ms\n",
+        r.steady.runs, args.warmup, r.steady.median_ms, r.steady.p90_ms, r.steady.p99_ms,
+        r.steady.min_ms);
     std::printf("peak RSS %s\n", HumanBytes(PeakRssBytes()).c_str());
   }
 }

@@ -57,8 +57,12 @@ nlohmann::json SummaryToJson(const TensorSummary& s) {
   // JSON has no NaN/Inf; first-values that are not finite become null.
   nlohmann::json first = nlohmann::json::array();
   for (double v : s.first) first.push_back(std::isfinite(v) ? nlohmann::json(v) : nlohmann::json());
-  return {{"min", s.min},           {"max", s.max},           {"mean", s.mean},
-          {"nan_count", s.nan_count}, {"inf_count", s.inf_count}, {"first", first}};
+  return {{"min", s.min},
+          {"max", s.max},
+          {"mean", s.mean},
+          {"nan_count", s.nan_count},
+          {"inf_count", s.inf_count},
+          {"first", first}};
 }
 
 }  // namespace mota::cli

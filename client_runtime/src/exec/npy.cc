@@ -24,8 +24,8 @@ struct DescrEntry {
 
 // Every accepted spelling. 1-byte types have no byte order, so any order character is fine.
 constexpr DescrEntry kDescrs[] = {
-    {"<f4", DType::kF32}, {"<f2", DType::kF16}, {"|i1", DType::kI8},  {"<i1", DType::kI8},
-    {"|u1", DType::kU8},  {"<u1", DType::kU8},  {"<i4", DType::kI32}, {"<i8", DType::kI64},
+    {"<f4", DType::kF32},  {"<f2", DType::kF16},  {"|i1", DType::kI8},  {"<i1", DType::kI8},
+    {"|u1", DType::kU8},   {"<u1", DType::kU8},   {"<i4", DType::kI32}, {"<i8", DType::kI64},
     {"|b1", DType::kBool}, {"<b1", DType::kBool}, {"|?", DType::kBool}};
 
 // A hint for types numpy users commonly end up with by accident.
@@ -65,8 +65,10 @@ class HeaderParser {
     SkipSpace();
     if (pos_ != text_.size()) return Error("unexpected text after the closing '}'");
     if (!header.descr || !header.fortran_order || !header.shape) {
-      return InvalidArgument(source_, ": npy header lacks one of 'descr', 'fortran_order', "
-                             "'shape' (header: ", text_, ")");
+      return InvalidArgument(source_,
+                             ": npy header lacks one of 'descr', 'fortran_order', "
+                             "'shape' (header: ",
+                             text_, ")");
     }
     return header;
   }
@@ -232,14 +234,22 @@ std::string BuildHeader(DType dtype, const Shape& shape, size_t preamble_bytes) 
 
 std::string NpyDescr(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return "<f4";
-    case DType::kF16: return "<f2";
-    case DType::kI8: return "|i1";
-    case DType::kU8: return "|u1";
-    case DType::kI32: return "<i4";
-    case DType::kI64: return "<i8";
-    case DType::kBool: return "|b1";
-    case DType::kUndefined: break;
+    case DType::kF32:
+      return "<f4";
+    case DType::kF16:
+      return "<f2";
+    case DType::kI8:
+      return "|i1";
+    case DType::kU8:
+      return "|u1";
+    case DType::kI32:
+      return "<i4";
+    case DType::kI64:
+      return "<i8";
+    case DType::kBool:
+      return "|b1";
+    case DType::kUndefined:
+      break;
   }
   return "";
 }
@@ -250,7 +260,8 @@ Result<HostTensor> ParseNpy(std::span<const uint8_t> bytes, std::string_view sou
   MOTA_ASSIGN_OR_RETURN(Header header, HeaderParser(header_text, source).Parse());
   MOTA_ASSIGN_OR_RETURN(DType dtype, DTypeFromDescr(*header.descr, source));
   if (*header.fortran_order) {
-    return InvalidArgument(source, ": npy data is in Fortran order; only C order is supported "
+    return InvalidArgument(source,
+                           ": npy data is in Fortran order; only C order is supported "
                            "(save np.ascontiguousarray(arr))");
   }
   const Shape& shape = *header.shape;
@@ -286,9 +297,11 @@ Result<std::vector<uint8_t>> SerializeNpy(const TensorView& tensor) {
   const std::string descr = NpyDescr(tensor.dtype);
   if (descr.empty()) return InvalidArgument("cannot write an npy file for dtype undefined");
   const int64_t count = tensor.numel();
-  if (count < 0) return InvalidArgument("cannot write npy: invalid shape ", ShapeToString(tensor.shape));
+  if (count < 0)
+    return InvalidArgument("cannot write npy: invalid shape ", ShapeToString(tensor.shape));
   if (count > 0 && tensor.data == nullptr) {
-    return InvalidArgument("cannot write npy: tensor ", ShapeToString(tensor.shape), " has no data");
+    return InvalidArgument("cannot write npy: tensor ", ShapeToString(tensor.shape),
+                           " has no data");
   }
   std::string header = BuildHeader(tensor.dtype, tensor.shape, 10);
   int major = 1;
@@ -300,7 +313,8 @@ Result<std::vector<uint8_t>> SerializeNpy(const TensorView& tensor) {
   out.push_back(static_cast<uint8_t>(major));
   out.push_back(0);
   const size_t len_bytes = major == 1 ? 2 : 4;
-  for (size_t i = 0; i < len_bytes; ++i) out.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
+  for (size_t i = 0; i < len_bytes; ++i)
+    out.push_back(static_cast<uint8_t>(header.size() >> (8 * i)));
   out.insert(out.end(), header.begin(), header.end());
   const uint8_t* data = static_cast<const uint8_t*>(tensor.data);
   out.insert(out.end(), data, data + tensor.nbytes());

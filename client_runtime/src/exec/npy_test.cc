@@ -77,8 +77,8 @@ TEST(Npy, WritesByteIdenticalToNumpy) {
 
 TEST(Npy, RoundTripsEveryDtypeThroughAFile) {
   const std::string path = (std::filesystem::temp_directory_path() / "mota_npy_test.npy").string();
-  for (DType dtype : {DType::kF32, DType::kF16, DType::kI8, DType::kU8, DType::kI32, DType::kI64,
-                      DType::kBool}) {
+  for (DType dtype :
+       {DType::kF32, DType::kF16, DType::kI8, DType::kU8, DType::kI32, DType::kI64, DType::kBool}) {
     HostTensor t = HostTensor::Allocate(dtype, {3, 1, 5});
     for (size_t i = 0; i < t.nbytes(); ++i) t.data()[i] = static_cast<uint8_t>(i * 7 + 1);
     if (dtype == DType::kBool) {
@@ -137,7 +137,8 @@ TEST(Npy, MalformedFilesAreRejectedWithAReason) {
        "astype(np.float32)"},
       {"big_endian", MakeNpy("{'descr': '>f4', 'fortran_order': False, 'shape': (2,), }", 8),
        "big-endian"},
-      {"structured", MakeNpy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8),
+      {"structured",
+       MakeNpy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (2,), }", 8),
        "structured"},
       {"missing_shape", MakeNpy("{'descr': '<f4', 'fortran_order': False, }", 4), "lacks"},
       {"unknown_key", MakeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': 1}", 8),
@@ -148,7 +149,8 @@ TEST(Npy, MalformedFilesAreRejectedWithAReason) {
       {"truncated_data", MakeNpy(ok_header, 7), "has 7 bytes, expected 8"},
       {"extra_data", MakeNpy(ok_header, 9), "has 9 bytes, expected 8"},
       {"huge_shape",
-       MakeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }", 8),
+       MakeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999, 99999999999), }",
+               8),
        "too large"},
       {"dim_overflow",
        MakeNpy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }", 8),
