@@ -1,9 +1,10 @@
 // Resize (ONNX Resize-19, computed like onnx/reference/ops/op_resize.py, which generates the
 // backend conformance data). Inputs: X, roi?, scales?, sizes? (exactly one of scales / sizes,
-// known at prepare time). Attributes: mode (nearest, linear, cubic), coordinate_transformation_mode
-// (half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric,
-// tf_crop_and_resize), nearest_mode, cubic_coeff_a, exclude_outside, extrapolation_value,
-// antialias, axes, keep_aspect_ratio_policy.
+// known at prepare time). Attributes: mode (nearest, linear, cubic),
+// coordinate_transformation_mode (half_pixel, half_pixel_symmetric, pytorch_half_pixel,
+// align_corners, asymmetric, tf_crop_and_resize, and Resize-11's tf_half_pixel_for_nn),
+// nearest_mode, cubic_coeff_a, exclude_outside, extrapolation_value, antialias, axes,
+// keep_aspect_ratio_policy.
 //
 // N-D interpolation is separable: one 1-D pass per resized axis, each output index reading a
 // few taps (source index, weight) computed once per axis. Nearest copies elements (any dtype);
@@ -26,7 +27,8 @@ enum class Coord {
   kPytorchHalfPixel,
   kAlignCorners,
   kAsymmetric,
-  kTfCropAndResize
+  kTfCropAndResize,
+  kTfHalfPixelForNn
 };
 enum class Rounding { kRoundPreferFloor, kRoundPreferCeil, kFloor, kCeil };
 enum class Aspect { kStretch, kNotLarger, kNotSmaller };
@@ -63,7 +65,8 @@ Result<ResizeAttrs> ReadAttrs(const model::Node& node) {
       {"pytorch_half_pixel", Coord::kPytorchHalfPixel},
       {"align_corners", Coord::kAlignCorners},
       {"asymmetric", Coord::kAsymmetric},
-      {"tf_crop_and_resize", Coord::kTfCropAndResize}};
+      {"tf_crop_and_resize", Coord::kTfCropAndResize},
+      {"tf_half_pixel_for_nn", Coord::kTfHalfPixelForNn}};
   static constexpr std::pair<const char*, Rounding> kRoundings[] = {
       {"round_prefer_floor", Rounding::kRoundPreferFloor},
       {"round_prefer_ceil", Rounding::kRoundPreferCeil},
@@ -220,6 +223,8 @@ double SourceCoordinate(const ResizeAttrs& a, const Geometry& g, size_t d, int64
       return width == 1 ? 0.0 : x * last / (width - 1);
     case Coord::kAsymmetric:
       return x / scale;
+    case Coord::kTfHalfPixelForNn:  // Resize-11 only
+      return (x + 0.5) / scale;
     case Coord::kTfCropAndResize: {
       const double span = g.roi_end[d] - g.roi_start[d];
       double xo = width == 1 ? span * last / 2 : x * span * last / (width - 1);
@@ -340,9 +345,22 @@ AxisTaps BuildTaps(const ResizeAttrs& a, const Geometry& g, size_t d, int64_t in
 }
 
 // One linear/cubic pass over an [outer, in, inner] float tensor into [outer, out, inner].
+// The innermost axis (inner == 1) sums each output's taps in a register instead.
 void InterpolatePass(const float* src, float* dst, int64_t outer, int64_t in, int64_t inner,
                      const AxisTaps& t, float fill) {
   const int64_t out = static_cast<int64_t>(t.outside.size());
+  if (inner == 1) {
+    for (int64_t b = 0; b < outer; ++b, src += in, dst += out) {
+      for (int64_t o = 0; o < out; ++o) {
+        const int64_t* index = &t.index[o * t.n];
+        const float* weight = &t.weight[o * t.n];
+        float acc = 0.0f;
+        for (int64_t k = 0; k < t.n; ++k) acc += weight[k] * src[index[k]];
+        dst[o] = t.outside[o] ? fill : acc;
+      }
+    }
+    return;
+  }
   for (int64_t b = 0; b < outer; ++b) {
     const float* block = src + b * in * inner;
     for (int64_t o = 0; o < out; ++o) {

@@ -99,6 +99,15 @@ TEST(ResizeOp, NearestModesAndCoordinateModes) {
   }
 }
 
+TEST(ResizeOp, TfHalfPixelForNnFromResize11) {
+  ResizeCase c;
+  c.coord = "tf_half_pixel_for_nn";
+  c.sizes = {1, 1, 3, 2};
+  auto out = RunResize(Grid4x4(), c);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  ExpectNear((*out)[0], {1, 1, 3, 2}, {6, 8, 10, 12, 14, 16});
+}
+
 TEST(ResizeOp, UpsampleSizesNearestOddSize) {
   ResizeCase c;
   c.sizes = {1, 1, 7, 8};
