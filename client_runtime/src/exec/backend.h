@@ -45,8 +45,11 @@ class Backend {
   // Required; thread-safe. Whether this backend can run `node` (for partitioning).
   virtual bool Supports(const model::Graph& graph, const model::Node& node) const = 0;
   // Required. The graph must outlive the executable (constants are used in place).
+  // `known_inputs` is empty or has one entry per graph input; an entry with data fixes that
+  // input's value for this executable (see PlanOptions::known_inputs).
   virtual Result<std::unique_ptr<Executable>> Prepare(const model::Graph& graph,
-                                                      std::span<const Shape> input_shapes) = 0;
+                                                      std::span<const Shape> input_shapes,
+                                                      std::span<const TensorView> known_inputs) = 0;
 };
 
 // "reference" (and later "xnnpack", "vulkan", "auto"). NOT_FOUND for unknown names.

@@ -153,6 +153,18 @@ Result<ExecutionPlan> PlanExecution(const model::Graph& graph, std::span<const S
   }
   std::vector<uint8_t> known(graph.tensors.size(), 0);
   for (size_t t = 0; t < graph.tensors.size(); ++t) known[t] = graph.tensors[t].is_constant;
+  for (size_t i = 0; i < options.known_inputs.size() && i < graph.inputs.size(); ++i) {
+    const TensorView& v = options.known_inputs[i];
+    const int32_t t = graph.inputs[i];
+    if (v.data == nullptr || v.dtype != plan.tensors[t].dtype || v.shape != plan.tensors[t].shape) continue;
+    HostTensor copy = HostTensor::Allocate(v.dtype, v.shape);
+    if (copy.dtype() == DType::kUndefined && v.numel() != 0) return OutOfMemory("cannot copy a known input");
+    std::memcpy(copy.data(), v.data, v.nbytes());
+    plan.tensors[t].storage = Storage::kValue;
+    plan.tensors[t].value_index = static_cast<int32_t>(plan.values.size());
+    plan.values.push_back(std::move(copy));
+    known[t] = 1;
+  }
 
   for (size_t n = 0; n < graph.nodes.size(); ++n) {
     const model::Node& node = graph.nodes[n];

@@ -54,6 +54,10 @@ struct PlanOptions {
   // Nodes whose inputs are all known are evaluated at prepare time when their outputs total at
   // most this many bytes; bigger ones run at run time.
   size_t max_fold_bytes = size_t{4} << 20;
+  // Optional, one entry per graph input: an entry with data is treated as a constant for this
+  // plan (its value is copied). Used when a shape-like value arrives as a graph input; the
+  // caller must then key the plan by that value.
+  std::span<const TensorView> known_inputs;
 };
 
 // Fails with a message naming the input when a shape does not match the model's declaration.

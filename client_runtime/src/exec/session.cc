@@ -1,24 +1,79 @@
 #include "exec/session.h"
 
 namespace mota::exec {
+namespace {
+
+constexpr int64_t kMaxValueKeyElements = 64;
+
+std::vector<Shape> ShapesOf(std::span<const TensorView> inputs) {
+  std::vector<Shape> shapes;
+  for (const TensorView& t : inputs) shapes.push_back(t.shape);
+  return shapes;
+}
+
+}  // namespace
 
 Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
     : graph_(graph), backend_(std::move(backend)) {}
 
+bool Session::IsValueKeyCandidate(size_t input, const TensorView& view) const {
+  const DType dtype = graph_.tensors[graph_.inputs[input]].dtype;
+  return (dtype == DType::kI64 || dtype == DType::kI32) && view.dtype == dtype && view.data != nullptr &&
+         view.numel() <= kMaxValueKeyElements;
+}
+
+Session::PlanKey Session::MakeKey(std::span<const TensorView> inputs) const {
+  PlanKey key{ShapesOf(inputs), {}};
+  if (!value_keyed_) return key;
+  for (size_t i = 0; i < inputs.size() && i < graph_.inputs.size(); ++i) {
+    if (!IsValueKeyCandidate(i, inputs[i])) continue;
+    const std::vector<int64_t> values = ReadIntValues(inputs[i]);
+    key.second.push_back(static_cast<int64_t>(i));
+    key.second.insert(key.second.end(), values.begin(), values.end());
+  }
+  return key;
+}
+
 Result<Executable*> Session::Prepare(std::span<const Shape> input_shapes) {
-  std::vector<Shape> key(input_shapes.begin(), input_shapes.end());
+  PlanKey key{std::vector<Shape>(input_shapes.begin(), input_shapes.end()), {}};
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second.get();
-  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, backend_->Prepare(graph_, input_shapes));
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, backend_->Prepare(graph_, input_shapes, {}));
   Executable* raw = exe.get();
   plans_.emplace(std::move(key), std::move(exe));
   return raw;
 }
 
+Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
+  PlanKey key = MakeKey(inputs);
+  auto it = plans_.find(key);
+  if (it != plans_.end()) return it->second.get();
+  std::vector<TensorView> known;
+  if (value_keyed_) {
+    for (size_t i = 0; i < inputs.size(); ++i) {
+      known.push_back(i < graph_.inputs.size() && IsValueKeyCandidate(i, inputs[i]) ? inputs[i] : TensorView{});
+    }
+  }
+  Result<std::unique_ptr<Executable>> exe = backend_->Prepare(graph_, key.first, known);
+  if (!exe.ok() && !value_keyed_ && exe.status().code() == StatusCode::kUnimplemented) {
+    // A shape-like value comes from an input: plan with the small integer inputs' values.
+    bool any = false;
+    for (size_t i = 0; i < inputs.size() && i < graph_.inputs.size(); ++i) any |= IsValueKeyCandidate(i, inputs[i]);
+    if (!any) return exe.status();
+    value_keyed_ = true;
+    return PrepareFor(inputs);
+  }
+  if (!exe.ok()) return exe.status();
+  Executable* raw = exe->get();
+  plans_.emplace(std::move(key), std::move(exe).value());
+  return raw;
+}
+
 Result<std::vector<HostTensor>> Session::Run(std::span<const TensorView> inputs) {
-  std::vector<Shape> shapes;
-  for (const TensorView& t : inputs) shapes.push_back(t.shape);
-  MOTA_ASSIGN_OR_RETURN(Executable * exe, Prepare(shapes));
+  if (inputs.size() != graph_.inputs.size()) {
+    return InvalidArgument("got ", inputs.size(), " inputs but the model has ", graph_.inputs.size());
+  }
+  MOTA_ASSIGN_OR_RETURN(Executable * exe, PrepareFor(inputs));
   std::vector<HostTensor> outputs;
   std::vector<TensorView> views;
   for (size_t i = 0; i < exe->output_shapes().size(); ++i) {

@@ -102,3 +102,40 @@ TEST(Plan, UnknownOpsAreAllListed) {
 
 }  // namespace
 }  // namespace mota::exec
+
+namespace mota::exec {
+namespace {
+
+// Reshape(x, shape) where `shape` is a graph input: planned per value of `shape`.
+TEST(Session, ShapeValuesFedAsInputsArePlannedPerValue) {
+  model::Graph g;
+  const int32_t x = g.AddTensor(Activation("x", {2, 3}));
+  model::TensorInfo shape_info;
+  shape_info.name = "shape";
+  shape_info.dtype = DType::kI64;
+  shape_info.has_shape = true;
+  shape_info.dims = {{2, {}}};
+  const int32_t shape = g.AddTensor(shape_info);
+  const int32_t y = g.AddTensor(Activation("y", {}));
+  g.nodes.push_back({"reshape", "Reshape", {}, {x, shape}, {y}});
+  g.inputs = {x, shape};
+  g.outputs = {y};
+  Session session(g, CreateBackend("reference", {}).value());
+  HostTensor xt = HostTensor::Allocate(DType::kF32, {2, 3});
+  for (int i = 0; i < 6; ++i) xt.as<float>()[i] = static_cast<float>(i);
+  for (const Shape& target : {Shape{3, 2}, Shape{1, 6}, Shape{3, 2}}) {
+    HostTensor st = HostTensor::Allocate(DType::kI64, {2});
+    st.as<int64_t>()[0] = target[0];
+    st.as<int64_t>()[1] = target[1];
+    const TensorView in[] = {xt.view(), st.view()};
+    auto out = session.Run(in);
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ((*out)[0].shape(), target);
+    EXPECT_EQ((*out)[0].as<float>()[5], 5.0f);
+  }
+  EXPECT_TRUE(session.value_keyed());
+  EXPECT_EQ(session.cached_plans(), 2u);
+}
+
+}  // namespace
+}  // namespace mota::exec

@@ -99,8 +99,11 @@ class ReferenceBackend final : public Backend {
     return FindOp(node.op_type) != nullptr;
   }
   Result<std::unique_ptr<Executable>> Prepare(const model::Graph& graph,
-                                              std::span<const Shape> input_shapes) override {
-    MOTA_ASSIGN_OR_RETURN(ExecutionPlan plan, PlanExecution(graph, input_shapes));
+                                              std::span<const Shape> input_shapes,
+                                              std::span<const TensorView> known_inputs) override {
+    PlanOptions options;
+    options.known_inputs = known_inputs;
+    MOTA_ASSIGN_OR_RETURN(ExecutionPlan plan, PlanExecution(graph, input_shapes, options));
     auto exe = std::make_unique<ReferenceExecutable>(graph, std::move(plan), pool_.get());
     MOTA_RETURN_IF_ERROR(exe->Init());
     return std::unique_ptr<Executable>(std::move(exe));
