@@ -7,6 +7,8 @@
 // later Shape nodes see them). Then the node is folded when all of its inputs are constants, or
 // when its op reads only shapes (Shape, Size). One walk therefore folds whole
 // Shape -> Gather -> Concat -> Unsqueeze -> Reshape chains once the shapes are static.
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "converter/src/passes/graph_rewrite.h"
@@ -116,12 +118,125 @@ Status Evaluate(model::Graph& graph, const exec::OpDef& def, const model::Node& 
   return Status::Ok();
 }
 
+// ---- Shape values with symbolic dims ----
+// With a dynamic batch, Shape(x) is not constant, but the entries for static dims are: exporters
+// read them (x.shape[1], x.shape[2:]) through Gather and Slice. Those fold here.
+
+using ShapeEntries = std::vector<std::optional<int64_t>>;
+
+// The entries of a Shape node's output (nullopt for symbolic dims); nullopt when rank is unknown.
+std::optional<ShapeEntries> EntriesOfShape(const model::Graph& graph, const model::Node& node) {
+  if (node.op_type != "Shape" || node.inputs.size() != 1 || node.inputs[0] < 0) return std::nullopt;
+  const model::TensorInfo& x = graph.tensors[node.inputs[0]];
+  if (!x.has_shape) return std::nullopt;
+  const int64_t rank = static_cast<int64_t>(x.dims.size());
+  auto clamp = [rank](int64_t v) { return std::clamp<int64_t>(v < 0 ? v + rank : v, 0, rank); };
+  const int64_t start = clamp(node.attrs.GetInt("start", 0));
+  const int64_t end = node.attrs.Has("end") ? clamp(node.attrs.GetInt("end", rank)) : rank;
+  ShapeEntries entries;
+  for (int64_t i = start; i < end; ++i) {
+    if (x.dims[i].is_static()) {
+      entries.push_back(x.dims[i].value);
+    } else {
+      entries.push_back(std::nullopt);
+    }
+  }
+  return entries;
+}
+
+// Entries of the tensor `t` when it is the output of a Shape node.
+std::optional<ShapeEntries> EntriesOf(const model::Graph& graph, const GraphUses& uses, int32_t t) {
+  const int32_t p = uses.ProducerOf(t);
+  if (p < 0) return std::nullopt;
+  return EntriesOfShape(graph, graph.nodes[p]);
+}
+
+// Gather(shape, constant indices) along axis 0.
+std::optional<ShapeEntries> GatherEntries(const model::Graph& graph, const GraphUses& uses,
+                                          const model::Node& node, Shape* out_shape) {
+  if (node.inputs.size() != 2) return std::nullopt;
+  const int64_t axis = node.attrs.GetInt("axis", 0);
+  std::optional<ShapeEntries> data = EntriesOf(graph, uses, node.inputs[0]);
+  std::optional<std::vector<int64_t>> indices = ConstantAsInts(graph, node.inputs[1]);
+  if (!data || !indices || (axis != 0 && axis != -1)) return std::nullopt;
+  const int64_t len = static_cast<int64_t>(data->size());
+  ShapeEntries out;
+  for (int64_t i : *indices) {
+    if (i < 0) i += len;
+    if (i < 0 || i >= len) return std::nullopt;  // the op itself reports the bad index
+    out.push_back((*data)[i]);
+  }
+  *out_shape = graph.tensors[node.inputs[1]].StaticShape();
+  return out;
+}
+
+// Slice(shape, starts, ends, axes?, steps?) on the 1-D shape vector, all constants.
+std::optional<ShapeEntries> SliceEntries(const model::Graph& graph, const GraphUses& uses,
+                                         const model::Node& node, Shape* out_shape) {
+  if (node.inputs.size() < 3) return std::nullopt;
+  std::optional<ShapeEntries> data = EntriesOf(graph, uses, node.inputs[0]);
+  auto one = [&](size_t i, int64_t fallback) -> std::optional<int64_t> {
+    if (i >= node.inputs.size() || node.inputs[i] < 0) return fallback;
+    std::optional<std::vector<int64_t>> v = ConstantAsInts(graph, node.inputs[i]);
+    if (!v || v->size() != 1) return std::nullopt;
+    return (*v)[0];
+  };
+  const std::optional<int64_t> start = one(1, 0), end = one(2, 0), axis = one(3, 0), step = one(4, 1);
+  if (!data || !start || !end || !axis || !step || (*axis != 0 && *axis != -1) || *step == 0) {
+    return std::nullopt;
+  }
+  const int64_t len = static_cast<int64_t>(data->size());
+  auto norm = [len](int64_t v, int64_t lo, int64_t hi) { return std::clamp(v < 0 ? v + len : v, lo, hi); };
+  ShapeEntries out;
+  if (*step > 0) {
+    for (int64_t i = norm(*start, 0, len); i < norm(*end, 0, len); i += *step) out.push_back((*data)[i]);
+  } else {
+    for (int64_t i = norm(*start, 0, len - 1); i > norm(*end, -1, len - 1); i += *step) out.push_back((*data)[i]);
+  }
+  *out_shape = {static_cast<int64_t>(out.size())};
+  return out;
+}
+
+// Folds Shape / Gather / Slice nodes whose result involves only static dims.
+bool FoldShapeValues(model::Graph& graph, const GraphUses& uses, const model::Node& node) {
+  if (node.outputs.size() != 1) return false;
+  std::optional<ShapeEntries> entries;
+  Shape shape;
+  if (node.op_type == "Shape") {
+    entries = EntriesOfShape(graph, node);
+    if (entries) shape = {static_cast<int64_t>(entries->size())};
+  } else if (node.op_type == "Gather") {
+    entries = GatherEntries(graph, uses, node, &shape);
+  } else if (node.op_type == "Slice") {
+    entries = SliceEntries(graph, uses, node, &shape);
+  }
+  if (!entries || HasActivation(node)) return false;
+  std::vector<int64_t> values;
+  for (const std::optional<int64_t>& e : *entries) {
+    if (!e) return false;
+    values.push_back(*e);
+  }
+  model::TensorInfo& info = graph.tensors[node.outputs[0]];
+  std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
+  if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
+  info.is_constant = true;
+  info.constant = model::ConstData::Own(std::move(bytes));
+  info.dtype = DType::kI64;
+  info.has_shape = true;
+  info.dims = StaticDims(shape);
+  return true;
+}
+
 // Infers and possibly folds node n; sets *folded when the node's outputs became constants.
 Status VisitNode(model::Graph& graph, const GraphUses& uses, int32_t n, bool* folded) {
   *folded = false;
   const model::Node& node = graph.nodes[n];
   const exec::OpDef* def = exec::FindOp(node.op_type);
   if (def == nullptr || !ArityFits(*def, node)) return Status::Ok();
+  if (FoldShapeValues(graph, uses, node)) {
+    *folded = true;
+    return Status::Ok();
+  }
   std::optional<NodeViews> views = GatherInputs(graph, uses, node, n);
   if (!views) return Status::Ok();
   exec::InferContext ctx{node, views->inputs, std::vector<exec::TensorView>(node.outputs.size())};

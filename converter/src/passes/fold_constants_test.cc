@@ -100,6 +100,47 @@ TEST(FoldConstants, ShapeOfADynamicInputStays) {
   EXPECT_EQ(OpTypes(g), OpTypes(before));
 }
 
+// x (N, 3, 4) with a dynamic N: the static entries of Shape(x) fold.
+TEST(FoldConstants, StaticEntriesOfADynamicShapeFold) {
+  model::Graph g;
+  const int32_t x = AddInput(g, "x", {-1, 3, 4});
+  const int32_t shape = g.AddTensor(F32Tensor("shape", {3}));
+  g.tensors[shape].dtype = DType::kI64;
+  const int32_t tail = g.AddTensor({"tail", DType::kI64});
+  const int32_t dim1 = g.AddTensor({"dim1", DType::kI64});
+  const int32_t reversed = g.AddTensor({"reversed", DType::kI64});
+  const int32_t from1 = g.AddTensor({"from1", DType::kI64});
+  const int32_t batch = g.AddTensor({"batch", DType::kI64});
+  const int32_t target = g.AddTensor({"target", DType::kI64});
+  const int32_t y = AddOutput(g, "y", {-1, 4});
+  AddNode(g, "shape", "Shape", {x}, {shape});
+  AddNode(g, "tail", "Slice", {shape, AddConstI64(g, "s", {1}, {2}), AddConstI64(g, "e", {1}, {3})}, {tail});
+  AddNode(g, "dim1", "Gather", {shape, AddConstI64(g, "one", {}, {1})}, {dim1});
+  AddNode(g, "reversed", "Slice",
+          {shape, AddConstI64(g, "rs", {1}, {-1}), AddConstI64(g, "re", {1}, {0}), AddConstI64(g, "ra", {1}, {0}),
+           AddConstI64(g, "rstep", {1}, {-1})},
+          {reversed});
+  model::Attributes start1;
+  start1.SetInt("start", 1);
+  AddNode(g, "from1", "Shape", {x}, {from1}, start1);
+  AddNode(g, "batch", "Gather", {shape, AddConstI64(g, "zero", {1}, {0})}, {batch});
+  model::Attributes axis0;
+  axis0.SetInt("axis", 0);
+  AddNode(g, "concat", "Concat", {AddConstI64(g, "minus1", {1}, {-1}), tail}, {target}, axis0);
+  AddNode(g, "reshape", "Reshape", {x, target}, {y});
+  g.outputs.insert(g.outputs.end(), {dim1, reversed, from1, batch});
+  const model::Graph before = g;
+  ASSERT_TRUE(FoldConstants(g).ok());
+  EXPECT_EQ(OpTypes(g), (std::vector<std::string>{"Shape", "Gather", "Reshape"}));
+  EXPECT_EQ(*ConstantAsInts(g, target), (std::vector<int64_t>{-1, 4}));
+  EXPECT_EQ(*ConstantAsInts(g, dim1), (std::vector<int64_t>{3}));
+  EXPECT_EQ(g.tensors[dim1].StaticShape(), Shape{});
+  EXPECT_EQ(*ConstantAsInts(g, reversed), (std::vector<int64_t>{4, 3}));
+  EXPECT_EQ(*ConstantAsInts(g, from1), (std::vector<int64_t>{3, 4}));
+  EXPECT_FALSE(g.tensors[batch].is_constant);
+  ExpectSameOutputs(before, g);
+}
+
 TEST(FoldConstants, StaticShapesArePropagatedToIntermediates) {
   model::Graph g;
   const int32_t x = AddInput(g, "x", {2, 3});
