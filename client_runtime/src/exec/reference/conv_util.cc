@@ -78,6 +78,16 @@ int64_t ExplicitOutSize(int64_t in, int64_t k_eff, int64_t stride, int64_t pb, i
 
 }  // namespace
 
+std::vector<ColumnTap> ColumnTaps(const Window3& w) {
+  std::vector<ColumnTap> taps(static_cast<size_t>(w.kernel[2]));
+  for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
+    ColumnTap& t = taps[kw];
+    t.offset = kw * w.dilation[2] - w.pad[2];
+    ValidOutputRange(w.out[2], w.stride[2], t.offset, w.in[2], &t.lo, &t.hi);
+  }
+  return taps;
+}
+
 int64_t FloorDiv(int64_t a, int64_t b) {
   const int64_t q = a / b;
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;

@@ -73,6 +73,16 @@ Window3 ToWindow3(const WindowGeometry& g);
 void ValidOutputRange(int64_t out, int64_t stride, int64_t offset, int64_t in, int64_t* lo,
                       int64_t* hi);
 
+// One kernel column kw of a window: output columns ow in [lo, hi) read input column
+// ow * stride + offset, which lies inside the input (offset = kw * dilation - pad).
+struct ColumnTap {
+  int64_t offset;
+  int64_t lo;
+  int64_t hi;
+};
+// The column taps of dim 2 (width), one per kernel column.
+std::vector<ColumnTap> ColumnTaps(const Window3& w);
+
 // Floor division for possibly negative numerators (ONNX's Python reference uses `//`).
 int64_t FloorDiv(int64_t a, int64_t b);
 

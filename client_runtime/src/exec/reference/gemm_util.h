@@ -1,6 +1,7 @@
 // A cache-blocked f32 GEMM for the reference kernels (Conv via im2col, ConvTranspose, MatMul,
-// Gemm). Plain C++: the 4x8 micro-kernel is written so that compilers vectorize it (SSE2/NEON
-// baseline); on x86-64 Linux with GCC an AVX2+FMA clone is picked at load time as well.
+// Gemm): packed A and B blocks and a register-tile micro-kernel. The portable 4x8 kernel is
+// plain C++ that compilers vectorize (SSE2 / NEON baseline); on x86-64 CPUs with AVX2 and FMA
+// a 4x16 intrinsics kernel is picked at run time instead (about 2x faster).
 //
 // Layout: row-major with leading dimensions. op(A) is M x K, op(B) is K x N, C is M x N:
 //   trans_a == false: A(i, p) = a[i * lda + p]     trans_a == true: A(i, p) = a[p * lda + i]
@@ -37,6 +38,9 @@ struct GemmArgs {
 // Runs on the calling thread. Keeps a per-thread packing buffer (grown on demand, reused by
 // later calls) so that kernels calling it in a loop do not allocate per call.
 void GemmF32(const GemmArgs& args);
+
+// GemmF32 forced onto the portable kernel (tests check it on machines that have AVX2).
+void GemmF32Portable(const GemmArgs& args);
 
 // Splits C into blocks of columns (or of rows when C is tall and narrow) over `pool`; serial
 // when pool is null. Must not be called from inside another ParallelFor task.

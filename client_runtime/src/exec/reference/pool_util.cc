@@ -48,6 +48,7 @@ Result<PoolPlan> MakePoolPlan(const model::Node& node, const TensorView& x) {
     p.taps[d] = MakeTaps(p.w.in[d], p.w.out[d], p.w.kernel[d], p.w.stride[d], p.w.dilation[d],
                          p.w.pad[d], pad_end);
   }
+  p.columns = ColumnTaps(p.w);
   p.out_shape = {x.shape[0], x.shape[1]};
   p.out_shape.insert(p.out_shape.end(), g.out.begin(), g.out.end());
   return p;

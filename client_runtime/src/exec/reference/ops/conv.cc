@@ -169,9 +169,55 @@ Status ConvIm2col(KernelContext& ctx, const ConvProblem& p, const float* x, cons
   return Status::Ok();
 }
 
-// One output plane of a conv whose groups have a single input channel: tap by tap over each
-// output row, so the row stays in L1 and the inner loop is a contiguous multiply-add.
-void DepthwisePlane(const Window3& w, const float* x, const float* wt, float* y) {
+// Adds one kernel row's taps to an output row, tap by tap over [lo, hi) of each tap.
+void DepthwiseRowTaps(float* __restrict orow, const float* __restrict irow, const float* taps,
+                      const std::vector<ColumnTap>& columns, int64_t stride) {
+  for (size_t kw = 0; kw < columns.size(); ++kw) {
+    const ColumnTap& c = columns[kw];
+    const float tap = taps[kw];
+    if (stride == 1) {
+      for (int64_t o = c.lo; o < c.hi; ++o) orow[o] += tap * irow[o + c.offset];
+    } else {
+      for (int64_t o = c.lo; o < c.hi; ++o) orow[o] += tap * irow[o * stride + c.offset];
+    }
+  }
+}
+
+// A kernel row of width 3 (the common case): where all three taps read real input they are
+// added in one pass over the output row, the edges tap by tap.
+void DepthwiseRow3(float* __restrict orow, const float* __restrict irow, const float* taps,
+                   const std::vector<ColumnTap>& c, int64_t stride) {
+  const int64_t lo = std::max({c[0].lo, c[1].lo, c[2].lo});
+  const int64_t hi = std::min({c[0].hi, c[1].hi, c[2].hi});
+  if (lo >= hi) {
+    DepthwiseRowTaps(orow, irow, taps, c, stride);
+    return;
+  }
+  for (int t = 0; t < 3; ++t) {
+    const int64_t s = stride, off = c[t].offset;
+    for (int64_t o = c[t].lo; o < lo; ++o) orow[o] += taps[t] * irow[o * s + off];
+    for (int64_t o = hi; o < c[t].hi; ++o) orow[o] += taps[t] * irow[o * s + off];
+  }
+  const float t0 = taps[0], t1 = taps[1], t2 = taps[2];
+  const float* r0 = irow + c[0].offset + lo * stride;
+  const float* r1 = irow + c[1].offset + lo * stride;
+  const float* r2 = irow + c[2].offset + lo * stride;
+  float* out = orow + lo;
+  const int64_t n = hi - lo;
+  if (stride == 1) {
+    for (int64_t i = 0; i < n; ++i) out[i] += t0 * r0[i] + t1 * r1[i] + t2 * r2[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      out[i] += t0 * r0[i * stride] + t1 * r1[i * stride] + t2 * r2[i * stride];
+    }
+  }
+}
+
+// One output plane of a conv whose groups have a single input channel: kernel row by kernel
+// row over each output row, so the row stays in L1 and the inner loop is a contiguous
+// multiply-add.
+void DepthwisePlane(const Window3& w, const std::vector<ColumnTap>& columns, const float* x,
+                    const float* wt, float* y) {
   for (int64_t od = 0; od < w.out[0]; ++od) {
     for (int64_t oh = 0; oh < w.out[1]; ++oh) {
       float* orow = y + (od * w.out[1] + oh) * w.out[2];
@@ -184,17 +230,10 @@ void DepthwisePlane(const Window3& w, const float* x, const float* wt, float* y)
           if (ih < 0 || ih >= w.in[1]) continue;
           const float* irow = x + (id * w.in[1] + ih) * w.in[2];
           const float* taps = wt + (kd * w.kernel[1] + kh) * w.kernel[2];
-          for (int64_t kw = 0; kw < w.kernel[2]; ++kw) {
-            const int64_t offset = kw * w.dilation[2] - w.pad[2];
-            int64_t lo, hi;
-            ValidOutputRange(w.out[2], w.stride[2], offset, w.in[2], &lo, &hi);
-            const float tap = taps[kw];
-            const float* src = irow + offset;
-            if (w.stride[2] == 1) {
-              for (int64_t o = lo; o < hi; ++o) orow[o] += tap * src[o];
-            } else {
-              for (int64_t o = lo; o < hi; ++o) orow[o] += tap * src[o * w.stride[2]];
-            }
+          if (w.kernel[2] == 3) {
+            DepthwiseRow3(orow, irow, taps, columns, w.stride[2]);
+          } else {
+            DepthwiseRowTaps(orow, irow, taps, columns, w.stride[2]);
           }
         }
       }
@@ -206,11 +245,12 @@ void ConvDepthwise(KernelContext& ctx, const ConvProblem& p, const float* x, con
                    float* y) {
   const int64_t mg = p.filters / p.group;
   const Window3& w = p.w;
+  const std::vector<ColumnTap> columns = ColumnTaps(w);
   ParallelFor(ctx.pool, p.batch * p.filters, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const int64_t n = i / p.filters, m = i % p.filters;
       const float* xc = x + (n * p.channels + m / mg) * w.in_size();
-      DepthwisePlane(w, xc, wt + m * w.kernel_size(), y + i * w.out_size());
+      DepthwisePlane(w, columns, xc, wt + m * w.kernel_size(), y + i * w.out_size());
     }
   });
 }

@@ -226,6 +226,12 @@ TEST(ConvOp, DepthwiseWithChannelMultiplierStrideAndPads) {
   p.s[1] = p.s[2] = 1;
   p.d[2] = 2;
   CheckConvAgainstNaive(p, /*bias=*/false, 22);
+  p.k[2] = 2;  // kernel width 2: the tap-by-tap path
+  p.d[2] = 1;
+  CheckConvAgainstNaive(p, /*bias=*/true, 23);
+  p.k[2] = 3;  // input width 2: no output column where all three taps read input
+  p.in[2] = 2;
+  CheckConvAgainstNaive(p, /*bias=*/true, 24);
 }
 
 TEST(ConvOp, OneDimensional) {

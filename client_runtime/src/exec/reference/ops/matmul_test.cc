@@ -178,40 +178,43 @@ TEST(GemmOp, TransposeAOnlyAgainstNaive) {
   ExpectNear(ToFloats((*out)[0]), Naive(a, b, m, k, n));
 }
 
-// Every transpose combination with padded leading dims, beta, and sizes crossing the kernel's
-// register (4 x 8) and cache (64 x 256 x 512) blocks.
+// Every transpose combination with padded leading dims, beta, and sizes crossing the kernels'
+// register (4 x 8, 4 x 16) and cache (64 x 256 x 512) blocks, on the dispatched kernel and on
+// the portable one.
 TEST(GemmF32, TransposesLeadingDimsAndBlockEdges) {
   const int64_t m = 67, n = 530, k = 261;
   const std::vector<float> a = Random(m * k, 10), b = Random(k * n, 11);
   const std::vector<float> want = Naive(a, b, m, k, n);
-  for (int ta = 0; ta < 2; ++ta) {
-    for (int tb = 0; tb < 2; ++tb) {
-      const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
-      std::vector<float> pa((ta ? k : m) * lda), pb((tb ? n : k) * ldb);
-      for (int64_t i = 0; i < m; ++i)
-        for (int64_t p = 0; p < k; ++p) (ta ? pa[p * lda + i] : pa[i * lda + p]) = a[i * k + p];
-      for (int64_t p = 0; p < k; ++p)
-        for (int64_t j = 0; j < n; ++j) (tb ? pb[j * ldb + p] : pb[p * ldb + j]) = b[p * n + j];
-      std::vector<float> c(m * ldc, 1.0f);
-      GemmF32({.m = m,
-               .n = n,
-               .k = k,
-               .alpha = 1.0f,
-               .a = pa.data(),
-               .lda = lda,
-               .trans_a = ta != 0,
-               .b = pb.data(),
-               .ldb = ldb,
-               .trans_b = tb != 0,
-               .beta = 2.0f,
-               .c = c.data(),
-               .ldc = ldc});
-      for (int64_t i = 0; i < m; ++i) {
-        for (int64_t j = 0; j < n; ++j) {
-          ASSERT_NEAR(c[i * ldc + j], want[i * n + j] + 2.0f, 1e-3f)
-              << "ta " << ta << " tb " << tb << " at " << i << "," << j;
+  for (auto* gemm : {&GemmF32, &GemmF32Portable}) {
+    for (int ta = 0; ta < 2; ++ta) {
+      for (int tb = 0; tb < 2; ++tb) {
+        const int64_t lda = (ta ? m : k) + 3, ldb = (tb ? k : n) + 5, ldc = n + 2;
+        std::vector<float> pa((ta ? k : m) * lda), pb((tb ? n : k) * ldb);
+        for (int64_t i = 0; i < m; ++i)
+          for (int64_t p = 0; p < k; ++p) (ta ? pa[p * lda + i] : pa[i * lda + p]) = a[i * k + p];
+        for (int64_t p = 0; p < k; ++p)
+          for (int64_t j = 0; j < n; ++j) (tb ? pb[j * ldb + p] : pb[p * ldb + j]) = b[p * n + j];
+        std::vector<float> c(m * ldc, 1.0f);
+        gemm({.m = m,
+              .n = n,
+              .k = k,
+              .alpha = 1.0f,
+              .a = pa.data(),
+              .lda = lda,
+              .trans_a = ta != 0,
+              .b = pb.data(),
+              .ldb = ldb,
+              .trans_b = tb != 0,
+              .beta = 2.0f,
+              .c = c.data(),
+              .ldc = ldc});
+        for (int64_t i = 0; i < m; ++i) {
+          for (int64_t j = 0; j < n; ++j) {
+            ASSERT_NEAR(c[i * ldc + j], want[i * n + j] + 2.0f, 1e-3f)
+                << "ta " << ta << " tb " << tb << " at " << i << "," << j;
+          }
+          EXPECT_EQ(c[i * ldc + n], 1.0f) << "wrote past n in row " << i;
         }
-        EXPECT_EQ(c[i * ldc + n], 1.0f) << "wrote past n in row " << i;
       }
     }
   }

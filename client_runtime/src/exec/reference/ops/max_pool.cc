@@ -49,6 +49,28 @@ void MaxPoolPlane(const PoolPlan& p, int64_t plane, bool column_major, const T* 
   }
 }
 
+// Without Indices: tap by tap over whole output rows (see ForEachRowTap).
+template <typename T>
+void MaxPoolPlaneValues(const PoolPlan& p, int64_t plane, const T* x, T* y) {
+  const Window3& w = p.w;
+  const int64_t stride = w.stride[2];
+  const T* src = x + plane * w.in_size();
+  T* dst = y + plane * w.out_size();
+  T lowest = std::numeric_limits<T>::lowest();
+  if constexpr (std::numeric_limits<T>::has_infinity) lowest = -std::numeric_limits<T>::infinity();
+  for (int64_t od = 0; od < w.out[0]; ++od) {
+    for (int64_t oh = 0; oh < w.out[1]; ++oh, dst += w.out[2]) {
+      for (int64_t ow = 0; ow < w.out[2]; ++ow) dst[ow] = lowest;
+      ForEachRowTap(p, src, od, oh, [&](const T* in, int64_t off, int64_t lo, int64_t hi) {
+        for (int64_t ow = lo; ow < hi; ++ow) {
+          const T v = in[ow * stride + off];
+          dst[ow] = v > dst[ow] ? v : dst[ow];
+        }
+      });
+    }
+  }
+}
+
 Status ComputeMaxPool(KernelContext& ctx) {
   const TensorView& x = ctx.inputs[0];
   MOTA_ASSIGN_OR_RETURN(PoolPlan p, MakePoolPlan(ctx.node, x));
@@ -62,7 +84,13 @@ Status ComputeMaxPool(KernelContext& ctx) {
     const T* px = x.as<T>();
     T* py = ctx.outputs[0].as<T>();
     ParallelFor(ctx.pool, p.planes, 1, [&](int64_t begin, int64_t end) {
-      for (int64_t i = begin; i < end; ++i) MaxPoolPlane(p, i, storage_order == 1, px, py, indices);
+      for (int64_t i = begin; i < end; ++i) {
+        if (indices == nullptr) {
+          MaxPoolPlaneValues(p, i, px, py);
+        } else {
+          MaxPoolPlane(p, i, storage_order == 1, px, py, indices);
+        }
+      }
     });
     return Status::Ok();
   });
