@@ -22,6 +22,8 @@ if [ ! -f "$ONNX" ]; then
   echo "demo: $ONNX not found; set MOTA_SHARED_DIR to the folder that holds models/" >&2
   exit 1
 fi
+SHARED="$(cd "$SHARED" && pwd)"
+ONNX="$SHARED/models/mobilenet_v2.onnx"
 
 step "setup"
 "$ROOT/scripts/setup.sh"
@@ -29,7 +31,7 @@ step "setup"
 step "build the mota CLI ($BUILD)"
 # Same configuration as scripts/test.sh, so the two share one build folder.
 cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DMOTA_WERROR=ON \
-  -DMOTA_BUILD_TESTS=ON "-DMOTA_SHARED_DIR=$(cd "$SHARED" && pwd)" >/dev/null
+  -DMOTA_BUILD_TESTS=ON "-DMOTA_SHARED_DIR=$SHARED" >/dev/null
 cmake --build "$BUILD" -j "$JOBS" --target mota
 mkdir -p "$DEMO"
 
