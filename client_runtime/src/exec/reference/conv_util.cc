@@ -37,6 +37,9 @@ Status ReadKernelStridesDilations(const model::Node& node, size_t n,
     MOTA_ASSIGN_OR_RETURN(g.kernel, ReadSpatialInts(node, "kernel_shape", n, 1, 1));
   } else if (default_kernel.size() == n) {
     g.kernel = default_kernel;
+    for (int64_t k : g.kernel) {
+      if (k < 1) return NodeError(node, "kernel ", ListToString(g.kernel), " has an empty dim");
+    }
   } else {
     return NodeError(node, "attribute kernel_shape is required (", n, " spatial dims)");
   }

@@ -5,6 +5,15 @@
 namespace mota::exec {
 namespace {
 
+// The dtypes MaxPool / GlobalMaxPool dispatch on (MOTA_DISPATCH_NUMERIC).
+Status CheckPoolDType(const InferContext& ctx, DType dtype, bool float_only) {
+  const bool numeric = dtype == DType::kF32 || dtype == DType::kI8 || dtype == DType::kU8 ||
+                       dtype == DType::kI32 || dtype == DType::kI64;
+  if (float_only ? dtype == DType::kF32 : numeric) return Status::Ok();
+  return ctx.Error("X has dtype ", DTypeName(dtype), "; expected ",
+                   float_only ? "f32" : "f32, i8, u8, i32 or i64");
+}
+
 // Tap ranges of one dim. pad_end only matters for the `padded` count.
 PoolTaps MakeTaps(int64_t in, int64_t out, int64_t kernel, int64_t stride, int64_t dilation,
                   int64_t pad_begin, int64_t pad_end) {
@@ -56,10 +65,12 @@ Result<PoolPlan> MakePoolPlan(const model::Node& node, const TensorView& x) {
 
 Status InferPool(InferContext& ctx, bool float_only) {
   const TensorView& x = ctx.inputs[0];
-  if (float_only && x.dtype != DType::kF32) {
-    return ctx.Error("expects f32 X, got ", DTypeName(x.dtype));
-  }
+  MOTA_RETURN_IF_ERROR(CheckPoolDType(ctx, x.dtype, float_only));
   MOTA_ASSIGN_OR_RETURN(PoolPlan p, MakePoolPlan(ctx.node, x));
+  const int64_t storage_order = ctx.attrs().GetInt("storage_order", 0);
+  if (storage_order != 0 && storage_order != 1) {
+    return ctx.Error("storage_order is ", storage_order, "; expected 0 (row major) or 1");
+  }
   ctx.outputs[0] = {x.dtype, p.out_shape, nullptr};
   if (ctx.outputs.size() > 1) ctx.outputs[1] = {DType::kI64, p.out_shape, nullptr};
   return Status::Ok();
@@ -67,9 +78,7 @@ Status InferPool(InferContext& ctx, bool float_only) {
 
 Status InferGlobalPool(InferContext& ctx, bool float_only) {
   const TensorView& x = ctx.inputs[0];
-  if (float_only && x.dtype != DType::kF32) {
-    return ctx.Error("expects f32 X, got ", DTypeName(x.dtype));
-  }
+  MOTA_RETURN_IF_ERROR(CheckPoolDType(ctx, x.dtype, float_only));
   if (x.rank() < 3) {
     return ctx.Error("X has shape ", ShapeToString(x.shape),
                      "; expected rank >= 3 (N, C and spatial dims)");

@@ -145,6 +145,21 @@ TEST(MaxPoolOp, MissingKernelShapeIsAnError) {
       << out.status().message();
 }
 
+TEST(MaxPoolOp, UnsupportedDtypeAndStorageOrderAreErrors) {
+  model::Attributes attrs;
+  attrs.SetInts("kernel_shape", {2});
+  std::vector<OpInput> in;
+  in.push_back({testing::MakeBool({1, 1, 2}, {true, false})});
+  auto b = RunOp("MaxPool", attrs, std::move(in));
+  ASSERT_FALSE(b.ok());
+  EXPECT_NE(b.status().message().find("bool"), std::string::npos) << b.status().message();
+  attrs.SetInt("storage_order", 2);
+  auto order = Pool("MaxPool", attrs, {1, 1, 2}, {1, 2});
+  ASSERT_FALSE(order.ok());
+  EXPECT_NE(order.status().message().find("storage_order is 2"), std::string::npos)
+      << order.status().message();
+}
+
 TEST(AveragePoolOp, CountIncludePadChangesTheDivisor) {
   model::Attributes attrs;
   attrs.SetInts("kernel_shape", {5, 5});
