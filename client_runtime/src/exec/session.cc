@@ -4,6 +4,7 @@ namespace mota::exec {
 namespace {
 
 constexpr int64_t kMaxValueKeyElements = 64;
+constexpr size_t kMaxValueKeyedPlans = 32;
 
 std::vector<Shape> ShapesOf(std::span<const TensorView> inputs) {
   std::vector<Shape> shapes;
@@ -18,7 +19,7 @@ Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
 
 bool Session::IsValueKeyCandidate(size_t input, const TensorView& view) const {
   const DType dtype = graph_.tensors[graph_.inputs[input]].dtype;
-  return (dtype == DType::kI64 || dtype == DType::kI32) && view.dtype == dtype && view.data != nullptr &&
+  return dtype != DType::kBool && view.dtype == dtype && view.data != nullptr &&
          view.numel() <= kMaxValueKeyElements;
 }
 
@@ -27,9 +28,8 @@ Session::PlanKey Session::MakeKey(std::span<const TensorView> inputs) const {
   if (!value_keyed_) return key;
   for (size_t i = 0; i < inputs.size() && i < graph_.inputs.size(); ++i) {
     if (!IsValueKeyCandidate(i, inputs[i])) continue;
-    const std::vector<int64_t> values = ReadIntValues(inputs[i]);
-    key.second.push_back(static_cast<int64_t>(i));
-    key.second.insert(key.second.end(), values.begin(), values.end());
+    key.second += std::to_string(i) + ":";
+    key.second.append(static_cast<const char*>(inputs[i].data), inputs[i].nbytes());
   }
   return key;
 }
@@ -64,6 +64,7 @@ Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
     return PrepareFor(inputs);
   }
   if (!exe.ok()) return exe.status();
+  if (value_keyed_ && plans_.size() >= kMaxValueKeyedPlans) plans_.clear();
   Executable* raw = exe->get();
   plans_.emplace(std::move(key), std::move(exe).value());
   return raw;

@@ -3,14 +3,16 @@
 //
 // Shape-like values that arrive as graph inputs (a Reshape target, Slice bounds, Resize sizes fed
 // by the caller) cannot be planned from shapes alone. When planning by shape fails for that
-// reason, the session plans again with the values of its small integer inputs fixed, and from
-// then on keys its plans by those values too.
+// reason, the session plans again with the values of its small numeric inputs fixed (integer
+// shapes, float Resize scales, Range bounds), and from then on keys its plans by those values
+// too, keeping at most kMaxValueKeyedPlans plans.
 // Not thread-safe: use one Session per thread.
 #pragma once
 
 #include <map>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -34,8 +36,8 @@ class Session {
   bool value_keyed() const { return value_keyed_; }
 
  private:
-  using PlanKey = std::pair<std::vector<Shape>, std::vector<int64_t>>;
-  // Small integer inputs whose values may key a plan.
+  using PlanKey = std::pair<std::vector<Shape>, std::string>;  // shapes, keyed input bytes
+  // Small numeric inputs whose values may key a plan.
   bool IsValueKeyCandidate(size_t input, const TensorView& view) const;
   PlanKey MakeKey(std::span<const TensorView> inputs) const;
   Result<Executable*> PrepareFor(std::span<const TensorView> inputs);
