@@ -9,6 +9,9 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SHARED="${MOTA_SHARED_DIR:-$ROOT/../shared}"
+if [ -z "${MOTA_SHARED_DIR:-}" ] && [ ! -d "$SHARED/models" ] && [ -d /work/shared/models ]; then
+  SHARED=/work/shared
+fi
 BUILD="${MOTA_BUILD_DIR:-$ROOT/build}"
 THREADS="${MOTA_THREADS:-1}"
 JOBS="${MOTA_JOBS:-$(nproc)}"
