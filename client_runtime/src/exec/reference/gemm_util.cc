@@ -1,6 +1,7 @@
 #include "exec/reference/gemm_util.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 // x86-64 with GCC or Clang: a 4x16 AVX2+FMA micro-kernel (intrinsics in a target-attributed
@@ -150,10 +151,10 @@ void PackB(const GemmArgs& g, int64_t p0, int64_t kc, int64_t j0, int64_t nc, fl
   const int64_t full = nc / NR * NR;
   if (!g.trans_b) {
     for (int64_t p = 0; p < kc; ++p) {
-      const float* __restrict src = g.b + (p0 + p) * g.ldb + j0;
+      const float* src = g.b + (p0 + p) * g.ldb + j0;
+      // memcpy: GCC left the equivalent loop scalar (it could not rule out aliasing).
       for (int64_t jr = 0; jr < full; jr += NR) {
-        float* __restrict dst = out + jr * kc + p * NR;
-        for (int j = 0; j < NR; ++j) dst[j] = src[jr + j];
+        std::memcpy(out + jr * kc + p * NR, src + jr, NR * sizeof(float));
       }
     }
   } else {

@@ -3,6 +3,7 @@
 // General case: im2col + the blocked GEMM (gemm_util.h). One input channel per group
 // (depthwise): a direct loop, since im2col would only add copies there.
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <new>
 
@@ -104,7 +105,7 @@ void Im2colRows(const Window3& w, const float* x, int64_t r0, int64_t r1, int64_
       const float* row = src + (id * w.in[1] + ih) * w.in[2] + offset;
       for (int64_t o = 0; o < lo; ++o) dst[o] = 0.0f;
       if (w.stride[2] == 1) {
-        for (int64_t o = lo; o < hi; ++o) dst[o] = row[o];
+        if (hi > lo) std::memcpy(dst + lo, row + lo, (hi - lo) * sizeof(float));
       } else {
         for (int64_t o = lo; o < hi; ++o) dst[o] = row[o * w.stride[2]];
       }
