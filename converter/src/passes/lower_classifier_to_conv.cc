@@ -4,7 +4,8 @@
 // the whole network in the NCHW conv path (one layout, one kind of kernel for GPU backends, and
 // the same weight layout as the other convolutions for quantization):
 //   GlobalAveragePool -> Conv 1x1 (W as K x C x 1 x 1, bias) -> Flatten (N, K)
-// Gemm's alpha is folded into the weights and beta into the bias. Also handled: the pool as a
+// Gemm's alpha is folded into the weights and beta into the bias; a bias Add right after a
+// MatMul (or a Gemm without C) becomes the Conv's bias too. Also handled: the pool as a
 // ReduceMean over H and W (keepdims=1 followed by Flatten/Reshape, or keepdims=0 directly).
 #include "converter/src/passes/graph_rewrite.h"
 #include "converter/src/passes/passes.h"
@@ -17,6 +18,7 @@ struct ConvWeights {
   std::vector<float> w;  // K x C, row-major
   std::vector<float> bias;
   bool has_bias = false;
+  std::string bias_name;  // the constant the bias came from
   int64_t k = 0;
 };
 
@@ -99,7 +101,38 @@ std::optional<ConvWeights> ReadClassifier(const model::Graph& graph, const model
   for (float& v : *bias) v *= beta;
   out.bias = std::move(*bias);
   out.has_bias = true;
+  out.bias_name = graph.tensors[b].name;
   return out;
+}
+
+// A classifier without bias whose output only feeds Add(y, b), b a constant of K values ((K) or
+// (1, K)): the Add becomes the Conv's bias (MatMul + Add is how many exporters write Gemm).
+// Returns the Add's node index and fills cw's bias, else -1.
+int32_t TakeFollowingBiasAdd(const model::Graph& graph, const GraphUses& uses, int32_t g, ConvWeights& cw) {
+  const int32_t y = graph.nodes[g].outputs[0];
+  if (cw.has_bias || HasActivation(graph.nodes[g]) || uses.is_graph_output[y] || uses.consumers[y].size() != 1) {
+    return -1;
+  }
+  const int32_t a = uses.consumers[y][0];
+  const model::Node& add = graph.nodes[a];
+  if (add.op_type != "Add" || add.inputs.size() != 2 || add.outputs.size() != 1) return -1;
+  const int32_t b = add.inputs[0] == y ? add.inputs[1] : add.inputs[0];
+  if (b == y || !IsF32Constant(graph, b)) return -1;
+  const Shape shape = *StaticShapeOf(graph, b);
+  const bool fits = shape == Shape{cw.k} || shape == Shape{1, cw.k};
+  if (!fits) return -1;
+  cw.bias = *ConstantAsFloats(graph, b);
+  cw.has_bias = true;
+  cw.bias_name = graph.tensors[b].name;
+  return a;
+}
+
+// Makes the Flatten at `flatten` write the output of the bias Add at `add` (which then goes away)
+// and moves the Add's activation to the Conv at `conv`.
+void DropBiasAdd(model::Graph& graph, int32_t conv, int32_t flatten, int32_t add) {
+  CopyActivation(graph.nodes[add], graph.nodes[conv]);
+  graph.nodes[flatten].outputs[0] = graph.nodes[add].outputs[0];
+  RemoveNode(graph, add);
 }
 
 // A new f32 activation tensor (N, channels, 1, 1) with N copied from `like`'s batch dim.
@@ -123,7 +156,7 @@ model::Node MakeConv(model::Graph& graph, const model::Node& classifier, const C
   const int32_t w = AddF32Constant(graph, w_name, {cw.k, c, 1, 1}, cw.w);
   conv.inputs = {pooled, w};
   if (cw.has_bias) {
-    conv.inputs.push_back(AddF32Constant(graph, graph.tensors[classifier.inputs[2]].name + "_conv", {cw.k}, cw.bias));
+    conv.inputs.push_back(AddF32Constant(graph, cw.bias_name + "_conv", {cw.k}, cw.bias));
   }
   conv.outputs = {out};
   return conv;
@@ -151,22 +184,25 @@ bool LowerFlattened(model::Graph& graph, const GraphUses& uses, int32_t f, int32
   if (!IsFlattenToNC(graph, graph.nodes[f], graph.tensors[x].dims[0], c)) return false;
   std::optional<ConvWeights> cw = ReadClassifier(graph, graph.nodes[g], c);
   if (!cw) return false;
+  const int32_t add = TakeFollowingBiasAdd(graph, uses, g, *cw);
   const int32_t y = graph.nodes[g].outputs[0];
   const int32_t conv_out = AddPooledTensor(graph, graph.tensors[y].name + "_conv", x, cw->k);
   model::Node conv = MakeConv(graph, graph.nodes[g], *cw, pooled, c, conv_out);
   model::Node flatten = MakeFlatten(graph.nodes[f].name, conv_out, y);
   graph.nodes[f] = std::move(conv);
   graph.nodes[g] = std::move(flatten);
+  if (add >= 0) DropBiasAdd(graph, f, g, add);
   return true;
 }
 
 // ReduceMean(keepdims=0) node `r` (N, C) -> classifier `g`: r becomes GlobalAveragePool,
 // g the Conv, and a Flatten follows.
-bool LowerReduced(model::Graph& graph, int32_t r, int32_t g) {
+bool LowerReduced(model::Graph& graph, const GraphUses& uses, int32_t r, int32_t g) {
   const int32_t x = graph.nodes[r].inputs[0];
   const int64_t c = Channels(graph, x);
   std::optional<ConvWeights> cw = ReadClassifier(graph, graph.nodes[g], c);
   if (!cw) return false;
+  const int32_t add = TakeFollowingBiasAdd(graph, uses, g, *cw);
   const int32_t y = graph.nodes[g].outputs[0];
   const int32_t pooled = AddPooledTensor(graph, graph.tensors[graph.nodes[r].outputs[0]].name + "_pool", x, c);
   const int32_t conv_out = AddPooledTensor(graph, graph.tensors[y].name + "_conv", x, cw->k);
@@ -179,6 +215,7 @@ bool LowerReduced(model::Graph& graph, int32_t r, int32_t g) {
   model::Node flatten = MakeFlatten(graph.nodes[g].name + "_flatten", conv_out, y);
   graph.nodes[g] = std::move(conv);
   graph.nodes.insert(graph.nodes.begin() + g + 1, std::move(flatten));
+  if (add >= 0) DropBiasAdd(graph, g, g + 1, add + 1);  // the insert moved the Add by one
   return true;
 }
 
@@ -193,7 +230,7 @@ bool LowerOne(model::Graph& graph) {
     if (p < 0 || !uses.OnlyFeeds(a, static_cast<int32_t>(g))) continue;
     const int32_t gi = static_cast<int32_t>(g);
     const bool reduced = IsSpatialReduceMean(graph, graph.nodes[p], 0) && !HasActivation(graph.nodes[p]);
-    if (reduced ? LowerReduced(graph, p, gi) : LowerFlattened(graph, uses, p, gi)) return true;
+    if (reduced ? LowerReduced(graph, uses, p, gi) : LowerFlattened(graph, uses, p, gi)) return true;
   }
   return false;
 }

@@ -150,6 +150,41 @@ TEST(LowerClassifierToConv, ReduceMeanWithoutKeepDimsBecomesGlobalAveragePool) {
   ExpectSameOutputs(before, g);
 }
 
+// GAP -> Flatten -> MatMul -> Add(bias of `bias_shape`, activation `act`) -> logits
+model::Graph MatMulAddHead(const Shape& bias_shape, const std::string& act) {
+  model::Graph g;
+  const int32_t x = AddInput(g, "x", {-1, kC, 4, 4});
+  const int32_t p = AddValue(g, "pooled", {-1, kC, 1, 1});
+  const int32_t f = AddValue(g, "flat", {-1, kC});
+  const int32_t m = AddValue(g, "mm", {-1, kK});
+  const int32_t y = AddOutput(g, "logits", {-1, kK});
+  AddNode(g, "gap", "GlobalAveragePool", {x}, {p});
+  AddNode(g, "flatten", "Flatten", {p}, {f});
+  AddNode(g, "fc", "MatMul", {f, AddRandomConst(g, "fc_w", {kC, kK}, 7)}, {m});
+  model::Attributes attrs;
+  if (!act.empty()) attrs.SetString(exec::kActivationAttr, act);
+  AddNode(g, "bias", "Add", {AddRandomConst(g, "fc_b", bias_shape, 8), m}, {y}, attrs);
+  return g;
+}
+
+TEST(LowerClassifierToConv, BiasAddAfterMatMulBecomesTheConvBias) {
+  for (const Shape& bias_shape : {Shape{kK}, Shape{1, kK}}) {
+    model::Graph g = MatMulAddHead(bias_shape, "Sigmoid");
+    const model::Graph before = g;
+    ASSERT_TRUE(LowerClassifierToConv(g).ok());
+    ASSERT_TRUE(EliminateDeadNodes(g).ok());
+    ASSERT_EQ(OpTypes(g), (std::vector<std::string>{"GlobalAveragePool", "Conv", "Flatten"}));
+    EXPECT_EQ(g.nodes[1].inputs.size(), 3u);
+    EXPECT_EQ(g.nodes[1].attrs.GetString(exec::kActivationAttr, ""), "Sigmoid");
+    EXPECT_EQ(g.tensors[g.nodes[2].outputs[0]].name, "logits");
+    ExpectSameOutputs(before, g);
+  }
+  // A bias that broadcasts over rows differently stays a separate Add.
+  model::Graph g = MatMulAddHead({2, kK}, "");
+  ASSERT_TRUE(LowerClassifierToConv(g).ok());
+  EXPECT_EQ(OpTypes(g), (std::vector<std::string>{"GlobalAveragePool", "Conv", "Flatten", "Add"}));
+}
+
 TEST(LowerClassifierToConv, HeadsThatDoNotMatchAreLeftAlone) {
   HeadSpec per_row_bias;
   per_row_bias.bias_shape = {2, kK};

@@ -51,6 +51,8 @@ std::optional<std::pair<model::Graph, model::Graph>> ConvertBoth(const ModelCase
   return std::make_pair(std::move(plain).value(), std::move(optimized));
 }
 
+void PrintTo(const ModelCase& c, std::ostream* os) { *os << c.file; }
+
 class PassesOnModels : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(PassesOnModels, KeepTheOutputs) {
