@@ -25,6 +25,25 @@ std::string ValueProblem(const ImportState& state, const std::string& name) {
   return {};
 }
 
+// In v1, f16 tensors appear only at Cast boundaries (manifests/spec/operators.md): float kernels
+// compute in f32, so only these ops, which move f16 values without arithmetic, may touch them.
+bool MayTouchF16(const std::string& op_type) {
+  return op_type == "Cast" || op_type == "Constant" || op_type == "Identity" ||
+         op_type == "Shape" || op_type == "Size";
+}
+
+// Why node's value `name` is a problem, or empty.
+std::string NodeValueProblem(const ImportState& state, const onnx::NodeProto& node,
+                             const std::string& name) {
+  std::string problem = ValueProblem(state, name);
+  if (problem.empty() && state.OnnxElemType(name) == onnx::TensorProto_DataType_FLOAT16 &&
+      !MayTouchF16(node.op_type())) {
+    problem = StrCat("'", name, "' is f16; in this version f16 tensors may only be Cast inputs ",
+                     "and outputs (float kernels compute in f32: cast to f32 first)");
+  }
+  return problem;
+}
+
 class GraphImporter {
  public:
   GraphImporter(const onnx::ModelProto& model, int opset)
@@ -106,12 +125,12 @@ std::string GraphImporter::NodeProblem(const onnx::NodeProto& node) const {
   if (FindLowering(node.op_type()) == nullptr) return "mota has no lowering for this op";
   for (const std::string& name : node.input()) {
     if (name.empty()) continue;
-    const std::string problem = ValueProblem(state_, name);
+    const std::string problem = NodeValueProblem(state_, node, name);
     if (!problem.empty()) return StrCat("input ", problem);
   }
   for (const std::string& name : node.output()) {
     if (name.empty()) continue;
-    const std::string problem = ValueProblem(state_, name);
+    const std::string problem = NodeValueProblem(state_, node, name);
     if (!problem.empty()) return StrCat("output ", problem);
   }
   return {};

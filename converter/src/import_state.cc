@@ -8,7 +8,10 @@ ImportState::ImportState(const onnx::GraphProto& graph) {
   // Outputs last: their declared types win over value_info entries of the same name.
   for (const onnx::ValueInfoProto& v : graph.output()) types_[v.name()] = &v.type();
   for (const onnx::ValueInfoProto& v : graph.input()) taken_.insert(v.name());
-  for (const onnx::TensorProto& t : graph.initializer()) taken_.insert(t.name());
+  for (const onnx::TensorProto& t : graph.initializer()) {
+    taken_.insert(t.name());
+    initializer_types_[t.name()] = t.data_type();
+  }
   for (const onnx::NodeProto& node : graph.node()) {
     for (const std::string& name : node.input()) {
       if (!name.empty()) ++uses_[name];
@@ -31,6 +34,8 @@ int ImportState::UseCount(const std::string& name) const {
 }
 
 int32_t ImportState::OnnxElemType(const std::string& name) const {
+  auto init = initializer_types_.find(name);
+  if (init != initializer_types_.end()) return init->second;
   auto it = types_.find(name);
   if (it == types_.end() || !it->second->has_tensor_type()) return 0;
   return it->second->tensor_type().elem_type();

@@ -34,7 +34,8 @@ class ImportState {
   int32_t Lookup(const std::string& name) const;
   // Node inputs plus graph outputs that read `name`.
   int UseCount(const std::string& name) const;
-  // The ONNX elem_type shape inference gave `name` (0 when unknown).
+  // The ONNX elem_type of `name`: an initializer's data_type, else what shape inference gave it
+  // (0 when unknown).
   int32_t OnnxElemType(const std::string& name) const;
 
   // Defines ONNX value `name` as a non-constant tensor typed by shape inference. Fails when the
@@ -62,6 +63,7 @@ class ImportState {
 
   std::unordered_map<std::string, int32_t> ids_;
   std::unordered_map<std::string, const onnx::TypeProto*> types_;
+  std::unordered_map<std::string, int32_t> initializer_types_;
   std::unordered_map<std::string, int> uses_;
   std::unordered_set<std::string> taken_;
   std::unordered_map<std::string, std::string> unsupported_;

@@ -228,6 +228,39 @@ TEST(SpecialOps, TensorAttributeOnAPassthroughOpIsUnsupported) {
       << g.status().message();
 }
 
+TEST(SpecialOps, F16IsAllowedOnlyAtCastBoundaries) {
+  OnnxBuilder b(13);
+  b.Input("x", DType::kF32, {3});
+  SetAttrInt(b.Node("Cast", {"x"}, {"h"}), "to", onnx::TensorProto_DataType_FLOAT16);
+  SetAttrInt(b.Node("Cast", {"h"}, {"y"}), "to", onnx::TensorProto_DataType_FLOAT);
+  b.Output("y");
+  EXPECT_EQ(ConvertAndRun(b, F32({3}, {1, 0.5f, -2})), (std::vector<float>{1, 0.5f, -2}));
+
+  OnnxBuilder bad(13);
+  bad.Input("x", DType::kF16, {3});
+  bad.Node("Relu", {"x"}, {"y"}, "half_relu");
+  bad.Output("y");
+  auto g = Convert(bad);
+  ASSERT_FALSE(g.ok());
+  EXPECT_EQ(g.status().code(), StatusCode::kUnimplemented);
+  EXPECT_NE(g.status().message().find("Relu 'half_relu'"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("'x' is f16"), std::string::npos) << g.status().message();
+}
+
+TEST(SpecialOps, Scatter9BecomesScatterElements) {
+  OnnxBuilder b(9);
+  b.Input("data", DType::kF32, {1, 4});
+  b.InitializerI64("idx", {1, 2}, {3, 0});
+  b.Initializer("upd", DType::kF32, {1, 2}, {7, 8});
+  SetAttrInt(b.Node("Scatter", {"data", "idx", "upd"}, {"y"}), "axis", 1);
+  b.Output("y");
+  auto g = Convert(b);
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->nodes[0].op_type, "ScatterElements");
+  EXPECT_EQ(g->nodes[0].attrs.GetInt("axis", 0), 1);
+  EXPECT_EQ(ConvertAndRun(b, F32({1, 4}, {1, 2, 3, 4})), (std::vector<float>{8, 2, 3, 7}));
+}
+
 TEST(SpecialOps, EveryListedOnnxOpHasALowering) {
   for (const char* op :
        {"Conv", "ConvTranspose", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "PRelu",
