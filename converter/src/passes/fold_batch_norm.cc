@@ -102,14 +102,15 @@ std::optional<std::vector<float>> ReadBias(const model::Graph& graph, const mode
 bool FoldPair(model::Graph& graph, int32_t p, int32_t b) {
   const model::Node& prod = graph.nodes[p];
   const model::Node& bn = graph.nodes[b];
-  if (prod.inputs.size() < 2 || HasActivation(prod) || !IsF32Constant(graph, prod.inputs[1])) return false;
+  if (prod.inputs.size() < 2 || HasActivation(prod) || !IsF32Constant(graph, prod.inputs[1]))
+    return false;
   std::optional<ChannelAffine> affine = ReadBatchNorm(graph, bn);
   if (!affine) return false;
   const int64_t channels = static_cast<int64_t>(affine->scale.size());
   const Shape w_shape = *StaticShapeOf(graph, prod.inputs[1]);
   const bool is_gemm = prod.op_type == "Gemm";
-  const std::vector<int64_t> channel_of =
-      is_gemm ? GemmWeightChannels(prod, w_shape, channels) : ConvWeightChannels(prod, w_shape, channels);
+  const std::vector<int64_t> channel_of = is_gemm ? GemmWeightChannels(prod, w_shape, channels)
+                                                  : ConvWeightChannels(prod, w_shape, channels);
   if (channel_of.empty()) return false;
   std::optional<std::vector<float>> bias = ReadBias(graph, prod, channels);
   if (!bias) return false;

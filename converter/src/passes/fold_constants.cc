@@ -51,7 +51,8 @@ std::optional<NodeViews> GatherInputs(const model::Graph& graph, const GraphUses
 bool ArityFits(const exec::OpDef& def, const model::Node& node) {
   const int in = static_cast<int>(node.inputs.size());
   const int out = static_cast<int>(node.outputs.size());
-  return in >= def.min_inputs && in <= def.max_inputs && out >= def.min_outputs && out <= def.max_outputs;
+  return in >= def.min_inputs && in <= def.max_inputs && out >= def.min_outputs &&
+         out <= def.max_outputs;
 }
 
 std::vector<model::Dim> StaticDims(const Shape& shape) {
@@ -68,15 +69,15 @@ Status RecordOutputTypes(model::Graph& graph, const GraphUses& uses, const model
     model::TensorInfo& info = graph.tensors[node.outputs[o]];
     const exec::TensorView& out = outputs[o];
     if (info.IsStaticShape() && info.StaticShape() != out.shape) {
-      return InvalidArgument("FoldConstants: ", node.op_type, " node '", node.name, "' output '",
-                             info.name, "' is declared with shape ", ShapeToString(info.StaticShape()),
-                             " but its op infers ", ShapeToString(out.shape),
-                             "; the model's shape information is inconsistent");
+      return InvalidArgument(
+          "FoldConstants: ", node.op_type, " node '", node.name, "' output '", info.name,
+          "' is declared with shape ", ShapeToString(info.StaticShape()), " but its op infers ",
+          ShapeToString(out.shape), "; the model's shape information is inconsistent");
     }
     if (info.dtype != DType::kUndefined && info.dtype != out.dtype) {
       return InvalidArgument("FoldConstants: ", node.op_type, " node '", node.name, "' output '",
-                             info.name, "' is declared ", DTypeName(info.dtype), " but its op infers ",
-                             DTypeName(out.dtype));
+                             info.name, "' is declared ", DTypeName(info.dtype),
+                             " but its op infers ", DTypeName(out.dtype));
     }
     info.dtype = out.dtype;
     if (!uses.is_graph_output[node.outputs[o]] && !info.IsStaticShape()) {
@@ -89,7 +90,8 @@ Status RecordOutputTypes(model::Graph& graph, const GraphUses& uses, const model
 
 // Runs the node's reference kernel and turns its outputs into constants.
 Status Evaluate(model::Graph& graph, const exec::OpDef& def, const model::Node& node,
-                const std::vector<exec::TensorView>& inputs, const std::vector<exec::TensorView>& types) {
+                const std::vector<exec::TensorView>& inputs,
+                const std::vector<exec::TensorView>& types) {
   std::vector<exec::HostTensor> values;
   std::vector<exec::TensorView> outputs;
   for (const exec::TensorView& type : types) {
@@ -103,8 +105,8 @@ Status Evaluate(model::Graph& graph, const exec::OpDef& def, const model::Node& 
   }
   Status status = exec::EvaluateNode(def, node, inputs, outputs, nullptr);
   if (!status.ok()) {
-    return status.WithContext(StrCat("FoldConstants: evaluating ", node.op_type, " node '", node.name,
-                                     "' on constant inputs"));
+    return status.WithContext(StrCat("FoldConstants: evaluating ", node.op_type, " node '",
+                                     node.name, "' on constant inputs"));
   }
   for (size_t o = 0; o < node.outputs.size(); ++o) {
     model::TensorInfo& info = graph.tensors[node.outputs[o]];
@@ -181,17 +183,22 @@ std::optional<ShapeEntries> SliceEntries(const model::Graph& graph, const GraphU
     if (!v || v->size() != 1) return std::nullopt;
     return (*v)[0];
   };
-  const std::optional<int64_t> start = one(1, 0), end = one(2, 0), axis = one(3, 0), step = one(4, 1);
+  const std::optional<int64_t> start = one(1, 0), end = one(2, 0), axis = one(3, 0),
+                               step = one(4, 1);
   if (!data || !start || !end || !axis || !step || (*axis != 0 && *axis != -1) || *step == 0) {
     return std::nullopt;
   }
   const int64_t len = static_cast<int64_t>(data->size());
-  auto norm = [len](int64_t v, int64_t lo, int64_t hi) { return std::clamp(v < 0 ? v + len : v, lo, hi); };
+  auto norm = [len](int64_t v, int64_t lo, int64_t hi) {
+    return std::clamp(v < 0 ? v + len : v, lo, hi);
+  };
   ShapeEntries out;
   if (*step > 0) {
-    for (int64_t i = norm(*start, 0, len); i < norm(*end, 0, len); i += *step) out.push_back((*data)[i]);
+    for (int64_t i = norm(*start, 0, len); i < norm(*end, 0, len); i += *step)
+      out.push_back((*data)[i]);
   } else {
-    for (int64_t i = norm(*start, 0, len - 1); i > norm(*end, -1, len - 1); i += *step) out.push_back((*data)[i]);
+    for (int64_t i = norm(*start, 0, len - 1); i > norm(*end, -1, len - 1); i += *step)
+      out.push_back((*data)[i]);
   }
   *out_shape = {static_cast<int64_t>(out.size())};
   return out;

@@ -114,11 +114,12 @@ TEST(FoldConstants, StaticEntriesOfADynamicShapeFold) {
   const int32_t target = g.AddTensor({"target", DType::kI64});
   const int32_t y = AddOutput(g, "y", {-1, 4});
   AddNode(g, "shape", "Shape", {x}, {shape});
-  AddNode(g, "tail", "Slice", {shape, AddConstI64(g, "s", {1}, {2}), AddConstI64(g, "e", {1}, {3})}, {tail});
+  AddNode(g, "tail", "Slice", {shape, AddConstI64(g, "s", {1}, {2}), AddConstI64(g, "e", {1}, {3})},
+          {tail});
   AddNode(g, "dim1", "Gather", {shape, AddConstI64(g, "one", {}, {1})}, {dim1});
   AddNode(g, "reversed", "Slice",
-          {shape, AddConstI64(g, "rs", {1}, {-1}), AddConstI64(g, "re", {1}, {0}), AddConstI64(g, "ra", {1}, {0}),
-           AddConstI64(g, "rstep", {1}, {-1})},
+          {shape, AddConstI64(g, "rs", {1}, {-1}), AddConstI64(g, "re", {1}, {0}),
+           AddConstI64(g, "ra", {1}, {0}), AddConstI64(g, "rstep", {1}, {-1})},
           {reversed});
   model::Attributes start1;
   start1.SetInt("start", 1);

@@ -71,7 +71,8 @@ bool MatchRelu6Plus3(const model::Graph& graph, const GraphUses& uses, int32_t t
     return m.x >= 0;
   }
   if (node.op_type != "Clip" || HasActivation(node) || node.inputs.size() != 3) return false;
-  if (!IsScalar(graph, node.inputs[1], 0.0f) || !IsScalar(graph, node.inputs[2], 6.0f)) return false;
+  if (!IsScalar(graph, node.inputs[1], 0.0f) || !IsScalar(graph, node.inputs[2], 6.0f))
+    return false;
   const int32_t a = node.inputs[0];
   const int32_t q = uses.ProducerOf(a);
   if (q < 0 || !uses.OnlyFeeds(a, p) || HasActivation(graph.nodes[q])) return false;
@@ -82,15 +83,17 @@ bool MatchRelu6Plus3(const model::Graph& graph, const GraphUses& uses, int32_t t
 }
 
 // Mul(u, v) with one side x and the other HardSigmoid(x) (alpha 1/6, beta 0.5).
-bool MatchMulHardSigmoid(const model::Graph& graph, const GraphUses& uses, int32_t z, int32_t x, int32_t h,
-                         HardSwishMatch& m) {
+bool MatchMulHardSigmoid(const model::Graph& graph, const GraphUses& uses, int32_t z, int32_t x,
+                         int32_t h, HardSwishMatch& m) {
   const int32_t p = uses.ProducerOf(h);
   if (p < 0 || !uses.OnlyFeeds(h, z)) return false;
   const model::Node& node = graph.nodes[p];
-  if (node.op_type != "HardSigmoid" || HasActivation(node) || node.inputs.size() != 1 || node.inputs[0] != x) {
+  if (node.op_type != "HardSigmoid" || HasActivation(node) || node.inputs.size() != 1 ||
+      node.inputs[0] != x) {
     return false;
   }
-  if (!Near(node.attrs.GetFloat("alpha", 0.2f), 1.0f / 6.0f) || !Near(node.attrs.GetFloat("beta", 0.5f), 0.5f)) {
+  if (!Near(node.attrs.GetFloat("alpha", 0.2f), 1.0f / 6.0f) ||
+      !Near(node.attrs.GetFloat("beta", 0.5f), 0.5f)) {
     return false;
   }
   m.x = x;
@@ -99,8 +102,8 @@ bool MatchMulHardSigmoid(const model::Graph& graph, const GraphUses& uses, int32
 }
 
 // Mul(x, d) with d = Relu6(x + 3) / 6.
-bool MatchMulScaledRelu6(const model::Graph& graph, const GraphUses& uses, int32_t z, int32_t x, int32_t d,
-                         HardSwishMatch& m) {
+bool MatchMulScaledRelu6(const model::Graph& graph, const GraphUses& uses, int32_t z, int32_t x,
+                         int32_t d, HardSwishMatch& m) {
   const int32_t p = uses.ProducerOf(d);
   if (p < 0 || !uses.OnlyFeeds(d, z)) return false;
   const int32_t r = DivBySixOperand(graph, graph.nodes[p]);
@@ -109,7 +112,8 @@ bool MatchMulScaledRelu6(const model::Graph& graph, const GraphUses& uses, int32
 }
 
 // (x * Relu6(x + 3)) / 6: node z divides by six; its operand is the Mul.
-bool MatchScaledMulRelu6(const model::Graph& graph, const GraphUses& uses, int32_t z, HardSwishMatch& m) {
+bool MatchScaledMulRelu6(const model::Graph& graph, const GraphUses& uses, int32_t z,
+                         HardSwishMatch& m) {
   const int32_t prod = DivBySixOperand(graph, graph.nodes[z]);
   const int32_t p = uses.ProducerOf(prod);
   if (prod < 0 || p < 0 || !uses.OnlyFeeds(prod, z)) return false;
@@ -127,9 +131,11 @@ bool MatchScaledMulRelu6(const model::Graph& graph, const GraphUses& uses, int32
   return false;
 }
 
-std::optional<HardSwishMatch> MatchHardSwish(const model::Graph& graph, const GraphUses& uses, int32_t z) {
+std::optional<HardSwishMatch> MatchHardSwish(const model::Graph& graph, const GraphUses& uses,
+                                             int32_t z) {
   const model::Node& node = graph.nodes[z];
-  if (node.outputs.size() != 1 || HasActivation(node) || node.inputs.size() != 2) return std::nullopt;
+  if (node.outputs.size() != 1 || HasActivation(node) || node.inputs.size() != 2)
+    return std::nullopt;
   HardSwishMatch m;
   if (MatchScaledMulRelu6(graph, uses, z, m)) return m;
   if (node.op_type != "Mul") return std::nullopt;
@@ -166,7 +172,8 @@ bool RewriteOneHardSwish(model::Graph& graph) {
 
 // The activation an activation node computes; nullopt for other nodes or unfusable forms.
 std::optional<exec::Activation> ActivationOf(const model::Graph& graph, const model::Node& node) {
-  if (node.inputs.empty() || node.inputs[0] < 0 || node.outputs.size() != 1 || HasActivation(node)) {
+  if (node.inputs.empty() || node.inputs[0] < 0 || node.outputs.size() != 1 ||
+      HasActivation(node)) {
     return std::nullopt;
   }
   const std::string& op = node.op_type;
@@ -175,9 +182,11 @@ std::optional<exec::Activation> ActivationOf(const model::Graph& graph, const mo
   if (op == "HardSwish") return exec::Activation{ActivationKind::kHardSwish};
   if (op == "Sigmoid") return exec::Activation{ActivationKind::kSigmoid};
   if (op == "Tanh") return exec::Activation{ActivationKind::kTanh};
-  if (op == "LeakyRelu") return exec::Activation{ActivationKind::kLeakyRelu, a.GetFloat("alpha", 0.01f)};
+  if (op == "LeakyRelu")
+    return exec::Activation{ActivationKind::kLeakyRelu, a.GetFloat("alpha", 0.01f)};
   if (op == "HardSigmoid") {
-    return exec::Activation{ActivationKind::kHardSigmoid, a.GetFloat("alpha", 0.2f), a.GetFloat("beta", 0.5f)};
+    return exec::Activation{ActivationKind::kHardSigmoid, a.GetFloat("alpha", 0.2f),
+                            a.GetFloat("beta", 0.5f)};
   }
   if (op != "Clip") return std::nullopt;
   // Clip bounds must be known constants; an omitted bound is unbounded.
@@ -194,8 +203,8 @@ std::optional<exec::Activation> ActivationOf(const model::Graph& graph, const mo
 }
 
 bool CanTakeActivation(const std::string& op) {
-  static const char* const kOps[] = {"Conv", "ConvTranspose", "Gemm", "MatMul", "Add",
-                                     "Sub",  "Mul",           "Div",  "BatchNormalization"};
+  static const char* const kOps[] = {
+      "Conv", "ConvTranspose", "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "BatchNormalization"};
   for (const char* name : kOps) {
     if (op == name) return true;
   }
@@ -209,7 +218,8 @@ bool FloatOnly(const std::string& op) {
 
 void SetActivation(model::Node& node, const exec::Activation& act) {
   node.attrs.SetString(exec::kActivationAttr, exec::ActivationName(act.kind));
-  const bool has_params = act.kind == ActivationKind::kClip || act.kind == ActivationKind::kLeakyRelu ||
+  const bool has_params = act.kind == ActivationKind::kClip ||
+                          act.kind == ActivationKind::kLeakyRelu ||
                           act.kind == ActivationKind::kHardSigmoid;
   if (!has_params) return;
   node.attrs.SetFloat(exec::kActivationAlphaAttr, act.alpha);
@@ -226,11 +236,12 @@ bool FuseOne(model::Graph& graph) {
     const int32_t p = uses.ProducerOf(x);
     if (p < 0 || !uses.OnlyFeeds(x, static_cast<int32_t>(a))) continue;
     model::Node& producer = graph.nodes[p];
-    if (!CanTakeActivation(producer.op_type) || HasActivation(producer) || producer.outputs[0] != x) continue;
+    if (!CanTakeActivation(producer.op_type) || HasActivation(producer) || producer.outputs[0] != x)
+      continue;
     // Backends apply fused activations to f32 outputs only.
     const int32_t y = graph.nodes[a].outputs[0];
-    const bool is_float = graph.tensors[x].dtype == DType::kF32 || graph.tensors[y].dtype == DType::kF32 ||
-                          FloatOnly(producer.op_type);
+    const bool is_float = graph.tensors[x].dtype == DType::kF32 ||
+                          graph.tensors[y].dtype == DType::kF32 || FloatOnly(producer.op_type);
     if (!is_float) continue;
     SetActivation(producer, *act);
     producer.outputs[0] = y;

@@ -109,7 +109,8 @@ std::optional<exec::TensorView> StaticView(const model::Graph& graph, int32_t t)
   exec::TensorView view{info.dtype, info.StaticShape(), nullptr};
   if (info.is_constant) {
     // A constant whose byte size disagrees with its shape cannot be read safely.
-    if (info.constant.size != view.nbytes() || (info.constant.data == nullptr && view.nbytes() != 0)) {
+    if (info.constant.size != view.nbytes() ||
+        (info.constant.data == nullptr && view.nbytes() != 0)) {
       return std::nullopt;
     }
     view.data = const_cast<uint8_t*>(info.constant.data);
@@ -118,8 +119,8 @@ std::optional<exec::TensorView> StaticView(const model::Graph& graph, int32_t t)
 }
 
 bool IsF32Constant(const model::Graph& graph, int32_t t) {
-  return ValidId(graph, t) && graph.tensors[t].is_constant && graph.tensors[t].dtype == DType::kF32 &&
-         StaticView(graph, t).has_value();
+  return ValidId(graph, t) && graph.tensors[t].is_constant &&
+         graph.tensors[t].dtype == DType::kF32 && StaticView(graph, t).has_value();
 }
 
 std::optional<std::vector<float>> ConstantAsFloats(const model::Graph& graph, int32_t t) {
@@ -165,7 +166,8 @@ std::optional<Shape> StaticShapeOf(const model::Graph& graph, int32_t t) {
 bool HasActivation(const model::Node& node) { return node.attrs.Has(exec::kActivationAttr); }
 
 void CopyActivation(const model::Node& from, model::Node& to) {
-  for (const char* name : {exec::kActivationAttr, exec::kActivationAlphaAttr, exec::kActivationBetaAttr}) {
+  for (const char* name :
+       {exec::kActivationAttr, exec::kActivationAlphaAttr, exec::kActivationBetaAttr}) {
     if (const model::Attribute* a = from.attrs.Find(name)) to.attrs.Set(*a);
   }
 }

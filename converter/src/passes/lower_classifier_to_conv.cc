@@ -32,7 +32,8 @@ int64_t Channels(const model::Graph& graph, int32_t t) {
 
 // True when node is a ReduceMean over exactly axes {2, 3} of a rank-4 tensor with `keepdims`.
 bool IsSpatialReduceMean(const model::Graph& graph, const model::Node& node, int64_t keepdims) {
-  if (node.op_type != "ReduceMean" || node.inputs.size() < 2 || Channels(graph, node.inputs[0]) < 0) return false;
+  if (node.op_type != "ReduceMean" || node.inputs.size() < 2 || Channels(graph, node.inputs[0]) < 0)
+    return false;
   if (node.attrs.GetInt("keepdims", 1) != keepdims) return false;
   std::optional<std::vector<int64_t>> axes = ConstantAsInts(graph, node.inputs[1]);
   if (!axes || axes->size() != 2) return false;
@@ -55,7 +56,8 @@ int64_t PooledChannels(const model::Graph& graph, const model::Node& node) {
 }
 
 // True when `node` turns the pooled (N, C, 1, 1) tensor into (N, C); `n` is the batch dim.
-bool IsFlattenToNC(const model::Graph& graph, const model::Node& node, const model::Dim& n, int64_t c) {
+bool IsFlattenToNC(const model::Graph& graph, const model::Node& node, const model::Dim& n,
+                   int64_t c) {
   if (HasActivation(node) || node.inputs.empty() || node.outputs.size() != 1) return false;
   if (node.op_type == "Flatten") {
     const int64_t axis = node.attrs.GetInt("axis", 1);
@@ -71,7 +73,8 @@ bool IsFlattenToNC(const model::Graph& graph, const model::Node& node, const mod
 }
 
 // Reads Gemm / MatMul weights for `c` input features; nullopt when they cannot become a Conv.
-std::optional<ConvWeights> ReadClassifier(const model::Graph& graph, const model::Node& node, int64_t c) {
+std::optional<ConvWeights> ReadClassifier(const model::Graph& graph, const model::Node& node,
+                                          int64_t c) {
   const bool gemm = node.op_type == "Gemm";
   if (node.inputs.size() < 2 || node.outputs.size() != 1 || !IsF32Constant(graph, node.inputs[1])) {
     return std::nullopt;
@@ -86,7 +89,8 @@ std::optional<ConvWeights> ReadClassifier(const model::Graph& graph, const model
   const std::vector<float> w = *ConstantAsFloats(graph, node.inputs[1]);
   out.w.resize(w.size());
   for (int64_t k = 0; k < out.k; ++k) {
-    for (int64_t i = 0; i < c; ++i) out.w[k * c + i] = alpha * (trans_b ? w[k * c + i] : w[i * out.k + k]);
+    for (int64_t i = 0; i < c; ++i)
+      out.w[k * c + i] = alpha * (trans_b ? w[k * c + i] : w[i * out.k + k]);
   }
   if (!gemm || node.inputs.size() < 3 || node.inputs[2] < 0) return out;
   // Only a bias that is the same for every row can move into the Conv.
@@ -108,9 +112,11 @@ std::optional<ConvWeights> ReadClassifier(const model::Graph& graph, const model
 // A classifier without bias whose output only feeds Add(y, b), b a constant of K values ((K) or
 // (1, K)): the Add becomes the Conv's bias (MatMul + Add is how many exporters write Gemm).
 // Returns the Add's node index and fills cw's bias, else -1.
-int32_t TakeFollowingBiasAdd(const model::Graph& graph, const GraphUses& uses, int32_t g, ConvWeights& cw) {
+int32_t TakeFollowingBiasAdd(const model::Graph& graph, const GraphUses& uses, int32_t g,
+                             ConvWeights& cw) {
   const int32_t y = graph.nodes[g].outputs[0];
-  if (cw.has_bias || HasActivation(graph.nodes[g]) || uses.is_graph_output[y] || uses.consumers[y].size() != 1) {
+  if (cw.has_bias || HasActivation(graph.nodes[g]) || uses.is_graph_output[y] ||
+      uses.consumers[y].size() != 1) {
     return -1;
   }
   const int32_t a = uses.consumers[y][0];
@@ -136,12 +142,14 @@ void DropBiasAdd(model::Graph& graph, int32_t conv, int32_t flatten, int32_t add
 }
 
 // A new f32 activation tensor (N, channels, 1, 1) with N copied from `like`'s batch dim.
-int32_t AddPooledTensor(model::Graph& graph, std::string_view base, int32_t like, int64_t channels) {
+int32_t AddPooledTensor(model::Graph& graph, std::string_view base, int32_t like,
+                        int64_t channels) {
   model::TensorInfo t;
   t.name = UniqueTensorName(graph, base);
   t.dtype = DType::kF32;
   t.has_shape = true;
-  t.dims = {graph.tensors[like].dims[0], model::Dim{channels, {}}, model::Dim{1, {}}, model::Dim{1, {}}};
+  t.dims = {graph.tensors[like].dims[0], model::Dim{channels, {}}, model::Dim{1, {}},
+            model::Dim{1, {}}};
   return graph.AddTensor(std::move(t));
 }
 
@@ -204,7 +212,8 @@ bool LowerReduced(model::Graph& graph, const GraphUses& uses, int32_t r, int32_t
   if (!cw) return false;
   const int32_t add = TakeFollowingBiasAdd(graph, uses, g, *cw);
   const int32_t y = graph.nodes[g].outputs[0];
-  const int32_t pooled = AddPooledTensor(graph, graph.tensors[graph.nodes[r].outputs[0]].name + "_pool", x, c);
+  const int32_t pooled =
+      AddPooledTensor(graph, graph.tensors[graph.nodes[r].outputs[0]].name + "_pool", x, c);
   const int32_t conv_out = AddPooledTensor(graph, graph.tensors[y].name + "_conv", x, cw->k);
   model::Node& pool = graph.nodes[r];
   pool.op_type = "GlobalAveragePool";
@@ -229,8 +238,10 @@ bool LowerOne(model::Graph& graph) {
     const int32_t p = uses.ProducerOf(a);
     if (p < 0 || !uses.OnlyFeeds(a, static_cast<int32_t>(g))) continue;
     const int32_t gi = static_cast<int32_t>(g);
-    const bool reduced = IsSpatialReduceMean(graph, graph.nodes[p], 0) && !HasActivation(graph.nodes[p]);
-    if (reduced ? LowerReduced(graph, uses, p, gi) : LowerFlattened(graph, uses, p, gi)) return true;
+    const bool reduced =
+        IsSpatialReduceMean(graph, graph.nodes[p], 0) && !HasActivation(graph.nodes[p]);
+    if (reduced ? LowerReduced(graph, uses, p, gi) : LowerFlattened(graph, uses, p, gi))
+      return true;
   }
   return false;
 }

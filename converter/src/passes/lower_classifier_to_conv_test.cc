@@ -140,8 +140,8 @@ TEST(LowerClassifierToConv, ReduceMeanWithoutKeepDimsBecomesGlobalAveragePool) {
   model::Attributes attrs;
   attrs.SetInt("transB", 1);
   attrs.SetString(exec::kActivationAttr, "Relu");
-  AddNode(g, "fc", "Gemm", {m, AddRandomConst(g, "w", {kK, kC}, 5), AddRandomConst(g, "b", {kK}, 6)}, {y},
-          attrs);
+  AddNode(g, "fc", "Gemm",
+          {m, AddRandomConst(g, "w", {kK, kC}, 5), AddRandomConst(g, "b", {kK}, 6)}, {y}, attrs);
   const model::Graph before = g;
   ASSERT_TRUE(LowerClassifierToConv(g).ok());
   ASSERT_TRUE(EliminateDeadNodes(g).ok());

@@ -77,9 +77,10 @@ inline std::vector<float> RandomFloats(size_t n, uint32_t seed, float lo = -1.0f
   return v;
 }
 
-inline int32_t AddRandomConst(model::Graph& g, const std::string& name, const Shape& shape, uint32_t seed,
-                              float lo = -1.0f, float hi = 1.0f) {
-  return AddConstF32(g, name, shape, RandomFloats(static_cast<size_t>(NumElements(shape)), seed, lo, hi));
+inline int32_t AddRandomConst(model::Graph& g, const std::string& name, const Shape& shape,
+                              uint32_t seed, float lo = -1.0f, float hi = 1.0f) {
+  return AddConstF32(g, name, shape,
+                     RandomFloats(static_cast<size_t>(NumElements(shape)), seed, lo, hi));
 }
 
 inline void AddNode(model::Graph& g, const std::string& name, const std::string& op,
@@ -108,7 +109,8 @@ inline const model::Node* FindNodeByOp(const model::Graph& g, const std::string&
 }
 
 // Graph inputs with every symbolic dim set to `batch`.
-inline std::vector<exec::HostTensor> RandomInputs(const model::Graph& g, uint32_t seed, int64_t batch = 2) {
+inline std::vector<exec::HostTensor> RandomInputs(const model::Graph& g, uint32_t seed,
+                                                  int64_t batch = 2) {
   std::vector<exec::HostTensor> inputs;
   for (size_t i = 0; i < g.inputs.size(); ++i) {
     const model::TensorInfo& info = g.tensors[g.inputs[i]];
@@ -116,7 +118,8 @@ inline std::vector<exec::HostTensor> RandomInputs(const model::Graph& g, uint32_
     for (const model::Dim& d : info.dims) shape.push_back(d.is_static() ? d.value : batch);
     exec::HostTensor t = exec::HostTensor::Allocate(info.dtype, shape);
     if (info.dtype == DType::kF32) {
-      std::vector<float> v = RandomFloats(static_cast<size_t>(t.numel()), seed + static_cast<uint32_t>(i), -3, 3);
+      std::vector<float> v =
+          RandomFloats(static_cast<size_t>(t.numel()), seed + static_cast<uint32_t>(i), -3, 3);
       if (!v.empty()) std::memcpy(t.data(), v.data(), t.nbytes());
     }
     inputs.push_back(std::move(t));
@@ -124,9 +127,10 @@ inline std::vector<exec::HostTensor> RandomInputs(const model::Graph& g, uint32_
   return inputs;
 }
 
-inline Result<std::vector<exec::HostTensor>> RunReference(const model::Graph& g,
-                                                          const std::vector<exec::HostTensor>& inputs) {
-  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> backend, exec::CreateBackend("reference", {}));
+inline Result<std::vector<exec::HostTensor>> RunReference(
+    const model::Graph& g, const std::vector<exec::HostTensor>& inputs) {
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> backend,
+                        exec::CreateBackend("reference", {}));
   exec::Session session(g, std::move(backend));
   std::vector<exec::TensorView> views;
   for (const exec::HostTensor& t : inputs) views.push_back(t.view());
@@ -157,14 +161,15 @@ inline void ExpectSameInterface(const model::Graph& before, const model::Graph& 
 
 // Runs both graphs on the same seeded random inputs and compares every output (relative
 // tolerance 1e-5, absolute near zero). When an op is not implemented yet, only says so.
-inline void ExpectSameOutputs(const model::Graph& before, const model::Graph& after, uint32_t seed = 7,
-                              int64_t batch = 2) {
+inline void ExpectSameOutputs(const model::Graph& before, const model::Graph& after,
+                              uint32_t seed = 7, int64_t batch = 2) {
   ExpectSameInterface(before, after);
   ASSERT_TRUE(after.Validate().ok()) << after.Validate().ToString();
   if (!CanRun(before) || !CanRun(after)) {
-    std::cout << "[   NOTE   ] numeric check skipped: "
-              << (CanRun(before) ? exec::ResolveOps(after) : exec::ResolveOps(before)).status().message()
-              << "\n";
+    std::cout
+        << "[   NOTE   ] numeric check skipped: "
+        << (CanRun(before) ? exec::ResolveOps(after) : exec::ResolveOps(before)).status().message()
+        << "\n";
     return;
   }
   const std::vector<exec::HostTensor> inputs = RandomInputs(before, seed, batch);
@@ -184,7 +189,8 @@ inline void ExpectSameOutputs(const model::Graph& before, const model::Graph& af
     for (size_t i = 0; i < ev.size() && reported < 5; ++i) {
       const double tol = 1e-5 * std::max({1.0, std::fabs(ev[i]), std::fabs(av[i])});
       if (std::fabs(ev[i] - av[i]) > tol) {
-        ADD_FAILURE() << "output " << o << " element " << i << ": before " << ev[i] << ", after " << av[i];
+        ADD_FAILURE() << "output " << o << " element " << i << ": before " << ev[i] << ", after "
+                      << av[i];
         ++reported;
       }
     }

@@ -53,8 +53,9 @@ Status RunPasses(model::Graph& graph) {
   }
   Status output = graph.Validate();
   if (!output.ok()) {
-    return Internal("the converter passes produced an invalid graph (a mota bug, please report it): ",
-                    output.message());
+    return Internal(
+        "the converter passes produced an invalid graph (a mota bug, please report it): ",
+        output.message());
   }
   return Status::Ok();
 }

@@ -10,22 +10,25 @@ namespace {
 
 using namespace testing;  // NOLINT: test helpers
 
-int32_t Conv3x3(model::Graph& g, const std::string& name, int32_t x, int64_t cin, int64_t cout, uint32_t seed) {
+int32_t Conv3x3(model::Graph& g, const std::string& name, int32_t x, int64_t cin, int64_t cout,
+                uint32_t seed) {
   const int32_t y = AddValue(g, name + "_out");
   model::Attributes attrs;
   attrs.SetInts("pads", {1, 1, 1, 1});
   AddNode(g, name, "Conv",
-          {x, AddRandomConst(g, name + "_w", {cout, cin, 3, 3}, seed), AddRandomConst(g, name + "_b", {cout}, seed + 1)},
+          {x, AddRandomConst(g, name + "_w", {cout, cin, 3, 3}, seed),
+           AddRandomConst(g, name + "_b", {cout}, seed + 1)},
           {y}, attrs);
   return y;
 }
 
 int32_t BatchNorm(model::Graph& g, int32_t x, int64_t c, uint32_t seed) {
   const int32_t y = AddValue(g, "bn_out");
-  AddNode(g, "bn", "BatchNormalization",
-          {x, AddRandomConst(g, "s", {c}, seed, 0.5f, 2.0f), AddRandomConst(g, "B", {c}, seed + 1),
-           AddRandomConst(g, "m", {c}, seed + 2), AddRandomConst(g, "v", {c}, seed + 3, 0.5f, 2.0f)},
-          {y});
+  AddNode(
+      g, "bn", "BatchNormalization",
+      {x, AddRandomConst(g, "s", {c}, seed, 0.5f, 2.0f), AddRandomConst(g, "B", {c}, seed + 1),
+       AddRandomConst(g, "m", {c}, seed + 2), AddRandomConst(g, "v", {c}, seed + 3, 0.5f, 2.0f)},
+      {y});
   return y;
 }
 
@@ -46,7 +49,8 @@ int32_t Binary(model::Graph& g, const std::string& op, int32_t a, int32_t b) {
 // x * Relu6(x + 3) / 6
 int32_t HardSwishPattern(model::Graph& g, int32_t x) {
   const int32_t plus3 = Binary(g, "Add", x, AddConstF32(g, "three", {}, {3}));
-  const int32_t r6 = Unary(g, "Clip", plus3, {AddConstF32(g, "zero", {}, {0}), AddConstF32(g, "six", {}, {6})});
+  const int32_t r6 =
+      Unary(g, "Clip", plus3, {AddConstF32(g, "zero", {}, {0}), AddConstF32(g, "six", {}, {6})});
   const int32_t m = Binary(g, "Mul", x, r6);
   return Binary(g, "Div", m, AddConstF32(g, "six_div", {}, {6}));
 }
@@ -67,8 +71,9 @@ model::Graph SmallCnn() {
   model::Attributes trans_b;
   trans_b.SetInt("transB", 1);
   const int32_t logits = AddValue(g, "fc_out");
-  AddNode(g, "fc", "Gemm", {t, AddRandomConst(g, "fc_w", {5, 6}, 40), AddRandomConst(g, "fc_b", {5}, 41)},
-          {logits}, trans_b);
+  AddNode(g, "fc", "Gemm",
+          {t, AddRandomConst(g, "fc_w", {5, 6}, 40), AddRandomConst(g, "fc_b", {5}, 41)}, {logits},
+          trans_b);
   t = Unary(g, "Identity", logits);
   // Reshape(t, [Shape(image)[0], -1])
   const int32_t shape = g.AddTensor({"image_shape", DType::kI64});
@@ -91,8 +96,8 @@ TEST(RunPasses, SmallCnnIsFoldedFusedAndLowered) {
   const model::Graph before = g;
   Status s = RunPasses(g);
   ASSERT_TRUE(s.ok()) << s.ToString();
-  ASSERT_EQ(OpTypes(g), (std::vector<std::string>{"Conv", "Conv", "GlobalAveragePool", "Conv", "Flatten",
-                                                   "Reshape"}));
+  ASSERT_EQ(OpTypes(g), (std::vector<std::string>{"Conv", "Conv", "GlobalAveragePool", "Conv",
+                                                  "Flatten", "Reshape"}));
   EXPECT_EQ(g.nodes[0].attrs.GetString(exec::kActivationAttr, ""), "Relu");
   EXPECT_EQ(g.nodes[1].attrs.GetString(exec::kActivationAttr, ""), "HardSwish");
   EXPECT_EQ(*ConstantAsInts(g, g.nodes[5].inputs[1]), (std::vector<int64_t>{1, -1}));
