@@ -122,11 +122,15 @@ Status Evaluate(model::Graph& graph, const exec::OpDef& def, const model::Node& 
 
 // ---- Shape values with symbolic dims ----
 // With a dynamic batch, Shape(x) is not constant, but the entries for static dims are: exporters
-// read them (x.shape[1], x.shape[2:]) through Gather and Slice. Those fold here.
+// read them (x.shape[1], x.shape[2:]) through Gather and Slice, sometimes after a Cast to i32.
+// Those fold here.
 
-using ShapeEntries = std::vector<std::optional<int64_t>>;
+struct ShapeEntries {
+  std::vector<std::optional<int64_t>> values;  // nullopt: a symbolic dim
+  DType dtype = DType::kI64;
+};
 
-// The entries of a Shape node's output (nullopt for symbolic dims); nullopt when rank is unknown.
+// The entries of a Shape node's output; nullopt when the rank is unknown.
 std::optional<ShapeEntries> EntriesOfShape(const model::Graph& graph, const model::Node& node) {
   if (node.op_type != "Shape" || node.inputs.size() != 1 || node.inputs[0] < 0) return std::nullopt;
   const model::TensorInfo& x = graph.tensors[node.inputs[0]];
@@ -138,19 +142,35 @@ std::optional<ShapeEntries> EntriesOfShape(const model::Graph& graph, const mode
   ShapeEntries entries;
   for (int64_t i = start; i < end; ++i) {
     if (x.dims[i].is_static()) {
-      entries.push_back(x.dims[i].value);
+      entries.values.push_back(x.dims[i].value);
     } else {
-      entries.push_back(std::nullopt);
+      entries.values.push_back(std::nullopt);
     }
   }
   return entries;
 }
 
-// Entries of the tensor `t` when it is the output of a Shape node.
+std::optional<ShapeEntries> EntriesOf(const model::Graph& graph, const GraphUses& uses, int32_t t);
+
+// Cast of shape entries to i32 / i64 (the `to` attribute holds a mota DType number).
+std::optional<ShapeEntries> CastEntries(const model::Graph& graph, const GraphUses& uses,
+                                        const model::Node& node) {
+  const int64_t to = node.attrs.GetInt("to", 0);
+  if (node.inputs.size() != 1 ||
+      (to != static_cast<int64_t>(DType::kI32) && to != static_cast<int64_t>(DType::kI64))) {
+    return std::nullopt;
+  }
+  std::optional<ShapeEntries> entries = EntriesOf(graph, uses, node.inputs[0]);
+  if (entries) entries->dtype = static_cast<DType>(to);
+  return entries;
+}
+
+// Entries of tensor `t` when it is the output of a Shape node, possibly through Casts.
 std::optional<ShapeEntries> EntriesOf(const model::Graph& graph, const GraphUses& uses, int32_t t) {
   const int32_t p = uses.ProducerOf(t);
   if (p < 0) return std::nullopt;
-  return EntriesOfShape(graph, graph.nodes[p]);
+  const model::Node& node = graph.nodes[p];
+  return node.op_type == "Cast" ? CastEntries(graph, uses, node) : EntriesOfShape(graph, node);
 }
 
 // Gather(shape, constant indices) along axis 0.
@@ -161,12 +181,13 @@ std::optional<ShapeEntries> GatherEntries(const model::Graph& graph, const Graph
   std::optional<ShapeEntries> data = EntriesOf(graph, uses, node.inputs[0]);
   std::optional<std::vector<int64_t>> indices = ConstantAsInts(graph, node.inputs[1]);
   if (!data || !indices || (axis != 0 && axis != -1)) return std::nullopt;
-  const int64_t len = static_cast<int64_t>(data->size());
+  const int64_t len = static_cast<int64_t>(data->values.size());
   ShapeEntries out;
+  out.dtype = data->dtype;
   for (int64_t i : *indices) {
     if (i < 0) i += len;
     if (i < 0 || i >= len) return std::nullopt;  // the op itself reports the bad index
-    out.push_back((*data)[i]);
+    out.values.push_back(data->values[i]);
   }
   *out_shape = graph.tensors[node.inputs[1]].StaticShape();
   return out;
@@ -188,47 +209,65 @@ std::optional<ShapeEntries> SliceEntries(const model::Graph& graph, const GraphU
   if (!data || !start || !end || !axis || !step || (*axis != 0 && *axis != -1) || *step == 0) {
     return std::nullopt;
   }
-  const int64_t len = static_cast<int64_t>(data->size());
+  const int64_t len = static_cast<int64_t>(data->values.size());
   auto norm = [len](int64_t v, int64_t lo, int64_t hi) {
     return std::clamp(v < 0 ? v + len : v, lo, hi);
   };
   ShapeEntries out;
+  out.dtype = data->dtype;
   if (*step > 0) {
-    for (int64_t i = norm(*start, 0, len); i < norm(*end, 0, len); i += *step)
-      out.push_back((*data)[i]);
+    for (int64_t i = norm(*start, 0, len); i < norm(*end, 0, len); i += *step) {
+      out.values.push_back(data->values[i]);
+    }
   } else {
-    for (int64_t i = norm(*start, 0, len - 1); i > norm(*end, -1, len - 1); i += *step)
-      out.push_back((*data)[i]);
+    for (int64_t i = norm(*start, 0, len - 1); i > norm(*end, -1, len - 1); i += *step) {
+      out.values.push_back(data->values[i]);
+    }
   }
-  *out_shape = {static_cast<int64_t>(out.size())};
+  *out_shape = {static_cast<int64_t>(out.values.size())};
   return out;
 }
 
-// Folds Shape / Gather / Slice nodes whose result involves only static dims.
+std::vector<uint8_t> IntBytes(const std::vector<int64_t>& values, DType dtype) {
+  std::vector<uint8_t> bytes(values.size() * DTypeSize(dtype));
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (dtype == DType::kI32) {
+      const int32_t v = static_cast<int32_t>(values[i]);
+      std::memcpy(bytes.data() + i * 4, &v, 4);
+    } else {
+      std::memcpy(bytes.data() + i * 8, &values[i], 8);
+    }
+  }
+  return bytes;
+}
+
+// Folds Shape / Cast / Gather / Slice nodes whose result involves only static dims.
 bool FoldShapeValues(model::Graph& graph, const GraphUses& uses, const model::Node& node) {
-  if (node.outputs.size() != 1) return false;
+  if (node.outputs.size() != 1 || HasActivation(node)) return false;
   std::optional<ShapeEntries> entries;
   Shape shape;
   if (node.op_type == "Shape") {
     entries = EntriesOfShape(graph, node);
-    if (entries) shape = {static_cast<int64_t>(entries->size())};
+  } else if (node.op_type == "Cast") {
+    entries = CastEntries(graph, uses, node);
   } else if (node.op_type == "Gather") {
     entries = GatherEntries(graph, uses, node, &shape);
   } else if (node.op_type == "Slice") {
     entries = SliceEntries(graph, uses, node, &shape);
   }
-  if (!entries || HasActivation(node)) return false;
+  if (!entries) return false;
+  if (node.op_type == "Shape" || node.op_type == "Cast") {
+    shape = {static_cast<int64_t>(entries->values.size())};
+  }
   std::vector<int64_t> values;
-  for (const std::optional<int64_t>& e : *entries) {
+  for (const std::optional<int64_t>& e : entries->values) {
     if (!e) return false;
     values.push_back(*e);
   }
   model::TensorInfo& info = graph.tensors[node.outputs[0]];
-  std::vector<uint8_t> bytes(values.size() * sizeof(int64_t));
-  if (!bytes.empty()) std::memcpy(bytes.data(), values.data(), bytes.size());
   info.is_constant = true;
-  info.constant = model::ConstData::Own(std::move(bytes));
-  info.dtype = DType::kI64;
+  info.constant = model::ConstData::Own(IntBytes(values, entries->dtype));
+  info.dtype = entries->dtype;
   info.has_shape = true;
   info.dims = StaticDims(shape);
   return true;

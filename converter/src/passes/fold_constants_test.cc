@@ -129,16 +129,24 @@ TEST(FoldConstants, StaticEntriesOfADynamicShapeFold) {
   axis0.SetInt("axis", 0);
   AddNode(g, "concat", "Concat", {AddConstI64(g, "minus1", {1}, {-1}), tail}, {target}, axis0);
   AddNode(g, "reshape", "Reshape", {x, target}, {y});
-  g.outputs.insert(g.outputs.end(), {dim1, reversed, from1, batch});
+  const int32_t shape32 = g.AddTensor({"shape32", DType::kI32});
+  const int32_t last32 = g.AddTensor({"last32", DType::kI32});
+  model::Attributes to_i32;
+  to_i32.SetInt("to", static_cast<int64_t>(DType::kI32));
+  AddNode(g, "cast", "Cast", {shape}, {shape32}, to_i32);
+  AddNode(g, "last32", "Gather", {shape32, AddConstI64(g, "minus_one", {1}, {-1})}, {last32});
+  g.outputs.insert(g.outputs.end(), {dim1, reversed, from1, batch, last32});
   const model::Graph before = g;
   ASSERT_TRUE(FoldConstants(g).ok());
-  EXPECT_EQ(OpTypes(g), (std::vector<std::string>{"Shape", "Gather", "Reshape"}));
+  EXPECT_EQ(OpTypes(g), (std::vector<std::string>{"Shape", "Gather", "Reshape", "Cast"}));
   EXPECT_EQ(*ConstantAsInts(g, target), (std::vector<int64_t>{-1, 4}));
   EXPECT_EQ(*ConstantAsInts(g, dim1), (std::vector<int64_t>{3}));
   EXPECT_EQ(g.tensors[dim1].StaticShape(), Shape{});
   EXPECT_EQ(*ConstantAsInts(g, reversed), (std::vector<int64_t>{4, 3}));
   EXPECT_EQ(*ConstantAsInts(g, from1), (std::vector<int64_t>{3, 4}));
   EXPECT_FALSE(g.tensors[batch].is_constant);
+  EXPECT_EQ(g.tensors[last32].dtype, DType::kI32);
+  EXPECT_EQ(*ConstantAsInts(g, last32), (std::vector<int64_t>{4}));
   ExpectSameOutputs(before, g);
 }
 

@@ -55,17 +55,86 @@ int64_t PooledChannels(const model::Graph& graph, const model::Node& node) {
   return -1;
 }
 
-// True when `node` turns the pooled (N, C, 1, 1) tensor into (N, C); `n` is the batch dim.
-bool IsFlattenToNC(const model::Graph& graph, const model::Node& node, const model::Dim& n,
-                   int64_t c) {
+// ---- Reshape targets computed at run time ----
+// With a dynamic batch, `x.view(x.size(0), -1)` exports as Reshape(p, Concat(batch, [-1])) where
+// batch comes from Shape(p) through Gather / Slice (and Casts / Unsqueeze). Such a target is
+// still (N, C).
+
+// The tensor a value-preserving Cast (to an integer type) or Unsqueeze / Squeeze was applied to.
+int32_t SkipShapeCasts(const model::Graph& graph, const GraphUses& uses, int32_t t) {
+  for (int hops = 0; hops < 8; ++hops) {
+    const int32_t p = uses.ProducerOf(t);
+    if (p < 0 || graph.nodes[p].inputs.empty()) return t;
+    const model::Node& node = graph.nodes[p];
+    const int64_t to = node.attrs.GetInt("to", 0);
+    const bool int_cast = node.op_type == "Cast" && (to == static_cast<int64_t>(DType::kI32) ||
+                                                     to == static_cast<int64_t>(DType::kI64));
+    if (!int_cast && node.op_type != "Unsqueeze" && node.op_type != "Squeeze") return t;
+    t = node.inputs[0];
+  }
+  return t;
+}
+
+// A constant holding exactly `values` (i32 or i64).
+bool ConstantEquals(const model::Graph& graph, int32_t t, const std::vector<int64_t>& values) {
+  std::optional<std::vector<int64_t>> v = ConstantAsInts(graph, t);
+  return v && *v == values;
+}
+
+// True when the one-element tensor `t` holds dim 0 of `a` or `b`: Gather(Shape, 0) or
+// Slice(Shape, 0, 1), or the constant 0 (Reshape copies that dim).
+bool IsBatchValue(const model::Graph& graph, const GraphUses& uses, int32_t t, int32_t a,
+                  int32_t b) {
+  t = SkipShapeCasts(graph, uses, t);
+  if (ConstantEquals(graph, t, {0})) return true;
+  const int32_t p = uses.ProducerOf(t);
+  if (p < 0 || graph.nodes[p].inputs.size() < 2) return false;
+  const model::Node& pick = graph.nodes[p];
+  const bool gather = pick.op_type == "Gather" && pick.attrs.GetInt("axis", 0) == 0 &&
+                      ConstantEquals(graph, pick.inputs[1], {0});
+  const auto input = [&](size_t i) { return i < pick.inputs.size() ? pick.inputs[i] : -1; };
+  const bool slice = pick.op_type == "Slice" && ConstantEquals(graph, input(1), {0}) &&
+                     ConstantEquals(graph, input(2), {1}) &&
+                     (input(3) < 0 || ConstantEquals(graph, input(3), {0})) &&
+                     (input(4) < 0 || ConstantEquals(graph, input(4), {1}));
+  if (!gather && !slice) return false;
+  const int32_t s = uses.ProducerOf(SkipShapeCasts(graph, uses, pick.inputs[0]));
+  if (s < 0) return false;
+  const model::Node& shape = graph.nodes[s];
+  return shape.op_type == "Shape" && shape.attrs.GetInt("start", 0) == 0 &&
+         (shape.inputs[0] == a || shape.inputs[0] == b);
+}
+
+// A Reshape target Concat(first, second) of two one-element values giving (N, C) for the
+// pooled tensor p = pool(x).
+bool IsComputedTargetNC(const model::Graph& graph, const GraphUses& uses, int32_t target, int32_t p,
+                        int32_t x, int64_t c) {
+  const int32_t producer = uses.ProducerOf(target);
+  if (producer < 0 || StaticShapeOf(graph, target) != Shape{2}) return false;
+  const model::Node& concat = graph.nodes[producer];
+  if (concat.op_type != "Concat" || concat.inputs.size() != 2) return false;
+  std::optional<std::vector<int64_t>> second = ConstantAsInts(graph, concat.inputs[1]);
+  if (!second || second->size() != 1) return false;
+  // (?, C) holds N * C elements, so the first dim is N; (?, -1) needs the first to be N.
+  if ((*second)[0] == c) return true;
+  return (*second)[0] == -1 && IsBatchValue(graph, uses, concat.inputs[0], p, x);
+}
+
+// True when `node` turns the pooled (N, C, 1, 1) tensor p = pool(x) into (N, C).
+bool IsFlattenToNC(const model::Graph& graph, const GraphUses& uses, const model::Node& node,
+                   int32_t x, int64_t c) {
   if (HasActivation(node) || node.inputs.empty() || node.outputs.size() != 1) return false;
   if (node.op_type == "Flatten") {
     const int64_t axis = node.attrs.GetInt("axis", 1);
     return axis == 1 || axis == -3;
   }
-  if (node.op_type != "Reshape" || node.inputs.size() < 2) return false;
+  if (node.op_type != "Reshape" || node.inputs.size() < 2 || node.attrs.GetInt("allowzero", 0)) {
+    return false;
+  }
   std::optional<std::vector<int64_t>> shape = ConstantAsInts(graph, node.inputs[1]);
-  if (!shape || shape->size() != 2) return false;
+  if (!shape) return IsComputedTargetNC(graph, uses, node.inputs[1], node.inputs[0], x, c);
+  if (shape->size() != 2) return false;
+  const model::Dim& n = graph.tensors[x].dims[0];
   const int64_t s0 = (*shape)[0], s1 = (*shape)[1];
   const bool batch_ok = s0 == 0 || (s0 == -1 && s1 == c) || (n.is_static() && s0 == n.value);
   const bool channels_ok = s1 == c || (s1 == -1 && s0 != -1);
@@ -185,11 +254,11 @@ bool LowerFlattened(model::Graph& graph, const GraphUses& uses, int32_t f, int32
   if (graph.nodes[f].inputs.empty()) return false;
   const int32_t pooled = graph.nodes[f].inputs[0];
   const int32_t pool = uses.ProducerOf(pooled);
-  if (pool < 0 || !uses.OnlyFeeds(pooled, f)) return false;
+  if (pool < 0) return false;  // other readers of the pooled tensor keep reading it
   const int64_t c = PooledChannels(graph, graph.nodes[pool]);
   if (c <= 0) return false;
   const int32_t x = graph.nodes[pool].inputs[0];
-  if (!IsFlattenToNC(graph, graph.nodes[f], graph.tensors[x].dims[0], c)) return false;
+  if (!IsFlattenToNC(graph, uses, graph.nodes[f], x, c)) return false;
   std::optional<ConvWeights> cw = ReadClassifier(graph, graph.nodes[g], c);
   if (!cw) return false;
   const int32_t add = TakeFollowingBiasAdd(graph, uses, g, *cw);

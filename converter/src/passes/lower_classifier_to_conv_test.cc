@@ -185,6 +185,67 @@ TEST(LowerClassifierToConv, BiasAddAfterMatMulBecomesTheConvBias) {
   EXPECT_EQ(OpTypes(g), (std::vector<std::string>{"GlobalAveragePool", "Conv", "Flatten", "Add"}));
 }
 
+// GAP -> Reshape(p, Concat(batch, [-1])) -> Gemm, batch = `pick` of Shape(p) (0 or 1), read
+// through Gather + Unsqueeze or through Cast (i32) + Slice.
+model::Graph ComputedReshapeHead(bool slice, int64_t pick) {
+  model::Graph g;
+  const int32_t x = AddInput(g, "x", {-1, kC, 4, 4});
+  const int32_t p = AddValue(g, "pooled", {-1, kC, 1, 1});
+  const int32_t f = AddValue(g, "flat");
+  const int32_t y = AddOutput(g, "logits", {-1, kK});
+  AddNode(g, "gap", "GlobalAveragePool", {x}, {p});
+  const int32_t shape = g.AddTensor({"shape", DType::kI64});
+  AddNode(g, "shape", "Shape", {p}, {shape});
+  const int32_t batch = g.AddTensor({"batch", DType::kI64});
+  if (slice) {
+    const int32_t shape32 = g.AddTensor({"shape32", DType::kI32});
+    model::Attributes to;
+    to.SetInt("to", static_cast<int64_t>(DType::kI32));
+    AddNode(g, "cast", "Cast", {shape}, {shape32}, to);
+    const int32_t sliced = g.AddTensor({"sliced", DType::kI32});
+    AddNode(
+        g, "slice", "Slice",
+        {shape32, AddConstI64(g, "starts", {1}, {pick}), AddConstI64(g, "ends", {1}, {pick + 1})},
+        {sliced});
+    to.SetInt("to", static_cast<int64_t>(DType::kI64));
+    AddNode(g, "cast_back", "Cast", {sliced}, {batch}, to);
+  } else {
+    const int32_t scalar = g.AddTensor({"scalar", DType::kI64});
+    AddNode(g, "gather", "Gather", {shape, AddConstI64(g, "index", {}, {pick})}, {scalar});
+    AddNode(g, "unsqueeze", "Unsqueeze", {scalar, AddConstI64(g, "axes", {1}, {0})}, {batch});
+  }
+  model::TensorInfo target_info = F32Tensor("target", {2});
+  target_info.dtype = DType::kI64;
+  const int32_t target = g.AddTensor(target_info);
+  model::Attributes axis0;
+  axis0.SetInt("axis", 0);
+  AddNode(g, "concat", "Concat", {batch, AddConstI64(g, "minus1", {1}, {-1})}, {target}, axis0);
+  AddNode(g, "reshape", "Reshape", {p, target}, {f});
+  model::Attributes trans_b;
+  trans_b.SetInt("transB", 1);
+  AddNode(g, "fc", "Gemm",
+          {f, AddRandomConst(g, "w", {kK, kC}, 9), AddRandomConst(g, "b", {kK}, 10)}, {y}, trans_b);
+  return g;
+}
+
+TEST(LowerClassifierToConv, ReshapeToTheDynamicBatchComputedFromShapeIsLowered) {
+  for (bool slice : {false, true}) {
+    model::Graph g = ComputedReshapeHead(slice, 0);
+    const model::Graph before = g;
+    ASSERT_TRUE(LowerClassifierToConv(g).ok());
+    ASSERT_TRUE(EliminateDeadNodes(g).ok());
+    ASSERT_EQ(OpTypes(g), (std::vector<std::string>{"GlobalAveragePool", "Conv", "Flatten"}))
+        << slice;
+    ExpectSameOutputs(before, g, 7, 3);
+  }
+  // Dim 1 of the pooled tensor is not the batch.
+  for (bool slice : {false, true}) {
+    model::Graph g = ComputedReshapeHead(slice, 1);
+    ASSERT_TRUE(LowerClassifierToConv(g).ok());
+    EXPECT_EQ(CountOp(g, "Gemm"), 1) << slice;
+  }
+}
+
 TEST(LowerClassifierToConv, HeadsThatDoNotMatchAreLeftAlone) {
   HeadSpec per_row_bias;
   per_row_bias.bias_shape = {2, kK};
