@@ -24,12 +24,14 @@ Status CheckIds(const model::Graph& graph) {
     }
   }
   for (int32_t t : graph.inputs) {
-    if (t < 0 || t >= count)
+    if (t < 0 || t >= count) {
       return InvalidArgument("EliminateDeadNodes: graph input id ", t, " of ", count);
+    }
   }
   for (int32_t t : graph.outputs) {
-    if (t < 0 || t >= count)
+    if (t < 0 || t >= count) {
       return InvalidArgument("EliminateDeadNodes: graph output id ", t, " of ", count);
+    }
   }
   return Status::Ok();
 }

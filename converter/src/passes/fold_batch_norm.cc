@@ -102,8 +102,9 @@ std::optional<std::vector<float>> ReadBias(const model::Graph& graph, const mode
 bool FoldPair(model::Graph& graph, int32_t p, int32_t b) {
   const model::Node& prod = graph.nodes[p];
   const model::Node& bn = graph.nodes[b];
-  if (prod.inputs.size() < 2 || HasActivation(prod) || !IsF32Constant(graph, prod.inputs[1]))
+  if (prod.inputs.size() < 2 || HasActivation(prod) || !IsF32Constant(graph, prod.inputs[1])) {
     return false;
+  }
   std::optional<ChannelAffine> affine = ReadBatchNorm(graph, bn);
   if (!affine) return false;
   const int64_t channels = static_cast<int64_t>(affine->scale.size());

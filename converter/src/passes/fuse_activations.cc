@@ -71,8 +71,9 @@ bool MatchRelu6Plus3(const model::Graph& graph, const GraphUses& uses, int32_t t
     return m.x >= 0;
   }
   if (node.op_type != "Clip" || HasActivation(node) || node.inputs.size() != 3) return false;
-  if (!IsScalar(graph, node.inputs[1], 0.0f) || !IsScalar(graph, node.inputs[2], 6.0f))
+  if (!IsScalar(graph, node.inputs[1], 0.0f) || !IsScalar(graph, node.inputs[2], 6.0f)) {
     return false;
+  }
   const int32_t a = node.inputs[0];
   const int32_t q = uses.ProducerOf(a);
   if (q < 0 || !uses.OnlyFeeds(a, p) || HasActivation(graph.nodes[q])) return false;
@@ -134,8 +135,9 @@ bool MatchScaledMulRelu6(const model::Graph& graph, const GraphUses& uses, int32
 std::optional<HardSwishMatch> MatchHardSwish(const model::Graph& graph, const GraphUses& uses,
                                              int32_t z) {
   const model::Node& node = graph.nodes[z];
-  if (node.outputs.size() != 1 || HasActivation(node) || node.inputs.size() != 2)
+  if (node.outputs.size() != 1 || HasActivation(node) || node.inputs.size() != 2) {
     return std::nullopt;
+  }
   HardSwishMatch m;
   if (MatchScaledMulRelu6(graph, uses, z, m)) return m;
   if (node.op_type != "Mul") return std::nullopt;
@@ -182,8 +184,9 @@ std::optional<exec::Activation> ActivationOf(const model::Graph& graph, const mo
   if (op == "HardSwish") return exec::Activation{ActivationKind::kHardSwish};
   if (op == "Sigmoid") return exec::Activation{ActivationKind::kSigmoid};
   if (op == "Tanh") return exec::Activation{ActivationKind::kTanh};
-  if (op == "LeakyRelu")
+  if (op == "LeakyRelu") {
     return exec::Activation{ActivationKind::kLeakyRelu, a.GetFloat("alpha", 0.01f)};
+  }
   if (op == "HardSigmoid") {
     return exec::Activation{ActivationKind::kHardSigmoid, a.GetFloat("alpha", 0.2f),
                             a.GetFloat("beta", 0.5f)};
@@ -236,8 +239,10 @@ bool FuseOne(model::Graph& graph) {
     const int32_t p = uses.ProducerOf(x);
     if (p < 0 || !uses.OnlyFeeds(x, static_cast<int32_t>(a))) continue;
     model::Node& producer = graph.nodes[p];
-    if (!CanTakeActivation(producer.op_type) || HasActivation(producer) || producer.outputs[0] != x)
+    if (!CanTakeActivation(producer.op_type) || HasActivation(producer) ||
+        producer.outputs[0] != x) {
       continue;
+    }
     // Backends apply fused activations to f32 outputs only.
     const int32_t y = graph.nodes[a].outputs[0];
     const bool is_float = graph.tensors[x].dtype == DType::kF32 ||

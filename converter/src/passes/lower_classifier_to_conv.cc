@@ -32,8 +32,10 @@ int64_t Channels(const model::Graph& graph, int32_t t) {
 
 // True when node is a ReduceMean over exactly axes {2, 3} of a rank-4 tensor with `keepdims`.
 bool IsSpatialReduceMean(const model::Graph& graph, const model::Node& node, int64_t keepdims) {
-  if (node.op_type != "ReduceMean" || node.inputs.size() < 2 || Channels(graph, node.inputs[0]) < 0)
+  if (node.op_type != "ReduceMean" || node.inputs.size() < 2 ||
+      Channels(graph, node.inputs[0]) < 0) {
     return false;
+  }
   if (node.attrs.GetInt("keepdims", 1) != keepdims) return false;
   std::optional<std::vector<int64_t>> axes = ConstantAsInts(graph, node.inputs[1]);
   if (!axes || axes->size() != 2) return false;
@@ -158,8 +160,9 @@ std::optional<ConvWeights> ReadClassifier(const model::Graph& graph, const model
   const std::vector<float> w = *ConstantAsFloats(graph, node.inputs[1]);
   out.w.resize(w.size());
   for (int64_t k = 0; k < out.k; ++k) {
-    for (int64_t i = 0; i < c; ++i)
+    for (int64_t i = 0; i < c; ++i) {
       out.w[k * c + i] = alpha * (trans_b ? w[k * c + i] : w[i * out.k + k]);
+    }
   }
   if (!gemm || node.inputs.size() < 3 || node.inputs[2] < 0) return out;
   // Only a bias that is the same for every row can move into the Conv.
@@ -250,11 +253,12 @@ model::Node MakeFlatten(std::string name, int32_t in, int32_t out) {
 }
 
 // pool (N, C, 1, 1) -> flatten node `f` -> classifier node `g`: f becomes the Conv, g the Flatten.
+// The pool stays, so other readers of the pooled tensor (a Shape for the Reshape) still work.
 bool LowerFlattened(model::Graph& graph, const GraphUses& uses, int32_t f, int32_t g) {
   if (graph.nodes[f].inputs.empty()) return false;
   const int32_t pooled = graph.nodes[f].inputs[0];
   const int32_t pool = uses.ProducerOf(pooled);
-  if (pool < 0) return false;  // other readers of the pooled tensor keep reading it
+  if (pool < 0) return false;
   const int64_t c = PooledChannels(graph, graph.nodes[pool]);
   if (c <= 0) return false;
   const int32_t x = graph.nodes[pool].inputs[0];
@@ -309,8 +313,9 @@ bool LowerOne(model::Graph& graph) {
     const int32_t gi = static_cast<int32_t>(g);
     const bool reduced =
         IsSpatialReduceMean(graph, graph.nodes[p], 0) && !HasActivation(graph.nodes[p]);
-    if (reduced ? LowerReduced(graph, uses, p, gi) : LowerFlattened(graph, uses, p, gi))
+    if (reduced ? LowerReduced(graph, uses, p, gi) : LowerFlattened(graph, uses, p, gi)) {
       return true;
+    }
   }
   return false;
 }
