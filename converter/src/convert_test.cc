@@ -118,6 +118,26 @@ TEST(Convert, EveryTruncationOfAModelFailsCleanly) {
   }
 }
 
+// ONNX 1.12's own shape inference crashes on these (ConvTranspose indexes dims of a rank-2 X by
+// W's rank; a huge DepthToSpace blocksize squares to 0 and divides by it). The converter isolates
+// inference, so they fail with an error whether or not the installed ONNX still crashes.
+TEST(Convert, ModelsThatCrashOnnxShapeInferenceFailCleanly) {
+  OnnxBuilder conv_t(13);
+  conv_t.Input("x", DType::kF32, {1, 1});
+  conv_t.Input("w", DType::kF32, {1, 2, 3});
+  conv_t.Node("ConvTranspose", {"x", "w"}, {"y"});
+  conv_t.Output("y");
+  OnnxBuilder d2s(13);
+  d2s.Input("x", DType::kF32, {2, 8, 3, 3});
+  SetAttrInt(d2s.Node("DepthToSpace", {"x"}, {"y"}), "blocksize", int64_t{1} << 40);
+  d2s.Output("y");
+  for (const OnnxBuilder* b : {&conv_t, &d2s}) {
+    auto g = Convert(*b);
+    ASSERT_FALSE(g.ok());
+    EXPECT_EQ(g.status().code(), StatusCode::kInvalidArgument) << g.status().ToString();
+  }
+}
+
 TEST(Convert, OpsetsOutsideSevenToSeventeenAreUnimplemented) {
   for (int opset : {6, 18}) {
     auto g = Convert(AddRelu(opset));

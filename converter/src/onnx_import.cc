@@ -1,14 +1,12 @@
 #include "converter/src/onnx_import.h"
 
-#include <exception>
 #include <limits>
 #include <set>
 #include <string>
 #include <unordered_set>
 #include <vector>
 
-#include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
+#include "converter/src/shape_inference.h"
 
 namespace mota::converter {
 namespace {
@@ -57,18 +55,6 @@ Status ApplyOneInputShape(onnx::ValueInfoProto& input, const InputShapeOverride&
   shape->clear_dim();
   for (int64_t d : o.shape) shape->add_dim()->set_dim_value(d);
   return Status::Ok();
-}
-
-// Runs shape inference; false plus the message when ONNX throws.
-bool TryInferShapes(onnx::ModelProto& model, bool data_propagation, std::string& error) {
-  try {
-    onnx::ShapeInferenceOptions options(/*check_type=*/false, /*error_mode=*/0, data_propagation);
-    onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);
-    return true;
-  } catch (const std::exception& e) {
-    error = e.what();
-    return false;
-  }
 }
 
 // Node indices in an order where every input is defined before use: the file order when it
@@ -187,15 +173,14 @@ Status SortNodes(onnx::GraphProto& graph) {
 Status InferOnnxShapes(onnx::ModelProto& model) {
   // Keep what inference may rewrite, to retry from the model's own annotations minus value_info.
   const auto outputs = model.graph().output();
-  std::string first_error;
-  if (TryInferShapes(model, /*data_propagation=*/true, first_error)) return Status::Ok();
+  const Status first = RunOnnxShapeInference(model, /*data_propagation=*/true);
+  if (first.ok()) return first;
   *model.mutable_graph()->mutable_output() = outputs;
   model.mutable_graph()->clear_value_info();
-  std::string second_error;
-  if (TryInferShapes(model, /*data_propagation=*/false, second_error)) return Status::Ok();
-  return InvalidArgument("ONNX shape inference rejects the model: ", first_error,
-                         (second_error == first_error ? "" : "; without value_info: "),
-                         (second_error == first_error ? "" : second_error));
+  const Status second = RunOnnxShapeInference(model, /*data_propagation=*/false);
+  if (second.ok() || second.message() == first.message()) return second;
+  return Status(second.code(), StrCat(first.message(), "; without value_info and data propagation: ",
+                                      second.message()));
 }
 
 }  // namespace mota::converter
