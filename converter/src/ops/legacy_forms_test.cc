@@ -94,18 +94,30 @@ TEST(LegacyForms, Upsample7BecomesResizeWithScalesConstant) {
   EXPECT_EQ(ConvertAndRun(b, F32({1, 1, 2, 2}, {1, 2, 3, 4})), kUpsampled);
 }
 
-TEST(LegacyForms, Upsample9TakesScalesAsInput) {
+TEST(LegacyForms, Upsample9And10TakeScalesAsInput) {
+  for (int opset : {9, 10}) {  // Upsample-10 is deprecated but still found in exported models
+    OnnxBuilder b(opset);
+    b.Input("x", DType::kF32, {1, 1, 2, 2});
+    b.Initializer("scales", DType::kF32, {4}, {1, 1, 2, 2});
+    b.Node("Upsample", {"x", "scales"}, {"y"});
+    b.Output("y");
+    auto g = Convert(b);
+    ASSERT_TRUE(g.ok()) << g.status().ToString();
+    const model::Node* n = FindNode(*g, "Resize");
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ(g->tensors[n->inputs[2]].name, "scales");
+    EXPECT_EQ(ConvertAndRun(b, F32({1, 1, 2, 2}, {1, 2, 3, 4})), kUpsampled) << opset;
+  }
+}
+
+TEST(LegacyForms, UpsampleLinearKeepsAsymmetricSampling) {
   OnnxBuilder b(9);
-  b.Input("x", DType::kF32, {1, 1, 2, 2});
-  b.Initializer("scales", DType::kF32, {4}, {1, 1, 2, 2});
-  b.Node("Upsample", {"x", "scales"}, {"y"});
+  b.Input("x", DType::kF32, {1, 1, 1, 2});
+  b.Initializer("scales", DType::kF32, {4}, {1, 1, 1, 2});
+  SetAttrString(b.Node("Upsample", {"x", "scales"}, {"y"}), "mode", "linear");
   b.Output("y");
-  auto g = Convert(b);
-  ASSERT_TRUE(g.ok()) << g.status().ToString();
-  const model::Node* n = FindNode(*g, "Resize");
-  ASSERT_NE(n, nullptr);
-  EXPECT_EQ(g->tensors[n->inputs[2]].name, "scales");
-  EXPECT_EQ(ConvertAndRun(b, F32({1, 1, 2, 2}, {1, 2, 3, 4})), kUpsampled);
+  // Asymmetric: output j samples input j / 2, clamped at the edge.
+  EXPECT_EQ(ConvertAndRun(b, F32({1, 1, 1, 2}, {0, 4})), (std::vector<float>{0, 2, 4, 4}));
 }
 
 TEST(LegacyForms, Resize10BecomesResizeWithoutRoi) {
