@@ -17,8 +17,9 @@ Result<int64_t> ParseDim(std::string_view text, const std::string& whole) {
   const char* end = text.data() + text.size();
   auto [ptr, ec] = std::from_chars(text.data(), end, value);
   if (ec != std::errc() || ptr != end || value < 1) {
-    return InvalidArgument("input shape '", whole, "': dim '", text,
-                           "' is not an integer >= 1 (expected NAME=d0,d1,..., e.g. input=1,3,224,224)");
+    return InvalidArgument(
+        "input shape '", whole, "': dim '", text,
+        "' is not an integer >= 1 (expected NAME=d0,d1,..., e.g. input=1,3,224,224)");
   }
   return value;
 }
@@ -58,7 +59,8 @@ Result<InputShapeOverride> ParseInputShapeOverride(const std::string& text) {
   return out;
 }
 
-Result<model::Graph> ConvertOnnx(std::span<const uint8_t> onnx_bytes, const ConvertOptions& options) {
+Result<model::Graph> ConvertOnnx(std::span<const uint8_t> onnx_bytes,
+                                 const ConvertOptions& options) {
   MOTA_ASSIGN_OR_RETURN(onnx::ModelProto model, ParseOnnxModel(onnx_bytes));
   MOTA_ASSIGN_OR_RETURN(const int opset, DefaultDomainOpset(model));
   MOTA_RETURN_IF_ERROR(SortNodes(*model.mutable_graph()));

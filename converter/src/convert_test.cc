@@ -165,9 +165,9 @@ TEST(Convert, UnsupportedModelListsEveryUnsupportedNode) {
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kUnimplemented);
   const std::string& m = g.status().message();
-  for (const char* what : {"MyCustomOp 'custom' (opset 13)", "com.example", "Einsum 'einsum'",
-                           "Cast 'to_double'", "DOUBLE", "LayerNormalization 'too_new'",
-                           "4 unsupported"}) {
+  for (const char* what :
+       {"MyCustomOp 'custom' (opset 13)", "com.example", "Einsum 'einsum'", "Cast 'to_double'",
+        "DOUBLE", "LayerNormalization 'too_new'", "4 unsupported"}) {
     EXPECT_NE(m.find(what), std::string::npos) << what << " missing from: " << m;
   }
   EXPECT_EQ(m.find("'fine'"), std::string::npos) << m;
@@ -190,7 +190,8 @@ TEST(Convert, DoubleGraphInputAndInitializerAreReported) {
   EXPECT_EQ(g.status().code(), StatusCode::kUnimplemented);
   EXPECT_NE(g.status().message().find("graph input 'xd' has dtype DOUBLE"), std::string::npos)
       << g.status().message();
-  EXPECT_NE(g.status().message().find("Add 'add_doubles'"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("Add 'add_doubles'"), std::string::npos)
+      << g.status().message();
 }
 
 TEST(Convert, InputOverrideFixesSymbolicDims) {

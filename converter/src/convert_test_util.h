@@ -66,8 +66,8 @@ inline std::vector<float> Floats(const exec::HostTensor& t) {
 }
 
 // Runs `graph` on the reference backend.
-inline Result<std::vector<exec::HostTensor>> RunReference(const model::Graph& graph,
-                                                          const std::vector<exec::TensorView>& inputs) {
+inline Result<std::vector<exec::HostTensor>> RunReference(
+    const model::Graph& graph, const std::vector<exec::TensorView>& inputs) {
   MOTA_ASSIGN_OR_RETURN(auto backend, exec::CreateBackend("reference", {}));
   exec::Session session(graph, std::move(backend));
   return session.Run(inputs);

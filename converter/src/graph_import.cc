@@ -1,9 +1,9 @@
 // ImportGraph (onnx_import.h): ONNX graph -> model::Graph through the registered lowerings.
+#include <onnx/defs/schema.h>
+
 #include <string>
 #include <unordered_set>
 #include <vector>
-
-#include <onnx/defs/schema.h>
 
 #include "converter/src/import_state.h"
 #include "converter/src/lowering.h"
@@ -96,8 +96,8 @@ Status GraphImporter::ImportInputs() {
 
 Status GraphImporter::ImportInitializers() {
   if (graph_.sparse_initializer_size() > 0) {
-    return Unimplemented("the graph has ", graph_.sparse_initializer_size(), " sparse initializers ('",
-                         graph_.sparse_initializer(0).values().name(),
+    return Unimplemented("the graph has ", graph_.sparse_initializer_size(),
+                         " sparse initializers ('", graph_.sparse_initializer(0).values().name(),
                          "', ...); mota supports dense initializers only");
   }
   for (const onnx::TensorProto& t : graph_.initializer()) {
@@ -153,7 +153,8 @@ void GraphImporter::AddUnsupported(const onnx::NodeProto& node, const std::strin
 
 Status GraphImporter::DefineMissingOutputs(const onnx::NodeProto& node) {
   for (const std::string& out : node.output()) {
-    if (!out.empty() && state_.Lookup(out) < 0) MOTA_RETURN_IF_ERROR(state_.DefineValue(out).status());
+    if (!out.empty() && state_.Lookup(out) < 0)
+      MOTA_RETURN_IF_ERROR(state_.DefineValue(out).status());
   }
   return Status::Ok();
 }
@@ -175,8 +176,8 @@ Status GraphImporter::ImportNode(const onnx::NodeProto& node, int index) {
   // A lowering may drop outputs nobody reads (Dropout's mask); a read one must exist.
   for (int i = 0; i < node.output_size(); ++i) {
     if (ctx.output_used(i) && state_.Lookup(node.output(i)) < 0) {
-      return Internal("lowering of ", node.op_type(), " node '", name, "' did not define output ", i,
-                      " ('", node.output(i), "'), which is used");
+      return Internal("lowering of ", node.op_type(), " node '", name, "' did not define output ",
+                      i, " ('", node.output(i), "'), which is used");
     }
   }
   return Status::Ok();
@@ -217,8 +218,8 @@ Result<model::Graph> GraphImporter::Run() {
   // SortNodes (onnx_import.h) ran before shape inference: every input is defined before use.
   for (int n = 0; n < graph_.node_size(); ++n) MOTA_RETURN_IF_ERROR(ImportNode(graph_.node(n), n));
   if (!unsupported_.empty()) {
-    std::string message = StrCat("the model has ", unsupported_.size(),
-                                 " unsupported node(s) or value(s):");
+    std::string message =
+        StrCat("the model has ", unsupported_.size(), " unsupported node(s) or value(s):");
     for (const std::string& line : unsupported_) message += "\n  " + line;
     return Unimplemented(message);
   }

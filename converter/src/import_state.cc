@@ -64,7 +64,8 @@ model::TensorInfo ImportState::InfoFromType(const std::string& name) const {
 
 Result<int32_t> ImportState::DefineValue(const std::string& name) {
   if (ids_.count(name) != 0) {
-    return InvalidArgument("tensor '", name, "' is produced twice; ONNX graphs assign each value once");
+    return InvalidArgument("tensor '", name,
+                           "' is produced twice; ONNX graphs assign each value once");
   }
   const int32_t id = graph.AddTensor(InfoFromType(name));
   ids_[name] = id;

@@ -7,14 +7,14 @@
 // same ONNX bytes always give the same graph.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "base/status.h"
 #include "converter/src/tensor_proto.h"

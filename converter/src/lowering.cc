@@ -144,10 +144,18 @@ Result<model::Attributes> LoweringContext::CopyAttributes(
     if (std::find(skip.begin(), skip.end(), a.name()) != skip.end()) continue;
     const auto kind = KindOf(a);
     switch (kind) {
-      case onnx::AttributeProto_AttributeType_INT: out.SetInt(a.name(), a.i()); break;
-      case onnx::AttributeProto_AttributeType_FLOAT: out.SetFloat(a.name(), a.f()); break;
-      case onnx::AttributeProto_AttributeType_STRING: out.SetString(a.name(), a.s()); break;
-      case onnx::AttributeProto_AttributeType_INTS: out.SetInts(a.name(), GetInts(a.name())); break;
+      case onnx::AttributeProto_AttributeType_INT:
+        out.SetInt(a.name(), a.i());
+        break;
+      case onnx::AttributeProto_AttributeType_FLOAT:
+        out.SetFloat(a.name(), a.f());
+        break;
+      case onnx::AttributeProto_AttributeType_STRING:
+        out.SetString(a.name(), a.s());
+        break;
+      case onnx::AttributeProto_AttributeType_INTS:
+        out.SetInts(a.name(), GetInts(a.name()));
+        break;
       case onnx::AttributeProto_AttributeType_FLOATS:
         out.SetFloats(a.name(), GetFloats(a.name()));
         break;
@@ -172,12 +180,24 @@ int32_t LoweringContext::AddF32Constant(std::string_view what, const std::vector
 int32_t LoweringContext::AddScalarConstant(std::string_view what, DType dtype, double value) {
   std::vector<uint8_t> bytes;
   switch (dtype) {
-    case DType::kF16: bytes = ScalarBytes(FloatToHalf(static_cast<float>(value))); break;
-    case DType::kI8: bytes = ScalarBytes(static_cast<int8_t>(value)); break;
-    case DType::kU8: bytes = ScalarBytes(static_cast<uint8_t>(value)); break;
-    case DType::kI32: bytes = ScalarBytes(static_cast<int32_t>(value)); break;
-    case DType::kI64: bytes = ScalarBytes(static_cast<int64_t>(value)); break;
-    case DType::kBool: bytes = ScalarBytes(static_cast<uint8_t>(value != 0.0)); break;
+    case DType::kF16:
+      bytes = ScalarBytes(FloatToHalf(static_cast<float>(value)));
+      break;
+    case DType::kI8:
+      bytes = ScalarBytes(static_cast<int8_t>(value));
+      break;
+    case DType::kU8:
+      bytes = ScalarBytes(static_cast<uint8_t>(value));
+      break;
+    case DType::kI32:
+      bytes = ScalarBytes(static_cast<int32_t>(value));
+      break;
+    case DType::kI64:
+      bytes = ScalarBytes(static_cast<int64_t>(value));
+      break;
+    case DType::kBool:
+      bytes = ScalarBytes(static_cast<uint8_t>(value != 0.0));
+      break;
     case DType::kF32:
     case DType::kUndefined:
       dtype = DType::kF32;
@@ -189,7 +209,8 @@ int32_t LoweringContext::AddScalarConstant(std::string_view what, DType dtype, d
 
 Status LoweringContext::Emit(std::string_view op_type, model::Attributes attrs,
                              std::vector<int32_t> inputs, size_t num_outputs) {
-  if (emitted_) return Internal("lowering of ", this->op_type(), " node '", name_, "' emitted twice");
+  if (emitted_)
+    return Internal("lowering of ", this->op_type(), " node '", name_, "' emitted twice");
   num_outputs = std::min(num_outputs, this->num_outputs());
   while (num_outputs > 0 && node_.output(static_cast<int>(num_outputs - 1)).empty()) --num_outputs;
   if (num_outputs == 0) return Error("has no named outputs; nothing would receive its result");

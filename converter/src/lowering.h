@@ -18,13 +18,13 @@
 // (a malformed node) stops the conversion.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "base/status.h"
 #include "converter/src/import_state.h"
@@ -78,12 +78,13 @@ class LoweringContext {
   // ---- building ----
   // Constants named "<node name>/<what>".
   int32_t AddI64Constant(std::string_view what, const std::vector<int64_t>& values);
-  int32_t AddF32Constant(std::string_view what, const std::vector<float>& values, const Shape& shape);
+  int32_t AddF32Constant(std::string_view what, const std::vector<float>& values,
+                         const Shape& shape);
   // A scalar (rank 0) of `dtype` holding `value` (converted as static_cast would).
   int32_t AddScalarConstant(std::string_view what, DType dtype, double value);
   // Appends the runtime node of this ONNX node (once per node), with the node's name. Trailing
-  // omitted (-1) inputs are dropped. Its outputs are this node's ONNX outputs [0, num_outputs); trailing omitted outputs are dropped,
-  // omitted middle ones get a tensor of output 0's dtype.
+  // omitted (-1) inputs are dropped. Its outputs are this node's ONNX outputs [0, num_outputs);
+  // trailing omitted outputs are dropped, omitted middle ones get a tensor of output 0's dtype.
   Status Emit(std::string_view op_type, model::Attributes attrs, std::vector<int32_t> inputs,
               size_t num_outputs);
   // Defines ONNX output i as a constant (Constant nodes become constants, never nodes).
@@ -142,6 +143,6 @@ Status RequireOutputUnused(const LoweringContext& ctx, size_t i, std::string_vie
 
 // In an op file (inside namespace mota::converter):
 //   MOTA_REGISTER_LOWERING(Relu, "Relu", LowerPassthrough);
-#define MOTA_REGISTER_LOWERING(id, op_type, fn)                                            \
-  static const ::mota::converter::LoweringRegistrar mota_lowering_registrar_##id(        \
+#define MOTA_REGISTER_LOWERING(id, op_type, fn)                                   \
+  static const ::mota::converter::LoweringRegistrar mota_lowering_registrar_##id( \
       ::mota::converter::LoweringDef{op_type, fn})

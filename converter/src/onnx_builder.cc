@@ -23,14 +23,29 @@ std::vector<uint8_t> Encode(DType dtype, const std::vector<float>& values) {
     const float v = values[i];
     auto put = [p](auto x) { std::memcpy(p, &x, sizeof(x)); };
     switch (dtype) {
-      case DType::kF32: put(v); break;
-      case DType::kF16: put(FloatToHalf(v)); break;
-      case DType::kI8: put(static_cast<int8_t>(v)); break;
-      case DType::kU8: put(static_cast<uint8_t>(v)); break;
-      case DType::kI32: put(static_cast<int32_t>(v)); break;
-      case DType::kI64: put(static_cast<int64_t>(v)); break;
-      case DType::kBool: put(static_cast<uint8_t>(v != 0.0f)); break;
-      case DType::kUndefined: break;
+      case DType::kF32:
+        put(v);
+        break;
+      case DType::kF16:
+        put(FloatToHalf(v));
+        break;
+      case DType::kI8:
+        put(static_cast<int8_t>(v));
+        break;
+      case DType::kU8:
+        put(static_cast<uint8_t>(v));
+        break;
+      case DType::kI32:
+        put(static_cast<int32_t>(v));
+        break;
+      case DType::kI64:
+        put(static_cast<int64_t>(v));
+        break;
+      case DType::kBool:
+        put(static_cast<uint8_t>(v != 0.0f));
+        break;
+      case DType::kUndefined:
+        break;
     }
   }
   return bytes;
@@ -46,7 +61,8 @@ OnnxBuilder::OnnxBuilder(int opset) {
   Opset("", opset);
 }
 
-OnnxBuilder& OnnxBuilder::Input(const std::string& name, DType dtype, const std::vector<int64_t>& dims) {
+OnnxBuilder& OnnxBuilder::Input(const std::string& name, DType dtype,
+                                const std::vector<int64_t>& dims) {
   std::vector<model::Dim> md;
   for (int64_t d : dims) md.push_back(model::Dim{d, {}});
   return InputDims(name, dtype, md);
@@ -100,8 +116,10 @@ OnnxBuilder& OnnxBuilder::Initializer(const onnx::TensorProto& tensor) {
   return *this;
 }
 
-onnx::NodeProto& OnnxBuilder::Node(const std::string& op_type, const std::vector<std::string>& inputs,
-                                   const std::vector<std::string>& outputs, const std::string& name) {
+onnx::NodeProto& OnnxBuilder::Node(const std::string& op_type,
+                                   const std::vector<std::string>& inputs,
+                                   const std::vector<std::string>& outputs,
+                                   const std::string& name) {
   onnx::NodeProto* node = model_.mutable_graph()->add_node();
   node->set_op_type(op_type);
   if (!name.empty()) node->set_name(name);
@@ -131,12 +149,14 @@ void SetAttrString(onnx::NodeProto& node, const std::string& name, const std::st
   AddAttr(node, name, onnx::AttributeProto_AttributeType_STRING)->set_s(value);
 }
 
-void SetAttrInts(onnx::NodeProto& node, const std::string& name, const std::vector<int64_t>& value) {
+void SetAttrInts(onnx::NodeProto& node, const std::string& name,
+                 const std::vector<int64_t>& value) {
   auto* a = AddAttr(node, name, onnx::AttributeProto_AttributeType_INTS);
   for (int64_t v : value) a->add_ints(v);
 }
 
-void SetAttrFloats(onnx::NodeProto& node, const std::string& name, const std::vector<float>& value) {
+void SetAttrFloats(onnx::NodeProto& node, const std::string& name,
+                   const std::vector<float>& value) {
   auto* a = AddAttr(node, name, onnx::AttributeProto_AttributeType_FLOATS);
   for (float v : value) a->add_floats(v);
 }

@@ -9,11 +9,11 @@
 //   std::string bytes = b.Serialize();
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "base/dtype.h"
 #include "model/graph.h"

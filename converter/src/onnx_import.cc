@@ -131,9 +131,10 @@ Result<int> DefaultDomainOpset(const onnx::ModelProto& model) {
     }
     return static_cast<int>(op.version());
   }
-  return Unimplemented("the model imports no opset of the default ONNX domain (\"\" or \"ai.onnx\"); "
-                       "mota converts only default-domain models, opsets ", kMinOnnxOpset, " to ",
-                       kMaxOnnxOpset);
+  return Unimplemented(
+      "the model imports no opset of the default ONNX domain (\"\" or \"ai.onnx\"); "
+      "mota converts only default-domain models, opsets ",
+      kMinOnnxOpset, " to ", kMaxOnnxOpset);
 }
 
 Status ApplyInputShapes(onnx::ModelProto& model, const std::vector<InputShapeOverride>& overrides) {
@@ -179,8 +180,9 @@ Status InferOnnxShapes(onnx::ModelProto& model) {
   model.mutable_graph()->clear_value_info();
   const Status second = RunOnnxShapeInference(model, /*data_propagation=*/false);
   if (second.ok() || second.message() == first.message()) return second;
-  return Status(second.code(), StrCat(first.message(), "; without value_info and data propagation: ",
-                                      second.message()));
+  return Status(
+      second.code(),
+      StrCat(first.message(), "; without value_info and data propagation: ", second.message()));
 }
 
 }  // namespace mota::converter

@@ -8,11 +8,11 @@
 // The ONNX library throws; every exception is caught here and returned as a Status.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <span>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "base/status.h"
 #include "converter/src/convert.h"
@@ -42,8 +42,8 @@ Status SortNodes(onnx::GraphProto& graph);
 Status InferOnnxShapes(onnx::ModelProto& model);
 
 // Builds the runtime graph: graph inputs (initializers listed as inputs are constants), used
-// initializers as constants, then every node lowered in order (call SortNodes first). Unsupported nodes are
-// collected and reported together (UNIMPLEMENTED).
+// initializers as constants, then every node lowered in order (call SortNodes first). Unsupported
+// nodes are collected and reported together (UNIMPLEMENTED).
 Result<model::Graph> ImportGraph(const onnx::ModelProto& model, int opset);
 
 }  // namespace mota::converter

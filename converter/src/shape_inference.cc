@@ -1,5 +1,7 @@
 #include "converter/src/shape_inference.h"
 
+#include <onnx/defs/schema.h>
+#include <onnx/shape_inference/implementation.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -8,9 +10,6 @@
 #include <cstring>
 #include <exception>
 #include <string>
-
-#include <onnx/defs/schema.h>
-#include <onnx/shape_inference/implementation.h>
 
 namespace mota::converter {
 namespace {
@@ -127,7 +126,8 @@ Status RunOnnxShapeInference(onnx::ModelProto& model, bool data_propagation) {
   close(fds[0]);
   int wait_status = 0;
   while (waitpid(pid, &wait_status, 0) < 0) {
-    if (errno != EINTR) return Internal("waitpid for the ONNX shape inference process: ", strerror(errno));
+    if (errno != EINTR)
+      return Internal("waitpid for the ONNX shape inference process: ", strerror(errno));
   }
   return ApplyReply(reply, wait_status, model);
 }

@@ -65,7 +65,8 @@ Status DecodeTypedData(const onnx::TensorProto& proto, DType dtype, int64_t coun
     case DType::kU8:
       return CopyTypedField<uint8_t>(proto.int32_data(), count, what, "int32_data", out);
     case DType::kBool: {
-      MOTA_RETURN_IF_ERROR(CopyTypedField<uint8_t>(proto.int32_data(), count, what, "int32_data", out));
+      MOTA_RETURN_IF_ERROR(
+          CopyTypedField<uint8_t>(proto.int32_data(), count, what, "int32_data", out));
       for (uint8_t& b : out) b = b != 0 ? 1 : 0;  // bool tensors hold exactly 0 or 1
       return Status::Ok();
     }
@@ -79,27 +80,43 @@ Status DecodeTypedData(const onnx::TensorProto& proto, DType dtype, int64_t coun
 
 DType DTypeFromOnnx(int32_t onnx_dtype) {
   switch (onnx_dtype) {
-    case onnx::TensorProto_DataType_FLOAT: return DType::kF32;
-    case onnx::TensorProto_DataType_FLOAT16: return DType::kF16;
-    case onnx::TensorProto_DataType_INT8: return DType::kI8;
-    case onnx::TensorProto_DataType_UINT8: return DType::kU8;
-    case onnx::TensorProto_DataType_INT32: return DType::kI32;
-    case onnx::TensorProto_DataType_INT64: return DType::kI64;
-    case onnx::TensorProto_DataType_BOOL: return DType::kBool;
-    default: return DType::kUndefined;
+    case onnx::TensorProto_DataType_FLOAT:
+      return DType::kF32;
+    case onnx::TensorProto_DataType_FLOAT16:
+      return DType::kF16;
+    case onnx::TensorProto_DataType_INT8:
+      return DType::kI8;
+    case onnx::TensorProto_DataType_UINT8:
+      return DType::kU8;
+    case onnx::TensorProto_DataType_INT32:
+      return DType::kI32;
+    case onnx::TensorProto_DataType_INT64:
+      return DType::kI64;
+    case onnx::TensorProto_DataType_BOOL:
+      return DType::kBool;
+    default:
+      return DType::kUndefined;
   }
 }
 
 int32_t DTypeToOnnx(DType dtype) {
   switch (dtype) {
-    case DType::kF32: return onnx::TensorProto_DataType_FLOAT;
-    case DType::kF16: return onnx::TensorProto_DataType_FLOAT16;
-    case DType::kI8: return onnx::TensorProto_DataType_INT8;
-    case DType::kU8: return onnx::TensorProto_DataType_UINT8;
-    case DType::kI32: return onnx::TensorProto_DataType_INT32;
-    case DType::kI64: return onnx::TensorProto_DataType_INT64;
-    case DType::kBool: return onnx::TensorProto_DataType_BOOL;
-    case DType::kUndefined: break;
+    case DType::kF32:
+      return onnx::TensorProto_DataType_FLOAT;
+    case DType::kF16:
+      return onnx::TensorProto_DataType_FLOAT16;
+    case DType::kI8:
+      return onnx::TensorProto_DataType_INT8;
+    case DType::kU8:
+      return onnx::TensorProto_DataType_UINT8;
+    case DType::kI32:
+      return onnx::TensorProto_DataType_INT32;
+    case DType::kI64:
+      return onnx::TensorProto_DataType_INT64;
+    case DType::kBool:
+      return onnx::TensorProto_DataType_BOOL;
+    case DType::kUndefined:
+      break;
   }
   return onnx::TensorProto_DataType_UNDEFINED;
 }
@@ -111,7 +128,8 @@ std::string OnnxDTypeName(int32_t onnx_dtype) {
   return StrCat("dtype ", onnx_dtype);
 }
 
-Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto, const std::string& what_in) {
+Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto,
+                                        const std::string& what_in) {
   const std::string what = Describe(proto, what_in);
   if (proto.data_location() == onnx::TensorProto_DataLocation_EXTERNAL ||
       proto.external_data_size() > 0) {
@@ -120,7 +138,8 @@ Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto, const st
                          "save_as_external_data=False)");
   }
   if (proto.has_segment()) {
-    return Unimplemented(what, " is a segment of a larger tensor; segmented tensors are not supported");
+    return Unimplemented(what,
+                         " is a segment of a larger tensor; segmented tensors are not supported");
   }
   DecodedTensor out;
   out.dtype = DTypeFromOnnx(proto.data_type());
@@ -133,9 +152,9 @@ Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto, const st
   const size_t nbytes = static_cast<size_t>(count) * DTypeSize(out.dtype);
   if (proto.has_raw_data()) {
     if (proto.raw_data().size() != nbytes) {
-      return InvalidArgument(what, " has ", proto.raw_data().size(), " bytes of raw_data but dtype ",
-                             DTypeName(out.dtype), " and dims ", ShapeToString(out.shape), " need ",
-                             nbytes);
+      return InvalidArgument(what, " has ", proto.raw_data().size(),
+                             " bytes of raw_data but dtype ", DTypeName(out.dtype), " and dims ",
+                             ShapeToString(out.shape), " need ", nbytes);
     }
     out.bytes.assign(proto.raw_data().begin(), proto.raw_data().end());
     if (out.dtype == DType::kBool) {
@@ -151,17 +170,19 @@ Result<exec::HostTensor> ReadTensorProto(const onnx::TensorProto& proto) {
   MOTA_ASSIGN_OR_RETURN(DecodedTensor decoded, DecodeTensorProto(proto));
   exec::HostTensor tensor = exec::HostTensor::Allocate(decoded.dtype, decoded.shape);
   if (tensor.dtype() == DType::kUndefined) {
-    return OutOfMemory("cannot allocate ", decoded.bytes.size(), " bytes for tensor '", proto.name(),
-                       "'");
+    return OutOfMemory("cannot allocate ", decoded.bytes.size(), " bytes for tensor '",
+                       proto.name(), "'");
   }
-  if (!decoded.bytes.empty()) std::memcpy(tensor.data(), decoded.bytes.data(), decoded.bytes.size());
+  if (!decoded.bytes.empty())
+    std::memcpy(tensor.data(), decoded.bytes.data(), decoded.bytes.size());
   return tensor;
 }
 
 Result<exec::HostTensor> ReadTensorProtoFile(const std::string& path) {
   MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path));
   if (bytes.size() > static_cast<size_t>(std::numeric_limits<int>::max())) {
-    return InvalidArgument("'", path, "' is ", bytes.size(), " bytes; a TensorProto is at most 2 GiB");
+    return InvalidArgument("'", path, "' is ", bytes.size(),
+                           " bytes; a TensorProto is at most 2 GiB");
   }
   onnx::TensorProto proto;
   if (!proto.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {

@@ -12,11 +12,11 @@
 //   MOTA_ASSIGN_OR_RETURN(exec::HostTensor t, ReadTensorProtoFile("test_data_set_0/input_0.pb"));
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <string>
 #include <vector>
-
-#include <onnx/onnx_pb.h>
 
 #include "base/dtype.h"
 #include "base/status.h"
@@ -40,7 +40,8 @@ struct DecodedTensor {
 
 // Decodes a TensorProto. `what` names it in error messages ("initializer 'w'"); empty uses the
 // tensor's own name.
-Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto, const std::string& what = {});
+Result<DecodedTensor> DecodeTensorProto(const onnx::TensorProto& proto,
+                                        const std::string& what = {});
 
 // The same as a HostTensor (64-byte aligned, ready for exec::Session).
 Result<exec::HostTensor> ReadTensorProto(const onnx::TensorProto& proto);

@@ -23,12 +23,17 @@ float FloatValue(const DecodedTensor& t) {
 // The single element of an integer or bool tensor, exactly (int64 values beyond 2^53 too).
 int64_t IntValue(const DecodedTensor& t) {
   switch (t.dtype) {
-    case DType::kI8: return Read<int8_t>(t);
+    case DType::kI8:
+      return Read<int8_t>(t);
     case DType::kU8:
-    case DType::kBool: return Read<uint8_t>(t);
-    case DType::kI32: return Read<int32_t>(t);
-    case DType::kI64: return Read<int64_t>(t);
-    default: return 0;
+    case DType::kBool:
+      return Read<uint8_t>(t);
+    case DType::kI32:
+      return Read<int32_t>(t);
+    case DType::kI64:
+      return Read<int64_t>(t);
+    default:
+      return 0;
   }
 }
 
@@ -37,14 +42,16 @@ Status LowerConstantOfShape(LoweringContext& ctx) {
   value.dtype = DType::kF32;
   value.bytes.assign(4, 0);  // ONNX default: f32 0
   if (const onnx::AttributeProto* a = ctx.attr("value")) {
-    auto decoded = DecodeTensorProto(a->t(), StrCat("the value of ConstantOfShape '", ctx.name(), "'"));
+    auto decoded =
+        DecodeTensorProto(a->t(), StrCat("the value of ConstantOfShape '", ctx.name(), "'"));
     if (!decoded.ok() && decoded.status().code() == StatusCode::kUnimplemented) {
       return ctx.Unsupported(decoded.status().message());
     }
     MOTA_RETURN_IF_ERROR(decoded.status());
     value = std::move(decoded).value();
     if (NumElements(value.shape) != 1) {
-      return ctx.Error("attribute value has shape ", ShapeToString(value.shape), "; it must hold one element");
+      return ctx.Error("attribute value has shape ", ShapeToString(value.shape),
+                       "; it must hold one element");
     }
   }
   model::Attributes attrs;

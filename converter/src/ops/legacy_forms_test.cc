@@ -285,8 +285,10 @@ TEST(LegacyForms, Squeeze1AndUnsqueeze1AxesBecomeInputs) {
   b.Output("y");
   auto g = Convert(b);
   ASSERT_TRUE(g.ok()) << g.status().ToString();
-  EXPECT_EQ(ConstValues<int64_t>(*g, FindNode(*g, "Squeeze")->inputs[1]), (std::vector<int64_t>{0}));
-  EXPECT_EQ(ConstValues<int64_t>(*g, FindNode(*g, "Unsqueeze")->inputs[1]), (std::vector<int64_t>{1}));
+  EXPECT_EQ(ConstValues<int64_t>(*g, FindNode(*g, "Squeeze")->inputs[1]),
+            (std::vector<int64_t>{0}));
+  EXPECT_EQ(ConstValues<int64_t>(*g, FindNode(*g, "Unsqueeze")->inputs[1]),
+            (std::vector<int64_t>{1}));
   EXPECT_EQ(g->tensors[g->outputs[0]].StaticShape(), (Shape{3, 1}));
   EXPECT_EQ(ConvertAndRun(b, F32({1, 3}, {1, 2, 3})), (std::vector<float>{1, 2, 3}));
 }

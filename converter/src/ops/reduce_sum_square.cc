@@ -1,5 +1,6 @@
-// ReduceSumSquare: the runtime takes the opset-18 form, inputs (data, axes?) and attributes keepdims,
-// noop_with_empty_axes. Before opset 18, `axes` is an attribute and becomes an i64 constant input.
+// ReduceSumSquare: the runtime takes the opset-18 form, inputs (data, axes?) and attributes
+// keepdims, noop_with_empty_axes. Before opset 18, `axes` is an attribute and becomes an i64
+// constant input.
 #include "converter/src/lowering.h"
 
 namespace mota::converter {

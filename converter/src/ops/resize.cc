@@ -27,8 +27,9 @@ Status LowerResize10(LoweringContext& ctx) {
 Status LowerResize(LoweringContext& ctx) {
   if (ctx.opset() < 11) return LowerResize10(ctx);
   if (ctx.GetString("coordinate_transformation_mode", "") == "tf_half_pixel_for_nn") {
-    return ctx.Unsupported("coordinate_transformation_mode tf_half_pixel_for_nn (opset 11 only) is "
-                           "not supported");
+    return ctx.Unsupported(
+        "coordinate_transformation_mode tf_half_pixel_for_nn (opset 11 only) is "
+        "not supported");
   }
   MOTA_ASSIGN_OR_RETURN(model::Attributes attrs, ctx.CopyAttributes());
   return ctx.Emit("Resize", std::move(attrs),

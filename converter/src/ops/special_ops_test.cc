@@ -39,7 +39,8 @@ TEST(SpecialOps, CastTargetIsAMotaDTypeNumber) {
   auto g = Convert(b);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(g.status().message().find("Cast 'to_string'"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("Cast 'to_string'"), std::string::npos)
+      << g.status().message();
 }
 
 TEST(SpecialOps, ConstantOfShapeValueBecomesDTypeAndValueAttributes) {
@@ -114,7 +115,8 @@ TEST(SpecialOps, StringConstantIsUnsupported) {
   auto g = Convert(b);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(g.status().message().find("Constant 'text'"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("Constant 'text'"), std::string::npos)
+      << g.status().message();
 }
 
 TEST(SpecialOps, DropoutBecomesIdentityUnlessItsMaskIsUsed) {
@@ -135,7 +137,8 @@ TEST(SpecialOps, DropoutBecomesIdentityUnlessItsMaskIsUsed) {
   auto bad = Convert(used);
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(bad.status().message().find("dropout mask"), std::string::npos) << bad.status().message();
+  EXPECT_NE(bad.status().message().find("dropout mask"), std::string::npos)
+      << bad.status().message();
 }
 
 OnnxBuilder BatchNorm(int opset, bool use_training_output) {
@@ -219,7 +222,8 @@ TEST(SpecialOps, ResizeTfHalfPixelForNnIsUnsupported) {
 TEST(SpecialOps, TensorAttributeOnAPassthroughOpIsUnsupported) {
   OnnxBuilder b(13);
   b.Input("x", DType::kF32, {2});
-  SetAttrTensor(b.Node("Relu", {"x"}, {"y"}, "odd"), "weird", MakeTensor("", DType::kF32, {1}, {1}));
+  SetAttrTensor(b.Node("Relu", {"x"}, {"y"}, "odd"), "weird",
+                MakeTensor("", DType::kF32, {1}, {1}));
   b.Output("y");
   auto g = Convert(b);
   ASSERT_FALSE(g.ok());
@@ -243,7 +247,8 @@ TEST(SpecialOps, F16IsAllowedOnlyAtCastBoundaries) {
   auto g = Convert(bad);
   ASSERT_FALSE(g.ok());
   EXPECT_EQ(g.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(g.status().message().find("Relu 'half_relu'"), std::string::npos) << g.status().message();
+  EXPECT_NE(g.status().message().find("Relu 'half_relu'"), std::string::npos)
+      << g.status().message();
   EXPECT_NE(g.status().message().find("'x' is f16"), std::string::npos) << g.status().message();
 }
 
@@ -262,20 +267,106 @@ TEST(SpecialOps, Scatter9BecomesScatterElements) {
 }
 
 TEST(SpecialOps, EveryListedOnnxOpHasALowering) {
-  for (const char* op :
-       {"Conv", "ConvTranspose", "BatchNormalization", "Relu", "Clip", "LeakyRelu", "PRelu",
-        "Sigmoid", "HardSigmoid", "HardSwish", "Tanh", "Erf", "Add", "Sub", "Mul", "Div", "Pow",
-        "Sqrt", "Max", "Min", "Sum", "Mean", "MatMul", "Gemm", "Softmax", "LogSoftmax",
-        "LayerNormalization", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool",
-        "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
-        "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin", "Reshape", "Flatten", "Squeeze",
-        "Unsqueeze", "Transpose", "Concat", "Split", "Slice", "Gather", "GatherElements", "Pad",
-        "Resize", "Upsample", "DepthToSpace", "SpaceToDepth", "Cast", "Shape", "Size", "Constant",
-        "ConstantOfShape", "Identity", "Dropout", "Where", "Equal", "Less", "Greater",
-        "LessOrEqual", "GreaterOrEqual", "And", "Or", "Not", "Xor", "Exp", "Log", "Abs", "Neg",
-        "Reciprocal", "Floor", "Ceil", "Round", "Sin", "Cos", "Softplus", "Softsign", "Sign", "Elu",
-        "Selu", "Celu", "ThresholdedRelu", "IsNaN", "IsInf", "Expand", "Tile", "Range",
-        "InstanceNormalization", "LRN", "Hardmax", "Mod"}) {
+  for (const char* op : {"Conv",
+                         "ConvTranspose",
+                         "BatchNormalization",
+                         "Relu",
+                         "Clip",
+                         "LeakyRelu",
+                         "PRelu",
+                         "Sigmoid",
+                         "HardSigmoid",
+                         "HardSwish",
+                         "Tanh",
+                         "Erf",
+                         "Add",
+                         "Sub",
+                         "Mul",
+                         "Div",
+                         "Pow",
+                         "Sqrt",
+                         "Max",
+                         "Min",
+                         "Sum",
+                         "Mean",
+                         "MatMul",
+                         "Gemm",
+                         "Softmax",
+                         "LogSoftmax",
+                         "LayerNormalization",
+                         "MaxPool",
+                         "AveragePool",
+                         "GlobalAveragePool",
+                         "GlobalMaxPool",
+                         "ReduceMean",
+                         "ReduceSum",
+                         "ReduceMax",
+                         "ReduceMin",
+                         "ReduceProd",
+                         "ReduceL1",
+                         "ReduceL2",
+                         "ReduceLogSumExp",
+                         "ReduceSumSquare",
+                         "ArgMax",
+                         "ArgMin",
+                         "Reshape",
+                         "Flatten",
+                         "Squeeze",
+                         "Unsqueeze",
+                         "Transpose",
+                         "Concat",
+                         "Split",
+                         "Slice",
+                         "Gather",
+                         "GatherElements",
+                         "Pad",
+                         "Resize",
+                         "Upsample",
+                         "DepthToSpace",
+                         "SpaceToDepth",
+                         "Cast",
+                         "Shape",
+                         "Size",
+                         "Constant",
+                         "ConstantOfShape",
+                         "Identity",
+                         "Dropout",
+                         "Where",
+                         "Equal",
+                         "Less",
+                         "Greater",
+                         "LessOrEqual",
+                         "GreaterOrEqual",
+                         "And",
+                         "Or",
+                         "Not",
+                         "Xor",
+                         "Exp",
+                         "Log",
+                         "Abs",
+                         "Neg",
+                         "Reciprocal",
+                         "Floor",
+                         "Ceil",
+                         "Round",
+                         "Sin",
+                         "Cos",
+                         "Softplus",
+                         "Softsign",
+                         "Sign",
+                         "Elu",
+                         "Selu",
+                         "Celu",
+                         "ThresholdedRelu",
+                         "IsNaN",
+                         "IsInf",
+                         "Expand",
+                         "Tile",
+                         "Range",
+                         "InstanceNormalization",
+                         "LRN",
+                         "Hardmax",
+                         "Mod"}) {
     EXPECT_NE(FindLowering(op), nullptr) << op;
   }
 }
