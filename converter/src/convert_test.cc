@@ -214,6 +214,21 @@ TEST(Convert, InputOverrideFixesSymbolicDims) {
   EXPECT_EQ(fixed->tensors[fixed->outputs[0]].StaticShape(), (Shape{2, 3, 5}));
 }
 
+TEST(Convert, InputOverrideWinsOverStaleOutputShapes) {
+  OnnxBuilder b(13);
+  b.InputDims("x", DType::kF32, {{-1, "N"}, {3, {}}});
+  b.Node("Relu", {"x"}, {"y"});
+  b.Output("y");
+  // The exporter traced batch 1 into the output's declared shape.
+  auto* shape = b.model().mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  shape->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+  shape->mutable_shape()->add_dim()->set_dim_value(1);
+  shape->mutable_shape()->add_dim()->set_dim_value(3);
+  auto g = Convert(b, false, {{"x", {4, 3}}});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  EXPECT_EQ(g->tensors[g->outputs[0]].StaticShape(), (Shape{4, 3}));
+}
+
 TEST(Convert, BadInputOverridesNameTheInput) {
   OnnxBuilder b(13);
   b.InputDims("x", DType::kF32, {{-1, "N"}, {3, {}}});

@@ -172,17 +172,20 @@ Status SortNodes(onnx::GraphProto& graph) {
 }
 
 Status InferOnnxShapes(onnx::ModelProto& model) {
-  // Keep what inference may rewrite, to retry from the model's own annotations minus value_info.
-  const auto outputs = model.graph().output();
+  // Inference runs on a copy (shape_inference.h): a failure leaves `model` as it was.
   const Status first = RunOnnxShapeInference(model, /*data_propagation=*/true);
   if (first.ok()) return first;
-  *model.mutable_graph()->mutable_output() = outputs;
+  // Stale annotations (value_info, output shapes that an input override contradicts) make ONNX
+  // throw when it merges its results into them: retry with only the dtypes they declare.
   model.mutable_graph()->clear_value_info();
+  for (onnx::ValueInfoProto& output : *model.mutable_graph()->mutable_output()) {
+    if (output.type().has_tensor_type())
+      output.mutable_type()->mutable_tensor_type()->clear_shape();
+  }
   const Status second = RunOnnxShapeInference(model, /*data_propagation=*/false);
   if (second.ok() || second.message() == first.message()) return second;
-  return Status(
-      second.code(),
-      StrCat(first.message(), "; without value_info and data propagation: ", second.message()));
+  return Status(second.code(), StrCat(first.message(), "; without value_info, output shapes and ",
+                                      "data propagation: ", second.message()));
 }
 
 }  // namespace mota::converter

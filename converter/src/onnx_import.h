@@ -37,8 +37,9 @@ Status ApplyInputShapes(onnx::ModelProto& model, const std::vector<InputShapeOve
 // rather than rejected. An input nothing defines, or a cycle, is an INVALID_ARGUMENT.
 Status SortNodes(onnx::GraphProto& graph);
 
-// Runs ONNX shape inference in place. When it fails against the model's own value_info (stale
-// annotations), it retries without them before giving up.
+// Runs ONNX shape inference in place. When it fails against the model's own annotations (stale
+// value_info, output shapes an input override contradicts), it retries without them (keeping the
+// declared dtypes) before giving up.
 Status InferOnnxShapes(onnx::ModelProto& model);
 
 // Builds the runtime graph: graph inputs (initializers listed as inputs are constants), used
