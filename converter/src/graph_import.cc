@@ -12,8 +12,6 @@
 namespace mota::converter {
 namespace {
 
-bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
-
 // Why mota cannot hold value `name` (an unsupported dtype), or empty when it can.
 std::string ValueProblem(const ImportState& state, const std::string& name) {
   if (const std::string* reason = state.UnsupportedReason(name)) return *reason;
@@ -116,7 +114,7 @@ Status GraphImporter::ImportInitializers() {
 }
 
 std::string GraphImporter::NodeProblem(const onnx::NodeProto& node) const {
-  if (!IsDefaultDomain(node.domain())) {
+  if (!IsDefaultOnnxDomain(node.domain())) {
     return StrCat("domain '", node.domain(), "' is not supported (only the default ONNX domain)");
   }
   if (onnx::OpSchemaRegistry::Schema(node.op_type(), opset_, "") == nullptr) {

@@ -11,8 +11,6 @@
 namespace mota::converter {
 namespace {
 
-bool IsDefaultDomain(const std::string& domain) { return domain.empty() || domain == "ai.onnx"; }
-
 std::string InputNames(const onnx::GraphProto& graph) {
   std::set<std::string> initializers;
   for (const onnx::TensorProto& t : graph.initializer()) initializers.insert(t.name());
@@ -36,6 +34,10 @@ onnx::ValueInfoProto* FindGraphInput(onnx::GraphProto& graph, const std::string&
 }
 
 Status ApplyOneInputShape(onnx::ValueInfoProto& input, const InputShapeOverride& o) {
+  if (input.type().value_case() != onnx::TypeProto::kTensorType &&
+      input.type().value_case() != onnx::TypeProto::VALUE_NOT_SET) {
+    return InvalidArgument("input shape given for '", o.name, "', which is not a tensor input");
+  }
   if (input.type().has_tensor_type() && input.type().tensor_type().has_shape()) {
     const onnx::TensorShapeProto& shape = input.type().tensor_type().shape();
     if (shape.dim_size() != static_cast<int>(o.shape.size())) {
@@ -122,7 +124,7 @@ Result<onnx::ModelProto> ParseOnnxModel(std::span<const uint8_t> bytes) {
 
 Result<int> DefaultDomainOpset(const onnx::ModelProto& model) {
   for (const onnx::OperatorSetIdProto& op : model.opset_import()) {
-    if (!IsDefaultDomain(op.domain())) continue;
+    if (!IsDefaultOnnxDomain(op.domain())) continue;
     if (op.version() < kMinOnnxOpset || op.version() > kMaxOnnxOpset) {
       return Unimplemented("the model uses opset ", op.version(),
                            " of the default ONNX domain; mota converts opsets ", kMinOnnxOpset,

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "base/status.h"
@@ -22,6 +23,11 @@ namespace mota::converter {
 
 constexpr int kMinOnnxOpset = 7;
 constexpr int kMaxOnnxOpset = 17;
+
+// "" and "ai.onnx" both name the default operator domain.
+inline bool IsDefaultOnnxDomain(const std::string& domain) {
+  return domain.empty() || domain == "ai.onnx";
+}
 
 Result<onnx::ModelProto> ParseOnnxModel(std::span<const uint8_t> bytes);
 
