@@ -5,7 +5,9 @@
 // ...) makes them index out of range or divide by zero, which kills the process. The converter
 // promises an error instead of a crash, so inference runs in a forked child process that sends
 // back only what inference writes (value_info and the graph outputs' types, never the weights).
-// When fork is not available, it runs in process.
+// When fork is not available, it runs in process. Forking a multi-threaded caller is safe here:
+// the child runs only ONNX inference and protobuf serialization on its copy of the model (the
+// schema registry is built before the fork; glibc makes malloc usable in the child), then _exits.
 #pragma once
 
 #include <onnx/onnx_pb.h>
