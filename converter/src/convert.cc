@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "converter/src/onnx_import.h"
+#include "converter/src/version_upgrade.h"
 #include "converter/src/passes/passes.h"
 
 namespace mota::converter {
@@ -62,6 +63,7 @@ Result<InputShapeOverride> ParseInputShapeOverride(const std::string& text) {
 Result<model::Graph> ConvertOnnx(std::span<const uint8_t> onnx_bytes,
                                  const ConvertOptions& options) {
   MOTA_ASSIGN_OR_RETURN(onnx::ModelProto model, ParseOnnxModel(onnx_bytes));
+  MOTA_RETURN_IF_ERROR(UpgradeLegacyOpset(model));
   MOTA_ASSIGN_OR_RETURN(const int opset, DefaultDomainOpset(model));
   MOTA_RETURN_IF_ERROR(SortNodes(*model.mutable_graph()));
   MOTA_RETURN_IF_ERROR(ApplyInputShapes(model, options.input_shapes));

@@ -31,12 +31,12 @@ std::vector<int64_t> BroadcastStrides(const Shape& shape, const Shape& out) {
 }
 
 Result<int64_t> NormalizeAxis(int64_t axis, int64_t rank) {
-  const int64_t lo = rank == 0 ? -1 : -rank;
-  const int64_t hi = rank == 0 ? 0 : rank - 1;
-  if (axis < lo || axis > hi) {
-    return InvalidArgument("axis ", axis, " is out of range for rank ", rank, " (expected ", lo, "..", hi, ")");
+  if (rank <= 0) return InvalidArgument("axis ", axis, " given for a scalar (rank 0): the op needs rank >= 1");
+  if (axis < -rank || axis > rank - 1) {
+    return InvalidArgument("axis ", axis, " is out of range for rank ", rank, " (expected ", -rank, "..",
+                           rank - 1, ")");
   }
-  return axis < 0 ? axis + std::max<int64_t>(rank, 1) : axis;
+  return axis < 0 ? axis + rank : axis;
 }
 
 Result<int64_t> NormalizeAxis(int64_t axis, int64_t rank, const InferContext& ctx) {
