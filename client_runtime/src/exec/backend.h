@@ -52,9 +52,19 @@ class Backend {
                                                       std::span<const TensorView> known_inputs) = 0;
 };
 
-// "reference" (and later "xnnpack", "vulkan", "auto"). NOT_FOUND for unknown names.
+using BackendFactory = std::unique_ptr<Backend> (*)(const BackendOptions& options);
+// Backends built into this binary register themselves (MOTA_REGISTER_BACKEND). "auto" names the
+// best CPU backend of the build (the reference backend when no faster one is built).
+struct BackendRegistrar {
+  BackendRegistrar(const char* name, BackendFactory factory);
+};
+
+// "reference", "auto", and whatever else this build registered. NOT_FOUND for unknown names.
 Result<std::unique_ptr<Backend>> CreateBackend(const std::string& name, const BackendOptions& options);
 // Names CreateBackend accepts in this build.
 std::vector<std::string> AvailableBackends();
 
 }  // namespace mota::exec
+
+#define MOTA_REGISTER_BACKEND(id, name, factory) \
+  static const ::mota::exec::BackendRegistrar mota_backend_registrar_##id(name, factory)
