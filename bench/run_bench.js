@@ -62,8 +62,14 @@ function parseInt_(text, flag, min) {
   return n;
 }
 
+// Quotes `text` for a POSIX shell when it needs it, so RESULTS.md's command can be pasted.
+function shellQuote(text) {
+  return /^[A-Za-z0-9_.,\/=:+-]+$/.test(text) ? text : `'${text.replace(/'/g, "'\\''")}'`;
+}
+
 function parseArgs(argv) {
-  const a = { ...DEFAULTS, command: ['node', 'bench/run_bench.js', ...argv].join(' ') };
+  const command = ['node', 'bench/run_bench.js', ...argv].map(shellQuote).join(' ');
+  const a = { ...DEFAULTS, command };
   for (let i = 0; i < argv.length; ++i) {
     const flag = argv[i];
     if (flag === '--help' || flag === '-h') { console.log(HELP); process.exit(0); }
@@ -221,7 +227,9 @@ function environment(args) {
       `${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     kernel: `${os.type()} ${os.release()}`,
     node: process.version,
-    mota: run(args.mota, ['--version']).trim(),
+    // The binary can lag the checkout: its build time says which commits it can contain.
+    mota: `${run(args.mota, ['--version']).trim()} (${path.relative(REPO, args.mota)}, built ` +
+      `${fs.statSync(args.mota).mtime.toISOString().replace(/\.\d+Z$/, 'Z')})`,
     backend: `--backend ${args.backend}; backends in this build: ${backends.join(', ')}` +
       (args.backend === 'auto' ? ` (auto = ${autoMeans})` : ''),
     commit: gitInfo(),
