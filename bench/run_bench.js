@@ -271,7 +271,10 @@ function markdownTable(results) {
       fmtMs(load.mota), fmtMs(load.ort), fmtRatio(load), fmtMiB(rss.mota), fmtMiB(rss.ort),
       fmtRatio(rss), targets]);
   }
-  return rows.map((r) => `| ${r.join(' | ')} |`).join('\n');
+  const cells = rows.slice(2).flatMap((r) => r[r.length - 1].split(' / '));
+  const met = cells.filter((c) => c === 'ok').length;
+  return rows.map((r) => `| ${r.join(' | ')} |`).join('\n') +
+    `\n\nTargets met: ${met} of ${cells.length} (on the ratio of medians).`;
 }
 
 function resultsFile(args, env, md) {
