@@ -220,7 +220,10 @@ function loadAvg() { return os.loadavg().map((x) => x.toFixed(2)).join(' '); }
 function environment(args) {
   const backends = moreBackends(args);
   const others = backends.filter((b) => b !== 'auto' && b !== 'reference');
-  const autoMeans = others.length ? `best of ${others.join(', ')}` : 'reference';
+  // `auto` is whatever registered itself as "auto", else the reference backend (backend.cc);
+  // the CLI lists only names, so the other backends built in say which case this is.
+  const autoMeans = others.length ? `the build's fast backend: ${others.join(', ')} built in`
+    : 'reference: nothing faster built in';
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cpu: `${cpuModel()}, ${os.cpus().length} logical CPUs, ` +
