@@ -188,6 +188,15 @@ function benchPair(args, model, files, inputs, threads, nodeBaseline) {
   return rounds;
 }
 
+// Peak RSS of the mota CLI doing nothing (`mota --version`), for context only: mota's numbers
+// keep it (the library in an app would not pay for the CLI). Needs GNU time; '' without it.
+function motaBaselineMiB(args) {
+  if (!fs.existsSync('/usr/bin/time')) return '';
+  const r = spawnSync('/usr/bin/time', ['-f', '%M', args.mota, '--version'], { encoding: 'utf8' });
+  const kb = Number(r.stderr.trim().split('\n').pop());
+  return r.status === 0 && kb > 0 ? (kb / 1024).toFixed(1) : '';
+}
+
 function moreBackends(args) {
   const help = run(args.mota, ['run', '--help']);
   const m = /--backend TEXT:\{([^}]*)\}/.exec(help);
@@ -237,6 +246,7 @@ function environment(args) {
       (args.backend === 'auto' ? ` (auto = ${autoMeans})` : ''),
     commit: gitInfo(),
     loadStart: loadAvg(),
+    motaBaselineMiB: motaBaselineMiB(args),
   };
 }
 
@@ -296,6 +306,10 @@ function resultsFile(args, env, md) {
     `- ORT: ${env.ort}, CPU execution provider, graph optimization 'all', intra-op = threads, ` +
       `inter-op 1; Node ${env.node}, bare Node peak RSS ${env.nodeBaselineMiB} MiB (subtracted)`,
   ];
+  if (env.motaBaselineMiB) {
+    lines.push(`- mota peak RSS includes the CLI's own ${env.motaBaselineMiB} MiB ` +
+      '(`mota --version`; not subtracted)');
+  }
   if (args.note) lines.push(`- Note: ${args.note}`);
   lines.push('', md, '');
   return lines.join('\n');
