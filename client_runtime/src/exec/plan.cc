@@ -39,8 +39,8 @@ Status CheckNodeArity(const model::Node& node, const OpDef& def) {
   return Status::Ok();
 }
 
-// Greedy by size: place the largest tensors first at the lowest offset that does not collide
-// with a placed tensor whose lifetime overlaps.
+}  // namespace
+
 size_t AssignArenaOffsets(std::vector<TensorPlan>& tensors, const std::vector<int32_t>& first,
                           const std::vector<int32_t>& last) {
   std::vector<int32_t> order;
@@ -71,8 +71,6 @@ size_t AssignArenaOffsets(std::vector<TensorPlan>& tensors, const std::vector<in
   }
   return arena;
 }
-
-}  // namespace
 
 Result<std::vector<const OpDef*>> ResolveOps(const model::Graph& graph) {
   std::vector<const OpDef*> ops(graph.nodes.size(), nullptr);

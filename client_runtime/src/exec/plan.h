@@ -68,6 +68,13 @@ Result<ExecutionPlan> PlanExecution(const model::Graph& graph, std::span<const S
 Status EvaluateNode(const OpDef& def, const model::Node& node, std::span<const TensorView> inputs,
                     std::span<const TensorView> outputs, ThreadPool* pool);
 
+// Lays out the tensors whose storage is kArena in one arena: tensor t lives over positions
+// [first[t], last[t]]; tensors whose lifetimes overlap get disjoint ranges. Greedy by size: the
+// largest are placed first, each at the lowest offset that fits. Sets `offset` (64-byte aligned)
+// and returns the arena size. Shared with backends that plan their own buffers (exec/xnnpack/).
+size_t AssignArenaOffsets(std::vector<TensorPlan>& tensors, const std::vector<int32_t>& first,
+                          const std::vector<int32_t>& last);
+
 // Resolves every node's op; lists every unknown op at once.
 Result<std::vector<const OpDef*>> ResolveOps(const model::Graph& graph);
 
