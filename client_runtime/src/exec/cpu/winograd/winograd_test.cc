@@ -249,6 +249,9 @@ TEST(WinogradFactory, AcceptsResnetLayersAndDeclinesOthers) {
   EXPECT_FALSE(Accepts({.k = 5, .pad = 2}));
   EXPECT_FALSE(Accepts({.pad = 2}));
   EXPECT_FALSE(Accepts({.c = 3}));  // the stem of most CNNs: too few channels to pay off
+  EXPECT_TRUE(Accepts({.c = 64, .m = 8}));
+  EXPECT_TRUE(Accepts({.c = 512, .m = 512, .h = 7, .w = 7}));
+  EXPECT_FALSE(Accepts({.c = 512, .m = 512, .h = 5, .w = 5}));  // streaming U would dominate
 }
 
 }  // namespace
