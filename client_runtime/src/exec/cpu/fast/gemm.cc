@@ -13,6 +13,8 @@ constexpr int64_t kKc = 256;
 constexpr int64_t kMc = 128;
 constexpr int64_t kNc = 512;       // a multiple of every nr
 constexpr int kMaxTile = 16 * 64;  // mr * nr of any table
+// Largest K block of A (in floats) packed once for every column block.
+constexpr int64_t kMaxPackedA = int64_t{1} << 18;
 
 // Packs alpha * op(A)[i0:i0+mc, p0:p0+kc] into panels of mr rows, zero-padded: panel[p * mr + i].
 void PackA(const GemmArgs& g, int mr, int64_t i0, int64_t mc, int64_t p0, int64_t kc, float* out) {
@@ -20,9 +22,11 @@ void PackA(const GemmArgs& g, int mr, int64_t i0, int64_t mc, int64_t p0, int64_
     float* panel = out + ir * kc;
     const int64_t rows = std::min<int64_t>(mr, mc - ir);
     if (!g.trans_a) {
-      for (int64_t i = 0; i < rows; ++i) {
-        const float* src = g.a + (i0 + ir + i) * g.lda + p0;
-        for (int64_t p = 0; p < kc; ++p) panel[p * mr + i] = g.alpha * src[p];
+      // Walk the rows together so that the panel is written sequentially.
+      const float* src[16];
+      for (int64_t i = 0; i < rows; ++i) src[i] = g.a + (i0 + ir + i) * g.lda + p0;
+      for (int64_t p = 0; p < kc; ++p) {
+        for (int64_t i = 0; i < rows; ++i) panel[p * mr + i] = g.alpha * src[i][p];
       }
     } else {
       for (int64_t p = 0; p < kc; ++p) {
@@ -47,9 +51,12 @@ void PackB(const GemmArgs& g, int nr, int64_t p0, int64_t kc, int64_t j0, int64_
         std::fill(panel + p * nr + cols, panel + (p + 1) * nr, 0.0f);
       }
     } else {
-      for (int64_t j = 0; j < nr; ++j) {
+      for (int64_t j = 0; j < cols; ++j) {
         const float* src = g.b + (j0 + jr + j) * g.ldb + p0;
-        for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = j < cols ? src[p] : 0.0f;
+        for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = src[p];
+      }
+      for (int64_t j = cols; j < nr; ++j) {
+        for (int64_t p = 0; p < kc; ++p) panel[p * nr + j] = 0.0f;
       }
     }
   }
@@ -103,23 +110,34 @@ void Gemm(const Table& t, const GemmArgs& g) {
   // panels.
   const int64_t mc_block = std::max<int64_t>(t.gemm_mr, kMc / t.gemm_mr * t.gemm_mr);
   auto round_up = [](int64_t v, int64_t unit) { return (v + unit - 1) / unit * unit; };
-  const int64_t mc_max = round_up(std::min(mc_block, g.m), t.gemm_mr);
+  const int64_t m_pad = round_up(g.m, t.gemm_mr);
+  // A K block of all of A is packed once and reused by every column block when it is small
+  // (Linear layers: M = tokens); otherwise one row block at a time.
+  const bool pack_all_a = g.n > kNc && m_pad * kKc <= kMaxPackedA;
+  const int64_t a_floats =
+      pack_all_a ? m_pad * kKc : round_up(std::min(mc_block, g.m), t.gemm_mr) * kKc;
   const int64_t nc_max = round_up(std::min(kNc, g.n), t.gemm_nr);
   // Grown once per thread and reused by later calls.
   thread_local std::vector<float> scratch;
-  const size_t need = static_cast<size_t>((mc_max + nc_max) * kKc) + 16;
+  const size_t need = static_cast<size_t>(a_floats + nc_max * kKc);
   if (scratch.size() < need) scratch.resize(need);
   float* ap = scratch.data();
-  float* bp = ap + mc_max * kKc;
-  for (int64_t jc = 0; jc < g.n; jc += kNc) {
-    const int64_t nc = std::min(kNc, g.n - jc);
-    for (int64_t pc = 0; pc < g.k; pc += kKc) {
-      const int64_t kc = std::min(kKc, g.k - pc);
+  float* bp = ap + a_floats;
+  for (int64_t pc = 0; pc < g.k; pc += kKc) {
+    const int64_t kc = std::min(kKc, g.k - pc);
+    if (pack_all_a) PackA(g, t.gemm_mr, 0, g.m, pc, kc, ap);
+    for (int64_t jc = 0; jc < g.n; jc += kNc) {
+      const int64_t nc = std::min(kNc, g.n - jc);
       PackB(g, t.gemm_nr, pc, kc, jc, nc, bp);
       for (int64_t ic = 0; ic < g.m; ic += mc_block) {
         const int64_t mc = std::min(mc_block, g.m - ic);
-        PackA(g, t.gemm_mr, ic, mc, pc, kc, ap);
-        MacroKernel(t, g, ap, bp, ic, mc, jc, nc, kc, prescale || pc > 0);
+        // Row block ic of the fully packed A starts at panel ic / mr.
+        const float* a_block = ap + ic * kc;
+        if (!pack_all_a) {
+          PackA(g, t.gemm_mr, ic, mc, pc, kc, ap);
+          a_block = ap;
+        }
+        MacroKernel(t, g, a_block, bp, ic, mc, jc, nc, kc, prescale || pc > 0);
       }
     }
   }
