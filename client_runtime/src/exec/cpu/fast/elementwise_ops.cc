@@ -2,7 +2,7 @@
 // Add / Sub / Mul / Div when the broadcast is "rows": the output seen as [outer, inner] with each
 // operand full, a vector repeated over the rows, a scalar per row, or one scalar (bias adds,
 // LayerNorm's (x - mean) / std, GELU's scalar constants). Other dtypes and broadcasts go to the
-// reference kernels.
+// reference kernels. Pow with exponent 2 is a square.
 #include <algorithm>
 #include <optional>
 
@@ -124,6 +124,32 @@ Status RunBinary(KernelContext& ctx, BinaryOp op) {
   return Status::Ok();
 }
 
+// Pow with the scalar exponent 2 (variance in decomposed LayerNorms) is x * x; other exponents
+// go to the reference's std::pow.
+Status ComputePowFast(KernelContext& ctx) {
+  const TensorView& x = ctx.inputs[0];
+  const TensorView& e = ctx.inputs[1];
+  const bool square = x.dtype == DType::kF32 && e.numel() == 1 &&
+                      ((e.dtype == DType::kF32 && e.as<float>()[0] == 2.0f) ||
+                       (e.dtype == DType::kI64 && e.as<int64_t>()[0] == 2) ||
+                       (e.dtype == DType::kI32 && e.as<int32_t>()[0] == 2));
+  if (!square || ctx.outputs[0].numel() != x.numel()) return Reference(ctx);
+  const auto binary = FastTable().binary;
+  const float* px = x.as<float>();
+  float* py = ctx.outputs[0].as<float>();
+  const int64_t n = x.numel();
+  auto run = [&](int64_t begin, int64_t end) {
+    const int64_t lo = begin * kChunk, hi = std::min(n, end * kChunk);
+    binary(BinaryOp::kMul, BinaryMode::kVecVec, px + lo, px + lo, py + lo, hi - lo);
+  };
+  if (ctx.pool == nullptr || n < kParallelMin) {
+    run(0, (n + kChunk - 1) / kChunk);
+  } else {
+    ParallelFor(ctx.pool, (n + kChunk - 1) / kChunk, 1, run);
+  }
+  return Status::Ok();
+}
+
 Status ComputeAddFast(KernelContext& ctx) { return RunBinary(ctx, BinaryOp::kAdd); }
 Status ComputeSubFast(KernelContext& ctx) { return RunBinary(ctx, BinaryOp::kSub); }
 Status ComputeMulFast(KernelContext& ctx) { return RunBinary(ctx, BinaryOp::kMul); }
@@ -138,5 +164,6 @@ MOTA_REGISTER_FAST_KERNEL(Add, ComputeAddFast);
 MOTA_REGISTER_FAST_KERNEL(Sub, ComputeSubFast);
 MOTA_REGISTER_FAST_KERNEL(Mul, ComputeMulFast);
 MOTA_REGISTER_FAST_KERNEL(Div, ComputeDivFast);
+MOTA_REGISTER_FAST_KERNEL(Pow, ComputePowFast);
 
 }  // namespace mota::exec::fast

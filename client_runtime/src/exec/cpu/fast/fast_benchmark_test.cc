@@ -119,6 +119,8 @@ std::vector<Bench> TransformerBenches() {
       Inputs(RandomTensor({1, 128, 256}, 9), RandomTensor({1, 128, 1}, 10)));
   add("Div 128x256 / std[128x1]", "Div", {},
       Inputs(RandomTensor({1, 128, 256}, 9), RandomTensor({1, 128, 1}, 10, 0.5f, 2.0f)));
+  add("Pow 128x256 ^ 2", "Pow", {},
+      Inputs(RandomTensor({1, 128, 256}, 9), RandomTensor({}, 0, 2, 2)));
   add("ReduceMean 128x256 axis -1", "ReduceMean", {},
       Inputs(RandomTensor({1, 128, 256}, 11), I64Tensor({1}, {-1})));
   model::Attributes heads, kt, swap;

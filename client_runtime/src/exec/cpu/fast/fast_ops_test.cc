@@ -174,6 +174,22 @@ TEST_P(FastOpsTest, Binary) {
   }
 }
 
+TEST_P(FastOpsTest, Pow) {
+  for (const Shape& s : std::vector<Shape>{{1, 128, 256}, {7}, {300, 301}}) {
+    // glibc's powf(x, 2) is within 1 ulp of x * x (exact ties may round the other way).
+    ExpectAllClose(RunBoth("Pow", {}, Inputs(RandomTensor(s, 17, -3, 3), RandomTensor({}, 0, 2, 2)),
+                           1, pool()),
+                   2.4e-7, 0.0, "Pow f32 2 " + Str(s));
+    ExpectAllClose(
+        RunBoth("Pow", {}, Inputs(RandomTensor(s, 17, -3, 3), I64Tensor({1}, {2})), 1, pool()),
+        2.4e-7, 0.0, "Pow i64 2 " + Str(s));
+    // Other exponents: the reference's std::pow, exactly.
+    ExpectAllClose(
+        RunBoth("Pow", {}, Inputs(RandomTensor(s, 17, 0, 3), RandomTensor({}, 0, 3, 3)), 1, pool()),
+        0.0, 0.0, "Pow 3 " + Str(s));
+  }
+}
+
 TEST_P(FastOpsTest, Reduce) {
   struct Case {
     Shape x;
