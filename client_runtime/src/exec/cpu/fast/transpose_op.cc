@@ -2,8 +2,8 @@
 // then either
 //   - the input's last dim stays last (the 0,2,1,3 head split): contiguous rows are copied, or
 //   - it moves (0,1,3,2 and 0,2,3,1 for K^T): each 2-D slice pairing the output's last dim with
-//     the input's last dim is transposed in 8 x 8 blocks, so reads and writes both stay within a
-//     few cache lines.
+//     the input's last dim is transposed in cache-line blocks, so reads and writes both stay within
+//     a few cache lines.
 #include <algorithm>
 #include <cstring>
 #include <vector>
@@ -87,8 +87,9 @@ void ForEachIndex(const std::vector<int64_t>& sizes, const std::vector<int64_t>&
 template <typename T>
 void Transpose2D(const T* src, int64_t src_stride, T* dst, int64_t dst_stride, int64_t rows,
                  int64_t cols) {
-  // dst[j * dst_stride + i] = src[i * src_stride + j], i < rows, j < cols, in 8 x 8 blocks.
-  constexpr int64_t kB = 8;
+  // dst[j * dst_stride + i] = src[i * src_stride + j], i < rows, j < cols, in blocks of one
+  // cache line by one cache line (16 x 16 floats).
+  constexpr int64_t kB = sizeof(T) >= 4 ? 64 / sizeof(T) : 16;
   for (int64_t i0 = 0; i0 < rows; i0 += kB) {
     const int64_t i1 = std::min(rows, i0 + kB);
     for (int64_t j0 = 0; j0 < cols; j0 += kB) {
