@@ -42,31 +42,59 @@ void EdgePixel(const DwArgs& a, const float* const* rows, int64_t ow, const Bloc
   _mm256_maskstore_ps(out + ow * cn + b.c, b.mask, acc);
 }
 
-// The interior columns of one channel block, taps in registers. kFull: all 8 channels exist.
+template <bool kFull>
+__m256 Load(const float* p, __m256i mask) {
+  return kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, mask);
+}
+
+template <bool kFull>
+void Store(float* p, __m256i mask, __m256 v) {
+  if (kFull) {
+    _mm256_storeu_ps(p, v);
+  } else {
+    _mm256_maskstore_ps(p, mask, v);
+  }
+}
+
+// The interior columns of one channel block, taps in registers. kCols output columns per step:
+// independent FMA chains that share the input columns they read. kFull: all 8 channels exist.
 template <int KH, int KW, int SW, bool kFull>
 void Interior(const DwArgs& a, const float* const* rows, const Block& b, float* out) {
+  constexpr int kCols = KW == 3 ? 2 : 1;  // 16 ymm: 9 taps + 2 sums + inputs; 5x5 spills anyway
+  constexpr int kSpan = (kCols - 1) * SW + KW;
   const DwShape& s = *a.shape;
   const int64_t cn = s.channels, cp = s.padded_channels;
   __m256 w[KH * KW];
   for (int t = 0; t < KH * KW; ++t) w[t] = _mm256_load_ps(a.weights + t * cp + b.c);
   const __m256 bias = _mm256_load_ps(a.bias + b.c);
   const __m256 lo = _mm256_set1_ps(a.out_min), hi = _mm256_set1_ps(a.out_max);
-  for (int64_t ow = s.interior_begin; ow < s.interior_end; ++ow) {
+  int64_t ow = s.interior_begin;
+  for (; ow + kCols <= s.interior_end; ow += kCols) {
+    const int64_t off = (ow * SW - s.pad_left) * cn + b.c;
+    __m256 acc[kCols];
+    for (int o = 0; o < kCols; ++o) acc[o] = bias;
+    for (int i = 0; i < KH; ++i) {
+      __m256 v[kSpan];
+      for (int m = 0; m < kSpan; ++m) v[m] = Load<kFull>(rows[i] + off + m * cn, b.mask);
+      for (int j = 0; j < KW; ++j) {
+        for (int o = 0; o < kCols; ++o) {
+          acc[o] = _mm256_fmadd_ps(w[i * KW + j], v[j + o * SW], acc[o]);
+        }
+      }
+    }
+    for (int o = 0; o < kCols; ++o) {
+      Store<kFull>(out + (ow + o) * cn + b.c, b.mask, _mm256_min_ps(_mm256_max_ps(acc[o], lo), hi));
+    }
+  }
+  for (; ow < s.interior_end; ++ow) {
     const int64_t off = (ow * SW - s.pad_left) * cn + b.c;
     __m256 acc = bias;
     for (int i = 0; i < KH; ++i) {
       for (int j = 0; j < KW; ++j) {
-        const float* p = rows[i] + off + j * cn;
-        const __m256 v = kFull ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, b.mask);
-        acc = _mm256_fmadd_ps(w[i * KW + j], v, acc);
+        acc = _mm256_fmadd_ps(w[i * KW + j], Load<kFull>(rows[i] + off + j * cn, b.mask), acc);
       }
     }
-    acc = _mm256_min_ps(_mm256_max_ps(acc, lo), hi);
-    if (kFull) {
-      _mm256_storeu_ps(out + ow * cn + b.c, acc);
-    } else {
-      _mm256_maskstore_ps(out + ow * cn + b.c, b.mask, acc);
-    }
+    Store<kFull>(out + ow * cn + b.c, b.mask, _mm256_min_ps(_mm256_max_ps(acc, lo), hi));
   }
 }
 

@@ -138,7 +138,7 @@ TEST(DwConvKernel, MatchesReferenceOverShapes) {
                                  ActivationKind::kSigmoid,     ActivationKind::kLeakyRelu,
                                  ActivationKind::kHardSigmoid, ActivationKind::kTanh};
   const int64_t channels[] = {1, 5, 16, 19, 40};
-  const int64_t sizes[][2] = {{1, 1}, {2, 3}, {5, 5}, {7, 10}, {13, 6}};
+  const int64_t sizes[][2] = {{1, 1}, {2, 3}, {5, 5}, {7, 10}, {13, 6}, {4, 23}};
   int count = 0;
   for (int k : {3, 5}) {
     for (int stride : {1, 2}) {
