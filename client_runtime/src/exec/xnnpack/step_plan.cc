@@ -173,13 +173,32 @@ class Builder {
     if (kernel != nullptr) {
       ClosePartition();
       AddNhwc(n, std::move(kernel));
-    } else if (XnnSupports(graph_, plan_, n)) {
+    } else if (XnnSupports(graph_, plan_, n) && !BetterOnNchw(n)) {
       AddXnn(n);
     } else {
       ClosePartition();
       AddLogical(n);
     }
     return Status::Ok();
+  }
+
+  // An elementwise node whose layout-sensitive input was computed in NCHW by a logical kernel
+  // (attention scores in a transformer, say) stays on NCHW: XNNPACK would cost a transpose there
+  // and usually one back. Graph inputs do not count: XNNPACK needs them copied anyway.
+  bool BetterOnNchw(int32_t n) const {
+    static const std::set<std::string_view> kElementwise = {
+        "Add",  "Sub", "Mul", "Div",   "Max",  "Min",   "Clip", "Relu",  "LeakyRelu", "Sigmoid",
+        "HardSwish", "Elu", "Abs", "Neg", "Floor", "Ceil", "Sqrt", "Round"};
+    const model::Node& node = graph_.nodes[n];
+    if (kElementwise.count(node.op_type) == 0) return false;
+    bool nchw_only = false;
+    for (int32_t t : node.inputs) {
+      if (t < 0 || IsStatic(plan_, t) || !Sensitive(t) || produced_.count(t) != 0) continue;
+      if (where_[t][1] >= 0) return false;
+      const int32_t b = where_[t][0];
+      nchw_only = nchw_only || (b >= 0 && out_.buffers[b].kind != Buffer::Kind::kInput);
+    }
+    return nchw_only;
   }
 
   void AddNhwc(int32_t n, std::unique_ptr<NhwcKernel> kernel) {

@@ -131,6 +131,23 @@ TEST(XnnGraph, SharedTensorsAndEdges) {
   ExpectMatchesReference(b, kConvTol);
 }
 
+// Elementwise work on a tensor a logical kernel produced in NCHW stays on NCHW kernels.
+TEST(XnnGraph, ElementwiseAfterLogicalOpAvoidsTransposes) {
+  GraphBuilder b;
+  model::Attributes perm;
+  perm.SetInts("perm", {0, 1, 3, 2});
+  const int32_t t = b.Node("Transpose", perm, {b.Input("x", {1, 4, 6, 5}, 1)});
+  const int32_t scaled = b.Node("Mul", Attrs(), {t, b.ConstF32("s", {1}, 2)});
+  model::Attributes softmax;
+  softmax.SetInt("axis", -1);
+  b.Output(b.Node("Softmax", softmax, {scaled}));
+  ExecutionPlan plan;
+  const StepPlan steps = XnnOnlySteps(b, &plan);
+  EXPECT_EQ(steps.xnn_nodes, 0);
+  EXPECT_EQ(steps.transposes, 0);
+  ExpectMatchesReference(b, {1e-6f, 1e-7f});
+}
+
 TEST(XnnGraph, TwoInputsMlp) {
   GraphBuilder b;
   const int32_t x = b.Input("x", {2, 32}, 1);

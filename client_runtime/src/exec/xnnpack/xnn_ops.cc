@@ -40,7 +40,7 @@ int32_t Input(const model::Node& node, size_t i) { return i < node.inputs.size()
 bool ActivationSupported(const model::Node& node) {
   Result<Activation> act = ReadActivation(node.attrs);
   if (!act.ok()) return false;
-  return act->kind != ActivationKind::kHardSigmoid && act->kind != ActivationKind::kTanh;
+  return act->kind != ActivationKind::kTanh;
 }
 
 // The node's input 0 is a dynamic f32 tensor and output 0 a non-empty f32 tensor.
@@ -360,10 +360,30 @@ Status XnnLowering::FinishOutput(uint32_t written) {
     case ActivationKind::kLeakyRelu: XNN_CALL(xnn_define_leaky_relu, subgraph_, act.alpha, written, out, 0); break;
     case ActivationKind::kHardSwish: XNN_CALL(xnn_define_hardswish, subgraph_, written, out, 0); break;
     case ActivationKind::kSigmoid: XNN_CALL(xnn_define_sigmoid, subgraph_, written, out, 0); break;
+    case ActivationKind::kHardSigmoid: return DefineHardSigmoid(act, written, out);
     default:
       return Internal("fused activation ", ActivationName(act.kind), " of node '", node_->name,
                       "' has no XNNPACK lowering");
   }
+  return Status::Ok();
+}
+
+// max(0, min(1, alpha * x + beta)) as multiply and add-with-clamp by broadcast scalars.
+Status XnnLowering::DefineHardSigmoid(const Activation& act, uint32_t x, uint32_t out) {
+  const Shape& shape = plan_.tensors[node_->outputs[0]].shape;
+  const Shape ones(shape.size(), 1);
+  uint32_t scalars[2];
+  const float values[2] = {act.alpha, act.beta};
+  for (int i = 0; i < 2; ++i) {
+    HostTensor v = HostTensor::Allocate(DType::kF32, ones);
+    if (v.dtype() == DType::kUndefined) return OutOfMemory("cannot allocate a scalar for ", node_->name);
+    v.as<float>()[0] = values[i];
+    owned_->push_back(std::move(v));
+    MOTA_ASSIGN_OR_RETURN(scalars[i], Static(owned_->back().data(), ones));
+  }
+  MOTA_ASSIGN_OR_RETURN(uint32_t scaled, Temp(ToNhwcShape(shape)));
+  XNN_CALL(xnn_define_multiply2, subgraph_, -kInf, kInf, x, scalars[0], scaled, 0);
+  XNN_CALL(xnn_define_add2, subgraph_, 0.0f, 1.0f, scaled, scalars[1], out, 0);
   return Status::Ok();
 }
 

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "exec/activation.h"
 #include "exec/plan.h"
 #include "model/graph.h"
 
@@ -63,6 +64,7 @@ class XnnLowering {
   // fused activation then reads (FinishOutput). `clamp` receives the range the op should apply.
   Result<uint32_t> BeginOutput(bool op_clamps, Clamp* clamp);
   Status FinishOutput(uint32_t written);
+  Status DefineHardSigmoid(const Activation& act, uint32_t x, uint32_t out);
 
   Status DefineConv();
   Status DefineGemm();

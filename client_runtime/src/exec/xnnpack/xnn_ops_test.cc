@@ -82,7 +82,7 @@ TEST(XnnConv, FusedActivations) {
     float alpha, beta;
   };
   for (const Act& act : {Act{"Relu", 0, 0}, Act{"Clip", 0.0f, 0.5f}, Act{"LeakyRelu", 0.1f, 0},
-                         Act{"HardSwish", 0, 0}, Act{"Sigmoid", 0, 0}}) {
+                         Act{"HardSwish", 0, 0}, Act{"Sigmoid", 0, 0}, Act{"HardSigmoid", 0.2f, 0.5f}}) {
     SCOPED_TRACE(act.name);
     model::Attributes a = ConvAttrs({1, 1}, {1, 1, 1, 1}, {1, 1});
     a.SetString("activation", act.name);
