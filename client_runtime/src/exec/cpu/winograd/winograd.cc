@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <utility>
+#include <vector>
 
 #include "exec/cpu/cpu_features.h"
 #include "exec/reference/conv_util.h"
@@ -13,13 +14,13 @@
 namespace mota::exec::winograd {
 namespace {
 
-// G of F(4x4, 3x3) (6 x 3); U = G g G^T is computed in double and rounded once.
-constexpr double kG[kAlpha][3] = {{1.0 / 4, 0, 0},
-                                  {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                  {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                  {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                  {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                  {0, 0, 1}};
+// G of F(4x4, 3x3) (6 x 3); U = G g G^T.
+constexpr float kG[kAlpha][3] = {{1.0f / 4, 0, 0},
+                                 {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                                 {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                                 {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                                 {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                                 {0, 0, 1}};
 
 const Ops& OpsFor(Isa isa) {
 #if defined(__x86_64__)
@@ -30,38 +31,50 @@ const Ops& OpsFor(Isa isa) {
   return PortableOps();
 }
 
-// One 3x3 filter g -> its 36 transformed values u[pos].
-void TransformFilter(const float* g, double* u) {
-  double t[kAlpha][3];  // G g
-  for (int i = 0; i < kAlpha; ++i) {
-    for (int b = 0; b < 3; ++b) t[i][b] = kG[i][0] * g[b] + kG[i][1] * g[3 + b] + kG[i][2] * g[6 + b];
-  }
-  for (int i = 0; i < kAlpha; ++i) {
-    for (int j = 0; j < kAlpha; ++j) u[i * kAlpha + j] = t[i][0] * kG[j][0] + t[i][1] * kG[j][1] + t[i][2] * kG[j][2];
-  }
-}
-
 // Packs U as [pos][panel][C_in][panel width] so that the GEMM reads each panel sequentially.
+// Per (panel, input channel) the panel's 3x3 filters are transposed into g[tap][j] and
+// transformed with j innermost (the compiler vectorizes it); each position's row of `width`
+// values then goes to its plane in one sequential write.
 void PackWeights(const Plan& p, const float* weights, float* u) {
-  const int64_t cin = p.s.channels;
-  double t[kPositions];
-  for (int64_t co = 0; co < p.s.filters; ++co) {
-    const int64_t col0 = co / p.nr * p.nr, width = std::min(p.nr, p.cpad - col0);
+  const int64_t cin = p.s.channels, cout = p.s.filters, w = p.nr;
+  std::vector<float> g(9 * w), t(kAlpha * 3 * w), r(kPositions * w);
+  for (int64_t col0 = 0; col0 < p.cpad; col0 += p.nr) {
+    const int64_t width = std::min(p.nr, p.cpad - col0), valid = std::min(width, cout - col0);
     for (int64_t ci = 0; ci < cin; ++ci) {
-      TransformFilter(weights + (co * cin + ci) * 9, t);
+      for (int64_t j = 0; j < valid; ++j) {
+        for (int k = 0; k < 9; ++k) g[k * w + j] = weights[((col0 + j) * cin + ci) * 9 + k];
+      }
+      for (int i = 0; i < kAlpha; ++i) {  // t = G g
+        for (int b = 0; b < 3; ++b) {
+          for (int64_t j = 0; j < valid; ++j) {
+            t[(i * 3 + b) * w + j] = kG[i][0] * g[b * w + j] + kG[i][1] * g[(3 + b) * w + j] +
+                                     kG[i][2] * g[(6 + b) * w + j];
+          }
+        }
+      }
+      for (int i = 0; i < kAlpha; ++i) {  // r = t G^T
+        for (int k = 0; k < kAlpha; ++k) {
+          const float* ti = t.data() + i * 3 * w;
+          for (int64_t j = 0; j < valid; ++j) {
+            r[(i * kAlpha + k) * w + j] = ti[j] * kG[k][0] + ti[w + j] * kG[k][1] + ti[2 * w + j] * kG[k][2];
+          }
+        }
+      }
+      float* dst = u + col0 * cin + ci * width;
       for (int pos = 0; pos < kPositions; ++pos) {
-        u[pos * cin * p.cpad + col0 * cin + ci * width + (co - col0)] = static_cast<float>(t[pos]);
+        std::copy(r.begin() + pos * w, r.begin() + pos * w + valid, dst + pos * cin * p.cpad);
       }
     }
   }
 }
 
 // Tiles per block: V and M of a block should stay in L2 (~1 MB on the machines we target)
-// while U[pos] is streamed once per block; when U is much larger than V and M of the whole
-// image (deep layers, small images), one block avoids streaming U several times.
+// while U is streamed once per block; when U is large (deep layers, small images) blocks grow
+// with it so that U is streamed only a few times (14x14x256: one block instead of 12 + 4 tiles).
 int64_t ChooseTilesPerBlock(const Plan& p) {
   const int64_t per_tile = kPositions * (p.s.channels + p.cpad) * 4;
-  const int64_t budget = 512 * 1024;
+  const int64_t u_bytes = kPositions * p.s.channels * p.cpad * 4;
+  const int64_t budget = std::max<int64_t>(512 * 1024, u_bytes / 8);
   const int64_t tiles = std::max<int64_t>(12, budget / per_tile / 6 * 6);
   return std::min(p.tiles, tiles);
 }

@@ -113,20 +113,26 @@ std::vector<float> RunWinograd(const Case& k, const Data& d, Isa isa, int64_t ti
   return y;
 }
 
-// Max abs error, after checking the tolerance element by element.
-double ExpectClose(const std::vector<float>& got, const std::vector<float>& want, int64_t cin) {
+struct Errors {
+  double max_abs = 0;
+  double max_rel = 0;  // over elements with |want| >= 0.1 (outputs are of size ~1)
+};
+
+// Checks the tolerance element by element; returns the errors seen.
+Errors ExpectClose(const std::vector<float>& got, const std::vector<float>& want, int64_t cin) {
   EXPECT_EQ(got.size(), want.size());
   const double atol = 1e-5 * std::sqrt(static_cast<double>(cin));
-  double max_err = 0;
+  Errors e;
   for (size_t i = 0; i < got.size() && i < want.size(); ++i) {
     const double err = std::fabs(static_cast<double>(got[i]) - want[i]);
-    max_err = std::max(max_err, std::isnan(err) ? 1e30 : err);
+    e.max_abs = std::max(e.max_abs, std::isnan(err) ? 1e30 : err);
+    if (std::fabs(want[i]) >= 0.1) e.max_rel = std::max(e.max_rel, err / std::fabs(want[i]));
     if (!(err <= atol + 1e-4 * std::fabs(want[i]))) {
       ADD_FAILURE() << "element " << i << ": got " << got[i] << ", want " << want[i];
-      return max_err;
+      return e;
     }
   }
-  return max_err;
+  return e;
 }
 
 std::vector<Isa> Isas() {
@@ -144,11 +150,13 @@ void CheckCase(const Case& k, uint32_t seed) {
     SCOPED_TRACE(::testing::Message() << IsaName(isa) << " N" << k.n << " C" << k.c << " M" << k.m << " "
                                       << k.h << "x" << k.w << " pads " << k.pt << k.pl << k.pb << k.pr
                                       << " act '" << k.act << "'");
-    const double err = ExpectClose(RunWinograd(k, d, isa), want, k.c);
-    ::testing::Test::RecordProperty(std::string("max_abs_err_") + IsaName(isa), std::to_string(err));
-    std::printf("winograd %-8s C%-4lld M%-4lld %3lldx%-3lld max abs err %.3g (%.3g * sqrt(C_in))\n",
+    const Errors e = ExpectClose(RunWinograd(k, d, isa), want, k.c);
+    ::testing::Test::RecordProperty(std::string("max_abs_err_") + IsaName(isa), std::to_string(e.max_abs));
+    std::printf("winograd %-8s C%-4lld M%-4lld %3lldx%-3lld max abs err %.3g (%.3g * sqrt(C_in)), "
+                "max rel err %.3g\n",
                 IsaName(isa), static_cast<long long>(k.c), static_cast<long long>(k.m),
-                static_cast<long long>(k.h), static_cast<long long>(k.w), err, err / std::sqrt(k.c));
+                static_cast<long long>(k.h), static_cast<long long>(k.w), e.max_abs,
+                e.max_abs / std::sqrt(k.c), e.max_rel);
   }
 }
 
