@@ -62,8 +62,10 @@ void FinishShape(DwShape* shape);
 // rows inside the vertical padding get args.zero_row.
 void KernelRows(const DwArgs& args, const float* x, int64_t row, const float** rows);
 
-// The factory behind "dwconv": nullptr when the node is not a depthwise conv this kernel handles.
-// `rows` forces a row function (tests); nullptr picks the best one for this CPU.
+// The kernel behind "dwconv": nullptr when the node is not a depthwise conv this kernel handles.
+// `rows` forces a row function (tests); nullptr picks the best one for this CPU. The registered
+// factory also declines on CPUs with neither AVX2 nor AVX-512, where the portable rows lose to
+// XNNPACK's own SSE / NEON kernels (dwconv_benchmark.cc); they stay for tests and as reference.
 Result<std::unique_ptr<NhwcKernel>> CreateDwConvKernel(const model::Node& node,
                                                        std::span<const TensorView> inputs,
                                                        const TensorView& output, DwRowsFn rows);

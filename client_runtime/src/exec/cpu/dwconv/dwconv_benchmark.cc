@@ -1,7 +1,7 @@
 // Side-by-side microbenchmark, 1 thread: mota's dwconv NHWC kernel vs XNNPACK's depthwise conv
-// (one-node subgraph, NHWC) vs the reference Conv (NCHW), interleaved in one process. Not part of
-// any library or test (the *_benchmark.cc glob exclusion). Build and run from the repo root after
-// building mota_cpu_kernels and mota_reference_ops in build-dw:
+// (one-node subgraph, NHWC) vs the reference Conv (NCHW) vs our portable path, interleaved in one
+// process. Not part of any library or test (the *_benchmark.cc glob exclusion). Build and run from
+// the repo root after building mota_cpu_kernels and mota_reference_ops in build-dw:
 //
 //   B=build-dw/client_runtime; g++ -O3 -std=c++20 -Iclient_runtime/src -Iclient_runtime/include \
 //     client_runtime/src/exec/cpu/dwconv/dwconv_benchmark.cc -o /tmp/dwconv_benchmark \
@@ -130,10 +130,11 @@ void Bench(const BenchShape& s) {
   const TensorView wt{DType::kF32, {s.c, 1, s.k, s.k}, const_cast<float*>(w.data())};
   const TensorView bt{DType::kF32, {s.c}, const_cast<float*>(bias.data())};
   const std::vector<TensorView> logical = {{DType::kF32, {1, s.c, s.h, s.w}, nullptr}, wt, bt};
-  auto kernel =
-      CreateDwConvKernel(node, logical, {DType::kF32, {1, s.c, oh, ow}, nullptr}, nullptr);
+  const TensorView out_logical{DType::kF32, {1, s.c, oh, ow}, nullptr};
+  auto kernel = CreateDwConvKernel(node, logical, out_logical, nullptr);
+  auto portable = CreateDwConvKernel(node, logical, out_logical, DwRowsPortable);
   Xnn xnn;
-  if (!kernel.ok() || *kernel == nullptr ||
+  if (!kernel.ok() || *kernel == nullptr || !portable.ok() || *portable == nullptr ||
       !MakeXnn(s, oh, ow, w_hwc, bias, x_nhwc.view().as<float>(), y_xnn.view().as<float>(), &xnn)) {
     std::printf("setup failed for C%ld %ldx%ld\n", long(s.c), long(s.h), long(s.w));
     return;
@@ -147,8 +148,12 @@ void Bench(const BenchShape& s) {
       [&] {
         (void)(*kernel)->Run({&in, 1}, y_ours.view(), nullptr);
       },
-      [&] { xnn_invoke_runtime(xnn.runtime); }, [&] { (void)ref(ctx); }};
+      [&] { xnn_invoke_runtime(xnn.runtime); }, [&] { (void)ref(ctx); },
+      [&] {
+        (void)(*portable)->Run({&in, 1}, y_ours.view(), nullptr);
+      }};
   const std::vector<Stats> st = Interleaved(fns, 15, 30);
+  (void)(*kernel)->Run({&in, 1}, y_ours.view(), nullptr);
   float diff = 0;
   for (int64_t i = 0; i < y_ours.numel(); ++i) {
     diff = std::max(diff, std::fabs(y_ours.as<float>()[i] - y_xnn.as<float>()[i]));
@@ -156,9 +161,9 @@ void Bench(const BenchShape& s) {
   const double gflop = 2.0 * s.c * oh * ow * s.k * s.k * 1e-9;
   std::printf(
       "%dx%d s%d %3ldx%3ldx%3ld | mota %.4f [%.4f-%.4f] %5.1f GF/s | xnnpack %.4f [%.4f-%.4f] | "
-      "reference %.4f | mota/xnn %.2f | max|mota-xnn| %.1e\n",
+      "reference %.4f | portable %.4f | mota/xnn %.2f | max|mota-xnn| %.1e\n",
       s.k, s.k, s.stride, long(s.h), long(s.w), long(s.c), st[0].median, st[0].lo, st[0].hi,
-      gflop / (st[0].median * 1e-3), st[1].median, st[1].lo, st[1].hi, st[2].median,
+      gflop / (st[0].median * 1e-3), st[1].median, st[1].lo, st[1].hi, st[2].median, st[3].median,
       st[0].median / st[1].median, diff);
 }
 

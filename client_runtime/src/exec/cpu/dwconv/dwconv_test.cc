@@ -215,5 +215,24 @@ TEST(DwConvKernel, DeclinesWhatItDoesNotHandle) {
   EXPECT_TRUE(declined(pool, {x, w3.view()}, y));
 }
 
+TEST(DwConvKernel, RegisteredFactoryTakesDepthwiseWithAVectorPath) {
+  const NhwcKernelFactory* factory = nullptr;
+  for (const NhwcKernelFactory* f : NhwcKernelFactories()) {
+    if (std::string(f->name) == "dwconv") factory = f;
+  }
+  ASSERT_NE(factory, nullptr);
+  model::Node node;
+  node.op_type = "Conv";
+  node.attrs.SetInt("group", 32);
+  node.attrs.SetInts("pads", {1, 1, 1, 1});
+  std::mt19937 rng(9);
+  HostTensor w = MakeF32({32, 1, 3, 3}, Dyadic(32 * 9, rng, 16, 1.0f / 16));
+  const std::vector<TensorView> inputs = {{DType::kF32, {1, 32, 8, 8}, nullptr}, w.view()};
+  auto kernel = factory->create(node, inputs, {DType::kF32, {1, 32, 8, 8}, nullptr});
+  ASSERT_TRUE(kernel.ok());
+  const CpuFeatures& f = GetCpuFeatures();
+  EXPECT_EQ(*kernel != nullptr, f.avx2 || f.avx512);
+}
+
 }  // namespace
 }  // namespace mota::exec::dwconv

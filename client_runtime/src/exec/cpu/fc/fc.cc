@@ -217,4 +217,6 @@ Result<std::unique_ptr<NhwcKernel>> CreateFcKernel(const model::Node& node,
 
 }  // namespace mota::exec::fc
 
-MOTA_REGISTER_NHWC_KERNEL(fc_row, {"fc_row", 100, ::mota::exec::fc::CreateFc});
+MOTA_REGISTER_NHWC_KERNEL(fc_row, {.name = "fc_row",
+                                   .priority = 100,
+                                   .create = ::mota::exec::fc::CreateFc});

@@ -44,8 +44,10 @@ void FcPanelsAvx512(const FcArgs& args, const float* x, float* y, int64_t panel_
                     int64_t panel_end);
 #endif
 
-// The factory behind "fc_row": nullptr when the node is not a batch-1 FC this kernel handles.
-// `panels` forces a panel function (tests); nullptr picks the best one for this CPU.
+// The kernel behind "fc_row" (registered for every CPU: even the portable path, built for SSE2,
+// beat XNNPACK on 1x512->1000 here, fc_benchmark.cc): nullptr when the node is not a batch-1 FC
+// this kernel handles. `panels` forces a panel function (tests); nullptr picks the best one for
+// this CPU.
 Result<std::unique_ptr<NhwcKernel>> CreateFcKernel(const model::Node& node,
                                                    std::span<const TensorView> inputs,
                                                    const TensorView& output, FcPanelsFn panels);

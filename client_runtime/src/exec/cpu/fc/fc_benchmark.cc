@@ -1,7 +1,7 @@
 // Side-by-side microbenchmark, 1 thread: mota's fc_row NHWC kernel vs XNNPACK's fully
-// connected (one-node subgraph) vs the reference Gemm, interleaved in one process. Not part of
-// any library or test (the *_benchmark.cc glob exclusion). Build and run from the repo root after
-// building mota_cpu_kernels and mota_reference_ops in build-dw:
+// connected (one-node subgraph) vs the reference Gemm vs our portable path, interleaved in one
+// process. Not part of any library or test (the *_benchmark.cc glob exclusion). Build and run from
+// the repo root after building mota_cpu_kernels and mota_reference_ops in build-dw:
 //
 //   B=build-dw/client_runtime; g++ -O3 -std=c++20 -Iclient_runtime/src -Iclient_runtime/include \
 //     client_runtime/src/exec/cpu/fc/fc_benchmark.cc -o /tmp/fc_benchmark \
@@ -109,8 +109,9 @@ void Bench(int64_t k, int64_t n) {
   const TensorView bt{DType::kF32, {n}, const_cast<float*>(bias.data())};
   const std::vector<TensorView> logical = {{DType::kF32, {1, k}, nullptr}, wt, bt};
   auto kernel = CreateFcKernel(node, logical, {DType::kF32, {1, n}, nullptr}, nullptr);
+  auto portable = CreateFcKernel(node, logical, {DType::kF32, {1, n}, nullptr}, FcPanelsPortable);
   Xnn xnn;
-  if (!kernel.ok() || *kernel == nullptr ||
+  if (!kernel.ok() || *kernel == nullptr || !portable.ok() || *portable == nullptr ||
       !MakeXnn(k, n, w, bias, x.as<float>(), y_xnn.as<float>(), &xnn)) {
     std::printf("setup failed for %ld -> %ld\n", long(k), long(n));
     return;
@@ -124,8 +125,12 @@ void Bench(int64_t k, int64_t n) {
       [&] {
         (void)(*kernel)->Run({&in, 1}, y_ours.view(), nullptr);
       },
-      [&] { xnn_invoke_runtime(xnn.runtime); }, [&] { (void)ref(ctx); }};
+      [&] { xnn_invoke_runtime(xnn.runtime); }, [&] { (void)ref(ctx); },
+      [&] {
+        (void)(*portable)->Run({&in, 1}, y_ours.view(), nullptr);
+      }};
   const std::vector<Stats> st = Interleaved(fns, 15, 50);
+  (void)(*kernel)->Run({&in, 1}, y_ours.view(), nullptr);
   float diff = 0;
   for (int64_t i = 0; i < n; ++i) {
     diff = std::max(diff, std::fabs(y_ours.as<float>()[i] - y_xnn.as<float>()[i]));
@@ -133,9 +138,10 @@ void Bench(int64_t k, int64_t n) {
   const double mb = 4.0 * k * n / 1e6;
   std::printf(
       "FC 1x%ld->%ld | mota %.4f [%.4f-%.4f] %5.1f GB/s | xnnpack %.4f [%.4f-%.4f] | "
-      "reference %.4f | mota/xnn %.2f | max|mota-xnn| %.1e\n",
+      "reference %.4f | portable %.4f | mota/xnn %.2f | max|mota-xnn| %.1e\n",
       long(k), long(n), st[0].median, st[0].lo, st[0].hi, mb / (st[0].median * 1e-3) / 1e3,
-      st[1].median, st[1].lo, st[1].hi, st[2].median, st[0].median / st[1].median, diff);
+      st[1].median, st[1].lo, st[1].hi, st[2].median, st[3].median, st[0].median / st[1].median,
+      diff);
 }
 
 }  // namespace

@@ -199,5 +199,22 @@ TEST(FcKernel, DeclinesWhatItDoesNotHandle) {
                        {DType::kF32, {1, 4, 3, 3}, nullptr}));
 }
 
+TEST(FcKernel, RegisteredFactoryTakesBatch1Gemm) {
+  const NhwcKernelFactory* factory = nullptr;
+  for (const NhwcKernelFactory* f : NhwcKernelFactories()) {
+    if (std::string(f->name) == "fc_row") factory = f;
+  }
+  ASSERT_NE(factory, nullptr);
+  std::mt19937 rng(6);
+  const HostTensor w = Dyadic({40, 24}, rng);
+  model::Node node;
+  node.op_type = "Gemm";
+  node.attrs.SetInt("transB", 1);
+  const std::vector<TensorView> inputs = {{DType::kF32, {1, 24}, nullptr}, w.view()};
+  auto kernel = factory->create(node, inputs, {DType::kF32, {1, 40}, nullptr});
+  ASSERT_TRUE(kernel.ok());
+  EXPECT_NE(*kernel, nullptr);
+}
+
 }  // namespace
 }  // namespace mota::exec::fc
