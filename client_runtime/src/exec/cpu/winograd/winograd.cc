@@ -56,7 +56,8 @@ void PackWeights(const Plan& p, const float* weights, float* u) {
         for (int k = 0; k < kAlpha; ++k) {
           const float* ti = t.data() + i * 3 * w;
           for (int64_t j = 0; j < valid; ++j) {
-            r[(i * kAlpha + k) * w + j] = ti[j] * kG[k][0] + ti[w + j] * kG[k][1] + ti[2 * w + j] * kG[k][2];
+            r[(i * kAlpha + k) * w + j] =
+                ti[j] * kG[k][0] + ti[w + j] * kG[k][1] + ti[2 * w + j] * kG[k][2];
           }
         }
       }
@@ -103,7 +104,8 @@ class WinogradKernel final : public NhwcKernel {
     return Status::Ok();
   }
 
-  Status Run(std::span<const TensorView> inputs, const TensorView& output, ThreadPool* pool) override {
+  Status Run(std::span<const TensorView> inputs, const TensorView& output,
+             ThreadPool* pool) override {
     MOTA_RETURN_IF_ERROR(CheckShapes(inputs, output));
     Block b{inputs[0].as<const float>(), output.as<float>(), v_.as<float>(), m_.as<float>(), 0, 0};
     const int64_t items = kPositions * plan_.panels;
@@ -124,13 +126,14 @@ class WinogradKernel final : public NhwcKernel {
     const Shape in = {s.batch, s.in_h, s.in_w, s.channels};
     const Shape out = {s.batch, s.out_h, s.out_w, s.filters};
     if (inputs.size() != 1 || inputs[0].dtype != DType::kF32 || inputs[0].shape != in) {
-      return InvalidArgument("winograd conv: expected one f32 NHWC input ", ShapeToString(in), ", got ",
-                             inputs.size(), " input(s)",
-                             inputs.empty() ? "" : StrCat(", the first ", ShapeToString(inputs[0].shape)));
+      return InvalidArgument(
+          "winograd conv: expected one f32 NHWC input ", ShapeToString(in), ", got ", inputs.size(),
+          " input(s)",
+          inputs.empty() ? "" : StrCat(", the first ", ShapeToString(inputs[0].shape)));
     }
     if (output.dtype != DType::kF32 || output.shape != out) {
-      return InvalidArgument("winograd conv: expected f32 NHWC output ", ShapeToString(out), ", got ",
-                             DTypeName(output.dtype), " ", ShapeToString(output.shape));
+      return InvalidArgument("winograd conv: expected f32 NHWC output ", ShapeToString(out),
+                             ", got ", DTypeName(output.dtype), " ", ShapeToString(output.shape));
     }
     return Status::Ok();
   }
@@ -149,8 +152,10 @@ bool ReadProblem(const model::Node& node, std::span<const TensorView> inputs, Co
   if (node.op_type != "Conv" || inputs.size() < 2) return false;
   const TensorView& x = inputs[0];
   const TensorView& w = inputs[1];
-  if (x.dtype != DType::kF32 || w.dtype != DType::kF32 || x.rank() != 4 || w.rank() != 4) return false;
-  if (w.data == nullptr || w.shape[2] != 3 || w.shape[3] != 3 || w.shape[1] != x.shape[1]) return false;
+  if (x.dtype != DType::kF32 || w.dtype != DType::kF32 || x.rank() != 4 || w.rank() != 4)
+    return false;
+  if (w.data == nullptr || w.shape[2] != 3 || w.shape[3] != 3 || w.shape[1] != x.shape[1])
+    return false;
   if (node.attrs.GetInt("group", 1) != 1) return false;
   for (int64_t d : x.shape) {
     if (d <= 0) return false;
@@ -163,7 +168,8 @@ bool ReadProblem(const model::Node& node, std::span<const TensorView> inputs, Co
   if (!g.ok() || g->kernel != std::vector<int64_t>{3, 3}) return false;
   for (int d = 0; d < 2; ++d) {
     if (g->stride[d] != 1 || g->dilation[d] != 1) return false;
-    if (g->pad_begin[d] < 0 || g->pad_begin[d] > 1 || g->pad_end[d] < 0 || g->pad_end[d] > 1) return false;
+    if (g->pad_begin[d] < 0 || g->pad_begin[d] > 1 || g->pad_end[d] < 0 || g->pad_end[d] > 1)
+      return false;
     if (g->out[d] <= 0) return false;
   }
   *s = {.batch = x.shape[0],
@@ -178,7 +184,8 @@ bool ReadProblem(const model::Node& node, std::span<const TensorView> inputs, Co
   return true;
 }
 
-Result<std::unique_ptr<NhwcKernel>> CreateFromNode(const model::Node& node, std::span<const TensorView> inputs,
+Result<std::unique_ptr<NhwcKernel>> CreateFromNode(const model::Node& node,
+                                                   std::span<const TensorView> inputs,
                                                    const TensorView& output) {
   ConvShape s;
   if (!ReadProblem(node, inputs, &s) || !Profitable(s)) return std::unique_ptr<NhwcKernel>();
@@ -186,7 +193,8 @@ Result<std::unique_ptr<NhwcKernel>> CreateFromNode(const model::Node& node, std:
     return std::unique_ptr<NhwcKernel>();
   }
   MOTA_ASSIGN_OR_RETURN(Activation act, ReadActivation(node.attrs));
-  const float* bias = inputs.size() > 2 && inputs[2].present() ? inputs[2].as<const float>() : nullptr;
+  const float* bias =
+      inputs.size() > 2 && inputs[2].present() ? inputs[2].as<const float>() : nullptr;
   auto kernel = CreateKernel(s, inputs[1].as<const float>(), bias, act, {.isa = BestIsa()});
   if (!kernel.ok()) return kernel.status().WithContext(StrCat("Conv node '", node.name, "'"));
   return kernel;
@@ -196,9 +204,12 @@ Result<std::unique_ptr<NhwcKernel>> CreateFromNode(const model::Node& node, std:
 
 const char* IsaName(Isa isa) {
   switch (isa) {
-    case Isa::kPortable: return "portable";
-    case Isa::kAvx2: return "avx2";
-    case Isa::kAvx512: return "avx512";
+    case Isa::kPortable:
+      return "portable";
+    case Isa::kAvx2:
+      return "avx2";
+    case Isa::kAvx512:
+      return "avx512";
   }
   return "?";
 }
@@ -236,14 +247,14 @@ Result<std::unique_ptr<NhwcKernel>> CreateKernel(const ConvShape& s, const float
                                                  const float* bias, const Activation& act,
                                                  const KernelOptions& options) {
   if (!IsaAvailable(options.isa)) {
-    return FailedPrecondition("winograd conv: ISA ", IsaName(options.isa), " is not available on this CPU (",
-                              GetCpuFeatures().ToString(), ")");
+    return FailedPrecondition("winograd conv: ISA ", IsaName(options.isa),
+                              " is not available on this CPU (", GetCpuFeatures().ToString(), ")");
   }
   if (s.batch <= 0 || s.channels <= 0 || s.filters <= 0 || s.out_h <= 0 || s.out_w <= 0 ||
       s.out_h > s.in_h + 2 * s.pad_top || s.out_w > s.in_w + 2 * s.pad_left) {
-    return InvalidArgument("winograd conv: bad shape: batch ", s.batch, ", ", s.channels, "->", s.filters,
-                           " channels, input ", s.in_h, "x", s.in_w, ", output ", s.out_h, "x", s.out_w,
-                           ", pads ", s.pad_top, ",", s.pad_left);
+    return InvalidArgument("winograd conv: bad shape: batch ", s.batch, ", ", s.channels, "->",
+                           s.filters, " channels, input ", s.in_h, "x", s.in_w, ", output ",
+                           s.out_h, "x", s.out_w, ", pads ", s.pad_top, ",", s.pad_left);
   }
   const Ops& ops = OpsFor(options.isa);
   Plan p;

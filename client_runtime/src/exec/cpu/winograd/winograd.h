@@ -21,10 +21,10 @@
 
 namespace mota::exec::winograd {
 
-inline constexpr int kTile = 4;                    // output tile side (F(4x4, 3x3))
-inline constexpr int kAlpha = kTile + 2;           // input tile side
+inline constexpr int kTile = 4;                     // output tile side (F(4x4, 3x3))
+inline constexpr int kAlpha = kTile + 2;            // input tile side
 inline constexpr int kPositions = kAlpha * kAlpha;  // transform positions (GEMMs)
-inline constexpr int64_t kChannelPad = 16;         // C_out is padded to this in U and M
+inline constexpr int64_t kChannelPad = 16;          // C_out is padded to this in U and M
 
 enum class Isa { kPortable, kAvx2, kAvx512 };
 const char* IsaName(Isa isa);
@@ -71,9 +71,9 @@ struct Block {
 // The three steps for one ISA; each works on a sub-range so that callers can thread them.
 struct Ops {
   int64_t nr;  // panel width the GEMM wants
-  void (*input)(const Plan& p, const Block& b, int64_t t0, int64_t t1);    // tiles of the block
-  void (*gemm)(const Plan& p, const Block& b, int64_t i0, int64_t i1);     // pos * panels + panel
-  void (*output)(const Plan& p, const Block& b, int64_t t0, int64_t t1);   // tiles of the block
+  void (*input)(const Plan& p, const Block& b, int64_t t0, int64_t t1);   // tiles of the block
+  void (*gemm)(const Plan& p, const Block& b, int64_t i0, int64_t i1);    // pos * panels + panel
+  void (*output)(const Plan& p, const Block& b, int64_t t0, int64_t t1);  // tiles of the block
 };
 const Ops& PortableOps();
 #if defined(__x86_64__)

@@ -11,6 +11,8 @@
 //     build/client_runtime/libmota_base.a -lXNNPACK -lpthreadpool -lcpuinfo -lcrypto -lpthread
 //   /tmp/winograd_benchmark [reps=300] [tiles_per_block=0 (auto)] [C_in:C_out:H ...]
 // (default shapes: the resnet18 3x3 layers 64:64:56 128:128:28 256:256:14 512:512:7).
+// MOTA_BENCH_THREADS=n runs all three with n threads (mota::ThreadPool / pthreadpool).
+#include <pthreadpool.h>
 #include <xnnpack.h>
 
 #include <algorithm>
@@ -19,8 +21,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <vector>
 
+#include "base/thread_pool.h"
 #include "exec/cpu/winograd/winograd.h"
 #include "exec/op_registry.h"
 
@@ -57,8 +61,10 @@ struct Xnn {
   xnn_subgraph_t subgraph = nullptr;
   xnn_runtime_t runtime = nullptr;
   std::vector<float> ohwi;
+  pthreadpool_t threads = nullptr;
   bool Init(const Layer& l, const std::vector<float>& w, const std::vector<float>& b, float* x,
-            float* y) {
+            float* y, int n_threads) {
+    if (n_threads > 1) threads = pthreadpool_create(n_threads);
     const size_t c = l.c, m = l.m, h = l.h;
     ohwi.resize(w.size() + 16);
     for (size_t o = 0; o < m; ++o)
@@ -78,17 +84,18 @@ struct Xnn {
                                        XNN_VALUE_FLAG_EXTERNAL_OUTPUT, &yid) == xnn_status_success;
     ok = ok && xnn_define_convolution_2d(subgraph, 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, c, m, -INFINITY,
                                          INFINITY, xid, wid, bid, yid, 0) == xnn_status_success;
-    ok = ok && xnn_create_runtime_v2(subgraph, nullptr, 0, &runtime) == xnn_status_success;
+    ok = ok && xnn_create_runtime_v2(subgraph, threads, 0, &runtime) == xnn_status_success;
     const xnn_external_value ext[2] = {{xid, x}, {yid, y}};
     return ok && xnn_setup_runtime(runtime, 2, ext) == xnn_status_success;
   }
   ~Xnn() {
     if (runtime) xnn_delete_runtime(runtime);
     if (subgraph) xnn_delete_subgraph(subgraph);
+    if (threads) pthreadpool_destroy(threads);
   }
 };
 
-int RunLayer(const Layer& l, int reps, int64_t tpb) {
+int RunLayer(const Layer& l, int reps, int64_t tpb, int n_threads) {
   const int64_t c = l.c, m = l.m, h = l.h, hw = h * h;
   const std::vector<float> w = Random(m * c * 9, 1, 1.0f / std::sqrt(9.0f * c));
   const std::vector<float> b = Random(m, 2, 0.1f);
@@ -111,7 +118,7 @@ int RunLayer(const Layer& l, int reps, int64_t tpb) {
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - c0).count();
   if (!kernel.ok()) return std::fprintf(stderr, "%s\n", kernel.status().ToString().c_str()), 1;
   Xnn xnn;
-  if (!xnn.Init(l, w, b, x.data(), y_x.data()))
+  if (!xnn.Init(l, w, b, x.data(), y_x.data(), n_threads))
     return std::fprintf(stderr, "xnnpack setup failed\n"), 1;
 
   model::Node node;
@@ -122,7 +129,9 @@ int RunLayer(const Layer& l, int reps, int64_t tpb) {
                                 {DType::kF32, {m, c, 3, 3}, const_cast<float*>(w.data())},
                                 {DType::kF32, {m}, const_cast<float*>(b.data())}};
   const TensorView ref_out[1] = {{DType::kF32, {1, m, h, h}, y_r.data()}};
-  KernelContext ctx{node, ref_in, ref_out, nullptr};
+  std::unique_ptr<ThreadPool> pool;
+  if (n_threads > 1) pool = std::make_unique<ThreadPool>(n_threads);
+  KernelContext ctx{node, ref_in, ref_out, pool.get()};
   const ComputeFn reference = FindOp("Conv")->compute;
 
   const TensorView xv{DType::kF32, {1, h, h, c}, x.data()},
@@ -130,7 +139,7 @@ int RunLayer(const Layer& l, int reps, int64_t tpb) {
   std::vector<double> tw, tx, tr;
   bool ok = true;
   for (int r = 0; r < reps; ++r) {
-    tw.push_back(Seconds([&] { ok &= (*kernel)->Run({&xv, 1}, yv, nullptr).ok(); }));
+    tw.push_back(Seconds([&] { ok &= (*kernel)->Run({&xv, 1}, yv, pool.get()).ok(); }));
     tx.push_back(Seconds([&] { ok &= xnn_invoke_runtime(xnn.runtime) == xnn_status_success; }));
     if (r % 4 == 0) tr.push_back(Seconds([&] { ok &= reference(ctx).ok(); }));
   }
@@ -148,11 +157,11 @@ int RunLayer(const Layer& l, int reps, int64_t tpb) {
         Percentile(tx, 0.5) / med, Percentile(tx, 0.1) / p10);
   };
   std::printf(
-      "3x3 conv %lldx%lldx%lld->%lld (%.4f GFLOP), %s, tiles/block %lld, max |winograd - xnn| "
-      "%.2g%s\n",
+      "3x3 conv %lldx%lldx%lld->%lld (%.4f GFLOP), %s, %d thread(s), tiles/block %lld, "
+      "max |winograd - xnn| %.2g%s\n",
       static_cast<long long>(h), static_cast<long long>(h), static_cast<long long>(c),
-      static_cast<long long>(m), gflop, IsaName(BestIsa()), static_cast<long long>(tpb), diff,
-      ok ? "" : "  RUN FAILED");
+      static_cast<long long>(m), gflop, IsaName(BestIsa()), n_threads, static_cast<long long>(tpb),
+      diff, ok ? "" : "  RUN FAILED");
   std::printf("  winograd kernel creation (weight transform + packing) %.2f ms\n", create_ms);
   report("winograd", tw);
   report("xnnpack", tx);
@@ -179,6 +188,8 @@ int main(int argc, char** argv) {
     }
     layers.push_back({c, m, h});
   }
-  for (const auto& l : layers) rc |= mota::exec::winograd::RunLayer(l, reps, tpb);
+  const char* threads_env = std::getenv("MOTA_BENCH_THREADS");
+  const int threads = threads_env != nullptr ? std::max(1, std::atoi(threads_env)) : 1;
+  for (const auto& l : layers) rc |= mota::exec::winograd::RunLayer(l, reps, tpb, threads);
   return rc;
 }

@@ -35,7 +35,8 @@ struct Steps {
   // Loads the 6x6 vectors of one tile and channel group; `src` points at (row 0, col 0).
   static void LoadTile(const float* src, int64_t row_stride, int64_t col_stride, V* d) {
     for (int y = 0; y < kAlpha; ++y) {
-      for (int x = 0; x < kAlpha; ++x) d[y * kAlpha + x] = T::Load(src + y * row_stride + x * col_stride);
+      for (int x = 0; x < kAlpha; ++x)
+        d[y * kAlpha + x] = T::Load(src + y * row_stride + x * col_stride);
     }
   }
 
@@ -62,7 +63,8 @@ struct Steps {
     const int64_t iy0 = ty * kTile - p.s.pad_top, ix0 = tx * kTile - p.s.pad_left;
     const int64_t cin = p.s.channels;
     const float* img = b.x + n * p.s.in_h * p.s.in_w * cin;
-    const bool interior = iy0 >= 0 && ix0 >= 0 && iy0 + kAlpha <= p.s.in_h && ix0 + kAlpha <= p.s.in_w;
+    const bool interior =
+        iy0 >= 0 && ix0 >= 0 && iy0 + kAlpha <= p.s.in_h && ix0 + kAlpha <= p.s.in_w;
     const int64_t pos_stride = b.count * cin;
     float* dst = b.v + tl * cin;
     alignas(64) float local[kPositions * L];
@@ -75,7 +77,7 @@ struct Steps {
         GatherTile(p, img, iy0, ix0, c, n_ch, local);
         LoadTile(local, kAlpha * L, L, d);
       }
-      for (int x = 0; x < kAlpha; ++x) InputRow(d + x, kAlpha, t + x, kAlpha);  // columns
+      for (int x = 0; x < kAlpha; ++x) InputRow(d + x, kAlpha, t + x, kAlpha);          // columns
       for (int y = 0; y < kAlpha; ++y) InputRow(t + y * kAlpha, 1, d + y * kAlpha, 1);  // rows
       for (int pos = 0; pos < kPositions; ++pos) {
         float* out = dst + pos * pos_stride + c;
@@ -127,7 +129,8 @@ struct Steps {
   template <int... N>
   static KernelFn Pick(int rows, int nv, std::integer_sequence<int, N...>) {
     KernelFn fn = nullptr;
-    ((nv == N + 1 ? (fn = PickRows<N + 1>(rows, std::make_integer_sequence<int, T::kMr>())) : 0), ...);
+    ((nv == N + 1 ? (fn = PickRows<N + 1>(rows, std::make_integer_sequence<int, T::kMr>())) : 0),
+     ...);
     return fn;
   }
 
@@ -142,11 +145,12 @@ struct Steps {
       float* c = b.m + pos * b.count * p.cpad + col0;
       const KernelFn full = Pick(T::kMr, nv, std::make_integer_sequence<int, T::kNv>());
       int64_t r = 0;
-      for (; r + T::kMr <= b.count; r += T::kMr) full(cin, a + r * cin, cin, u, width, c + r * p.cpad, p.cpad);
+      for (; r + T::kMr <= b.count; r += T::kMr)
+        full(cin, a + r * cin, cin, u, width, c + r * p.cpad, p.cpad);
       if (r < b.count) {
         const int rows = static_cast<int>(b.count - r);
         Pick(rows, nv, std::make_integer_sequence<int, T::kNv>())(cin, a + r * cin, cin, u, width,
-                                                                 c + r * p.cpad, p.cpad);
+                                                                  c + r * p.cpad, p.cpad);
       }
     }
   }
@@ -176,7 +180,7 @@ struct Steps {
     V m[kPositions], t[kTile * kAlpha], o[kTile * kTile];
     for (int64_t c = 0; c < cout; c += L) {
       for (int pos = 0; pos < kPositions; ++pos) m[pos] = T::Load(src + pos * pos_stride + c);
-      for (int x = 0; x < kAlpha; ++x) OutputRow(m + x, kAlpha, t + x, kAlpha);  // columns
+      for (int x = 0; x < kAlpha; ++x) OutputRow(m + x, kAlpha, t + x, kAlpha);        // columns
       for (int y = 0; y < kTile; ++y) OutputRow(t + y * kAlpha, 1, o + y * kTile, 1);  // rows
       const V bias = T::Load(p.bias + c);
       const int64_t n_ch = std::min<int64_t>(L, cout - c);

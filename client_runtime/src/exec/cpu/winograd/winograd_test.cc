@@ -7,18 +7,19 @@
 // measured max abs error vs the reference is 1.1e-6 .. 2.1e-6 * sqrt(C_in) on every shape here
 // (resnet18's included) and every ISA; the test allows about 5x that:
 //   |got - want| <= 1e-5 * sqrt(C_in) + 1e-4 * |want|.
+#include "exec/cpu/winograd/winograd.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdio>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/thread_pool.h"
-#include "exec/cpu/winograd/winograd.h"
 #include "exec/reference/op_test_util.h"
 
 namespace mota::exec::winograd {
@@ -44,7 +45,8 @@ std::vector<float> ToNhwc(const std::vector<float>& x, int64_t n, int64_t c, int
   std::vector<float> out(x.size());
   for (int64_t i = 0; i < n; ++i)
     for (int64_t ch = 0; ch < c; ++ch)
-      for (int64_t p = 0; p < h * w; ++p) out[(i * h * w + p) * c + ch] = x[(i * c + ch) * h * w + p];
+      for (int64_t p = 0; p < h * w; ++p)
+        out[(i * h * w + p) * c + ch] = x[(i * c + ch) * h * w + p];
   return out;
 }
 struct Case {
@@ -55,8 +57,15 @@ struct Case {
   int64_t oh() const { return h + pt + pb - 2; }
   int64_t ow() const { return w + pl + pr - 2; }
   ConvShape shape() const {
-    return {.batch = n, .channels = c, .filters = m, .in_h = h, .in_w = w, .out_h = oh(), .out_w = ow(),
-            .pad_top = pt, .pad_left = pl};
+    return {.batch = n,
+            .channels = c,
+            .filters = m,
+            .in_h = h,
+            .in_w = w,
+            .out_h = oh(),
+            .out_w = ow(),
+            .pad_top = pt,
+            .pad_left = pl};
   }
 };
 
@@ -147,16 +156,18 @@ void CheckCase(const Case& k, uint32_t seed) {
   const Data d = MakeData(k, seed);
   const std::vector<float> want = Reference(k, d);
   for (Isa isa : Isas()) {
-    SCOPED_TRACE(::testing::Message() << IsaName(isa) << " N" << k.n << " C" << k.c << " M" << k.m << " "
-                                      << k.h << "x" << k.w << " pads " << k.pt << k.pl << k.pb << k.pr
-                                      << " act '" << k.act << "'");
+    SCOPED_TRACE(::testing::Message()
+                 << IsaName(isa) << " N" << k.n << " C" << k.c << " M" << k.m << " " << k.h << "x"
+                 << k.w << " pads " << k.pt << k.pl << k.pb << k.pr << " act '" << k.act << "'");
     const Errors e = ExpectClose(RunWinograd(k, d, isa), want, k.c);
-    ::testing::Test::RecordProperty(std::string("max_abs_err_") + IsaName(isa), std::to_string(e.max_abs));
-    std::printf("winograd %-8s C%-4lld M%-4lld %3lldx%-3lld max abs err %.3g (%.3g * sqrt(C_in)), "
-                "max rel err %.3g\n",
-                IsaName(isa), static_cast<long long>(k.c), static_cast<long long>(k.m),
-                static_cast<long long>(k.h), static_cast<long long>(k.w), e.max_abs,
-                e.max_abs / std::sqrt(k.c), e.max_rel);
+    ::testing::Test::RecordProperty(std::string("max_abs_err_") + IsaName(isa),
+                                    std::to_string(e.max_abs));
+    std::printf(
+        "winograd %-8s C%-4lld M%-4lld %3lldx%-3lld max abs err %.3g (%.3g * sqrt(C_in)), "
+        "max rel err %.3g\n",
+        IsaName(isa), static_cast<long long>(k.c), static_cast<long long>(k.m),
+        static_cast<long long>(k.h), static_cast<long long>(k.w), e.max_abs,
+        e.max_abs / std::sqrt(k.c), e.max_rel);
   }
 }
 
@@ -168,8 +179,10 @@ TEST(Winograd, OddSizesPartialChannels) {
 
 TEST(Winograd, PadsZeroAndAsymmetric) {
   CheckCase({.c = 16, .m = 16, .h = 10, .w = 12, .pt = 0, .pl = 0, .pb = 0, .pr = 0}, 4);
-  CheckCase({.c = 24, .m = 40, .h = 9, .w = 10, .pt = 1, .pl = 0, .pb = 0, .pr = 1, .act = "Clip"}, 5);
-  CheckCase({.c = 8, .m = 72, .h = 5, .w = 3, .pt = 0, .pl = 1, .pb = 1, .pr = 0, .act = "Sigmoid"}, 6);
+  CheckCase({.c = 24, .m = 40, .h = 9, .w = 10, .pt = 1, .pl = 0, .pb = 0, .pr = 1, .act = "Clip"},
+            5);
+  CheckCase({.c = 8, .m = 72, .h = 5, .w = 3, .pt = 0, .pl = 1, .pb = 1, .pr = 0, .act = "Sigmoid"},
+            6);
 }
 
 TEST(Winograd, BatchAndWideChannels) {
@@ -195,7 +208,8 @@ TEST(Winograd, BlocksAndThreadsGiveIdenticalResults) {
     const std::vector<float> base = RunWinograd(k, d, isa);
     for (int64_t tpb : {1, 5, 7, 1000}) {
       EXPECT_EQ(RunWinograd(k, d, isa, tpb), base) << "tiles_per_block " << tpb;
-      EXPECT_EQ(RunWinograd(k, d, isa, tpb, &pool), base) << "tiles_per_block " << tpb << ", 3 threads";
+      EXPECT_EQ(RunWinograd(k, d, isa, tpb, &pool), base)
+          << "tiles_per_block " << tpb << ", 3 threads";
     }
   }
 }
@@ -236,7 +250,8 @@ Result<std::unique_ptr<NhwcKernel>> CreateThroughFactory(const NodeSpec& n) {
   static std::vector<float> weights;
   weights.assign(n.m * n.c / n.group * n.k * n.k, 0.5f);
   const int64_t ext = (n.k - 1) * n.dilation + 1;
-  const int64_t oh = (n.h + 2 * n.pad - ext) / n.stride + 1, ow = (n.w + 2 * n.pad - ext) / n.stride + 1;
+  const int64_t oh = (n.h + 2 * n.pad - ext) / n.stride + 1,
+                ow = (n.w + 2 * n.pad - ext) / n.stride + 1;
   std::vector<TensorView> inputs = {{DType::kF32, {1, n.c, n.h, n.w}, nullptr},
                                     {DType::kF32, {n.m, n.c / n.group, n.k, n.k}, weights.data()}};
   return factory->create(node, inputs, {DType::kF32, {1, n.m, oh, ow}, nullptr});
