@@ -28,11 +28,17 @@ bool AllInputsSameShape(const ExecutionPlan& plan, const model::Node& node) {
 // equal shapes), plus Concat of 4-D tensors (its axis is remapped).
 bool LayoutAgnostic(const ExecutionPlan& plan, const model::Node& node) {
   static const std::set<std::string_view> kUnary = {
-      "Relu",    "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Exp",  "Log",  "Erf",
-      "Abs",     "Neg",     "Sqrt", "Softplus",  "Identity",    "Elu",       "Celu", "Selu", "Softsign",
-      "Reciprocal", "Floor", "Ceil", "Round", "Sign", "Sin", "Cos"};
-  static const std::set<std::string_view> kBinary = {"Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean"};
-  if (node.outputs.size() != 1) return false;
+      "Relu",  "Sigmoid", "Tanh", "LeakyRelu", "HardSigmoid", "HardSwish", "Exp",
+      "Log",   "Erf",     "Abs",  "Neg",       "Sqrt",        "Softplus",  "Identity",
+      "Elu",   "Celu",    "Selu", "Softsign",  "Reciprocal",  "Floor",     "Ceil",
+      "Round", "Sign",    "Sin",  "Cos"};
+  static const std::set<std::string_view> kBinary = {"Add", "Sub", "Mul", "Div", "Pow",
+                                                     "Max", "Min", "Sum", "Mean"};
+  // Transpose steps move f32 only.
+  if (node.outputs.size() != 1 || plan.tensors[node.outputs[0]].dtype != DType::kF32) return false;
+  for (int32_t t : node.inputs) {
+    if (t >= 0 && plan.tensors[t].dtype != DType::kF32) return false;
+  }
   const Shape& out = plan.tensors[node.outputs[0]].shape;
   if (node.op_type == "Concat") {
     for (int32_t t : node.inputs) {
@@ -41,7 +47,8 @@ bool LayoutAgnostic(const ExecutionPlan& plan, const model::Node& node) {
     return out.size() == 4;
   }
   if (kUnary.count(node.op_type) != 0) return node.inputs.size() == 1;
-  if (kBinary.count(node.op_type) != 0) return AllInputsSameShape(plan, node) && plan.tensors[node.inputs[0]].shape == out;
+  if (kBinary.count(node.op_type) != 0)
+    return AllInputsSameShape(plan, node) && plan.tensors[node.inputs[0]].shape == out;
   return false;
 }
 
@@ -113,7 +120,8 @@ class Builder {
   // buffer (XNNPACK, NHWC kernels).
   Ref Get(int32_t t, Layout layout, bool arena) {
     const int32_t have = Existing(t, layout);
-    if (have >= 0 && (!arena || out_.buffers[have].kind == Buffer::Kind::kArena)) return MakeRef(t, layout, have);
+    if (have >= 0 && (!arena || out_.buffers[have].kind == Buffer::Kind::kArena))
+      return MakeRef(t, layout, have);
     Layout from = layout;
     int32_t src = have;
     if (src < 0) {
@@ -144,7 +152,8 @@ class Builder {
     const TensorPlan& p = plan_.tensors[t];
     int32_t b;
     if (caller_ok && p.storage == Storage::kOutput && (layout == Layout::kNchw || !Sensitive(t))) {
-      b = NewBuffer(Buffer{Buffer::Kind::kOutput, p.dtype, NumElements(p.shape), 0, nullptr, p.graph_output});
+      b = NewBuffer(
+          Buffer{Buffer::Kind::kOutput, p.dtype, NumElements(p.shape), 0, nullptr, p.graph_output});
     } else {
       b = NewArena(t);
     }
@@ -156,11 +165,13 @@ class Builder {
     const model::Node& node = graph_.nodes[n];
     if (!options_.nhwc_kernels || node.outputs.size() != 1) return std::unique_ptr<NhwcKernel>();
     std::vector<TensorView> inputs;
-    for (int32_t t : node.inputs) inputs.push_back(t < 0 ? TensorView{} : plan_.View(t, nullptr, {}, {}));
+    for (int32_t t : node.inputs)
+      inputs.push_back(t < 0 ? TensorView{} : plan_.View(t, nullptr, {}, {}));
     for (size_t i = 0; i < inputs.size(); ++i) {
       if (node.inputs[i] >= 0 && !IsStatic(plan_, node.inputs[i])) inputs[i].data = nullptr;
     }
-    const TensorView output{plan_.tensors[node.outputs[0]].dtype, plan_.tensors[node.outputs[0]].shape, nullptr};
+    const TensorView output{plan_.tensors[node.outputs[0]].dtype,
+                            plan_.tensors[node.outputs[0]].shape, nullptr};
     for (const NhwcKernelFactory* f : NhwcKernelFactories()) {
       MOTA_ASSIGN_OR_RETURN(std::unique_ptr<NhwcKernel> k, f->create(node, inputs, output));
       if (k != nullptr) return k;
@@ -187,8 +198,8 @@ class Builder {
   // and usually one back. Graph inputs do not count: XNNPACK needs them copied anyway.
   bool BetterOnNchw(int32_t n) const {
     static const std::set<std::string_view> kElementwise = {
-        "Add",  "Sub", "Mul", "Div",   "Max",  "Min",   "Clip", "Relu",  "LeakyRelu", "Sigmoid",
-        "HardSwish", "Elu", "Abs", "Neg", "Floor", "Ceil", "Sqrt", "Round"};
+        "Add",     "Sub",       "Mul", "Div", "Max", "Min",   "Clip", "Relu", "LeakyRelu",
+        "Sigmoid", "HardSwish", "Elu", "Abs", "Neg", "Floor", "Ceil", "Sqrt", "Round"};
     const model::Node& node = graph_.nodes[n];
     if (kElementwise.count(node.op_type) == 0) return false;
     bool nchw_only = false;
@@ -286,10 +297,12 @@ class Builder {
   void BindGraphOutput(int32_t i) {
     const int32_t t = graph_.outputs[i];
     for (int32_t b : where_[t]) {
-      if (b >= 0 && out_.buffers[b].kind == Buffer::Kind::kOutput && out_.buffers[b].index == i) return;
+      if (b >= 0 && out_.buffers[b].kind == Buffer::Kind::kOutput && out_.buffers[b].index == i)
+        return;
     }
     const TensorPlan& p = plan_.tensors[t];
-    const int32_t dst = NewBuffer(Buffer{Buffer::Kind::kOutput, p.dtype, NumElements(p.shape), 0, nullptr, i});
+    const int32_t dst =
+        NewBuffer(Buffer{Buffer::Kind::kOutput, p.dtype, NumElements(p.shape), 0, nullptr, i});
     Layout from = Layout::kNchw;
     int32_t src = where_[t][0];
     if (src < 0) {

@@ -30,9 +30,9 @@ struct Buffer {
   Kind kind = Kind::kArena;
   DType dtype = DType::kUndefined;
   int64_t numel = 0;
-  size_t offset = 0;            // kArena
-  const void* data = nullptr;   // kStatic
-  int32_t index = -1;           // kInput / kOutput: graph input / output index
+  size_t offset = 0;           // kArena
+  const void* data = nullptr;  // kStatic
+  int32_t index = -1;          // kInput / kOutput: graph input / output index
 };
 
 // A buffer seen with a physical shape (NHWC or NCHW order).
@@ -47,11 +47,11 @@ struct Step {
   Kind kind = Kind::kCopy;
   std::vector<Ref> inputs;
   std::vector<Ref> outputs;
-  int32_t node = -1;                       // kNhwc, kLogical
-  std::shared_ptr<model::Node> remapped;   // kLogical on NHWC data: the node with its axis remapped
-  ComputeFn compute = nullptr;             // kLogical
-  bool fast = false;                       // kLogical: compute is a fast kernel (apply activation here)
-  std::unique_ptr<NhwcKernel> kernel;      // kNhwc
+  int32_t node = -1;                      // kNhwc, kLogical
+  std::shared_ptr<model::Node> remapped;  // kLogical on NHWC data: the node with its axis remapped
+  ComputeFn compute = nullptr;            // kLogical
+  bool fast = false;                   // kLogical: compute is a fast kernel (apply activation here)
+  std::unique_ptr<NhwcKernel> kernel;  // kNhwc
   // kXnn: the partition's nodes and the graph tensors behind inputs / outputs (same order).
   std::vector<int32_t> nodes;
   std::vector<int32_t> input_tensors;

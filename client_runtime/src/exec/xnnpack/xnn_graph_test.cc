@@ -36,7 +36,8 @@ TEST(XnnGraph, ConcatOnChannelsNeedsNoTransposes) {
   const int32_t x = b.Input("x", {1, 6, 9, 9}, 1);
   const int32_t squeeze = b.Node("Conv", Pad1(), {x, b.ConstF32("w0", {4, 6, 3, 3}, 2)});
   const int32_t e1 = b.Node("Conv", Attrs(), {squeeze, b.ConstF32("w1", {5, 4, 1, 1}, 3)});
-  const int32_t e3 = b.Node("Conv", Pad1(), {squeeze, b.ConstF32("w3", {7, 4, 3, 3}, 4), b.ConstF32("b3", {7}, 5)});
+  const int32_t e3 = b.Node("Conv", Pad1(),
+                            {squeeze, b.ConstF32("w3", {7, 4, 3, 3}, 4), b.ConstF32("b3", {7}, 5)});
   model::Attributes axis;
   axis.SetInt("axis", 1);
   const int32_t cat = b.Node("Concat", axis, {e1, e3});
@@ -63,7 +64,8 @@ TEST(XnnGraph, NegativeConcatAxisIsRemapped) {
 // Flatten of a layout-sensitive tensor runs on NCHW data: one transpose before it.
 TEST(XnnGraph, ConvFlattenGemm) {
   GraphBuilder b;
-  const int32_t conv = b.Node("Conv", Pad1(), {b.Input("x", {1, 3, 5, 5}, 1), b.ConstF32("w", {8, 3, 3, 3}, 2)});
+  const int32_t conv =
+      b.Node("Conv", Pad1(), {b.Input("x", {1, 3, 5, 5}, 1), b.ConstF32("w", {8, 3, 3, 3}, 2)});
   const int32_t flat = b.Node("Flatten", Attrs(), {conv});
   model::Attributes gemm;
   gemm.SetInt("transB", 1);
@@ -79,12 +81,14 @@ TEST(XnnGraph, ConvFlattenGemm) {
 // classifier head stays in one partition.
 TEST(XnnGraph, PooledHeadIsOnePartition) {
   GraphBuilder b;
-  const int32_t conv = b.Node("Conv", Pad1(), {b.Input("x", {1, 3, 8, 8}, 1), b.ConstF32("w", {16, 3, 3, 3}, 2)});
+  const int32_t conv =
+      b.Node("Conv", Pad1(), {b.Input("x", {1, 3, 8, 8}, 1), b.ConstF32("w", {16, 3, 3, 3}, 2)});
   const int32_t gap = b.Node("GlobalAveragePool", Attrs(), {conv});
   const int32_t flat = b.Node("Flatten", Attrs(), {gap});
   model::Attributes gemm;
   gemm.SetInt("transB", 1);
-  const int32_t fc = b.Node("Gemm", gemm, {flat, b.ConstF32("fc", {10, 16}, 3), b.ConstF32("fb", {10}, 4)});
+  const int32_t fc =
+      b.Node("Gemm", gemm, {flat, b.ConstF32("fc", {10, 16}, 3), b.ConstF32("fb", {10}, 4)});
   model::Attributes softmax;
   softmax.SetInt("axis", -1);
   b.Output(b.Node("Softmax", softmax, {fc}));
@@ -98,7 +102,8 @@ TEST(XnnGraph, PooledHeadIsOnePartition) {
 
 TEST(XnnGraph, LogicalTransposeBetweenConvs) {
   GraphBuilder b;
-  const int32_t c1 = b.Node("Conv", Pad1(), {b.Input("x", {1, 4, 7, 5}, 1), b.ConstF32("w", {6, 4, 3, 3}, 2)});
+  const int32_t c1 =
+      b.Node("Conv", Pad1(), {b.Input("x", {1, 4, 7, 5}, 1), b.ConstF32("w", {6, 4, 3, 3}, 2)});
   model::Attributes perm;
   perm.SetInts("perm", {0, 1, 3, 2});
   const int32_t t = b.Node("Transpose", perm, {c1});
@@ -108,7 +113,8 @@ TEST(XnnGraph, LogicalTransposeBetweenConvs) {
 
 TEST(XnnGraph, ReduceMeanBetweenConvs) {
   GraphBuilder b;
-  const int32_t c1 = b.Node("Conv", Pad1(), {b.Input("x", {2, 4, 6, 6}, 1), b.ConstF32("w", {6, 4, 3, 3}, 2)});
+  const int32_t c1 =
+      b.Node("Conv", Pad1(), {b.Input("x", {2, 4, 6, 6}, 1), b.ConstF32("w", {6, 4, 3, 3}, 2)});
   model::Attributes keep;
   keep.SetInt("keepdims", 1);
   const int32_t mean = b.Node("ReduceMean", keep, {c1, b.ConstI64("axes", {3})});
@@ -165,7 +171,8 @@ TEST(XnnGraph, ArenaIsReusedAlongAChain) {
   int32_t t = b.Input("x", {1, 8, 16, 16}, 1);
   for (int i = 0; i < 6; ++i) {
     t = b.Node("Conv", Pad1(), {t, b.ConstF32("w" + std::to_string(i), {8, 8, 3, 3}, 10 + i)});
-    t = b.Node("Tanh", Attrs(), {t});  // splits partitions: every conv output crosses a step boundary
+    t = b.Node("Tanh", Attrs(),
+               {t});  // splits partitions: every conv output crosses a step boundary
   }
   b.Output(t);
   ExecutionPlan plan;

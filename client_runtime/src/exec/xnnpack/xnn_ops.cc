@@ -20,7 +20,9 @@ bool IsStatic(const ExecutionPlan& plan, int32_t t) {
   return s == Storage::kConstant || s == Storage::kValue;
 }
 
-const void* StaticData(const ExecutionPlan& plan, int32_t t) { return plan.View(t, nullptr, {}, {}).data; }
+const void* StaticData(const ExecutionPlan& plan, int32_t t) {
+  return plan.View(t, nullptr, {}, {}).data;
+}
 
 // A run-time f32 tensor XNNPACK can hold: non-empty, rank 1..6.
 bool IsDynamicF32(const ExecutionPlan& plan, int32_t t) {
@@ -34,7 +36,9 @@ bool IsStaticF32(const ExecutionPlan& plan, int32_t t) {
   return t >= 0 && IsStatic(plan, t) && plan.tensors[t].dtype == DType::kF32;
 }
 
-int32_t Input(const model::Node& node, size_t i) { return i < node.inputs.size() ? node.inputs[i] : -1; }
+int32_t Input(const model::Node& node, size_t i) {
+  return i < node.inputs.size() ? node.inputs[i] : -1;
+}
 
 // Fused activations XNNPACK can express: a clamp range or one extra node.
 bool ActivationSupported(const model::Node& node) {
@@ -47,8 +51,8 @@ bool ActivationSupported(const model::Node& node) {
 bool PlainIo(const ExecutionPlan& plan, const model::Node& node) {
   if (node.outputs.size() != 1 || !IsDynamicF32(plan, Input(node, 0))) return false;
   const TensorPlan& out = plan.tensors[node.outputs[0]];
-  return out.dtype == DType::kF32 && out.shape.size() <= XNN_MAX_TENSOR_DIMS && NumElements(out.shape) > 0 &&
-         ActivationSupported(node);
+  return out.dtype == DType::kF32 && out.shape.size() <= XNN_MAX_TENSOR_DIMS &&
+         NumElements(out.shape) > 0 && ActivationSupported(node);
 }
 
 // 2-D window geometry as XNNPACK takes it: begin pads from ONNX, end pads grown where ceil_mode
@@ -67,10 +71,13 @@ std::optional<Window2d> ReadWindow(const model::Node& node, const Shape& x, cons
   Window2d w;
   int64_t end[2];
   for (int d = 0; d < 2; ++d) {
-    if (g->pad_begin[d] < 0 || g->pad_end[d] < 0 || g->kernel[d] < 1 || g->stride[d] < 1) return std::nullopt;
+    if (g->pad_begin[d] < 0 || g->pad_end[d] < 0 || g->kernel[d] < 1 || g->stride[d] < 1)
+      return std::nullopt;
     const int64_t span = g->dilation[d] * (g->kernel[d] - 1) + 1;
-    end[d] = std::max(g->pad_end[d], (g->out[d] - 1) * g->stride[d] + span - x[2 + d] - g->pad_begin[d]);
-    if ((x[2 + d] + g->pad_begin[d] + end[d] - span) / g->stride[d] + 1 != g->out[d]) return std::nullopt;
+    end[d] =
+        std::max(g->pad_end[d], (g->out[d] - 1) * g->stride[d] + span - x[2 + d] - g->pad_begin[d]);
+    if ((x[2 + d] + g->pad_begin[d] + end[d] - span) / g->stride[d] + 1 != g->out[d])
+      return std::nullopt;
     w.kernel[d] = static_cast<uint32_t>(g->kernel[d]);
     w.stride[d] = static_cast<uint32_t>(g->stride[d]);
     w.dilation[d] = static_cast<uint32_t>(g->dilation[d]);
@@ -99,7 +106,8 @@ struct ConvParams {
 
 std::optional<ConvParams> ReadConv(const ExecutionPlan& plan, const model::Node& node) {
   const int32_t x = Input(node, 0), w = Input(node, 1), b = Input(node, 2);
-  if (!PlainIo(plan, node) || !IsStaticF32(plan, w) || (b >= 0 && !IsStaticF32(plan, b))) return std::nullopt;
+  if (!PlainIo(plan, node) || !IsStaticF32(plan, w) || (b >= 0 && !IsStaticF32(plan, b)))
+    return std::nullopt;
   const Shape& xs = plan.tensors[x].shape;
   const Shape& ws = plan.tensors[w].shape;
   const Shape& ys = plan.tensors[node.outputs[0]].shape;
@@ -108,7 +116,8 @@ std::optional<ConvParams> ReadConv(const ExecutionPlan& plan, const model::Node&
   ConvParams p;
   p.cin = static_cast<size_t>(xs[1]);
   p.cout = static_cast<size_t>(ws[0]);
-  if (group < 1 || ws[1] * group != xs[1] || ws[0] % group != 0 || ys[1] != ws[0]) return std::nullopt;
+  if (group < 1 || ws[1] * group != xs[1] || ws[0] % group != 0 || ys[1] != ws[0])
+    return std::nullopt;
   if (b >= 0 && NumElements(plan.tensors[b].shape) != ws[0]) return std::nullopt;
   WindowOptions options;
   options.default_kernel = {ws[2], ws[3]};
@@ -126,12 +135,13 @@ bool GemmSupported(const ExecutionPlan& plan, const model::Node& node) {
   const int32_t a = Input(node, 0), b = Input(node, 1), c = Input(node, 2);
   if (!PlainIo(plan, node) || !IsStaticF32(plan, b)) return false;
   const Shape& bs = plan.tensors[b].shape;
-  if (plan.tensors[a].shape.size() != 2 || bs.size() != 2 || node.attrs.GetInt("transA", 0) != 0) return false;
+  if (plan.tensors[a].shape.size() != 2 || bs.size() != 2 || node.attrs.GetInt("transA", 0) != 0)
+    return false;
   if (node.attrs.GetFloat("alpha", 1.0f) != 1.0f) return false;
   const int64_t n = node.attrs.GetInt("transB", 0) != 0 ? bs[0] : bs[1];
   if (c < 0) return true;
-  return IsStaticF32(plan, c) && node.attrs.GetFloat("beta", 1.0f) == 1.0f && NumElements(plan.tensors[c].shape) == n &&
-         plan.tensors[c].shape.back() == n;
+  return IsStaticF32(plan, c) && node.attrs.GetFloat("beta", 1.0f) == 1.0f &&
+         NumElements(plan.tensors[c].shape) == n && plan.tensors[c].shape.back() == n;
 }
 
 bool MatMulSupported(const ExecutionPlan& plan, const model::Node& node) {
@@ -158,7 +168,8 @@ bool PoolSupported(const ExecutionPlan& plan, const model::Node& node) {
 }
 
 bool BinarySupported(const ExecutionPlan& plan, const model::Node& node) {
-  if (node.inputs.size() != 2 || node.outputs.size() != 1 || !ActivationSupported(node)) return false;
+  if (node.inputs.size() != 2 || node.outputs.size() != 1 || !ActivationSupported(node))
+    return false;
   const TensorPlan& out = plan.tensors[node.outputs[0]];
   if (out.dtype != DType::kF32 || out.shape.empty() || out.shape.size() > XNN_MAX_TENSOR_DIMS ||
       NumElements(out.shape) <= 0) {
@@ -198,7 +209,8 @@ bool PadSupported(const ExecutionPlan& plan, const model::Node& node) {
 // in both layouts.
 bool ReshapeSupported(const ExecutionPlan& plan, const model::Node& node) {
   return !IsLayoutSensitive(plan.tensors[node.inputs[0]].shape) &&
-         !IsLayoutSensitive(plan.tensors[node.outputs[0]].shape) && !node.attrs.Has(kActivationAttr);
+         !IsLayoutSensitive(plan.tensors[node.outputs[0]].shape) &&
+         !node.attrs.Has(kActivationAttr);
 }
 
 bool OpSupported(const ExecutionPlan& plan, const model::Node& node) {
@@ -207,7 +219,8 @@ bool OpSupported(const ExecutionPlan& plan, const model::Node& node) {
   if (op == "Gemm") return GemmSupported(plan, node);
   if (op == "MatMul") return MatMulSupported(plan, node);
   if (op == "MaxPool" || op == "AveragePool") return PoolSupported(plan, node);
-  if (!PlainIo(plan, node) && op != "Add" && op != "Sub" && op != "Mul" && op != "Div" && op != "Max" && op != "Min") {
+  if (!PlainIo(plan, node) && op != "Add" && op != "Sub" && op != "Mul" && op != "Div" &&
+      op != "Max" && op != "Min") {
     return false;
   }
   const size_t rank = plan.tensors[node.outputs[0]].shape.size();
@@ -216,18 +229,21 @@ bool OpSupported(const ExecutionPlan& plan, const model::Node& node) {
     return BinarySupported(plan, node);
   }
   if (op == "Clip") return ClipSupported(plan, node);
-  if (op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" || op == "HardSwish" || op == "Elu" || op == "Abs" ||
-      op == "Neg" || op == "Floor" || op == "Ceil" || op == "Sqrt" || op == "Round") {
+  if (op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" || op == "HardSwish" || op == "Elu" ||
+      op == "Abs" || op == "Neg" || op == "Floor" || op == "Ceil" || op == "Sqrt" ||
+      op == "Round") {
     return true;
   }
   if (op == "Softmax") {
     const int64_t axis = node.attrs.GetInt("axis", -1);
     return rank != 4 && (axis == -1 || axis == static_cast<int64_t>(rank) - 1);
   }
-  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") return ReshapeSupported(plan, node);
+  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze")
+    return ReshapeSupported(plan, node);
   if (op == "Pad") return PadSupported(plan, node);
   if (op == "DepthToSpace") {
-    return rank == 4 && node.attrs.GetString("mode", "DCR") == "DCR" && !node.attrs.Has(kActivationAttr);
+    return rank == 4 && node.attrs.GetString("mode", "DCR") == "DCR" &&
+           !node.attrs.Has(kActivationAttr);
   }
   return false;
 }
@@ -260,24 +276,26 @@ bool XnnSupports(const model::Graph& graph, const ExecutionPlan& plan, int32_t n
 }
 
 Status XnnError(xnn_status status, const char* call, const model::Node& node) {
-  static const char* const kNames[] = {"success",           "uninitialized",        "invalid_parameter",
-                                       "invalid_state",     "unsupported_parameter", "unsupported_hardware",
-                                       "out_of_memory"};
+  static const char* const kNames[] = {
+      "success",       "uninitialized",         "invalid_parameter",
+      "invalid_state", "unsupported_parameter", "unsupported_hardware",
+      "out_of_memory"};
   const char* name = static_cast<unsigned>(status) < 7 ? kNames[status] : "unknown status";
-  return Status(status == xnn_status_out_of_memory ? StatusCode::kOutOfMemory : StatusCode::kInternal,
-                StrCat("XNNPACK ", call, " failed with xnn_status_", name, " (", static_cast<int>(status),
-                       ") for ", node.op_type, " node '", node.name, "'"));
+  return Status(
+      status == xnn_status_out_of_memory ? StatusCode::kOutOfMemory : StatusCode::kInternal,
+      StrCat("XNNPACK ", call, " failed with xnn_status_", name, " (", static_cast<int>(status),
+             ") for ", node.op_type, " node '", node.name, "'"));
 }
 
-#define XNN_CALL(call, ...)                                                    \
-  do {                                                                         \
-    const xnn_status xnn_status_ = call(__VA_ARGS__);                          \
+#define XNN_CALL(call, ...)                                                             \
+  do {                                                                                  \
+    const xnn_status xnn_status_ = call(__VA_ARGS__);                                   \
     if (xnn_status_ != xnn_status_success) return XnnError(xnn_status_, #call, *node_); \
   } while (false)
 
-XnnLowering::XnnLowering(const model::Graph& graph, const ExecutionPlan& plan, xnn_subgraph_t subgraph,
-                         std::map<int32_t, uint32_t> externals, std::vector<int32_t> outputs,
-                         std::vector<HostTensor>* owned)
+XnnLowering::XnnLowering(const model::Graph& graph, const ExecutionPlan& plan,
+                         xnn_subgraph_t subgraph, std::map<int32_t, uint32_t> externals,
+                         std::vector<int32_t> outputs, std::vector<HostTensor>* owned)
     : graph_(graph),
       plan_(plan),
       subgraph_(subgraph),
@@ -297,8 +315,8 @@ Result<uint32_t> XnnLowering::Value(int32_t t) {
   }
   const std::vector<size_t> dims = Dims(ToNhwcShape(plan_.tensors[t].shape));
   uint32_t id = 0;
-  XNN_CALL(xnn_define_tensor_value, subgraph_, xnn_datatype_fp32, dims.size(), dims.data(), nullptr, external, flags,
-           &id);
+  XNN_CALL(xnn_define_tensor_value, subgraph_, xnn_datatype_fp32, dims.size(), dims.data(), nullptr,
+           external, flags, &id);
   values_[t] = id;
   return id;
 }
@@ -315,7 +333,8 @@ Result<uint32_t> XnnLowering::StaticOperand(int32_t t, size_t rank) {
   Shape logical = plan_.tensors[t].shape;
   logical.insert(logical.begin(), rank - logical.size(), 1);
   HostTensor copy = HostTensor::Allocate(DType::kF32, ToNhwcShape(logical));
-  if (copy.dtype() == DType::kUndefined) return OutOfMemory("cannot copy a constant of ", node_->name);
+  if (copy.dtype() == DType::kUndefined)
+    return OutOfMemory("cannot copy a constant of ", node_->name);
   const float* src = static_cast<const float*>(StaticData(plan_, t));
   if (rank == 4) {
     PermuteToNhwc(src, logical, copy.as<float>());
@@ -355,12 +374,23 @@ Status XnnLowering::FinishOutput(uint32_t written) {
   if (written == out) return Status::Ok();
   MOTA_ASSIGN_OR_RETURN(Activation act, ReadActivation(node_->attrs));
   switch (act.kind) {
-    case ActivationKind::kRelu: XNN_CALL(xnn_define_clamp, subgraph_, 0.0f, kInf, written, out, 0); break;
-    case ActivationKind::kClip: XNN_CALL(xnn_define_clamp, subgraph_, act.alpha, act.beta, written, out, 0); break;
-    case ActivationKind::kLeakyRelu: XNN_CALL(xnn_define_leaky_relu, subgraph_, act.alpha, written, out, 0); break;
-    case ActivationKind::kHardSwish: XNN_CALL(xnn_define_hardswish, subgraph_, written, out, 0); break;
-    case ActivationKind::kSigmoid: XNN_CALL(xnn_define_sigmoid, subgraph_, written, out, 0); break;
-    case ActivationKind::kHardSigmoid: return DefineHardSigmoid(act, written, out);
+    case ActivationKind::kRelu:
+      XNN_CALL(xnn_define_clamp, subgraph_, 0.0f, kInf, written, out, 0);
+      break;
+    case ActivationKind::kClip:
+      XNN_CALL(xnn_define_clamp, subgraph_, act.alpha, act.beta, written, out, 0);
+      break;
+    case ActivationKind::kLeakyRelu:
+      XNN_CALL(xnn_define_leaky_relu, subgraph_, act.alpha, written, out, 0);
+      break;
+    case ActivationKind::kHardSwish:
+      XNN_CALL(xnn_define_hardswish, subgraph_, written, out, 0);
+      break;
+    case ActivationKind::kSigmoid:
+      XNN_CALL(xnn_define_sigmoid, subgraph_, written, out, 0);
+      break;
+    case ActivationKind::kHardSigmoid:
+      return DefineHardSigmoid(act, written, out);
     default:
       return Internal("fused activation ", ActivationName(act.kind), " of node '", node_->name,
                       "' has no XNNPACK lowering");
@@ -376,7 +406,8 @@ Status XnnLowering::DefineHardSigmoid(const Activation& act, uint32_t x, uint32_
   const float values[2] = {act.alpha, act.beta};
   for (int i = 0; i < 2; ++i) {
     HostTensor v = HostTensor::Allocate(DType::kF32, ones);
-    if (v.dtype() == DType::kUndefined) return OutOfMemory("cannot allocate a scalar for ", node_->name);
+    if (v.dtype() == DType::kUndefined)
+      return OutOfMemory("cannot allocate a scalar for ", node_->name);
     v.as<float>()[0] = values[i];
     owned_->push_back(std::move(v));
     MOTA_ASSIGN_OR_RETURN(scalars[i], Static(owned_->back().data(), ones));
@@ -395,9 +426,11 @@ Status XnnLowering::Define(int32_t n) {
   if (op == "MatMul") return DefineMatMul();
   if (op == "MaxPool" || op == "AveragePool") return DefinePool();
   if (op == "GlobalAveragePool") return DefineGlobalAveragePool();
-  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min") return DefineBinary();
+  if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min")
+    return DefineBinary();
   if (op == "Softmax") return DefineSoftmax();
-  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze") return DefineReshape();
+  if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze")
+    return DefineReshape();
   if (op == "Pad") return DefinePad();
   if (op == "DepthToSpace") return DefineDepthToSpace();
   return DefineUnary();
@@ -411,9 +444,11 @@ Status XnnLowering::DefineConv() {
   const float* wdata = static_cast<const float*>(StaticData(plan_, w));
   // XNNPACK filters: [1, kh, kw, cout] for depthwise, OHWI otherwise.
   const int64_t taps = ws[2] * ws[3];
-  const Shape packed = p->depthwise ? Shape{1, ws[2], ws[3], ws[0]} : Shape{ws[0], ws[2], ws[3], ws[1]};
+  const Shape packed =
+      p->depthwise ? Shape{1, ws[2], ws[3], ws[0]} : Shape{ws[0], ws[2], ws[3], ws[1]};
   HostTensor filter = HostTensor::Allocate(DType::kF32, packed);
-  if (filter.dtype() == DType::kUndefined) return OutOfMemory("cannot allocate the filter of ", node_->name);
+  if (filter.dtype() == DType::kUndefined)
+    return OutOfMemory("cannot allocate the filter of ", node_->name);
   float* f = filter.as<float>();
   for (int64_t o = 0; o < ws[0]; ++o) {
     for (int64_t i = 0; i < ws[1]; ++i) {
@@ -438,13 +473,15 @@ Status XnnLowering::DefineConv() {
   MOTA_ASSIGN_OR_RETURN(uint32_t y, BeginOutput(true, &c));
   const Window2d& g = p->window;
   if (p->depthwise) {
-    XNN_CALL(xnn_define_depthwise_convolution_2d, subgraph_, g.pad[0], g.pad[1], g.pad[2], g.pad[3], g.kernel[0],
-             g.kernel[1], g.stride[0], g.stride[1], g.dilation[0], g.dilation[1],
-             static_cast<uint32_t>(p->cout / p->cin), p->cin, c.min, c.max, x, filter_id, bias_id, y, 0);
+    XNN_CALL(xnn_define_depthwise_convolution_2d, subgraph_, g.pad[0], g.pad[1], g.pad[2], g.pad[3],
+             g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.dilation[0], g.dilation[1],
+             static_cast<uint32_t>(p->cout / p->cin), p->cin, c.min, c.max, x, filter_id, bias_id,
+             y, 0);
   } else {
-    XNN_CALL(xnn_define_convolution_2d, subgraph_, g.pad[0], g.pad[1], g.pad[2], g.pad[3], g.kernel[0], g.kernel[1],
-             g.stride[0], g.stride[1], g.dilation[0], g.dilation[1], p->groups, p->cin / p->groups,
-             p->cout / p->groups, c.min, c.max, x, filter_id, bias_id, y, 0);
+    XNN_CALL(xnn_define_convolution_2d, subgraph_, g.pad[0], g.pad[1], g.pad[2], g.pad[3],
+             g.kernel[0], g.kernel[1], g.stride[0], g.stride[1], g.dilation[0], g.dilation[1],
+             p->groups, p->cin / p->groups, p->cout / p->groups, c.min, c.max, x, filter_id,
+             bias_id, y, 0);
   }
   return FinishOutput(y);
 }
@@ -474,8 +511,8 @@ Status XnnLowering::DefineMatMul() {
   MOTA_ASSIGN_OR_RETURN(uint32_t x, Value(node_->inputs[0]));
   Clamp c;
   MOTA_ASSIGN_OR_RETURN(uint32_t y, BeginOutput(true, &c));
-  XNN_CALL(xnn_define_fully_connected, subgraph_, c.min, c.max, x, filter_id, XNN_INVALID_VALUE_ID, y,
-           XNN_FLAG_TRANSPOSE_WEIGHTS);
+  XNN_CALL(xnn_define_fully_connected, subgraph_, c.min, c.max, x, filter_id, XNN_INVALID_VALUE_ID,
+           y, XNN_FLAG_TRANSPOSE_WEIGHTS);
   return FinishOutput(y);
 }
 
@@ -490,11 +527,12 @@ Status XnnLowering::DefinePool() {
   Clamp c;
   MOTA_ASSIGN_OR_RETURN(uint32_t y, BeginOutput(true, &c));
   if (node_->op_type == "MaxPool") {
-    XNN_CALL(xnn_define_max_pooling_2d, subgraph_, g->pad[0], g->pad[1], g->pad[2], g->pad[3], g->kernel[0],
-             g->kernel[1], g->stride[0], g->stride[1], g->dilation[0], g->dilation[1], c.min, c.max, x, y, 0);
+    XNN_CALL(xnn_define_max_pooling_2d, subgraph_, g->pad[0], g->pad[1], g->pad[2], g->pad[3],
+             g->kernel[0], g->kernel[1], g->stride[0], g->stride[1], g->dilation[0], g->dilation[1],
+             c.min, c.max, x, y, 0);
   } else {
-    XNN_CALL(xnn_define_average_pooling_2d, subgraph_, g->pad[0], g->pad[1], g->pad[2], g->pad[3], g->kernel[0],
-             g->kernel[1], g->stride[0], g->stride[1], c.min, c.max, x, y, 0);
+    XNN_CALL(xnn_define_average_pooling_2d, subgraph_, g->pad[0], g->pad[1], g->pad[2], g->pad[3],
+             g->kernel[0], g->kernel[1], g->stride[0], g->stride[1], c.min, c.max, x, y, 0);
   }
   return FinishOutput(y);
 }
@@ -544,8 +582,8 @@ Status XnnLowering::DefineUnary() {
     if (Input(*node_, 1) >= 0) lo = *static_cast<const float*>(StaticData(plan_, node_->inputs[1]));
     if (Input(*node_, 2) >= 0) hi = *static_cast<const float*>(StaticData(plan_, node_->inputs[2]));
     // A fused clamp composes with the op's own range.
-    XNN_CALL(xnn_define_clamp, subgraph_, std::min(std::max(lo, c.min), c.max), std::max(std::min(hi, c.max), c.min),
-             x, y, 0);
+    XNN_CALL(xnn_define_clamp, subgraph_, std::min(std::max(lo, c.min), c.max),
+             std::max(std::min(hi, c.max), c.min), x, y, 0);
   } else if (op == "LeakyRelu") {
     XNN_CALL(xnn_define_leaky_relu, subgraph_, node_->attrs.GetFloat("alpha", 0.01f), x, y, 0);
   } else if (op == "Sigmoid") {
@@ -592,7 +630,8 @@ Status XnnLowering::DefinePad() {
   const Shape& xs = plan_.tensors[node_->inputs[0]].shape;
   const std::vector<int64_t> pads = ReadIntValues(plan_.View(node_->inputs[1], nullptr, {}, {}));
   const size_t rank = xs.size();
-  if (pads.size() != 2 * rank) return Internal("Pad node '", node_->name, "' has ", pads.size(), " pads");
+  if (pads.size() != 2 * rank)
+    return Internal("Pad node '", node_->name, "' has ", pads.size(), " pads");
   std::vector<size_t> pre(rank), post(rank);
   for (size_t d = 0; d < rank; ++d) {
     // NHWC dim d holds logical dim perm[d].
@@ -601,7 +640,8 @@ Status XnnLowering::DefinePad() {
     post[d] = static_cast<size_t>(pads[src + rank]);
   }
   float value = 0.0f;
-  if (Input(*node_, 2) >= 0) value = *static_cast<const float*>(StaticData(plan_, node_->inputs[2]));
+  if (Input(*node_, 2) >= 0)
+    value = *static_cast<const float*>(StaticData(plan_, node_->inputs[2]));
   MOTA_ASSIGN_OR_RETURN(uint32_t x, Value(node_->inputs[0]));
   Clamp c;
   MOTA_ASSIGN_OR_RETURN(uint32_t y, BeginOutput(false, &c));

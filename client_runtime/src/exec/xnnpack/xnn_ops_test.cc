@@ -28,8 +28,8 @@ void ExpectXnnNodes(const GraphBuilder& b, int xnn_nodes) {
   EXPECT_EQ(steps->xnn_nodes, xnn_nodes);
 }
 
-model::Attributes ConvAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads, std::vector<int64_t> dilations,
-                            int64_t group = 1) {
+model::Attributes ConvAttrs(std::vector<int64_t> strides, std::vector<int64_t> pads,
+                            std::vector<int64_t> dilations, int64_t group = 1) {
   model::Attributes a;
   a.SetInts("strides", std::move(strides));
   a.SetInts("pads", std::move(pads));
@@ -81,8 +81,9 @@ TEST(XnnConv, FusedActivations) {
     const char* name;
     float alpha, beta;
   };
-  for (const Act& act : {Act{"Relu", 0, 0}, Act{"Clip", 0.0f, 0.5f}, Act{"LeakyRelu", 0.1f, 0},
-                         Act{"HardSwish", 0, 0}, Act{"Sigmoid", 0, 0}, Act{"HardSigmoid", 0.2f, 0.5f}}) {
+  for (const Act& act :
+       {Act{"Relu", 0, 0}, Act{"Clip", 0.0f, 0.5f}, Act{"LeakyRelu", 0.1f, 0},
+        Act{"HardSwish", 0, 0}, Act{"Sigmoid", 0, 0}, Act{"HardSigmoid", 0.2f, 0.5f}}) {
     SCOPED_TRACE(act.name);
     model::Attributes a = ConvAttrs({1, 1}, {1, 1, 1, 1}, {1, 1});
     a.SetString("activation", act.name);
@@ -104,14 +105,16 @@ TEST(XnnConv, FusedTanhStaysOnLogicalKernels) {
   ExpectMatchesReference(b, kConvTol);
 }
 
-void CheckPool(const std::string& op, const model::Attributes& a, const Shape& x, int xnn_nodes = 1) {
+void CheckPool(const std::string& op, const model::Attributes& a, const Shape& x,
+               int xnn_nodes = 1) {
   GraphBuilder b;
   b.Output(b.Node(op, a, {b.Input("x", x, 4)}));
   ExpectXnnNodes(b, xnn_nodes);
   ExpectMatchesReference(b, op == "MaxPool" ? kExactTol : kElementwiseTol);
 }
 
-model::Attributes PoolAttrs(std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64_t> p, int64_t ceil = 0) {
+model::Attributes PoolAttrs(std::vector<int64_t> k, std::vector<int64_t> s, std::vector<int64_t> p,
+                            int64_t ceil = 0) {
   model::Attributes a;
   a.SetInts("kernel_shape", std::move(k));
   a.SetInts("strides", std::move(s));
@@ -130,9 +133,11 @@ TEST(XnnPool, MaxPool) {
 }
 
 TEST(XnnPool, AveragePool) {
-  CheckPool("AveragePool", PoolAttrs({3, 3}, {1, 1}, {1, 1, 1, 1}), {1, 6, 10, 10});  // padding excluded
+  CheckPool("AveragePool", PoolAttrs({3, 3}, {1, 1}, {1, 1, 1, 1}),
+            {1, 6, 10, 10});  // padding excluded
   CheckPool("AveragePool", PoolAttrs({2, 2}, {2, 2}, {0, 0, 0, 0}), {1, 6, 10, 10});
-  CheckPool("AveragePool", PoolAttrs({3, 3}, {2, 2}, {0, 0, 0, 0}, 1), {1, 3, 10, 10});  // ceil_mode
+  CheckPool("AveragePool", PoolAttrs({3, 3}, {2, 2}, {0, 0, 0, 0}, 1),
+            {1, 3, 10, 10});  // ceil_mode
   model::Attributes include = PoolAttrs({3, 3}, {1, 1}, {1, 1, 1, 1});
   include.SetInt("count_include_pad", 1);
   CheckPool("AveragePool", include, {1, 6, 8, 8}, 0);  // XNNPACK cannot count padding
@@ -148,10 +153,11 @@ struct BinaryCase {
 
 TEST(XnnBinary, Broadcasting) {
   for (const char* op : {"Add", "Sub", "Mul", "Div", "Max", "Min"}) {
-    for (const BinaryCase& c : {BinaryCase{{1, 8, 5, 6}, {1, 8, 5, 6}, false}, BinaryCase{{2, 8, 5, 6}, {8, 1, 1}, true},
-                                BinaryCase{{1, 8, 5, 6}, {1, 8, 1, 1}, false}, BinaryCase{{1, 3, 4, 5}, {5}, true},
-                                BinaryCase{{1, 3, 4, 5}, {1, 1, 4, 1}, true}, BinaryCase{{4, 16}, {16}, true},
-                                BinaryCase{{1, 6, 16}, {1, 6, 16}, false}}) {
+    for (const BinaryCase& c :
+         {BinaryCase{{1, 8, 5, 6}, {1, 8, 5, 6}, false}, BinaryCase{{2, 8, 5, 6}, {8, 1, 1}, true},
+          BinaryCase{{1, 8, 5, 6}, {1, 8, 1, 1}, false}, BinaryCase{{1, 3, 4, 5}, {5}, true},
+          BinaryCase{{1, 3, 4, 5}, {1, 1, 4, 1}, true}, BinaryCase{{4, 16}, {16}, true},
+          BinaryCase{{1, 6, 16}, {1, 6, 16}, false}}) {
       SCOPED_TRACE(std::string(op) + " " + ShapeToString(c.a) + " " + ShapeToString(c.b));
       GraphBuilder b;
       const int32_t x = b.Input("a", c.a, 5);
@@ -177,8 +183,9 @@ TEST(XnnUnary, Ops) {
     const char* op;
     Tolerance tol;
   };
-  for (const Case& c : {Case{"Relu", kExactTol}, Case{"LeakyRelu", kElementwiseTol}, Case{"Sigmoid", kTranscendentalTol},
-                        Case{"HardSwish", kElementwiseTol}, Case{"Elu", kTranscendentalTol}, Case{"Abs", kExactTol},
+  for (const Case& c : {Case{"Relu", kExactTol}, Case{"LeakyRelu", kElementwiseTol},
+                        Case{"Sigmoid", kTranscendentalTol}, Case{"HardSwish", kElementwiseTol},
+                        Case{"Elu", kTranscendentalTol}, Case{"Abs", kExactTol},
                         Case{"Neg", kExactTol}, Case{"Floor", kExactTol}, Case{"Ceil", kExactTol},
                         Case{"Sqrt", kElementwiseTol}, Case{"Round", kExactTol}}) {
     SCOPED_TRACE(c.op);
@@ -198,8 +205,10 @@ TEST(XnnUnary, RoundHalfToEven) {
   const float v[8] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 3.49f, -3.51f};
   for (int i = 0; i < 8; ++i) halves.as<float>()[i] = v[i];
   const int32_t x = b.Input("x", {8}, 1);
-  b.Output(b.Node("Round", Attrs(), {b.Node("Add", Attrs(), {b.Node("Mul", Attrs(), {x, b.ConstF32("z", {8}, 0)}),
-                                                            b.Const("h", std::move(halves))})}));
+  b.Output(b.Node("Round", Attrs(),
+                  {b.Node("Add", Attrs(),
+                          {b.Node("Mul", Attrs(), {x, b.ConstF32("z", {8}, 0)}),
+                           b.Const("h", std::move(halves))})}));
   ExpectXnnNodes(b, 3);
   ExpectMatchesReference(b, kExactTol);
 }
@@ -210,7 +219,9 @@ TEST(XnnUnary, ClipWithConstantBounds) {
   lo.as<float>()[0] = -0.25f;
   hi.as<float>()[0] = 0.5f;
   GraphBuilder b;
-  b.Output(b.Node("Clip", Attrs(), {b.Input("x", {2, 3, 4, 5}, 1), b.Const("lo", std::move(lo)), b.Const("hi", std::move(hi))}));
+  b.Output(b.Node(
+      "Clip", Attrs(),
+      {b.Input("x", {2, 3, 4, 5}, 1), b.Const("lo", std::move(lo)), b.Const("hi", std::move(hi))}));
   ExpectXnnNodes(b, 1);
   ExpectMatchesReference(b, kExactTol);
 }
@@ -222,7 +233,8 @@ TEST(XnnFullyConnected, GemmAndMatMul) {
     a.SetInt("transB", trans_b);
     GraphBuilder b;
     const Shape w = trans_b ? Shape{24, 40} : Shape{40, 24};
-    b.Output(b.Node("Gemm", a, {b.Input("x", {3, 40}, 1), b.ConstF32("w", w, 2), b.ConstF32("c", {24}, 3)}));
+    b.Output(b.Node("Gemm", a,
+                    {b.Input("x", {3, 40}, 1), b.ConstF32("w", w, 2), b.ConstF32("c", {24}, 3)}));
     ExpectXnnNodes(b, 1);
     ExpectMatchesReference(b, kConvTol);
   }
@@ -247,8 +259,9 @@ TEST(XnnPad, ConstantMode) {
   GraphBuilder b;
   HostTensor value = HostTensor::Allocate(DType::kF32, {});
   value.as<float>()[0] = 0.75f;
-  b.Output(b.Node("Pad", Attrs(), {b.Input("x", {1, 3, 5, 6}, 1), b.ConstI64("pads", {0, 1, 2, 0, 0, 2, 1, 3}),
-                                   b.Const("v", std::move(value))}));
+  b.Output(b.Node("Pad", Attrs(),
+                  {b.Input("x", {1, 3, 5, 6}, 1), b.ConstI64("pads", {0, 1, 2, 0, 0, 2, 1, 3}),
+                   b.Const("v", std::move(value))}));
   ExpectXnnNodes(b, 1);
   ExpectMatchesReference(b, kExactTol);
 }

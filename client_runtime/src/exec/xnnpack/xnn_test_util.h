@@ -40,7 +40,8 @@ class GraphBuilder {
     const int32_t t = Tensor(name, value.dtype(), value.shape());
     consts_.push_back(std::make_unique<HostTensor>(std::move(value)));
     graph.tensors[t].is_constant = true;
-    graph.tensors[t].constant = model::ConstData::View(consts_.back()->data(), consts_.back()->nbytes());
+    graph.tensors[t].constant =
+        model::ConstData::View(consts_.back()->data(), consts_.back()->nbytes());
     return t;
   }
   int32_t ConstF32(const std::string& name, const Shape& shape, uint32_t seed) {
@@ -52,14 +53,16 @@ class GraphBuilder {
     return Const(name, std::move(t));
   }
   // Adds a node; returns its first output.
-  int32_t Node(const std::string& op, const model::Attributes& attrs, std::vector<int32_t> inputs, int outputs = 1) {
+  int32_t Node(const std::string& op, const model::Attributes& attrs, std::vector<int32_t> inputs,
+               int outputs = 1) {
     model::Node node;
     node.name = op + std::to_string(graph.nodes.size());
     node.op_type = op;
     node.attrs = attrs;
     node.inputs = std::move(inputs);
     for (int o = 0; o < outputs; ++o) {
-      node.outputs.push_back(Tensor(node.name + "_out" + std::to_string(o), DType::kUndefined, {}, false));
+      node.outputs.push_back(
+          Tensor(node.name + "_out" + std::to_string(o), DType::kUndefined, {}, false));
     }
     graph.nodes.push_back(std::move(node));
     return graph.nodes.back().outputs[0];
@@ -142,10 +145,11 @@ inline void ExpectMatchesReference(const GraphBuilder& b, Tolerance tol) {
       int bad = 0;
       for (int64_t i = 0; i < w.numel(); ++i) {
         const float x = g.as<float>()[i], y = w.as<float>()[i];
-        const bool ok = std::fabs(x - y) <= tol.atol + tol.rtol * std::fabs(y) || (std::isnan(x) && std::isnan(y));
+        const bool ok = std::fabs(x - y) <= tol.atol + tol.rtol * std::fabs(y) ||
+                        (std::isnan(x) && std::isnan(y));
         if (!ok && bad++ < 5) {
-          ADD_FAILURE() << "output " << o << " element " << i << ": xnnpack " << x << " vs reference " << y
-                        << " (threads " << threads << ")";
+          ADD_FAILURE() << "output " << o << " element " << i << ": xnnpack " << x
+                        << " vs reference " << y << " (threads " << threads << ")";
         }
       }
       EXPECT_EQ(bad, 0) << "mismatches in output " << o << " of " << w.numel();

@@ -2,6 +2,8 @@
 // with XNNPACK). Prepare plans shapes (exec/plan.h), builds the step plan (step_plan.h), lays
 // out the arena, and creates one XNNPACK runtime per partition with its external values bound
 // to arena buffers once; Run executes the steps in order.
+#include "exec/xnnpack/xnnpack_backend.h"
+
 #include <pthreadpool.h>
 #include <xnnpack.h>
 
@@ -13,7 +15,6 @@
 #include "exec/activation.h"
 #include "exec/backend.h"
 #include "exec/xnnpack/step_plan.h"
-#include "exec/xnnpack/xnnpack_backend.h"
 #include "exec/xnnpack/xnn_ops.h"
 
 namespace mota::exec::xnn {
@@ -43,8 +44,8 @@ struct SubgraphDeleter {
 
 // Threads shared by every executable of one backend.
 struct Threads {
-  PthreadPool xnn;                  // null for one thread
-  std::unique_ptr<ThreadPool> ours; // null for one thread
+  PthreadPool xnn;                   // null for one thread
+  std::unique_ptr<ThreadPool> ours;  // null for one thread
 };
 
 // [n, c, hw] -> [n, hw, c] and back, in cache-sized tiles.
@@ -98,25 +99,32 @@ class XnnExecutable final : public Executable {
   }
 
  private:
-  uint8_t* Data(const Ref& r, std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  uint8_t* Data(const Ref& r, std::span<const TensorView> inputs,
+                std::span<const TensorView> outputs) {
     const Buffer& b = steps_.buffers[r.buffer];
     switch (b.kind) {
-      case Buffer::Kind::kArena: return arena_.data() + b.offset;
-      case Buffer::Kind::kStatic: return static_cast<uint8_t*>(const_cast<void*>(b.data));
-      case Buffer::Kind::kInput: return static_cast<uint8_t*>(inputs[b.index].data);
-      case Buffer::Kind::kOutput: return static_cast<uint8_t*>(outputs[b.index].data);
+      case Buffer::Kind::kArena:
+        return arena_.data() + b.offset;
+      case Buffer::Kind::kStatic:
+        return static_cast<uint8_t*>(const_cast<void*>(b.data));
+      case Buffer::Kind::kInput:
+        return static_cast<uint8_t*>(inputs[b.index].data);
+      case Buffer::Kind::kOutput:
+        return static_cast<uint8_t*>(outputs[b.index].data);
     }
     return nullptr;
   }
 
-  TensorView View(const Ref& r, std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  TensorView View(const Ref& r, std::span<const TensorView> inputs,
+                  std::span<const TensorView> outputs) {
     if (r.buffer < 0) return TensorView{};
     return TensorView{r.dtype, r.shape, Data(r, inputs, outputs)};
   }
 
   Status CreateRuntime(Step& step) {
     const model::Node& first = graph_.nodes[step.nodes[0]];
-    const auto externals = static_cast<uint32_t>(step.input_tensors.size() + step.output_tensors.size());
+    const auto externals =
+        static_cast<uint32_t>(step.input_tensors.size() + step.output_tensors.size());
     xnn_subgraph_t raw = nullptr;
     xnn_status status = xnn_create_subgraph(externals, 0, &raw);
     if (status != xnn_status_success) return XnnError(status, "xnn_create_subgraph", first);
@@ -128,8 +136,10 @@ class XnnExecutable final : public Executable {
       ids[t] = id;
       bindings.push_back(xnn_external_value{id, arena_.data() + steps_.buffers[r.buffer].offset});
     };
-    for (size_t i = 0; i < step.input_tensors.size(); ++i) bind(step.input_tensors[i], step.inputs[i]);
-    for (size_t i = 0; i < step.output_tensors.size(); ++i) bind(step.output_tensors[i], step.outputs[i]);
+    for (size_t i = 0; i < step.input_tensors.size(); ++i)
+      bind(step.input_tensors[i], step.inputs[i]);
+    for (size_t i = 0; i < step.output_tensors.size(); ++i)
+      bind(step.output_tensors[i], step.outputs[i]);
     XnnLowering lowering(graph_, plan_, subgraph.get(), ids, step.output_tensors, &weights_);
     for (int32_t n : step.nodes) MOTA_RETURN_IF_ERROR(lowering.Define(n));
     xnn_runtime_t runtime = nullptr;
@@ -143,7 +153,8 @@ class XnnExecutable final : public Executable {
     return Status::Ok();
   }
 
-  Status RunStep(Step& step, std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  Status RunStep(Step& step, std::span<const TensorView> inputs,
+                 std::span<const TensorView> outputs) {
     switch (step.kind) {
       case Step::Kind::kCopy: {
         const TensorView dst = View(step.outputs[0], inputs, outputs);
@@ -153,11 +164,16 @@ class XnnExecutable final : public Executable {
       case Step::Kind::kToNhwc:
       case Step::Kind::kToNchw: {
         const Shape& s = step.inputs[0].shape;  // [n, c, h, w] or [n, h, w, c]
+        if (step.inputs[0].dtype != DType::kF32) {
+          return Internal("layout transpose of a ", DTypeName(step.inputs[0].dtype),
+                          " tensor: only f32 is planned");
+        }
         const bool to_nhwc = step.kind == Step::Kind::kToNhwc;
         const int64_t rows = to_nhwc ? s[1] : s[1] * s[2];
         const int64_t cols = to_nhwc ? s[2] * s[3] : s[3];
         Transpose(reinterpret_cast<const float*>(Data(step.inputs[0], inputs, outputs)),
-                  reinterpret_cast<float*>(Data(step.outputs[0], inputs, outputs)), s[0], rows, cols);
+                  reinterpret_cast<float*>(Data(step.outputs[0], inputs, outputs)), s[0], rows,
+                  cols);
         return Status::Ok();
       }
       case Step::Kind::kXnn: {
@@ -172,12 +188,14 @@ class XnnExecutable final : public Executable {
         for (const Ref& r : step.inputs) in.push_back(View(r, inputs, outputs));
         return step.kernel->Run(in, View(step.outputs[0], inputs, outputs), threads_->ours.get());
       }
-      case Step::Kind::kLogical: return RunLogical(step, inputs, outputs);
+      case Step::Kind::kLogical:
+        return RunLogical(step, inputs, outputs);
     }
     return Status::Ok();
   }
 
-  Status RunLogical(const Step& step, std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  Status RunLogical(const Step& step, std::span<const TensorView> inputs,
+                    std::span<const TensorView> outputs) {
     const model::Node& node = step.remapped ? *step.remapped : graph_.nodes[step.node];
     std::vector<TensorView> in, out;
     for (const Ref& r : step.inputs) in.push_back(View(r, inputs, outputs));
@@ -192,25 +210,30 @@ class XnnExecutable final : public Executable {
     return Status::Ok();
   }
 
-  Status CheckBindings(std::span<const TensorView> inputs, std::span<const TensorView> outputs) const {
+  Status CheckBindings(std::span<const TensorView> inputs,
+                       std::span<const TensorView> outputs) const {
     if (inputs.size() != graph_.inputs.size() || outputs.size() != graph_.outputs.size()) {
-      return InvalidArgument("run got ", inputs.size(), " inputs and ", outputs.size(), " outputs; the model has ",
-                             graph_.inputs.size(), " and ", graph_.outputs.size());
+      return InvalidArgument("run got ", inputs.size(), " inputs and ", outputs.size(),
+                             " outputs; the model has ", graph_.inputs.size(), " and ",
+                             graph_.outputs.size());
     }
     for (size_t i = 0; i < inputs.size(); ++i) {
       const model::TensorInfo& info = graph_.tensors[graph_.inputs[i]];
       if (inputs[i].dtype != info.dtype || inputs[i].shape != plan_.input_shapes[i] ||
           (inputs[i].data == nullptr && inputs[i].numel() > 0)) {
         return InvalidArgument("input '", info.name, "' is ", DTypeName(inputs[i].dtype),
-                               ShapeToString(inputs[i].shape), " but was prepared as ", DTypeName(info.dtype),
-                               ShapeToString(plan_.input_shapes[i]), " (with data)");
+                               ShapeToString(inputs[i].shape), " but was prepared as ",
+                               DTypeName(info.dtype), ShapeToString(plan_.input_shapes[i]),
+                               " (with data)");
       }
     }
     for (size_t i = 0; i < outputs.size(); ++i) {
-      if (outputs[i].dtype != plan_.output_dtypes[i] || outputs[i].shape != plan_.output_shapes[i] ||
+      if (outputs[i].dtype != plan_.output_dtypes[i] ||
+          outputs[i].shape != plan_.output_shapes[i] ||
           (outputs[i].data == nullptr && outputs[i].numel() > 0)) {
         return InvalidArgument("output ", i, " buffer is ", DTypeName(outputs[i].dtype),
-                               ShapeToString(outputs[i].shape), "; expected ", DTypeName(plan_.output_dtypes[i]),
+                               ShapeToString(outputs[i].shape), "; expected ",
+                               DTypeName(plan_.output_dtypes[i]),
                                ShapeToString(plan_.output_shapes[i]));
       }
     }
@@ -229,7 +252,8 @@ class XnnExecutable final : public Executable {
 
 class XnnBackend final : public Backend {
  public:
-  XnnBackend(const BackendOptions& options, const AutoOptions& auto_options) : threads_(std::make_shared<Threads>()) {
+  XnnBackend(const BackendOptions& options, const AutoOptions& auto_options)
+      : threads_(std::make_shared<Threads>()) {
     options_.nhwc_kernels = auto_options.nhwc_kernels;
     options_.fast_kernels = auto_options.fast_kernels;
     if (options.threads > 1) {
@@ -241,12 +265,14 @@ class XnnBackend final : public Backend {
   bool Supports(const model::Graph&, const model::Node& node) const override {
     return FindOp(node.op_type) != nullptr;
   }
-  Result<std::unique_ptr<Executable>> Prepare(const model::Graph& graph, std::span<const Shape> input_shapes,
+  Result<std::unique_ptr<Executable>> Prepare(const model::Graph& graph,
+                                              std::span<const Shape> input_shapes,
                                               std::span<const TensorView> known_inputs) override {
     const xnn_status status = InitializeXnnpack();
     if (status != xnn_status_success) {
-      return Status(StatusCode::kIncompatible, StrCat("xnn_initialize failed with status ", static_cast<int>(status),
-                                                      ": this CPU cannot run XNNPACK; use --backend reference"));
+      return Status(StatusCode::kIncompatible,
+                    StrCat("xnn_initialize failed with status ", static_cast<int>(status),
+                           ": this CPU cannot run XNNPACK; use --backend reference"));
     }
     PlanOptions options;
     options.known_inputs = known_inputs;
@@ -261,11 +287,14 @@ class XnnBackend final : public Backend {
   StepPlanOptions options_;
 };
 
-std::unique_ptr<Backend> CreateDefault(const BackendOptions& options) { return CreateXnnBackend(options); }
+std::unique_ptr<Backend> CreateDefault(const BackendOptions& options) {
+  return CreateXnnBackend(options);
+}
 
 }  // namespace
 
-std::unique_ptr<Backend> CreateXnnBackend(const BackendOptions& options, const AutoOptions& auto_options) {
+std::unique_ptr<Backend> CreateXnnBackend(const BackendOptions& options,
+                                          const AutoOptions& auto_options) {
   return std::make_unique<XnnBackend>(options, auto_options);
 }
 

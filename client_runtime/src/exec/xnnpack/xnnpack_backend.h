@@ -18,6 +18,7 @@ struct AutoOptions {
   bool fast_kernels = true;  // use mota's fast logical kernels over the reference ones
 };
 
-std::unique_ptr<Backend> CreateXnnBackend(const BackendOptions& options, const AutoOptions& auto_options = {});
+std::unique_ptr<Backend> CreateXnnBackend(const BackendOptions& options,
+                                          const AutoOptions& auto_options = {});
 
 }  // namespace mota::exec::xnn
