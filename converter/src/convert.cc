@@ -5,6 +5,7 @@
 #include "base/file.h"
 #include "base/sha256.h"
 #include "converter/src/onnx_import.h"
+#include "exec/plan.h"
 #include "converter/src/version_upgrade.h"
 #include "converter/src/passes/passes.h"
 
@@ -60,6 +61,30 @@ Result<InputShapeOverride> ParseInputShapeOverride(const std::string& text) {
   return out;
 }
 
+namespace {
+
+// When every input shape is static, the runtime's own shape inference gives every tensor a static
+// shape (ONNX inference keeps symbolic dims that the model declared on its outputs).
+Status RefineStaticShapes(model::Graph& graph) {
+  std::vector<Shape> shapes;
+  for (int32_t t : graph.inputs) {
+    if (!graph.tensors[t].IsStaticShape()) return Status::Ok();
+    shapes.push_back(graph.tensors[t].StaticShape());
+  }
+  MOTA_ASSIGN_OR_RETURN(exec::ExecutionPlan plan, exec::PlanExecution(graph, shapes));
+  for (size_t t = 0; t < graph.tensors.size(); ++t) {
+    model::TensorInfo& info = graph.tensors[t];
+    const exec::TensorPlan& p = plan.tensors[t];
+    if (info.is_constant || p.dtype == DType::kUndefined) continue;
+    info.has_shape = true;
+    info.dims.clear();
+    for (int64_t d : p.shape) info.dims.push_back(model::Dim{d, {}});
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 Result<model::Graph> ConvertOnnx(std::span<const uint8_t> onnx_bytes,
                                  const ConvertOptions& options) {
   MOTA_ASSIGN_OR_RETURN(onnx::ModelProto model, ParseOnnxModel(onnx_bytes));
@@ -71,6 +96,7 @@ Result<model::Graph> ConvertOnnx(std::span<const uint8_t> onnx_bytes,
   MOTA_ASSIGN_OR_RETURN(model::Graph graph, ImportGraph(model, opset));
   FillMetadata(model, opset, onnx_bytes, options, graph.metadata);
   if (options.optimize) MOTA_RETURN_IF_ERROR(RunPasses(graph));
+  MOTA_RETURN_IF_ERROR(RefineStaticShapes(graph));
   return graph;
 }
 

@@ -233,6 +233,23 @@ TEST(Convert, InputOverrideWinsOverStaleOutputShapes) {
   EXPECT_EQ(g->tensors[g->outputs[0]].StaticShape(), (Shape{4, 3}));
 }
 
+// The declared output keeps a symbolic dim ONNX inference does not resolve through Flatten of a
+// dynamic batch; with static inputs the runtime's inference makes it static.
+TEST(Convert, StaticInputsGiveEveryTensorAStaticShape) {
+  OnnxBuilder b(13);
+  b.InputDims("x", DType::kF32, {{-1, "N"}, {3, {}}, {2, {}}});
+  b.Node("Flatten", {"x"}, {"y"});
+  b.Output("y");
+  auto* out = b.model().mutable_graph()->mutable_output(0)->mutable_type()->mutable_tensor_type();
+  out->set_elem_type(onnx::TensorProto_DataType_FLOAT);
+  out->mutable_shape()->add_dim()->set_dim_param("dyn");
+  out->mutable_shape()->add_dim()->set_dim_value(6);
+  auto g = Convert(b, false, {{"x", {4, 3, 2}}});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  for (const model::TensorInfo& t : g->tensors) EXPECT_TRUE(t.IsStaticShape()) << t.name;
+  EXPECT_EQ(g->tensors[g->outputs[0]].StaticShape(), (Shape{4, 6}));
+}
+
 TEST(Convert, BadInputOverridesNameTheInput) {
   OnnxBuilder b(13);
   b.InputDims("x", DType::kF32, {{-1, "N"}, {3, {}}});
