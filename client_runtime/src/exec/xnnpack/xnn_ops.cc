@@ -129,6 +129,58 @@ std::optional<ConvParams> ReadConv(const ExecutionPlan& plan, const model::Node&
   return p;
 }
 
+// ConvTranspose as XNNPACK's deconvolution: output pads crop, output_padding is the adjustment.
+struct DeconvParams {
+  uint32_t pad[4];  // top, right, bottom, left
+  uint32_t adjustment[2];
+  uint32_t kernel[2];
+  uint32_t stride[2];
+  uint32_t dilation[2];
+  uint32_t groups;
+  size_t group_in;
+  size_t group_out;
+};
+
+std::optional<DeconvParams> ReadDeconv(const ExecutionPlan& plan, const model::Node& node) {
+  const int32_t x = Input(node, 0), w = Input(node, 1), b = Input(node, 2);
+  if (!PlainIo(plan, node) || !IsStaticF32(plan, w) || (b >= 0 && !IsStaticF32(plan, b))) {
+    return std::nullopt;
+  }
+  const Shape& xs = plan.tensors[x].shape;
+  const Shape& ws = plan.tensors[w].shape;  // [C_in, C_out / group, kh, kw]
+  const Shape& ys = plan.tensors[node.outputs[0]].shape;
+  const int64_t group = node.attrs.GetInt("group", 1);
+  if (xs.size() != 4 || ws.size() != 4 || ys.size() != 4 || group < 1 || ws[0] != xs[1] ||
+      xs[1] % group != 0 || ys[1] != ws[1] * group) {
+    return std::nullopt;
+  }
+  if (b >= 0 && NumElements(plan.tensors[b].shape) != ys[1]) return std::nullopt;
+  Result<WindowGeometry> g = ResolveTransposedWindow(node, {xs[2], xs[3]}, {ws[2], ws[3]});
+  if (!g.ok() || g->rank() != 2 || g->out[0] != ys[2] || g->out[1] != ys[3]) return std::nullopt;
+  DeconvParams p;
+  for (int d = 0; d < 2; ++d) {
+    if (g->pad_begin[d] < 0 || g->pad_end[d] < 0 || g->kernel[d] != ws[2 + d] || g->stride[d] < 1) {
+      return std::nullopt;
+    }
+    const int64_t span = g->dilation[d] * (g->kernel[d] - 1) + 1;
+    const int64_t adjustment =
+        g->out[d] - (g->stride[d] * (xs[2 + d] - 1) + span - g->pad_begin[d] - g->pad_end[d]);
+    if (adjustment < 0 || adjustment >= g->stride[d]) return std::nullopt;
+    p.adjustment[d] = static_cast<uint32_t>(adjustment);
+    p.kernel[d] = static_cast<uint32_t>(g->kernel[d]);
+    p.stride[d] = static_cast<uint32_t>(g->stride[d]);
+    p.dilation[d] = static_cast<uint32_t>(g->dilation[d]);
+  }
+  p.pad[0] = static_cast<uint32_t>(g->pad_begin[0]);
+  p.pad[1] = static_cast<uint32_t>(g->pad_end[1]);
+  p.pad[2] = static_cast<uint32_t>(g->pad_end[0]);
+  p.pad[3] = static_cast<uint32_t>(g->pad_begin[1]);
+  p.groups = static_cast<uint32_t>(group);
+  p.group_in = static_cast<size_t>(xs[1] / group);
+  p.group_out = static_cast<size_t>(ws[1]);
+  return p;
+}
+
 // Gemm Y = A * op(B) + C as a fully connected node: A dynamic 2-D, B constant, alpha = beta = 1,
 // C absent or a constant of N elements.
 bool GemmSupported(const ExecutionPlan& plan, const model::Node& node) {
@@ -195,6 +247,21 @@ bool ClipSupported(const ExecutionPlan& plan, const model::Node& node) {
   return true;
 }
 
+// PRelu with one constant slope per channel (the NHWC last dim) or a single slope.
+bool PReluSupported(const ExecutionPlan& plan, const model::Node& node) {
+  const int32_t slope = Input(node, 1);
+  if (!IsStaticF32(plan, slope)) return false;
+  const Shape& xs = plan.tensors[node.inputs[0]].shape;
+  Shape ss = plan.tensors[slope].shape;
+  if (NumElements(ss) == 1) return ss.size() <= xs.size();
+  if (ss.size() > xs.size() || (xs.size() != 4 && xs.size() != 2)) return false;
+  ss.insert(ss.begin(), xs.size() - ss.size(), 1);
+  for (size_t d = 0; d < ss.size(); ++d) {
+    if (ss[d] != (d == 1 ? xs[1] : 1)) return false;
+  }
+  return true;
+}
+
 bool PadSupported(const ExecutionPlan& plan, const model::Node& node) {
   const int32_t pads = Input(node, 1), value = Input(node, 2);
   if (node.attrs.GetString("mode", "constant") != "constant" || Input(node, 3) >= 0) return false;
@@ -216,6 +283,7 @@ bool ReshapeSupported(const ExecutionPlan& plan, const model::Node& node) {
 bool OpSupported(const ExecutionPlan& plan, const model::Node& node) {
   const std::string_view op = node.op_type;
   if (op == "Conv") return ReadConv(plan, node).has_value();
+  if (op == "ConvTranspose") return ReadDeconv(plan, node).has_value();
   if (op == "Gemm") return GemmSupported(plan, node);
   if (op == "MatMul") return MatMulSupported(plan, node);
   if (op == "MaxPool" || op == "AveragePool") return PoolSupported(plan, node);
@@ -229,6 +297,7 @@ bool OpSupported(const ExecutionPlan& plan, const model::Node& node) {
     return BinarySupported(plan, node);
   }
   if (op == "Clip") return ClipSupported(plan, node);
+  if (op == "PRelu") return PReluSupported(plan, node);
   if (op == "Relu" || op == "LeakyRelu" || op == "Sigmoid" || op == "HardSwish" || op == "Elu" ||
       op == "Abs" || op == "Neg" || op == "Floor" || op == "Ceil" || op == "Sqrt" ||
       op == "Round") {
@@ -422,6 +491,7 @@ Status XnnLowering::Define(int32_t n) {
   node_ = &graph_.nodes[n];
   const std::string_view op = node_->op_type;
   if (op == "Conv") return DefineConv();
+  if (op == "ConvTranspose") return DefineDeconv();
   if (op == "Gemm") return DefineGemm();
   if (op == "MatMul") return DefineMatMul();
   if (op == "MaxPool" || op == "AveragePool") return DefinePool();
@@ -429,6 +499,7 @@ Status XnnLowering::Define(int32_t n) {
   if (op == "Add" || op == "Sub" || op == "Mul" || op == "Div" || op == "Max" || op == "Min")
     return DefineBinary();
   if (op == "Softmax") return DefineSoftmax();
+  if (op == "PRelu") return DefinePRelu();
   if (op == "Reshape" || op == "Flatten" || op == "Squeeze" || op == "Unsqueeze")
     return DefineReshape();
   if (op == "Pad") return DefinePad();
@@ -483,6 +554,46 @@ Status XnnLowering::DefineConv() {
              p->groups, p->cin / p->groups, p->cout / p->groups, c.min, c.max, x, filter_id,
              bias_id, y, 0);
   }
+  return FinishOutput(y);
+}
+
+Status XnnLowering::DefineDeconv() {
+  const std::optional<DeconvParams> p = ReadDeconv(plan_, *node_);
+  if (!p) return Internal("ConvTranspose node '", node_->name, "' is not supported by XNNPACK");
+  const int32_t w = node_->inputs[1], b = Input(*node_, 2);
+  const Shape& ws = plan_.tensors[w].shape;  // [groups * group_in, group_out, kh, kw]
+  const float* wdata = static_cast<const float*>(StaticData(plan_, w));
+  const auto gi = static_cast<int64_t>(p->group_in), go = static_cast<int64_t>(p->group_out);
+  const int64_t taps = ws[2] * ws[3];
+  // XNNPACK: [groups * group_out, kh, kw, group_in].
+  const Shape packed{p->groups * go, ws[2], ws[3], gi};
+  HostTensor filter = HostTensor::Allocate(DType::kF32, packed);
+  if (filter.dtype() == DType::kUndefined) {
+    return OutOfMemory("cannot allocate the filter of ", node_->name);
+  }
+  float* f = filter.as<float>();
+  for (int64_t g = 0; g < p->groups; ++g) {
+    for (int64_t i = 0; i < gi; ++i) {
+      for (int64_t o = 0; o < go; ++o) {
+        for (int64_t k = 0; k < taps; ++k) {
+          f[((g * go + o) * taps + k) * gi + i] = wdata[((g * gi + i) * go + o) * taps + k];
+        }
+      }
+    }
+  }
+  owned_->push_back(std::move(filter));
+  MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(owned_->back().data(), packed));
+  uint32_t bias_id = XNN_INVALID_VALUE_ID;
+  if (b >= 0) {
+    MOTA_ASSIGN_OR_RETURN(bias_id, Static(StaticData(plan_, b), {packed[0]}));
+  }
+  MOTA_ASSIGN_OR_RETURN(uint32_t x, Value(node_->inputs[0]));
+  Clamp c;
+  MOTA_ASSIGN_OR_RETURN(uint32_t y, BeginOutput(true, &c));
+  XNN_CALL(xnn_define_deconvolution_2d, subgraph_, p->pad[0], p->pad[1], p->pad[2], p->pad[3],
+           p->adjustment[0], p->adjustment[1], p->kernel[0], p->kernel[1], p->stride[0],
+           p->stride[1], p->dilation[0], p->dilation[1], p->groups, p->group_in, p->group_out,
+           c.min, c.max, x, filter_id, bias_id, y, 0);
   return FinishOutput(y);
 }
 
@@ -607,6 +718,27 @@ Status XnnLowering::DefineUnary() {
   } else {
     return Internal(op, " node '", node_->name, "' has no XNNPACK lowering");
   }
+  return FinishOutput(y);
+}
+
+Status XnnLowering::DefinePRelu() {
+  const int32_t slope = node_->inputs[1];
+  const int64_t channels = plan_.tensors[node_->inputs[0]].shape.back();
+  const int64_t c = plan_.tensors[node_->inputs[0]].shape.size() == 4
+                        ? plan_.tensors[node_->inputs[0]].shape[1]
+                        : channels;
+  HostTensor copy = HostTensor::Allocate(DType::kF32, {c});
+  if (copy.dtype() == DType::kUndefined)
+    return OutOfMemory("cannot copy the slope of ", node_->name);
+  const float* src = static_cast<const float*>(StaticData(plan_, slope));
+  const bool single = NumElements(plan_.tensors[slope].shape) == 1;
+  for (int64_t i = 0; i < c; ++i) copy.as<float>()[i] = src[single ? 0 : i];
+  owned_->push_back(std::move(copy));
+  MOTA_ASSIGN_OR_RETURN(uint32_t slope_id, Static(owned_->back().data(), {c}));
+  MOTA_ASSIGN_OR_RETURN(uint32_t x, Value(node_->inputs[0]));
+  Clamp clamp;
+  MOTA_ASSIGN_OR_RETURN(uint32_t y, BeginOutput(false, &clamp));
+  XNN_CALL(xnn_define_prelu, subgraph_, x, slope_id, y, 0);
   return FinishOutput(y);
 }
 

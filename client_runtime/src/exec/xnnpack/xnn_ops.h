@@ -67,6 +67,7 @@ class XnnLowering {
   Status DefineHardSigmoid(const Activation& act, uint32_t x, uint32_t out);
 
   Status DefineConv();
+  Status DefineDeconv();
   Status DefineGemm();
   Status DefineMatMul();
   Status DefinePool();
@@ -74,6 +75,7 @@ class XnnLowering {
   Status DefineBinary();
   Status DefineUnary();
   Status DefineSoftmax();
+  Status DefinePRelu();
   Status DefineReshape();
   Status DefinePad();
   Status DefineDepthToSpace();

@@ -105,6 +105,34 @@ TEST(XnnConv, FusedTanhStaysOnLogicalKernels) {
   ExpectMatchesReference(b, kConvTol);
 }
 
+void CheckDeconv(const Shape& x, const Shape& w, const model::Attributes& a, bool bias) {
+  GraphBuilder b;
+  std::vector<int32_t> in = {b.Input("x", x, 1), b.ConstF32("w", w, 2)};
+  const int64_t group = a.GetInt("group", 1);
+  if (bias) in.push_back(b.ConstF32("b", {w[1] * group}, 3));
+  b.Output(b.Node("ConvTranspose", a, in));
+  ExpectXnnNodes(b, 1);
+  ExpectMatchesReference(b, kConvTol);
+}
+
+TEST(XnnDeconv, StridesPadsGroupsOutputPadding) {
+  model::Attributes a;
+  a.SetInts("strides", {2, 2});
+  a.SetInts("pads", {1, 1, 1, 1});
+  CheckDeconv({1, 8, 5, 6}, {8, 4, 3, 3}, a, true);
+  a.SetInts("output_padding", {1, 0});
+  CheckDeconv({1, 8, 5, 6}, {8, 4, 3, 3}, a, false);
+  model::Attributes g;
+  g.SetInt("group", 2);
+  g.SetInts("strides", {1, 2});
+  g.SetInts("dilations", {2, 1});
+  CheckDeconv({2, 6, 4, 5}, {6, 3, 3, 2}, g, true);
+  model::Attributes same;
+  same.SetString("auto_pad", "SAME_UPPER");
+  same.SetInts("strides", {2, 2});
+  CheckDeconv({1, 4, 5, 5}, {4, 5, 4, 4}, same, true);
+}
+
 void CheckPool(const std::string& op, const model::Attributes& a, const Shape& x,
                int xnn_nodes = 1) {
   GraphBuilder b;
@@ -243,6 +271,19 @@ TEST(XnnFullyConnected, GemmAndMatMul) {
     b.Output(b.Node("MatMul", Attrs(), {b.Input("x", x, 1), b.ConstF32("w", {32, 20}, 2)}));
     ExpectXnnNodes(b, 1);
     ExpectMatchesReference(b, kConvTol);
+  }
+}
+
+TEST(XnnUnary, PReluPerChannelAndScalar) {
+  for (const auto& [x, slope] :
+       {std::pair<Shape, Shape>{{1, 6, 4, 5}, {6, 1, 1}},
+        std::pair<Shape, Shape>{{2, 6, 4, 5}, {1, 6, 1, 1}},
+        std::pair<Shape, Shape>{{1, 6, 4, 5}, {1}}, std::pair<Shape, Shape>{{3, 10}, {10}}}) {
+    SCOPED_TRACE(ShapeToString(x) + " " + ShapeToString(slope));
+    GraphBuilder b;
+    b.Output(b.Node("PRelu", Attrs(), {b.Input("x", x, 1), b.ConstF32("s", slope, 2)}));
+    ExpectXnnNodes(b, 1);
+    ExpectMatchesReference(b, kElementwiseTol);
   }
 }
 
