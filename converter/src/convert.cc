@@ -71,7 +71,12 @@ Status RefineStaticShapes(model::Graph& graph) {
     if (!graph.tensors[t].IsStaticShape()) return Status::Ok();
     shapes.push_back(graph.tensors[t].StaticShape());
   }
-  MOTA_ASSIGN_OR_RETURN(exec::ExecutionPlan plan, exec::PlanExecution(graph, shapes));
+  Result<exec::ExecutionPlan> planned = exec::PlanExecution(graph, shapes);
+  // Shapes that depend on input values (a Reshape target fed as an input) are planned per value
+  // at run time: nothing to refine here.
+  if (!planned.ok() && planned.status().code() == StatusCode::kUnimplemented) return Status::Ok();
+  if (!planned.ok()) return planned.status();
+  const exec::ExecutionPlan& plan = *planned;
   for (size_t t = 0; t < graph.tensors.size(); ++t) {
     model::TensorInfo& info = graph.tensors[t];
     const exec::TensorPlan& p = plan.tensors[t];

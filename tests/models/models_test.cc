@@ -242,8 +242,8 @@ void CheckOutput(const ModelCase& c, const Reference& ref, const std::string& na
 
 class ModelsMatchOrt : public ::testing::TestWithParam<ModelCase> {};
 
-TEST_P(ModelsMatchOrt, converted_model_matches_onnxruntime) {
-  const ModelCase& c = GetParam();
+// Converts, loads through the real bytes, runs on `backend_name` and compares with ORT.
+void CheckModelOnBackend(const ModelCase& c, const std::string& backend_name, int threads) {
   auto ref = LoadReference(c);
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
 
@@ -268,7 +268,7 @@ TEST_P(ModelsMatchOrt, converted_model_matches_onnxruntime) {
   std::vector<exec::TensorView> views;
   for (const auto& t : inputs) views.push_back(t.view());
 
-  auto backend = exec::CreateBackend("reference", {.threads = 2});
+  auto backend = exec::CreateBackend(backend_name, {.threads = threads});
   ASSERT_TRUE(backend.ok()) << backend.status().ToString();
   exec::Session session(graph, std::move(backend).value());
   start = std::chrono::steady_clock::now();
@@ -281,13 +281,24 @@ TEST_P(ModelsMatchOrt, converted_model_matches_onnxruntime) {
   const double second_run_ms = MillisSince(start);
   std::printf(
       "[ models   ] %s: .mota %zu bytes; convert+serialize %.0f ms, load %.1f ms, "
-      "first run (prepare+run) %.1f ms, second run %.1f ms (reference, 2 threads)\n",
-      c.name.c_str(), bytes->size(), convert_ms, load_ms, first_run_ms, second_run_ms);
+      "first run (prepare+run) %.1f ms, second run %.1f ms (%s, %d threads)\n",
+      c.name.c_str(), bytes->size(), convert_ms, load_ms, first_run_ms, second_run_ms,
+      backend_name.c_str(), threads);
 
   ASSERT_EQ(outputs->size(), graph.outputs.size());
   for (size_t i = 0; i < graph.outputs.size(); ++i) {
     CheckOutput(c, *ref, graph.tensors[graph.outputs[i]].name, (*outputs)[i]);
   }
+}
+
+TEST_P(ModelsMatchOrt, converted_model_matches_onnxruntime) {
+  CheckModelOnBackend(GetParam(), "reference", 2);
+}
+
+// The fast CPU path (XNNPACK partitions, our NHWC and fast kernels) meets the same tolerance.
+TEST_P(ModelsMatchOrt, auto_backend_matches_onnxruntime) {
+  CheckModelOnBackend(GetParam(), "auto", 1);
+  CheckModelOnBackend(GetParam(), "auto", 2);
 }
 
 TEST_P(ModelsMatchOrt, converting_twice_gives_identical_bytes) {
