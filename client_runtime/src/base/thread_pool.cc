@@ -8,6 +8,9 @@ ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i) workers_.emplace_back([this, i] { WorkerLoop(i); });
 }
 
+ThreadPool::ThreadPool(int threads, void* impl, ExternalRun run)
+    : external_(impl), external_run_(run), external_threads_(threads) {}
+
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -43,8 +46,12 @@ void ThreadPool::ParallelFor(int64_t n, int64_t grain,
   grain = std::max<int64_t>(grain, 1);
   const int64_t max_chunks = std::max<int64_t>(1, n / grain);
   const int chunks = static_cast<int>(std::min<int64_t>(threads(), max_chunks));
-  if (chunks <= 1 || workers_.empty()) {
+  if (chunks <= 1 || (workers_.empty() && external_ == nullptr)) {
     fn(0, n);
+    return;
+  }
+  if (external_ != nullptr) {
+    external_run_(external_, chunks, [&](int64_t chunk) { fn(n * chunk / chunks, n * (chunk + 1) / chunks); });
     return;
   }
   std::unique_lock<std::mutex> lock(mutex_);

@@ -42,11 +42,20 @@ struct SubgraphDeleter {
   void operator()(xnn_subgraph* s) const { xnn_delete_subgraph(s); }
 };
 
-// Threads shared by every executable of one backend.
+// Threads shared by every executable of one backend: one set of workers (pthreadpool's), used
+// by XNNPACK and, through the ThreadPool adapter, by our kernels. Two pools would spin against
+// each other on a phone's (or this machine's) few cores.
 struct Threads {
   PthreadPool xnn;                   // null for one thread
-  std::unique_ptr<ThreadPool> ours;  // null for one thread
+  std::unique_ptr<ThreadPool> ours;  // null for one thread; runs on `xnn`
 };
+
+void RunOnPthreadpool(void* impl, int64_t chunks, const std::function<void(int64_t)>& task) {
+  pthreadpool_parallelize_1d(
+      static_cast<pthreadpool_t>(impl),
+      [](void* context, size_t i) { (*static_cast<const std::function<void(int64_t)>*>(context))(static_cast<int64_t>(i)); },
+      const_cast<std::function<void(int64_t)>*>(&task), static_cast<size_t>(chunks), 0);
+}
 
 // [n, c, hw] -> [n, hw, c] and back, in cache-sized tiles.
 void Transpose(const float* src, float* dst, int64_t n, int64_t rows, int64_t cols) {
@@ -258,7 +267,11 @@ class XnnBackend final : public Backend {
     options_.fast_kernels = auto_options.fast_kernels;
     if (options.threads > 1) {
       threads_->xnn.reset(pthreadpool_create(static_cast<size_t>(options.threads)));
-      threads_->ours = std::make_unique<ThreadPool>(options.threads);
+      if (threads_->xnn == nullptr) {
+        creation_error_ = OutOfMemory("cannot create a pool of ", options.threads, " threads");
+        return;
+      }
+      threads_->ours = std::make_unique<ThreadPool>(options.threads, threads_->xnn.get(), RunOnPthreadpool);
     }
   }
   const char* name() const override { return "xnnpack"; }
@@ -268,6 +281,7 @@ class XnnBackend final : public Backend {
   Result<std::unique_ptr<Executable>> Prepare(const model::Graph& graph,
                                               std::span<const Shape> input_shapes,
                                               std::span<const TensorView> known_inputs) override {
+    MOTA_RETURN_IF_ERROR(creation_error_);
     const xnn_status status = InitializeXnnpack();
     if (status != xnn_status_success) {
       return Status(StatusCode::kIncompatible,
@@ -285,6 +299,7 @@ class XnnBackend final : public Backend {
  private:
   std::shared_ptr<Threads> threads_;
   StepPlanOptions options_;
+  Status creation_error_;
 };
 
 std::unique_ptr<Backend> CreateDefault(const BackendOptions& options) {
