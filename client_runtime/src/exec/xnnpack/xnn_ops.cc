@@ -364,13 +364,15 @@ Status XnnError(xnn_status status, const char* call, const model::Node& node) {
 
 XnnLowering::XnnLowering(const model::Graph& graph, const ExecutionPlan& plan,
                          xnn_subgraph_t subgraph, std::map<int32_t, uint32_t> externals,
-                         std::vector<int32_t> outputs, std::vector<HostTensor>* owned)
+                         std::vector<int32_t> outputs, std::vector<HostTensor>* owned,
+                         std::vector<HostTensor>* packed_at_creation)
     : graph_(graph),
       plan_(plan),
       subgraph_(subgraph),
       externals_(std::move(externals)),
       outputs_(std::move(outputs)),
-      owned_(owned) {}
+      owned_(owned),
+      packed_at_creation_(packed_at_creation) {}
 
 Result<uint32_t> XnnLowering::Value(int32_t t) {
   auto it = values_.find(t);
@@ -533,8 +535,8 @@ Status XnnLowering::DefineConv() {
       }
     }
   }
-  owned_->push_back(std::move(filter));
-  MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(owned_->back().data(), packed));
+  packed_at_creation_->push_back(std::move(filter));
+  MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(packed_at_creation_->back().data(), packed));
   uint32_t bias_id = XNN_INVALID_VALUE_ID;
   if (b >= 0) {
     MOTA_ASSIGN_OR_RETURN(bias_id, Static(StaticData(plan_, b), {ws[0]}));
@@ -581,8 +583,8 @@ Status XnnLowering::DefineDeconv() {
       }
     }
   }
-  owned_->push_back(std::move(filter));
-  MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(owned_->back().data(), packed));
+  packed_at_creation_->push_back(std::move(filter));
+  MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(packed_at_creation_->back().data(), packed));
   uint32_t bias_id = XNN_INVALID_VALUE_ID;
   if (b >= 0) {
     MOTA_ASSIGN_OR_RETURN(bias_id, Static(StaticData(plan_, b), {packed[0]}));

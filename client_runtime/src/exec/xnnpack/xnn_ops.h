@@ -40,10 +40,13 @@ class XnnLowering {
  public:
   // `externals` maps graph tensors that cross the partition boundary to their external value
   // ids (inputs and outputs); `outputs` lists the externals the partition writes. Copies of
-  // constant data are appended to `owned` (they must outlive the runtime).
+  // constant data are appended to `owned` (they must outlive the runtime), except convolution
+  // and deconvolution filters, which XNNPACK (2022-02) reads only while creating the runtime
+  // (it packs them): those go to `packed_at_creation`, which the caller frees after
+  // xnn_create_runtime_v2 (xnn_graph_test checks this by poisoning them).
   XnnLowering(const model::Graph& graph, const ExecutionPlan& plan, xnn_subgraph_t subgraph,
               std::map<int32_t, uint32_t> externals, std::vector<int32_t> outputs,
-              std::vector<HostTensor>* owned);
+              std::vector<HostTensor>* owned, std::vector<HostTensor>* packed_at_creation);
 
   Status Define(int32_t node);
 
@@ -86,6 +89,7 @@ class XnnLowering {
   std::map<int32_t, uint32_t> externals_;
   std::vector<int32_t> outputs_;
   std::vector<HostTensor>* owned_;
+  std::vector<HostTensor>* packed_at_creation_;
   std::map<int32_t, uint32_t> values_;
   const model::Node* node_ = nullptr;  // the node being defined
 };

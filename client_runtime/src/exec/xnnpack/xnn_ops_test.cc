@@ -2,6 +2,8 @@
 // with per-op tolerances. Each test also checks that XNNPACK really took the node.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include "exec/xnnpack/xnn_test_util.h"
 
 namespace mota::exec::xnn {
@@ -74,6 +76,22 @@ TEST(XnnConv, GroupsAndDepthwise) {
   CheckConv({{2, 8, 13, 13}, {8, 1, 5, 5}, ConvAttrs({2, 2}, {2, 2, 2, 2}, {1, 1}, 8), false});
   // depth multiplier 2
   CheckConv({{1, 6, 9, 9}, {12, 1, 3, 3}, ConvAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 6), true});
+}
+
+// Conv and deconv filter copies are freed right after xnn_create_runtime_v2: with them
+// poisoned (NaN) before the free, results must still match, so XNNPACK only read them to pack.
+TEST(XnnConv, FiltersAreNotReadAfterRuntimeCreation) {
+  ASSERT_EQ(setenv("MOTA_XNN_POISON_PACKED_FILTERS", "1", 1), 0);
+  CheckConv({{1, 8, 10, 10}, {12, 4, 3, 3}, ConvAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 2), true});
+  CheckConv({{1, 16, 12, 12}, {16, 1, 3, 3}, ConvAttrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 16), true});
+  CheckConv({{1, 6, 9, 9}, {12, 1, 3, 3}, ConvAttrs({2, 2}, {1, 1, 1, 1}, {1, 1}, 6), false});
+  model::Attributes a;
+  a.SetInts("strides", {2, 2});
+  GraphBuilder b;
+  b.Output(b.Node("ConvTranspose", a, {b.Input("x", {1, 4, 5, 5}, 1), b.ConstF32("w", {4, 6, 3, 3}, 2)}));
+  ExpectXnnNodes(b, 1);
+  ExpectMatchesReference(b, kConvTol);
+  ASSERT_EQ(unsetenv("MOTA_XNN_POISON_PACKED_FILTERS"), 0);
 }
 
 TEST(XnnConv, FusedActivations) {

@@ -5,6 +5,10 @@
 #include "exec/xnnpack/xnnpack_backend.h"
 
 #include <pthreadpool.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
 #include <xnnpack.h>
 
 #include <cstring>
@@ -149,12 +153,19 @@ class XnnExecutable final : public Executable {
       bind(step.input_tensors[i], step.inputs[i]);
     for (size_t i = 0; i < step.output_tensors.size(); ++i)
       bind(step.output_tensors[i], step.outputs[i]);
-    XnnLowering lowering(graph_, plan_, subgraph.get(), ids, step.output_tensors, &weights_);
+    std::vector<HostTensor> filters;  // freed once XNNPACK has packed them
+    XnnLowering lowering(graph_, plan_, subgraph.get(), ids, step.output_tensors, &weights_, &filters);
     for (int32_t n : step.nodes) MOTA_RETURN_IF_ERROR(lowering.Define(n));
     xnn_runtime_t runtime = nullptr;
     status = xnn_create_runtime_v2(subgraph.get(), threads_->xnn.get(), 0, &runtime);
     if (status != xnn_status_success) return XnnError(status, "xnn_create_runtime_v2", first);
     runtimes_.emplace_back(runtime);
+    if (std::getenv("MOTA_XNN_POISON_PACKED_FILTERS") != nullptr) {
+      // Test hook: prove the runtime no longer reads the filters we are about to free.
+      for (HostTensor& f : filters) {
+        std::fill_n(f.as<float>(), f.numel(), std::numeric_limits<float>::quiet_NaN());
+      }
+    }
     // External values live in the arena, which never moves: bind them once.
     status = xnn_setup_runtime(runtime, bindings.size(), bindings.data());
     if (status != xnn_status_success) return XnnError(status, "xnn_setup_runtime", first);
