@@ -100,6 +100,33 @@ Status EvaluateNode(const OpDef& def, const model::Node& node, std::span<const T
   return Status::Ok();
 }
 
+Status CheckRunBindings(const model::Graph& graph, const ExecutionPlan& plan,
+                        std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  if (inputs.size() != graph.inputs.size() || outputs.size() != graph.outputs.size()) {
+    return InvalidArgument("run got ", inputs.size(), " inputs and ", outputs.size(),
+                           " outputs; the model has ", graph.inputs.size(), " and ", graph.outputs.size());
+  }
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const model::TensorInfo& info = graph.tensors[graph.inputs[i]];
+    if (inputs[i].dtype != info.dtype || inputs[i].shape != plan.input_shapes[i] ||
+        (inputs[i].data == nullptr && inputs[i].numel() > 0)) {
+      return InvalidArgument("input '", info.name, "' is ", DTypeName(inputs[i].dtype),
+                             ShapeToString(inputs[i].shape), inputs[i].data ? "" : " without data",
+                             " but was prepared as ", DTypeName(info.dtype),
+                             ShapeToString(plan.input_shapes[i]));
+    }
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    if (outputs[i].dtype != plan.output_dtypes[i] || outputs[i].shape != plan.output_shapes[i] ||
+        (outputs[i].data == nullptr && outputs[i].numel() > 0)) {
+      return InvalidArgument("output ", i, " buffer is ", DTypeName(outputs[i].dtype),
+                             ShapeToString(outputs[i].shape), "; expected ",
+                             DTypeName(plan.output_dtypes[i]), ShapeToString(plan.output_shapes[i]));
+    }
+  }
+  return Status::Ok();
+}
+
 TensorView ExecutionPlan::View(int32_t t, uint8_t* arena, std::span<const TensorView> inputs,
                                std::span<const TensorView> outputs) const {
   const TensorPlan& p = tensors[t];

@@ -64,6 +64,10 @@ struct PlanOptions {
 Result<ExecutionPlan> PlanExecution(const model::Graph& graph, std::span<const Shape> input_shapes,
                                     const PlanOptions& options = {});
 
+// Checks a run's bindings against what was prepared: counts, dtypes, shapes, and data present.
+Status CheckRunBindings(const model::Graph& graph, const ExecutionPlan& plan,
+                        std::span<const TensorView> inputs, std::span<const TensorView> outputs);
+
 // Runs one node on the reference kernel and applies its fused activation.
 Status EvaluateNode(const OpDef& def, const model::Node& node, std::span<const TensorView> inputs,
                     std::span<const TensorView> outputs, ThreadPool* pool);

@@ -43,31 +43,7 @@ class ReferenceExecutable final : public Executable {
 
  private:
   Status CheckBindings(std::span<const TensorView> inputs, std::span<const TensorView> outputs) const {
-    if (inputs.size() != graph_.inputs.size() || outputs.size() != graph_.outputs.size()) {
-      return InvalidArgument("run got ", inputs.size(), " inputs and ", outputs.size(),
-                             " outputs; the model has ", graph_.inputs.size(), " and ",
-                             graph_.outputs.size());
-    }
-    for (size_t i = 0; i < inputs.size(); ++i) {
-      const model::TensorInfo& info = graph_.tensors[graph_.inputs[i]];
-      if (inputs[i].dtype != info.dtype || inputs[i].shape != plan_.input_shapes[i]) {
-        return InvalidArgument("input '", info.name, "' is ", DTypeName(inputs[i].dtype),
-                               ShapeToString(inputs[i].shape), " but was prepared as ",
-                               DTypeName(info.dtype), ShapeToString(plan_.input_shapes[i]));
-      }
-      if (inputs[i].data == nullptr && inputs[i].numel() > 0) {
-        return InvalidArgument("input '", info.name, "' has no data");
-      }
-    }
-    for (size_t i = 0; i < outputs.size(); ++i) {
-      if (outputs[i].dtype != plan_.output_dtypes[i] || outputs[i].shape != plan_.output_shapes[i] ||
-          (outputs[i].data == nullptr && outputs[i].numel() > 0)) {
-        return InvalidArgument("output ", i, " buffer is ", DTypeName(outputs[i].dtype),
-                               ShapeToString(outputs[i].shape), "; expected ",
-                               DTypeName(plan_.output_dtypes[i]), ShapeToString(plan_.output_shapes[i]));
-      }
-    }
-    return Status::Ok();
+    return CheckRunBindings(graph_, plan_, inputs, outputs);
   }
 
   // Outputs that are constants, inputs, prepare-time values or repeated are copied.
