@@ -96,6 +96,23 @@ int64_t FloorDiv(int64_t a, int64_t b) {
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 
+Status CheckConvOperands(const model::Node& node, const TensorView& x, const TensorView& w) {
+  if (x.dtype != DType::kF32 || w.dtype != DType::kF32) {
+    return InvalidArgument(node.op_type, " node '", node.name, "': expects f32 X and W, got ",
+                           DTypeName(x.dtype), " and ", DTypeName(w.dtype));
+  }
+  if (x.rank() < 3 || w.rank() != x.rank()) {
+    return InvalidArgument(node.op_type, " node '", node.name, "': X ", ShapeToString(x.shape),
+                           " and W ", ShapeToString(w.shape),
+                           " must have the same rank, at least 3 (N, C, spatial...)");
+  }
+  if (x.rank() > 5) {
+    return Unimplemented(node.op_type, " node '", node.name, "': ", x.rank() - 2,
+                         "-D convolution is not supported (1-D to 3-D are)");
+  }
+  return Status::Ok();
+}
+
 Result<AutoPad> ReadAutoPad(const model::Node& node) {
   const std::string s = node.attrs.GetString("auto_pad", "NOTSET");
   if (s == "NOTSET" || s.empty()) return AutoPad::kNotSet;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "exec/tensor.h"
 #include "model/graph.h"
 
 namespace mota::exec {
@@ -16,6 +17,9 @@ enum class AutoPad { kNotSet, kSameUpper, kSameLower, kValid };
 
 // Reads the `auto_pad` attribute; an error naming the node for an unknown value.
 Result<AutoPad> ReadAutoPad(const model::Node& node);
+
+// Conv and ConvTranspose operands: f32 X and W of the same rank, 1-D to 3-D spatial.
+Status CheckConvOperands(const model::Node& node, const TensorView& x, const TensorView& w);
 
 struct WindowGeometry {
   std::vector<int64_t> in;      // input spatial sizes

@@ -275,28 +275,7 @@ void GemmF32Parallel(ThreadPool* pool, const GemmArgs& g) {
     return;
   }
   const int64_t parts = int64_t{4} * pool->threads();
-  const bool split_cols = g.n >= g.m;
-  const int64_t extent = split_cols ? g.n : g.m;
-  const int64_t unit = split_cols ? 16 : 4;  // whole register tiles per part
-  int64_t block = (extent + parts - 1) / parts;
-  block = std::max<int64_t>((block + unit - 1) / unit * unit, split_cols ? 64 : 16);
-  const int64_t blocks = (extent + block - 1) / block;
-  ParallelFor(pool, blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t lo = b * block, hi = std::min(extent, lo + block);
-      GemmArgs part = g;
-      if (split_cols) {
-        part.n = hi - lo;
-        part.b = g.trans_b ? g.b + lo * g.ldb : g.b + lo;
-        part.c = g.c + lo;
-      } else {
-        part.m = hi - lo;
-        part.a = g.trans_a ? g.a + lo : g.a + lo * g.lda;
-        part.c = g.c + lo * g.ldc;
-      }
-      GemmF32(part);
-    }
-  });
+  ForEachGemmBlock(pool, g, parts, 16, 4, 64, 16, [](const GemmArgs& part) { GemmF32(part); });
 }
 
 }  // namespace mota::exec

@@ -11,6 +11,8 @@
 //   GemmF32({.m = M, .n = N, .k = K, .a = w, .lda = K, .b = x, .ldb = N, .c = y, .ldc = N});
 #pragma once
 
+#include <algorithm>
+
 #include <cstdint>
 
 #include "base/thread_pool.h"
@@ -45,5 +47,36 @@ void GemmF32Portable(const GemmArgs& args);
 // Splits C into blocks of columns (or of rows when C is tall and narrow) over `pool`; serial
 // when pool is null. Must not be called from inside another ParallelFor task.
 void GemmF32Parallel(ThreadPool* pool, const GemmArgs& args);
+
+// Splits C into `parts` blocks of whole register tiles (columns when C is wide, so each part
+// packs its own slice of B and shares A; rows otherwise) and calls gemm(part) for each block on
+// the pool. `unit_n` / `unit_m` are the register tile's width and height; blocks are at least
+// `min_n` columns or `min_m` rows.
+template <typename Gemm>
+void ForEachGemmBlock(ThreadPool* pool, const GemmArgs& g, int64_t parts, int64_t unit_n,
+                      int64_t unit_m, int64_t min_n, int64_t min_m, Gemm&& gemm) {
+  const bool split_cols = g.n >= g.m;
+  const int64_t extent = split_cols ? g.n : g.m;
+  const int64_t unit = split_cols ? unit_n : unit_m;
+  int64_t block = (extent + parts - 1) / parts;
+  block = std::max<int64_t>((block + unit - 1) / unit * unit, split_cols ? min_n : min_m);
+  const int64_t blocks = (extent + block - 1) / block;
+  ParallelFor(pool, blocks, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t b = begin; b < end; ++b) {
+      const int64_t lo = b * block, hi = std::min(extent, lo + block);
+      GemmArgs part = g;
+      if (split_cols) {
+        part.n = hi - lo;
+        part.b = g.trans_b ? g.b + lo * g.ldb : g.b + lo;
+        part.c = g.c + lo;
+      } else {
+        part.m = hi - lo;
+        part.a = g.trans_a ? g.a + lo : g.a + lo * g.lda;
+        part.c = g.c + lo * g.ldc;
+      }
+      gemm(part);
+    }
+  });
+}
 
 }  // namespace mota::exec

@@ -151,31 +151,9 @@ void GemmParallel(ThreadPool* pool, const GemmArgs& g) {
     Gemm(t, g);
     return;
   }
-  // Column blocks when C is wide (each thread packs its own B slice, A is shared), else rows;
-  // blocks are whole register tiles, one per thread (ParallelFor hands out equal static chunks).
-  const bool split_cols = g.n >= g.m;
-  const int64_t extent = split_cols ? g.n : g.m;
-  const int64_t unit = split_cols ? t.gemm_nr : t.gemm_mr;
-  const int64_t parts = pool->threads();
-  int64_t block = (extent + parts - 1) / parts;
-  block = std::max<int64_t>((block + unit - 1) / unit * unit, unit);
-  const int64_t blocks = (extent + block - 1) / block;
-  ParallelFor(pool, blocks, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t b = begin; b < end; ++b) {
-      const int64_t lo = b * block, hi = std::min(extent, lo + block);
-      GemmArgs part = g;
-      if (split_cols) {
-        part.n = hi - lo;
-        part.b = g.trans_b ? g.b + lo * g.ldb : g.b + lo;
-        part.c = g.c + lo;
-      } else {
-        part.m = hi - lo;
-        part.a = g.trans_a ? g.a + lo : g.a + lo * g.lda;
-        part.c = g.c + lo * g.ldc;
-      }
-      Gemm(t, part);
-    }
-  });
+  // One block of whole register tiles per thread (ParallelFor hands out equal static chunks).
+  ForEachGemmBlock(pool, g, pool->threads(), t.gemm_nr, t.gemm_mr, t.gemm_nr, t.gemm_mr,
+                   [&](const GemmArgs& part) { Gemm(t, part); });
 }
 
 }  // namespace mota::exec::fast

@@ -26,17 +26,7 @@ Result<TransposeProblem> MakeProblem(const model::Node& node, const TensorView& 
   auto error = [&](const auto&... args) {
     return InvalidArgument("ConvTranspose node '", node.name, "': ", args...);
   };
-  if (x.dtype != DType::kF32 || w.dtype != DType::kF32) {
-    return error("expects f32 X and W, got ", DTypeName(x.dtype), " and ", DTypeName(w.dtype));
-  }
-  if (x.rank() < 3 || w.rank() != x.rank()) {
-    return error("X ", ShapeToString(x.shape), " and W ", ShapeToString(w.shape),
-                 " must have the same rank, at least 3 (N, C, spatial...)");
-  }
-  if (x.rank() > 5) {
-    return Unimplemented("ConvTranspose node '", node.name, "': ", x.rank() - 2,
-                         "-D is not supported (1-D to 3-D are)");
-  }
+  MOTA_RETURN_IF_ERROR(CheckConvOperands(node, x, w));
   TransposeProblem p;
   p.batch = x.shape[0];
   p.channels = x.shape[1];
