@@ -224,4 +224,18 @@ void ValidOutputRange(int64_t out, int64_t stride, int64_t offset, int64_t in, i
   *hi = std::max(*lo, std::min(last + 1, out));
 }
 
+Status SetConvOutput(InferContext& ctx, int64_t batch, int64_t filters, const WindowGeometry& g) {
+  if (ctx.has_input(2)) {
+    const TensorView& b = ctx.inputs[2];
+    if (b.dtype != DType::kF32 || b.rank() != 1 || b.shape[0] != filters) {
+      return ctx.Error("bias B has dtype ", DTypeName(b.dtype), " shape ", ShapeToString(b.shape),
+                       "; expected f32 [", filters, "]");
+    }
+  }
+  Shape out = {batch, filters};
+  out.insert(out.end(), g.out.begin(), g.out.end());
+  ctx.outputs[0] = {DType::kF32, out, nullptr};
+  return Status::Ok();
+}
+
 }  // namespace mota::exec

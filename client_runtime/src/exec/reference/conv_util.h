@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "exec/op_registry.h"
 #include "exec/tensor.h"
 #include "model/graph.h"
 
@@ -89,5 +90,9 @@ std::vector<ColumnTap> ColumnTaps(const Window3& w);
 
 // Floor division for possibly negative numerators (ONNX's Python reference uses `//`).
 int64_t FloorDiv(int64_t a, int64_t b);
+
+// Checks the optional bias (input 2: f32 [filters]) and sets output 0 to f32
+// [batch, filters, window output dims...].
+Status SetConvOutput(InferContext& ctx, int64_t batch, int64_t filters, const WindowGeometry& g);
 
 }  // namespace mota::exec

@@ -56,17 +56,7 @@ Status InferConv(InferContext& ctx) {
   const TensorView& w = ctx.inputs[1];
   WindowGeometry g;
   MOTA_ASSIGN_OR_RETURN(ConvProblem p, MakeProblem(ctx.node, x, w, &g));
-  if (ctx.has_input(2)) {
-    const TensorView& b = ctx.inputs[2];
-    if (b.dtype != DType::kF32 || b.rank() != 1 || b.shape[0] != p.filters) {
-      return ctx.Error("bias B has dtype ", DTypeName(b.dtype), " shape ", ShapeToString(b.shape),
-                       "; expected f32 [", p.filters, "]");
-    }
-  }
-  Shape out = {p.batch, p.filters};
-  out.insert(out.end(), g.out.begin(), g.out.end());
-  ctx.outputs[0] = {DType::kF32, out, nullptr};
-  return Status::Ok();
+  return SetConvOutput(ctx, p.batch, p.filters, g);
 }
 
 // Fills rows of the im2col matrix: row r = (channel c, tap kd, kh, kw), columns = output

@@ -51,17 +51,7 @@ Status InferConvTranspose(InferContext& ctx) {
   WindowGeometry g;
   MOTA_ASSIGN_OR_RETURN(TransposeProblem p,
                         MakeProblem(ctx.node, ctx.inputs[0], ctx.inputs[1], &g));
-  if (ctx.has_input(2)) {
-    const TensorView& b = ctx.inputs[2];
-    if (b.dtype != DType::kF32 || b.rank() != 1 || b.shape[0] != p.filters) {
-      return ctx.Error("bias B has dtype ", DTypeName(b.dtype), " shape ", ShapeToString(b.shape),
-                       "; expected f32 [", p.filters, "]");
-    }
-  }
-  Shape out = {p.batch, p.filters};
-  out.insert(out.end(), g.out.begin(), g.out.end());
-  ctx.outputs[0] = {DType::kF32, out, nullptr};
-  return Status::Ok();
+  return SetConvOutput(ctx, p.batch, p.filters, g);
 }
 
 // Adds the tap rows of output channel m (rows m * ksz ... of `col`, columns = input positions
