@@ -1,5 +1,7 @@
 #include "exec/session.h"
 
+#include "exec/materialize.h"
+
 namespace mota::exec {
 namespace {
 
@@ -15,10 +17,26 @@ std::vector<Shape> ShapesOf(std::span<const TensorView> inputs) {
 }  // namespace
 
 Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
-    : graph_(graph), backend_(std::move(backend)) {}
+    : graph_(&graph), backend_(std::move(backend)) {
+  if (!HasMaterializableNodes(graph)) return;
+  Result<std::unique_ptr<model::Graph>> materialized = MaterializeConstantNodes(graph);
+  if (!materialized.ok()) {
+    init_status_ = materialized.status().WithContext("while materializing constant weights");
+    return;
+  }
+  materialized_ = std::move(materialized).value();
+  graph_ = materialized_.get();
+}
+
+Result<std::unique_ptr<Session>> Session::Create(const model::Graph& graph,
+                                                 std::unique_ptr<Backend> backend) {
+  auto session = std::make_unique<Session>(graph, std::move(backend));
+  if (!session->init_status_.ok()) return session->init_status_;
+  return session;
+}
 
 bool Session::IsValueKeyCandidate(size_t input, const TensorView& view) const {
-  const DType dtype = graph_.tensors[graph_.inputs[input]].dtype;
+  const DType dtype = graph_->tensors[graph_->inputs[input]].dtype;
   return dtype != DType::kBool && view.dtype == dtype && view.data != nullptr &&
          view.numel() <= kMaxValueKeyElements;
 }
@@ -26,7 +44,7 @@ bool Session::IsValueKeyCandidate(size_t input, const TensorView& view) const {
 Session::PlanKey Session::MakeKey(std::span<const TensorView> inputs) const {
   PlanKey key{ShapesOf(inputs), {}};
   if (!value_keyed_) return key;
-  for (size_t i = 0; i < inputs.size() && i < graph_.inputs.size(); ++i) {
+  for (size_t i = 0; i < inputs.size() && i < graph_->inputs.size(); ++i) {
     if (!IsValueKeyCandidate(i, inputs[i])) continue;
     key.second += std::to_string(i) + ":";
     key.second.append(static_cast<const char*>(inputs[i].data), inputs[i].nbytes());
@@ -35,10 +53,12 @@ Session::PlanKey Session::MakeKey(std::span<const TensorView> inputs) const {
 }
 
 Result<Executable*> Session::Prepare(std::span<const Shape> input_shapes) {
+  if (!init_status_.ok()) return init_status_;
   PlanKey key{std::vector<Shape>(input_shapes.begin(), input_shapes.end()), {}};
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second.get();
-  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, backend_->Prepare(graph_, input_shapes, {}));
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
+                        backend_->Prepare(*graph_, input_shapes, {}));
   Executable* raw = exe.get();
   plans_.emplace(std::move(key), std::move(exe));
   return raw;
@@ -51,14 +71,17 @@ Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
   std::vector<TensorView> known;
   if (value_keyed_) {
     for (size_t i = 0; i < inputs.size(); ++i) {
-      known.push_back(i < graph_.inputs.size() && IsValueKeyCandidate(i, inputs[i]) ? inputs[i] : TensorView{});
+      known.push_back(i < graph_->inputs.size() && IsValueKeyCandidate(i, inputs[i])
+                          ? inputs[i]
+                          : TensorView{});
     }
   }
-  Result<std::unique_ptr<Executable>> exe = backend_->Prepare(graph_, key.first, known);
+  Result<std::unique_ptr<Executable>> exe = backend_->Prepare(*graph_, key.first, known);
   if (!exe.ok() && !value_keyed_ && exe.status().code() == StatusCode::kUnimplemented) {
     // A shape-like value comes from an input: plan with the small integer inputs' values.
     bool any = false;
-    for (size_t i = 0; i < inputs.size() && i < graph_.inputs.size(); ++i) any |= IsValueKeyCandidate(i, inputs[i]);
+    for (size_t i = 0; i < inputs.size() && i < graph_->inputs.size(); ++i)
+      any |= IsValueKeyCandidate(i, inputs[i]);
     if (!any) return exe.status();
     value_keyed_ = true;
     return PrepareFor(inputs);
@@ -71,8 +94,10 @@ Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
 }
 
 Result<std::vector<HostTensor>> Session::Run(std::span<const TensorView> inputs) {
-  if (inputs.size() != graph_.inputs.size()) {
-    return InvalidArgument("got ", inputs.size(), " inputs but the model has ", graph_.inputs.size());
+  if (!init_status_.ok()) return init_status_;
+  if (inputs.size() != graph_->inputs.size()) {
+    return InvalidArgument("got ", inputs.size(), " inputs but the model has ",
+                           graph_->inputs.size());
   }
   MOTA_ASSIGN_OR_RETURN(Executable * exe, PrepareFor(inputs));
   std::vector<HostTensor> outputs;
@@ -80,7 +105,8 @@ Result<std::vector<HostTensor>> Session::Run(std::span<const TensorView> inputs)
   for (size_t i = 0; i < exe->output_shapes().size(); ++i) {
     outputs.push_back(HostTensor::Allocate(exe->output_dtypes()[i], exe->output_shapes()[i]));
     if (outputs.back().dtype() == DType::kUndefined) {
-      return OutOfMemory("cannot allocate output ", i, " of shape ", ShapeToString(exe->output_shapes()[i]));
+      return OutOfMemory("cannot allocate output ", i, " of shape ",
+                         ShapeToString(exe->output_shapes()[i]));
     }
     views.push_back(outputs.back().view());
   }

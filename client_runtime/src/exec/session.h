@@ -6,6 +6,16 @@
 // reason, the session plans again with the values of its small numeric inputs fixed (integer
 // shapes, float Resize scales, Range bounds), and from then on keys its plans by those values
 // too, keeping at most kMaxValueKeyedPlans plans.
+//
+// Load-time materialization (exec/materialize.h): when the graph reads constants through Cast or
+// DequantizeLinear nodes (fp16 and int8-weights models), the constructor evaluates them once and
+// the backends see the materialized graph, with f32 weights owned by the session. It is done in
+// the constructor, not lazily, so the cost and the memory show up when the model is loaded, as
+// the spec says, never in the first Run. Construction cannot return an error, so:
+//   - Session::Create reports a materialization failure at once (prefer it in new code);
+//   - the constructor keeps the failure, and every Prepare and Run returns it (existing callers
+//     stay correct without changes).
+// A graph with nothing to materialize is used as is: no copy.
 // Not thread-safe: use one Session per thread.
 #pragma once
 
@@ -22,15 +32,25 @@ namespace mota::exec {
 
 class Session {
  public:
-  // The graph must outlive the session.
+  // The graph must outlive the session (unmaterialized constants are used in place).
   Session(const model::Graph& graph, std::unique_ptr<Backend> backend);
+  // As the constructor, but fails when load-time materialization fails (the message names the
+  // node).
+  static Result<std::unique_ptr<Session>> Create(const model::Graph& graph,
+                                                 std::unique_ptr<Backend> backend);
 
   // Prepares for these shapes (or reuses the cached plan). Value-keyed models need Run.
   Result<Executable*> Prepare(std::span<const Shape> input_shapes);
   // Runs with `inputs` in graph.inputs order; returns outputs in graph.outputs order.
   Result<std::vector<HostTensor>> Run(std::span<const TensorView> inputs);
 
-  const model::Graph& graph() const { return graph_; }
+  // The graph the backends run: the materialized one when the model had Cast/DequantizeLinear
+  // nodes over constants (same tensor ids, inputs and outputs as the loaded graph).
+  const model::Graph& graph() const { return *graph_; }
+  // Whether load-time materialization replaced any node.
+  bool materialized() const { return materialized_ != nullptr; }
+  // Ok, or why load-time materialization failed (then Prepare and Run fail with it).
+  const Status& init_status() const { return init_status_; }
   Backend& backend() { return *backend_; }
   size_t cached_plans() const { return plans_.size(); }
   bool value_keyed() const { return value_keyed_; }
@@ -42,7 +62,9 @@ class Session {
   PlanKey MakeKey(std::span<const TensorView> inputs) const;
   Result<Executable*> PrepareFor(std::span<const TensorView> inputs);
 
-  const model::Graph& graph_;
+  std::unique_ptr<model::Graph> materialized_;  // null when nothing was materialized
+  const model::Graph* graph_;                   // materialized_ or the caller's graph
+  Status init_status_;
   std::unique_ptr<Backend> backend_;
   std::map<PlanKey, std::unique_ptr<Executable>> plans_;
   bool value_keyed_ = false;
