@@ -1,6 +1,11 @@
 #include "exec/reference/quant_util.h"
 
+#include <algorithm>
+#include <memory>
+#include <new>
 #include <string>
+
+#include "exec/reference/op_util.h"
 
 namespace mota::exec {
 namespace {
@@ -127,6 +132,294 @@ void WriteQuantElement(const TensorView& t, int64_t i, int32_t value) {
     default:
       break;
   }
+}
+
+// ---- Integer cores of the ONNX quantized ops ----
+
+namespace {
+
+// Checks one zero-point view of an op without scales; shared by the infer and compute halves.
+Status CheckZeroPointsView(const model::Node& node, const TensorView& zp, int input,
+                           std::string_view name, DType dtype, int64_t channels) {
+  const auto where = [&] {
+    return std::string(node.op_type) + " node '" + node.name + "': input " +
+           std::to_string(input) + " (" + std::string(name) + ")";
+  };
+  if (zp.dtype != dtype)
+    return InvalidArgument(where(), " has dtype ", DTypeName(zp.dtype), "; expected ",
+                           DTypeName(dtype), ", the dtype of the operand it belongs to");
+  if (zp.rank() > 1 || (zp.numel() != 1 && zp.numel() != channels))
+    return InvalidArgument(
+        where(), " has shape ", ShapeToString(zp.shape), "; expected a scalar or 1-D of 1",
+        channels > 1 ? " or " + std::to_string(channels) + " values (one per channel)"
+                     : std::string(" value"));
+  return Status::Ok();
+}
+
+bool IsInt8DType(DType d) { return d == DType::kI8 || d == DType::kU8; }
+
+// The largest reduction length whose sum of 8-bit products (each |.| <= 255 * 255) fits int32.
+constexpr int64_t kMaxInt32Reduction = std::numeric_limits<int32_t>::max() / (255 * 255);
+
+// Rows [r0, r1) of the im2col matrix of one image and group, as (x - x_zp) in int16: row r =
+// (channel, kd, kh, kw), columns = output positions of output rows [q0, q1). Padding is 0.
+template <typename T>
+void IntIm2colRows(const Window3& w, const T* x, int32_t x_zp, int64_t r0, int64_t r1, int64_t q0,
+                   int64_t q1, int16_t* col) {
+  const int64_t ksz = w.kernel_size();
+  const int64_t cols = (q1 - q0) * w.out[2];
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t c = r / ksz, t = r % ksz;
+    const int64_t kd = t / (w.kernel[1] * w.kernel[2]);
+    const int64_t kh = t / w.kernel[2] % w.kernel[1];
+    const int64_t kw = t % w.kernel[2];
+    const T* src = x + c * w.in_size();
+    int16_t* dst = col + r * cols;
+    const int64_t offset = kw * w.dilation[2] - w.pad[2];
+    int64_t lo, hi;
+    ValidOutputRange(w.out[2], w.stride[2], offset, w.in[2], &lo, &hi);
+    for (int64_t q = q0; q < q1; ++q, dst += w.out[2]) {
+      const int64_t id = q / w.out[1] * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+      const int64_t ih = q % w.out[1] * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+      std::fill(dst, dst + w.out[2], int16_t{0});
+      if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1]) continue;
+      const T* row = src + (id * w.in[1] + ih) * w.in[2] + offset;
+      for (int64_t o = lo; o < hi; ++o)
+        dst[o] = static_cast<int16_t>(static_cast<int32_t>(row[o * w.stride[2]]) - x_zp);
+    }
+  }
+}
+
+// out[j] (j < n) = sum_p a[p] * b[p * ldb + j], accumulated in Acc and widened to int64.
+template <typename Acc>
+void IntDotRow(const int16_t* a, const int16_t* b, int64_t k, int64_t n, int64_t ldb, Acc* row,
+               int64_t* out) {
+  std::fill(row, row + n, Acc{0});
+  for (int64_t p = 0; p < k; ++p) {
+    const Acc av = a[p];
+    if (av == 0) continue;
+    const int16_t* bp = b + p * ldb;
+    for (int64_t j = 0; j < n; ++j) row[j] += av * static_cast<Acc>(bp[j]);
+  }
+  for (int64_t j = 0; j < n; ++j) out[j] = row[j];
+}
+
+// out row j of m rows: out[i * ldo + j] = sum_p a[i * k + p] * b[p * ldb + j] for rows [i0, i1).
+void IntGemmRows(const int16_t* a, const int16_t* b, int64_t i0, int64_t i1, int64_t k, int64_t n,
+                 int64_t ldb, int64_t* out, int64_t ldo) {
+  if (k <= kMaxInt32Reduction) {
+    std::vector<int32_t> row(static_cast<size_t>(n));
+    for (int64_t i = i0; i < i1; ++i) IntDotRow(a + i * k, b, k, n, ldb, row.data(), out + i * ldo);
+  } else {
+    std::vector<int64_t> row(static_cast<size_t>(n));
+    for (int64_t i = i0; i < i1; ++i) IntDotRow(a + i * k, b, k, n, ldb, row.data(), out + i * ldo);
+  }
+}
+
+// values[i] - zp[i / per] as int16, for 8-bit `t` (zp has 1 value or one per block of `per`).
+std::vector<int16_t> CenteredInt16(const TensorView& t, const std::vector<int32_t>& zp,
+                                   int64_t per) {
+  std::vector<int16_t> v(static_cast<size_t>(t.numel()));
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    const int32_t z = zp.size() == 1 ? zp[0] : zp[i / per];
+    v[i] = static_cast<int16_t>(ReadQuantElement(t, i) - z);
+  }
+  return v;
+}
+
+}  // namespace
+
+Status CheckZeroPoints(const InferContext& ctx, int input, std::string_view name, DType dtype,
+                       int64_t channels) {
+  if (!ctx.has_input(input)) return Status::Ok();
+  return CheckZeroPointsView(ctx.node, ctx.inputs[input], input, name, dtype, channels);
+}
+
+Result<std::vector<int32_t>> ReadZeroPoints(const KernelContext& ctx, int input,
+                                            std::string_view name, DType dtype, int64_t channels) {
+  if (!ctx.has_input(input)) return std::vector<int32_t>{0};
+  const TensorView& zp = ctx.inputs[input];
+  MOTA_RETURN_IF_ERROR(CheckZeroPointsView(ctx.node, zp, input, name, dtype, channels));
+  std::vector<int32_t> values;
+  for (int64_t i = 0; i < zp.numel(); ++i) values.push_back(ReadQuantElement(zp, i));
+  return values;
+}
+
+Result<IntConvProblem> MakeIntConvProblem(const model::Node& node, const TensorView& x,
+                                          const TensorView& w) {
+  auto error = [&](const auto&... args) {
+    return InvalidArgument(node.op_type, " node '", node.name, "': ", args...);
+  };
+  if (!IsInt8DType(x.dtype) || !IsInt8DType(w.dtype))
+    return error("expects i8 or u8 x and w, got ", DTypeName(x.dtype), " and ",
+                 DTypeName(w.dtype));
+  if (x.rank() < 3 || w.rank() != x.rank())
+    return error("x ", ShapeToString(x.shape), " and w ", ShapeToString(w.shape),
+                 " must have the same rank, at least 3 (N, C, spatial...)");
+  if (x.rank() > 5)
+    return Unimplemented(node.op_type, " node '", node.name, "': ", x.rank() - 2,
+                         "-D convolution is not supported (1-D to 3-D are)");
+  IntConvProblem p;
+  p.batch = x.shape[0];
+  p.channels = x.shape[1];
+  p.filters = w.shape[0];
+  p.group = node.attrs.GetInt("group", 1);
+  if (p.group < 1 || p.channels % p.group != 0 || p.filters % p.group != 0 ||
+      w.shape[1] * p.group != p.channels)
+    return error("group ", p.group, " does not fit x ", ShapeToString(x.shape), " and w ",
+                 ShapeToString(w.shape),
+                 ": expected C and M divisible by group and w's dim 1 == C / group");
+  const std::vector<int64_t> in(x.shape.begin() + 2, x.shape.end());
+  const std::vector<int64_t> kernel(w.shape.begin() + 2, w.shape.end());
+  if (node.attrs.Has("kernel_shape") && node.attrs.GetInts("kernel_shape") != kernel)
+    return error("kernel_shape ", ShapeToString(node.attrs.GetInts("kernel_shape")),
+                 " does not match w ", ShapeToString(w.shape));
+  MOTA_ASSIGN_OR_RETURN(WindowGeometry g, ResolveWindow(node, in, {.default_kernel = kernel}));
+  p.w = ToWindow3(g);
+  p.out_shape = {p.batch, p.filters};
+  p.out_shape.insert(p.out_shape.end(), g.out.begin(), g.out.end());
+  return p;
+}
+
+Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, const TensorView& x,
+                         int32_t x_zp, const TensorView& w, const std::vector<int32_t>& w_zp,
+                         int64_t* acc) {
+  const Window3& win = p.w;
+  const int64_t cg = p.channels / p.group, mg = p.filters / p.group;
+  const int64_t k = cg * win.kernel_size();
+  const int64_t rows = win.out[0] * win.out[1];
+  if (NumElements(p.out_shape) == 0) return Status::Ok();
+  // w - w_zp[m] once; row m of the result is K values.
+  const std::vector<int16_t> wq = CenteredInt16(w, w_zp, k);
+  // Tiles of output rows keep the column buffer near 8 MB (at least one output row per tile).
+  constexpr int64_t kMaxColValues = int64_t{1} << 22;
+  const int64_t tile_rows =
+      std::max<int64_t>(1, std::min(rows, kMaxColValues / std::max<int64_t>(1, k * win.out[2])));
+  std::unique_ptr<int16_t[]> col(
+      new (std::nothrow) int16_t[static_cast<size_t>(k * tile_rows * win.out[2])]);
+  if (!col)
+    return OutOfMemory(ctx.node.op_type, " node '", ctx.node.name,
+                       "': cannot allocate the im2col buffer");
+  for (int64_t n = 0; n < p.batch; ++n) {
+    for (int64_t g = 0; g < p.group; ++g) {
+      const int64_t x_offset = (n * p.channels + g * cg) * win.in_size();
+      int64_t* yg = acc + (n * p.filters + g * mg) * win.out_size();
+      for (int64_t q0 = 0; q0 < rows; q0 += tile_rows) {
+        const int64_t q1 = std::min(rows, q0 + tile_rows);
+        const int64_t cols = (q1 - q0) * win.out[2];
+        ParallelFor(ctx.pool, k, 8, [&](int64_t r0, int64_t r1) {
+          if (x.dtype == DType::kI8) {
+            IntIm2colRows(win, x.as<const int8_t>() + x_offset, x_zp, r0, r1, q0, q1, col.get());
+          } else {
+            IntIm2colRows(win, x.as<const uint8_t>() + x_offset, x_zp, r0, r1, q0, q1, col.get());
+          }
+        });
+        ParallelFor(ctx.pool, mg, 1, [&](int64_t m0, int64_t m1) {
+          IntGemmRows(wq.data() + g * mg * k, col.get(), m0, m1, k, cols, cols,
+                      yg + q0 * win.out[2], win.out_size());
+        });
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Result<IntMatMulShape> MakeIntMatMulShape(const model::Node& node, const Shape& a,
+                                          const Shape& b) {
+  auto error = [&](const auto&... args) {
+    return InvalidArgument(node.op_type, " node '", node.name, "': ", args...);
+  };
+  if (a.empty() || b.empty())
+    return error("operands must have rank >= 1, got a ", ShapeToString(a), " and b ",
+                 ShapeToString(b));
+  IntMatMulShape s;
+  s.m = a.size() == 1 ? 1 : a[a.size() - 2];
+  s.k = a.back();
+  const int64_t kb = b.size() == 1 ? b[0] : b[b.size() - 2];
+  s.n = b.size() == 1 ? 1 : b.back();
+  if (s.k != kb)
+    return error("a ", ShapeToString(a), " and b ", ShapeToString(b),
+                 " do not chain: a's last dim is ", s.k, " but b's contraction dim is ", kb);
+  if (a.size() > 2) s.a_batch.assign(a.begin(), a.end() - 2);
+  if (b.size() > 2) s.b_batch.assign(b.begin(), b.end() - 2);
+  Result<Shape> batch = BroadcastShapes(s.a_batch, s.b_batch);
+  if (!batch.ok()) return error("batch dims: ", batch.status().message());
+  s.batch = *batch;
+  s.out = s.batch;
+  if (a.size() > 1) s.out.push_back(s.m);
+  if (b.size() > 1) s.out.push_back(s.n);
+  return s;
+}
+
+void IntMatMulAccumulate(const KernelContext& ctx, const IntMatMulShape& s, const TensorView& a,
+                         const std::vector<int32_t>& a_zp, const TensorView& b,
+                         const std::vector<int32_t>& b_zp, int64_t* acc) {
+  // a - a_zp[row] and b - b_zp[column], once for the whole tensors.
+  std::vector<int16_t> aq(static_cast<size_t>(a.numel()));
+  for (int64_t i = 0; i < a.numel(); ++i)
+    aq[i] =
+        static_cast<int16_t>(ReadQuantElement(a, i) - a_zp[a_zp.size() == 1 ? 0 : i / s.k % s.m]);
+  std::vector<int16_t> bq(static_cast<size_t>(b.numel()));
+  for (int64_t i = 0; i < b.numel(); ++i)
+    bq[i] = static_cast<int16_t>(ReadQuantElement(b, i) - b_zp[b_zp.size() == 1 ? 0 : i % s.n]);
+  const int64_t batches = NumElements(s.batch);
+  std::vector<int64_t> a_off(batches, 0), b_off(batches, 0);
+  if (!s.batch.empty()) {
+    ForEachBroadcast2(s.batch, BroadcastStrides(s.a_batch, s.batch),
+                      BroadcastStrides(s.b_batch, s.batch),
+                      [&](int64_t i, int64_t ia, int64_t ib) {
+                        a_off[i] = ia * s.m * s.k;
+                        b_off[i] = ib * s.k * s.n;
+                      });
+  }
+  // One task per output row across every batch.
+  ParallelFor(ctx.pool, batches * s.m, 1, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t bi = r / s.m, i = r % s.m;
+      IntGemmRows(aq.data() + a_off[bi] + i * s.k, bq.data() + b_off[bi], 0, 1, s.k, s.n, s.n,
+                  acc + r * s.n, s.n);
+    }
+  });
+}
+
+Result<Requantizer> MakeRequantizer(const KernelContext& ctx, const QuantOperand& y) {
+  Requantizer r;
+  r.dtype = y.dtype;
+  r.zero_point = y.zero_point(0);
+  r.scale = y.scale(0);
+  r.lo = static_cast<int32_t>(QuantMin(y.dtype));
+  r.hi = static_cast<int32_t>(QuantMax(y.dtype));
+  MOTA_ASSIGN_OR_RETURN(r.act, ReadActivation(ctx.attrs()));
+  switch (r.act.kind) {
+    case ActivationKind::kNone:
+      break;
+    case ActivationKind::kRelu:
+      r.lo = std::max(r.lo, r.zero_point);  // quantize(0) is the zero point
+      break;
+    case ActivationKind::kClip:
+      r.lo = std::max(r.lo, QuantizeValue(r.act.alpha, r.scale, r.zero_point, r.dtype));
+      r.hi = std::min(r.hi, QuantizeValue(r.act.beta, r.scale, r.zero_point, r.dtype));
+      r.lo = std::min(r.lo, r.hi);  // min(max(x, a), b) with a > b is b
+      break;
+    default:
+      r.real_domain = true;
+      break;
+  }
+  return r;
+}
+
+Result<int64_t> QuantAxisChannels(const model::Node& node, const Shape& x, const TensorView& scale,
+                                  int64_t* inner) {
+  *inner = 1;
+  if (scale.rank() == 0 || scale.numel() == 1) return 1;
+  const int64_t axis_attr = node.attrs.GetInt("axis", 1);
+  Result<int64_t> axis = NormalizeAxis(axis_attr, static_cast<int64_t>(x.size()));
+  if (!axis.ok())
+    return InvalidArgument(node.op_type, " node '", node.name, "': attribute axis ", axis_attr,
+                           " is out of range for input 0 of shape ", ShapeToString(x),
+                           " (a 1-D scale applies along axis)");
+  for (size_t d = static_cast<size_t>(*axis) + 1; d < x.size(); ++d) *inner *= x[d];
+  return x[*axis];
 }
 
 }  // namespace mota::exec

@@ -5,11 +5,14 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <string_view>
 #include <vector>
 
 #include "base/dtype.h"
 #include "base/status.h"
+#include "exec/activation.h"
 #include "exec/op_registry.h"
+#include "exec/reference/conv_util.h"
 
 namespace mota::exec {
 
@@ -58,5 +61,85 @@ inline int32_t QuantizeValue(float real, float scale, int32_t zero_point, DType 
 int32_t ReadQuantElement(const TensorView& t, int64_t i);
 // Writes element i of an i8, u8 or i32 tensor (the value must already be in range).
 void WriteQuantElement(const TensorView& t, int64_t i, int32_t value);
+
+// ---------------------------------------------------------------------------------------------
+// Integer cores of the ONNX quantized ops (QLinearConv / ConvInteger, QLinearMatMul /
+// MatMulInteger): exact sums of (x - x_zp) * (w - w_zp) products. Accumulation is in int32 when
+// the reduction is short enough that it cannot overflow, int64 otherwise; results come back as
+// int64 so that the caller picks the output's semantics (ConvInteger wraps to i32 as ONNX does,
+// QLinear ops requantize).
+
+// Zero points of an operand without a scale (ConvInteger, MatMulInteger): input `input` (absent:
+// one 0) must have dtype `dtype` (the operand's) and 1 or `channels` values. Errors name the input.
+Status CheckZeroPoints(const InferContext& ctx, int input, std::string_view name, DType dtype,
+                       int64_t channels);
+Result<std::vector<int32_t>> ReadZeroPoints(const KernelContext& ctx, int input,
+                                            std::string_view name, DType dtype, int64_t channels);
+
+// Conv geometry of an integer convolution: X [N, C, D...] and W [M, C/group, k...] of dtype i8
+// or u8 (1-D to 3-D spatial) with Conv's attributes (auto_pad, dilations, group, kernel_shape,
+// pads, strides).
+struct IntConvProblem {
+  int64_t batch = 0;
+  int64_t channels = 0;  // C
+  int64_t filters = 0;   // M
+  int64_t group = 1;
+  Window3 w;
+  Shape out_shape;  // [N, M, out...]
+};
+// Checks dtypes, ranks, group and kernel_shape; errors name the node and the values.
+Result<IntConvProblem> MakeIntConvProblem(const model::Node& node, const TensorView& x,
+                                          const TensorView& w);
+// acc[n, m, out...] = sum over the window of (x - x_zp) * (w - w_zp[m]). Padding reads x_zp, so
+// it adds 0 (the real value of padding is 0). `w_zp` has 1 or M values.
+Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, const TensorView& x,
+                         int32_t x_zp, const TensorView& w, const std::vector<int32_t>& w_zp,
+                         int64_t* acc);
+
+// Shapes of a numpy matmul A [..., M, K] x B [..., K, N] with broadcast batch dims (1-D A is
+// [1, K] with M dropped from the output, 1-D B is [K, 1] with N dropped).
+struct IntMatMulShape {
+  int64_t m = 0, k = 0, n = 0;
+  Shape batch;             // broadcast batch dims
+  Shape a_batch, b_batch;  // each operand's own batch dims
+  Shape out;
+};
+Result<IntMatMulShape> MakeIntMatMulShape(const model::Node& node, const Shape& a, const Shape& b);
+// acc[batch, i, j] = sum_p (a[i, p] - a_zp[i]) * (b[p, j] - b_zp[j]) for i8 / u8 A and B;
+// `a_zp` has 1 or M values (per row), `b_zp` 1 or N (per column).
+void IntMatMulAccumulate(const KernelContext& ctx, const IntMatMulShape& s, const TensorView& a,
+                         const std::vector<int32_t>& a_zp, const TensorView& b,
+                         const std::vector<int32_t>& b_zp, int64_t* acc);
+
+// Output requantization of QLinearConv / QLinearMatMul with the fused activation
+// (manifests/spec/quantization.md): q = saturate(round(acc * multiplier) + y_zp), multiplier =
+// in_scale / y_scale computed in f32 (in_scale = x_scale * w_scale[c]). Relu and Clip become a
+// clamp of q (exact: quantization is monotonic, so clamping before or after it agrees); the other
+// activations run on the real value acc * in_scale, which is then quantized with y's parameters.
+struct Requantizer {
+  DType dtype = DType::kU8;
+  int32_t zero_point = 0;
+  float scale = 1.0f;  // y_scale
+  int32_t lo = 0, hi = 255;
+  Activation act;
+  bool real_domain = false;  // the activation needs the real value
+
+  int32_t Apply(int64_t acc, float in_scale) const {
+    if (!real_domain) {
+      const float v = static_cast<float>(acc) * (in_scale / scale);
+      return RoundSaturate(std::nearbyint(v) + static_cast<float>(zero_point), lo, hi);
+    }
+    const float real = act.Apply(static_cast<float>(acc) * in_scale);
+    return RoundSaturate(std::nearbyint(real / scale) + static_cast<float>(zero_point), lo, hi);
+  }
+};
+// y's parameters (per tensor) and the node's fused activation.
+Result<Requantizer> MakeRequantizer(const KernelContext& ctx, const QuantOperand& y);
+
+// QuantizeLinear / DequantizeLinear: the number of channels a 1-D scale must match, x's dim at
+// attr `axis` (default 1), or 1 for a per-tensor scale (scalar or one value). `inner` receives
+// the element count of x's dims after the axis, so element i has channel i / inner % channels.
+Result<int64_t> QuantAxisChannels(const model::Node& node, const Shape& x, const TensorView& scale,
+                                  int64_t* inner);
 
 }  // namespace mota::exec

@@ -1,0 +1,377 @@
+// Hand-checked cases of the ONNX quantized ops (QuantizeLinear, DequantizeLinear,
+// DynamicQuantizeLinear, QLinearConv, QLinearMatMul, ConvInteger, MatMulInteger) and their error
+// messages. Expected values are worked out in the comments.
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "exec/reference/op_test_util.h"
+
+namespace mota::exec {
+namespace {
+
+using testing::MakeF32;
+using testing::MakeI32;
+using testing::MakeI8;
+using testing::MakeU8;
+using testing::OpInput;
+using testing::RunOp;
+
+std::vector<int64_t> Ints(const HostTensor& t) {
+  std::vector<int64_t> out;
+  for (double v : ReadAsDouble(t.view())) out.push_back(static_cast<int64_t>(v));
+  return out;
+}
+
+std::vector<OpInput> FromVector(std::vector<HostTensor> tensors) {
+  std::vector<OpInput> in;
+  for (HostTensor& t : tensors) in.push_back({std::move(t)});
+  return in;
+}
+
+template <typename... T>
+std::vector<OpInput> Inputs(T... tensors) {
+  std::vector<OpInput> in;
+  (in.push_back({std::move(tensors)}), ...);
+  return in;
+}
+
+HostTensor Scalar(float v) { return MakeF32({}, {v}); }
+
+// Runs on the reference and the auto backend (which must fall back to the reference kernels for
+// these i8 / u8 nodes) and expects the same result from both.
+HostTensor RunBoth(const std::string& op, const model::Attributes& attrs,
+                   const std::function<std::vector<OpInput>()>& make_inputs) {
+  auto ref = RunOp(op, attrs, make_inputs());
+  EXPECT_TRUE(ref.ok()) << ref.status().ToString();
+  if (!ref.ok()) return HostTensor();
+  auto fast = RunOp(op, attrs, make_inputs(), 1, "auto");
+  EXPECT_TRUE(fast.ok()) << fast.status().ToString();
+  if (fast.ok()) {
+    EXPECT_EQ((*fast)[0].dtype(), (*ref)[0].dtype());
+    EXPECT_EQ(Ints((*fast)[0]), Ints((*ref)[0])) << op << " differs on the auto backend";
+  }
+  return std::move((*ref)[0]);
+}
+
+std::string ErrorOf(const std::string& op, const model::Attributes& attrs,
+                    std::vector<OpInput> inputs) {
+  auto out = RunOp(op, attrs, std::move(inputs));
+  EXPECT_FALSE(out.ok());
+  return out.ok() ? std::string() : out.status().message();
+}
+
+#define EXPECT_HAS(message, text)                    \
+  EXPECT_NE((message).find(text), std::string::npos) \
+      << "'" << (message) << "' lacks '" << (text) << "'"
+
+// ---- QuantizeLinear / DequantizeLinear ----
+
+TEST(QuantizeLinear, RoundsHalfToEvenAndSaturatesU8) {
+  // x / 2 = 0, 0.5, 1, 1.5, -1.5, 500, -127, -500 -> round even 0, 0, 1, 2, -2, 500, -127, -500
+  // + 128 -> 128, 128, 129, 130, 126, 255 (saturated), 1, 0 (saturated)
+  HostTensor y = RunBoth("QuantizeLinear", {}, [] {
+    return Inputs(MakeF32({8}, {0, 1, 2, 3, -3, 1000, -254, -1000}), Scalar(2), MakeU8({}, {128}));
+  });
+  EXPECT_EQ(y.dtype(), DType::kU8);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{128, 128, 129, 130, 126, 255, 1, 0}));
+}
+
+TEST(QuantizeLinear, WithoutZeroPointGivesU8) {
+  // -1 -> 0 (saturated), 0.6 -> 1, 300 -> 255 (saturated).
+  HostTensor y = RunBoth("QuantizeLinear", {}, [] {
+    return Inputs(MakeF32({3}, {-1, 0.6f, 300}), Scalar(1));
+  });
+  EXPECT_EQ(y.dtype(), DType::kU8);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{0, 1, 255}));
+}
+
+TEST(QuantizeLinear, PerAxisI8) {
+  // x [1, 2, 2], axis 1: channel 0 scale 1 zp 0: 1.5 -> 2, 300 -> 127 (saturated);
+  // channel 1 scale 0.5 zp -10: 2.5 / 0.5 = 5 -> -5, -100 / 0.5 = -200 -> -210 -> -128.
+  HostTensor y = RunBoth("QuantizeLinear", {}, [] {
+    return Inputs(MakeF32({1, 2, 2}, {1.5f, 300, 2.5f, -100}), MakeF32({2}, {1, 0.5f}),
+                  MakeI8({2}, {0, -10}));
+  });
+  EXPECT_EQ(y.dtype(), DType::kI8);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{2, 127, -5, -128}));
+}
+
+TEST(QuantizeLinear, NegativeAxis) {
+  model::Attributes a;
+  a.SetInt("axis", -1);
+  // x [2, 2], per column: scales 1 and 10.
+  HostTensor y = RunBoth("QuantizeLinear", a, [] {
+    return Inputs(MakeF32({2, 2}, {7, 70, -7, -70}), MakeF32({2}, {1, 10}), MakeI8({2}, {0, 0}));
+  });
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{7, 7, -7, -7}));
+}
+
+TEST(DequantizeLinear, PerAxisU8) {
+  // channel 0: (10 - 8) * 0.5 = 1, (0 - 8) * 0.5 = -4; channel 1: (255 - 0) * 2 = 510, 0.
+  auto out = RunOp(
+      "DequantizeLinear", {},
+      Inputs(MakeU8({1, 2, 2}, {10, 0, 255, 0}), MakeF32({2}, {0.5f, 2}), MakeU8({2}, {8, 0})));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(testing::ToFloats((*out)[0]), (std::vector<float>{1, -4, 510, 0}));
+}
+
+TEST(DequantizeLinear, I8AndI32WithoutZeroPoint) {
+  auto i8 = RunOp("DequantizeLinear", {},
+                  Inputs(MakeI8({3}, {-128, 0, 127}), Scalar(0.5f), MakeI8({}, {-1})));
+  ASSERT_TRUE(i8.ok()) << i8.status().ToString();
+  EXPECT_EQ(testing::ToFloats((*i8)[0]), (std::vector<float>{-63.5f, 0.5f, 64}));
+  auto i32 = RunOp("DequantizeLinear", {}, Inputs(MakeI32({2}, {-1000000, 3}), Scalar(0.25f)));
+  ASSERT_TRUE(i32.ok()) << i32.status().ToString();
+  EXPECT_EQ(testing::ToFloats((*i32)[0]), (std::vector<float>{-250000, 0.75f}));
+}
+
+TEST(DynamicQuantizeLinear, OnnxExample) {
+  // range [-3, 2]: scale 5 / 255, zero point round(3 / scale) = 153.
+  auto out =
+      RunOp("DynamicQuantizeLinear", {}, Inputs(MakeF32({6}, {0, 2, -3, -2.5f, 1.34f, 0.5f})), 3);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(Ints((*out)[0]), (std::vector<int64_t>{153, 255, 0, 26, 221, 179}));
+  EXPECT_EQ(testing::ToFloats((*out)[1])[0], 5.0f / 255.0f);
+  EXPECT_EQ(Ints((*out)[2]), (std::vector<int64_t>{153}));
+}
+
+TEST(DynamicQuantizeLinear, AllZeroInputUsesUnitRange) {
+  auto out = RunOp("DynamicQuantizeLinear", {}, Inputs(MakeF32({2}, {0, 0})), 3);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(Ints((*out)[0]), (std::vector<int64_t>{0, 0}));
+  EXPECT_EQ(testing::ToFloats((*out)[1])[0], 1.0f / 255.0f);
+}
+
+// ---- QLinearConv / ConvInteger ----
+
+model::Attributes Pads1() {
+  model::Attributes a;
+  a.SetInts("pads", {1, 1, 1, 1});
+  return a;
+}
+
+// x u8 [1,1,2,2] = 10 20 30 40 (x_zp 10: 0 10 20 30), w u8 [1,1,2,2] = 1 2 3 4 (w_zp 1:
+// 0 1 2 3), pads 1: the 3x3 output sums are 0 30 20 / 60 140 60 / 20 30 0.
+std::vector<OpInput> PaddedConvInputs(int32_t bias, uint8_t y_zp) {
+  std::vector<HostTensor> t;
+  t.push_back(MakeU8({1, 1, 2, 2}, {10, 20, 30, 40}));
+  t.push_back(Scalar(0.5f));
+  t.push_back(MakeU8({}, {10}));
+  t.push_back(MakeU8({1, 1, 2, 2}, {1, 2, 3, 4}));
+  t.push_back(Scalar(1));
+  t.push_back(MakeU8({}, {1}));
+  t.push_back(Scalar(2));
+  t.push_back(MakeU8({}, {y_zp}));
+  t.push_back(MakeI32({1}, {bias}));
+  return FromVector(std::move(t));
+}
+
+TEST(ConvInteger, PaddingContributesZero) {
+  HostTensor y = RunBoth("ConvInteger", Pads1(), [] {
+    return Inputs(MakeU8({1, 1, 2, 2}, {10, 20, 30, 40}), MakeU8({1, 1, 2, 2}, {1, 2, 3, 4}),
+                  MakeU8({}, {10}), MakeU8({}, {1}));
+  });
+  EXPECT_EQ(y.dtype(), DType::kI32);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{0, 30, 20, 60, 140, 60, 20, 30, 0}));
+}
+
+TEST(QLinearConv, PaddingSaturatesHigh) {
+  // multiplier 0.5 * 1 / 2 = 0.25: 0 7.5 5 / 15 35 15 / 5 7.5 0 -> 0 8 5 / 15 35 15 / 5 8 0;
+  // + 230: 230 238 235 / 245 255 (265 saturated) 245 / 235 238 230.
+  HostTensor y = RunBoth("QLinearConv", Pads1(), [] { return PaddedConvInputs(0, 230); });
+  EXPECT_EQ(y.dtype(), DType::kU8);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{230, 238, 235, 245, 255, 245, 235, 238, 230}));
+}
+
+TEST(QLinearConv, BiasAndSaturationLow) {
+  // sums - 20 = -20 10 0 / 40 120 40 / 0 10 -20, * 0.25 = -5 2.5 0 / 10 30 10 / 0 2.5 -5
+  // -> -5 2 0 / 10 30 10 / 0 2 -5 (2.5 rounds to even); + 3: 0 (saturated) 5 3 / 13 33 13 / ...
+  HostTensor y = RunBoth("QLinearConv", Pads1(), [] { return PaddedConvInputs(-20, 3); });
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{0, 5, 3, 13, 33, 13, 3, 5, 0}));
+}
+
+// Group conv (2 groups of one channel) with per-channel w parameters, all i8.
+// x [1,2,1,3]: ch0 1 2 3, ch1 -1 -2 -3 (x_zp 0, scale 1). w [2,1,1,2]: filter 0 = 1 -3
+// (zp 0, scale 1), filter 1 = 2 -1 (zp 1 -> 1 -2, scale 0.5). y: scale 0.5, zp -1.
+// filter 0: 1*1 - 3*2 = -5, 2 - 9 = -7 (real -5, -7); filter 1: -1 + 4 = 3, -2 + 6 = 4 (real
+// 1.5, 2). Quantized: -10 - 1 = -11, -15, 3 - 1 = 2, 3.
+std::vector<OpInput> GroupConvInputs() {
+  std::vector<HostTensor> t;
+  t.push_back(MakeI8({1, 2, 1, 3}, {1, 2, 3, -1, -2, -3}));
+  t.push_back(Scalar(1));
+  t.push_back(MakeI8({}, {0}));
+  t.push_back(MakeI8({2, 1, 1, 2}, {1, -3, 2, -1}));
+  t.push_back(MakeF32({2}, {1, 0.5f}));
+  t.push_back(MakeI8({2}, {0, 1}));
+  t.push_back(Scalar(0.5f));
+  t.push_back(MakeI8({}, {-1}));
+  return FromVector(std::move(t));
+}
+
+model::Attributes Group2(const char* activation = nullptr, float alpha = 0) {
+  model::Attributes a;
+  a.SetInt("group", 2);
+  if (activation != nullptr) {
+    a.SetString("activation", activation);
+    a.SetFloat("activation_alpha", alpha);
+  }
+  return a;
+}
+
+TEST(QLinearConv, GroupPerChannelI8) {
+  HostTensor y = RunBoth("QLinearConv", Group2(), GroupConvInputs);
+  EXPECT_EQ(y.dtype(), DType::kI8);
+  EXPECT_EQ(y.shape(), (Shape{1, 2, 1, 2}));
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{-11, -15, 2, 3}));
+}
+
+TEST(QLinearConv, FusedReluClampsAtZeroPoint) {
+  HostTensor y = RunBoth("QLinearConv", Group2("Relu"), GroupConvInputs);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{-1, -1, 2, 3}));
+}
+
+TEST(QLinearConv, FusedLeakyReluRunsOnTheRealValue) {
+  // real -5, -7 -> -2.5, -3.5 -> / 0.5 = -5, -7 -> -6, -8.
+  HostTensor y = RunBoth("QLinearConv", Group2("LeakyRelu", 0.5f), GroupConvInputs);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{-6, -8, 2, 3}));
+}
+
+TEST(QLinearConv, StridesDilationsAndAutoPadMatchConvInteger) {
+  // QLinearConv with unit scales and zero output zero point equals ConvInteger (while in range).
+  model::Attributes a;
+  a.SetInts("strides", {2, 1});
+  a.SetInts("dilations", {1, 2});
+  a.SetString("auto_pad", "SAME_UPPER");
+  std::vector<uint8_t> xs;
+  for (int i = 0; i < 2 * 5 * 5; ++i) xs.push_back(static_cast<uint8_t>(100 + (i * 7) % 9));
+  const std::vector<int8_t> ws = {1, 0, -1, 2, 1, 0, 0, 1, -1, 1, 1, 1, 0, 0, 2, -2, 1, 0};
+  auto integer =
+      RunOp("ConvInteger", a,
+            Inputs(MakeU8({1, 2, 5, 5}, xs), MakeI8({1, 2, 3, 3}, ws), MakeU8({}, {104})));
+  ASSERT_TRUE(integer.ok()) << integer.status().ToString();
+  HostTensor q = RunBoth("QLinearConv", a, [&] {
+    return Inputs(MakeU8({1, 2, 5, 5}, xs), Scalar(1), MakeU8({}, {104}), MakeI8({1, 2, 3, 3}, ws),
+                  Scalar(1), MakeI8({}, {0}), Scalar(1), MakeI8({}, {0}));
+  });
+  EXPECT_EQ(q.shape(), (Shape{1, 1, 3, 5}));
+  EXPECT_EQ(Ints(q), Ints((*integer)[0]));
+}
+
+// ---- QLinearMatMul / MatMulInteger ----
+
+TEST(MatMulInteger, PerRowAndPerColumnZeroPoints) {
+  // A - a_zp[row] = [0 1 2; 0 2 4], B - b_zp[col] = [0 -1; 1 0; 2 1] -> [5 2; 10 4].
+  HostTensor y = RunBoth("MatMulInteger", {}, [] {
+    return Inputs(MakeU8({2, 3}, {1, 2, 3, 4, 6, 8}), MakeI8({3, 2}, {1, -1, 2, 0, 3, 1}),
+                  MakeU8({2}, {1, 4}), MakeI8({2}, {1, 0}));
+  });
+  EXPECT_EQ(y.dtype(), DType::kI32);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{5, 2, 10, 4}));
+}
+
+// a u8 [2,1,2] = (3 5), (1 1), zp 1, scale 0.5 -> (2 4), (0 0); b i8 [2,2] = [1 2; 3 -4], scale
+// per column (1, 0.25). Sums: (14, -12), (0, 0); real: 14 * 0.5 = 7, -12 * 0.125 = -1.5.
+std::vector<OpInput> BatchedMatMulInputs() {
+  return Inputs(MakeU8({2, 1, 2}, {3, 5, 1, 1}), Scalar(0.5f), MakeU8({}, {1}),
+                MakeI8({2, 2}, {1, 2, 3, -4}), MakeF32({2}, {1, 0.25f}), MakeI8({2}, {0, 0}),
+                Scalar(1), MakeI8({}, {0}));
+}
+
+TEST(QLinearMatMul, BatchedPerColumnB) {
+  HostTensor y = RunBoth("QLinearMatMul", {}, BatchedMatMulInputs);
+  EXPECT_EQ(y.dtype(), DType::kI8);
+  EXPECT_EQ(y.shape(), (Shape{2, 1, 2}));
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{7, -2, 0, 0}));  // -1.5 rounds to even -2
+}
+
+TEST(QLinearMatMul, FusedClip) {
+  model::Attributes a;
+  a.SetString("activation", "Clip");
+  a.SetFloat("activation_alpha", 0);
+  a.SetFloat("activation_beta", 5);
+  HostTensor y = RunBoth("QLinearMatMul", a, BatchedMatMulInputs);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{5, 0, 0, 0}));
+}
+
+TEST(QLinearMatMul, SaturatesU8BothEnds) {
+  // a - 0 = (255 255), b = (1; 1) - 0 -> 510 * (1 * 1 / 1) + 0 -> 255; b = (-1; -1) -> 0.
+  HostTensor y = RunBoth("QLinearMatMul", {}, [] {
+    return Inputs(MakeU8({2, 2}, {255, 255, 255, 255}), Scalar(1), MakeU8({}, {0}),
+                  MakeI8({2, 2}, {1, -1, 1, -1}), Scalar(1), MakeI8({}, {0}), Scalar(1),
+                  MakeU8({}, {0}));
+  });
+  EXPECT_EQ(y.dtype(), DType::kU8);
+  EXPECT_EQ(Ints(y), (std::vector<int64_t>{255, 0, 255, 0}));
+}
+
+// ---- errors name the input ----
+
+TEST(QuantOpErrors, WrongScaleCount) {
+  const std::string m =
+      ErrorOf("QuantizeLinear", {},
+              Inputs(MakeF32({1, 3}, {1, 2, 3}), MakeF32({2}, {1, 1}), MakeU8({2}, {0, 0})));
+  EXPECT_HAS(m, "input 1 (scale)");
+  EXPECT_HAS(m, "2 values; expected 1 or 3");
+}
+
+TEST(QuantOpErrors, WrongPerChannelWeightScaleCount) {
+  std::vector<OpInput> in = GroupConvInputs();
+  in[4] = {MakeF32({3}, {1, 1, 1})};
+  in[5] = {MakeI8({3}, {0, 0, 0})};
+  const std::string m = ErrorOf("QLinearConv", Group2(), std::move(in));
+  EXPECT_HAS(m, "input 4 (scale)");
+  EXPECT_HAS(m, "expected 1 or 2");
+}
+
+TEST(QuantOpErrors, WrongZeroPointDType) {
+  std::string m =
+      ErrorOf("QuantizeLinear", {}, Inputs(MakeF32({2}, {1, 2}), Scalar(1), MakeI32({}, {0})));
+  EXPECT_HAS(m, "input 2 (y_zero_point) has dtype i32");
+  m = ErrorOf("QLinearMatMul", {},
+              Inputs(MakeU8({1, 1}, {1}), Scalar(1), MakeF32({}, {0}), MakeU8({1, 1}, {1}),
+                     Scalar(1), MakeU8({}, {0}), Scalar(1), MakeU8({}, {0})));
+  EXPECT_HAS(m, "input 2");
+  EXPECT_HAS(m, "f32");
+}
+
+TEST(QuantOpErrors, ZeroAndNegativeScale) {
+  for (float s : {0.0f, -1.0f}) {
+    std::string m = ErrorOf("DequantizeLinear", {}, Inputs(MakeU8({2}, {1, 2}), Scalar(s)));
+    EXPECT_HAS(m, "input 1 (scale)");
+    EXPECT_HAS(m, "expected a finite value > 0");
+    std::vector<OpInput> in = GroupConvInputs();
+    in[6] = {Scalar(s)};
+    m = ErrorOf("QLinearConv", Group2(), std::move(in));
+    EXPECT_HAS(m, "input 6 (scale)");
+  }
+}
+
+TEST(QuantOpErrors, MismatchedZeroPointDType) {
+  std::string m =
+      ErrorOf("DequantizeLinear", {}, Inputs(MakeI8({2}, {1, 2}), Scalar(1), MakeU8({}, {0})));
+  EXPECT_HAS(m, "input 2 (x_zero_point) has dtype u8 but input 0 (x) is i8");
+  std::vector<OpInput> in = GroupConvInputs();
+  in[5] = {MakeU8({2}, {0, 1})};
+  m = ErrorOf("QLinearConv", Group2(), std::move(in));
+  EXPECT_HAS(m, "input 5 (w_zero_point) has dtype u8 but input 3 (w) is i8");
+  m = ErrorOf("ConvInteger", {},
+              Inputs(MakeU8({1, 1, 1, 1}, {1}), MakeU8({1, 1, 1, 1}, {1}), MakeI8({}, {0})));
+  EXPECT_HAS(m, "input 2 (x_zero_point) has dtype i8");
+  m = ErrorOf("QLinearMatMul", {},
+              Inputs(MakeU8({1, 1}, {1}), Scalar(1), MakeU8({}, {0}), MakeI8({1, 1}, {1}),
+                     Scalar(1), MakeU8({}, {0}), Scalar(1), MakeU8({}, {0})));
+  EXPECT_HAS(m, "input 5 (b_zero_point) has dtype u8 but input 3 (b) is i8");
+}
+
+TEST(QuantOpErrors, BiasMustBeI32PerFilter) {
+  std::vector<OpInput> in = GroupConvInputs();
+  in.push_back({MakeF32({2}, {0, 0})});
+  const std::string m = ErrorOf("QLinearConv", Group2(), std::move(in));
+  EXPECT_HAS(m, "input 8 (B) has dtype f32");
+}
+
+}  // namespace
+}  // namespace mota::exec
