@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <memory>
 #include <new>
+#include <span>
 #include <string>
 
 #include "exec/reference/op_util.h"
@@ -132,6 +133,73 @@ void WriteQuantElement(const TensorView& t, int64_t i, int32_t value) {
     default:
       break;
   }
+}
+
+namespace {
+
+// Shared by the shape-time and run-time checks: both contexts carry the node and the inputs.
+Status CheckTensorQuantViews(const model::Node& node, std::span<const TensorView> inputs,
+                             int scale_input, int zp_input, std::string_view name, DType dtype) {
+  const auto where = [&](int input, std::string_view suffix) {
+    return std::string(node.op_type) + " node '" + node.name + "': input " +
+           std::to_string(input) + " (" + std::string(name) + std::string(suffix) + ")";
+  };
+  const bool has_scale =
+      scale_input < static_cast<int>(inputs.size()) && inputs[scale_input].present();
+  if (!has_scale)
+    return InvalidArgument(where(scale_input, "_scale"), " is missing; it is required");
+  const TensorView& scale = inputs[scale_input];
+  if (scale.dtype != DType::kF32)
+    return InvalidArgument(where(scale_input, "_scale"), " has dtype ", DTypeName(scale.dtype),
+                           "; expected f32");
+  if (scale.numel() != 1 || scale.rank() > 1)
+    return InvalidArgument(where(scale_input, "_scale"), " has ", scale.numel(),
+                           " values (shape ", ShapeToString(scale.shape),
+                           "); expected 1: ", node.op_type, " takes per-tensor parameters only");
+  if (scale.data != nullptr) {
+    const float s = *scale.as<const float>();
+    if (!(s > 0) || !std::isfinite(s))
+      return InvalidArgument(where(scale_input, "_scale"), " holds ", s,
+                             "; expected a finite value > 0");
+  }
+  if (zp_input < 0 || zp_input >= static_cast<int>(inputs.size()) || !inputs[zp_input].present())
+    return Status::Ok();
+  const TensorView& zp = inputs[zp_input];
+  if (zp.dtype != dtype)
+    return InvalidArgument(where(zp_input, "_zero_point"), " has dtype ", DTypeName(zp.dtype),
+                           "; expected ", DTypeName(dtype), " (the dtype of ", name, ")");
+  if (zp.numel() != 1 || zp.rank() > 1)
+    return InvalidArgument(where(zp_input, "_zero_point"), " has ", zp.numel(), " values (shape ",
+                           ShapeToString(zp.shape), "); expected 1: ", node.op_type,
+                           " takes per-tensor parameters only");
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status CheckInt8Operand(const InferContext& ctx, int input, std::string_view name) {
+  if (!ctx.has_input(input)) return ctx.Error("input ", input, " (", name, ") is missing");
+  const DType d = ctx.inputs[input].dtype;
+  if (d != DType::kI8 && d != DType::kU8)
+    return ctx.Error("input ", input, " (", name, ") has dtype ", DTypeName(d),
+                     "; expected i8 or u8");
+  return Status::Ok();
+}
+
+Status CheckTensorQuant(const InferContext& ctx, int scale_input, int zp_input,
+                        std::string_view name, DType dtype) {
+  return CheckTensorQuantViews(ctx.node, ctx.inputs, scale_input, zp_input, name, dtype);
+}
+
+Result<TensorQuant> ReadTensorQuant(const KernelContext& ctx, int scale_input, int zp_input,
+                                    std::string_view name, DType dtype) {
+  MOTA_RETURN_IF_ERROR(
+      CheckTensorQuantViews(ctx.node, ctx.inputs, scale_input, zp_input, name, dtype));
+  TensorQuant q;
+  q.scale = *ctx.inputs[scale_input].as<const float>();
+  if (zp_input >= 0 && ctx.has_input(zp_input))
+    q.zero_point = ReadQuantElement(ctx.inputs[zp_input], 0);
+  return q;
 }
 
 // ---- Integer cores of the ONNX quantized ops ----

@@ -63,6 +63,33 @@ int32_t ReadQuantElement(const TensorView& t, int64_t i);
 void WriteQuantElement(const TensorView& t, int64_t i, int32_t value);
 
 // ---------------------------------------------------------------------------------------------
+// Per-tensor operands of the mota QLinear ops (QLinearAdd, QLinearMul, QLinearConcat, the
+// QLinear pools). Errors name the operand ("input 1 (A_scale)") so a converter bug is easy to find.
+
+// Scale and zero point of one per-tensor operand.
+struct TensorQuant {
+  float scale = 1.0f;
+  int32_t zero_point = 0;
+
+  // real = scale * (q - zero_point), in f32.
+  float Dequantize(int32_t q) const { return scale * static_cast<float>(q - zero_point); }
+  bool operator==(const TensorQuant& o) const {
+    return scale == o.scale && zero_point == o.zero_point;
+  }
+};
+
+// Input `input` (named `name` in errors) must be present with dtype i8 or u8.
+Status CheckInt8Operand(const InferContext& ctx, int input, std::string_view name);
+// Shape-time check of operand `name`: input `scale_input` is f32 with exactly one value, input
+// `zp_input` (may be omitted) has one value of `dtype` (the operand's data dtype). Known scale
+// values must be finite and > 0. Errors read "input 1 (A_scale) has 3 values; expected 1".
+Status CheckTensorQuant(const InferContext& ctx, int scale_input, int zp_input,
+                        std::string_view name, DType dtype);
+// The same checks at run time, then the values; an omitted zero point reads as 0.
+Result<TensorQuant> ReadTensorQuant(const KernelContext& ctx, int scale_input, int zp_input,
+                                    std::string_view name, DType dtype);
+
+// ---------------------------------------------------------------------------------------------
 // Integer cores of the ONNX quantized ops (QLinearConv / ConvInteger, QLinearMatMul /
 // MatMulInteger): exact sums of (x - x_zp) * (w - w_zp) products. Accumulation is in int32 when
 // the reduction is short enough that it cannot overflow, int64 otherwise; results come back as
