@@ -7,7 +7,9 @@
 #include <string>
 #include <vector>
 
+#include "exec/backend.h"
 #include "exec/reference/op_test_util.h"
+#include "exec/session.h"
 
 namespace mota::exec {
 namespace {
@@ -305,6 +307,90 @@ TEST(QLinearMatMul, SaturatesU8BothEnds) {
   });
   EXPECT_EQ(y.dtype(), DType::kU8);
   EXPECT_EQ(Ints(y), (std::vector<int64_t>{255, 0, 255, 0}));
+}
+
+// ---- a float -> int8 -> float chain on the auto backend ----
+
+// Adds a constant tensor (viewing `t`, which must outlive the graph) or a value to `g`.
+int32_t AddTensor(model::Graph& g, const std::string& name, const HostTensor* t) {
+  model::TensorInfo info;
+  info.name = name;
+  if (t != nullptr) {
+    info.dtype = t->dtype();
+    info.has_shape = true;
+    for (int64_t d : t->shape()) info.dims.push_back({d, {}});
+    info.is_constant = true;
+    info.constant = model::ConstData::View(t->data(), t->nbytes());
+  }
+  return g.AddTensor(std::move(info));
+}
+
+void AddNode(model::Graph& g, const std::string& op, std::vector<int32_t> in, int32_t out,
+             model::Attributes attrs = {}) {
+  model::Node n;
+  n.name = op + std::to_string(g.nodes.size());
+  n.op_type = op;
+  n.attrs = std::move(attrs);
+  n.inputs = std::move(in);
+  n.outputs = {out};
+  g.nodes.push_back(std::move(n));
+}
+
+// Conv (f32, XNNPACK on the auto backend, NHWC inside it) -> QuantizeLinear -> QLinearConv ->
+// DequantizeLinear -> Conv: the i8 / u8 nodes must fall back to the reference kernels with the
+// layout converted at the boundaries. Integer-valued data keeps every f32 sum exact, so both
+// backends must agree bit for bit.
+TEST(QuantOpsOnAuto, FloatInt8FloatChainMatchesReference) {
+  std::vector<float> xs, w1s, w3s;
+  for (int i = 0; i < 2 * 6 * 6; ++i) xs.push_back(static_cast<float>(i % 7 - 3));
+  for (int i = 0; i < 4 * 2 * 3 * 3; ++i) w1s.push_back(static_cast<float>(i % 3 - 1));
+  for (int i = 0; i < 2 * 4; ++i) w3s.push_back(static_cast<float>(i % 2 ? 1 : -1));
+  std::vector<int8_t> w2s;
+  for (int i = 0; i < 4 * 4 * 3 * 3; ++i) w2s.push_back(static_cast<int8_t>(i % 5 - 2));
+  const HostTensor w1 = MakeF32({4, 2, 3, 3}, w1s), w3 = MakeF32({2, 4, 1, 1}, w3s);
+  const HostTensor w2 = MakeI8({4, 4, 3, 3}, w2s);
+  const HostTensor s_half = Scalar(0.5f), s_one = Scalar(1), s_w = MakeF32({4}, {1, 0.5f, 2, 1});
+  const HostTensor zp_x = MakeI8({}, {3}), zp_w = MakeI8({4}, {0, 0, 0, 0}),
+                   zp_y = MakeI8({}, {-5});
+  model::Graph g;
+  const int32_t x = AddTensor(g, "x", nullptr);
+  g.tensors[x].dtype = DType::kF32;
+  g.tensors[x].has_shape = true;
+  g.tensors[x].dims = {{1, {}}, {2, {}}, {6, {}}, {6, {}}};
+  g.inputs = {x};
+  std::vector<int32_t> v;
+  for (const char* name : {"c1", "q", "qc", "dq", "y"}) v.push_back(AddTensor(g, name, nullptr));
+  model::Attributes pads;
+  pads.SetInts("pads", {1, 1, 1, 1});
+  AddNode(g, "Conv", {x, AddTensor(g, "w1", &w1)}, v[0], pads);
+  AddNode(g, "QuantizeLinear", {v[0], AddTensor(g, "s_half", &s_half), AddTensor(g, "zp_x", &zp_x)},
+          v[1]);
+  model::Attributes relu = pads;
+  relu.SetString("activation", "Relu");
+  AddNode(g, "QLinearConv",
+          {v[1], g.FindTensor("s_half"), g.FindTensor("zp_x"), AddTensor(g, "w2", &w2),
+           AddTensor(g, "s_w", &s_w), AddTensor(g, "zp_w", &zp_w), AddTensor(g, "s_one", &s_one),
+           AddTensor(g, "zp_y", &zp_y)},
+          v[2], relu);
+  AddNode(g, "DequantizeLinear", {v[2], g.FindTensor("s_one"), g.FindTensor("zp_y")}, v[3]);
+  AddNode(g, "Conv", {v[3], AddTensor(g, "w3", &w3)}, v[4]);
+  g.outputs = {v[4]};
+  ASSERT_TRUE(g.Validate().ok()) << g.Validate().ToString();
+  const HostTensor input = MakeF32({1, 2, 6, 6}, xs);
+  std::vector<std::vector<double>> results;
+  for (const char* backend : {"reference", "auto"}) {
+    auto b = CreateBackend(backend, {});
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    Session session(g, std::move(*b));
+    const TensorView feed = input.view();
+    auto out = session.Run({&feed, 1});
+    ASSERT_TRUE(out.ok()) << backend << ": " << out.status().ToString();
+    results.push_back(ReadAsDouble((*out)[0].view()));
+  }
+  EXPECT_EQ(results[0], results[1]);
+  double sum = 0;
+  for (double r : results[0]) sum += r < 0 ? -r : r;
+  EXPECT_GT(sum, 0.0) << "the chain should not collapse to zeros";
 }
 
 // ---- errors name the input ----
