@@ -252,7 +252,7 @@ TEST(Materialize, SessionWithoutFoldableNodesUsesTheGraphAsIs) {
 
 // x [1,3,8,8] -> Conv(DequantizeLinear(Wq i8, scale per output channel, axis 0), B) -> y,
 // against the f32 model whose weights are scale[m] * Wq exactly (int8-weights models).
-model::Graph DequantConvGraph(bool quantized) {
+model::Graph DequantConvGraph(bool quantized, bool with_zero_point = true) {
   model::Graph g;
   const int32_t x = g.AddTensor(Declared("x", DType::kF32, kInput));
   const std::vector<float> scales = {0.01f, 0.02f, 0.005f, 0.04f};
@@ -263,7 +263,9 @@ model::Graph DequantConvGraph(bool quantized) {
   if (quantized) {
     const int32_t wq = AddConst(g, "W_i8", DType::kI8, kWeight, q);
     const int32_t s = AddConst(g, "W_scale", DType::kF32, {4}, scales);
-    const int32_t zp = AddConst(g, "W_zp", DType::kI8, {4}, std::vector<int8_t>(4, 0));
+    const int32_t zp = with_zero_point
+                           ? AddConst(g, "W_zp", DType::kI8, {4}, std::vector<int8_t>(4, 0))
+                           : -1;  // omitted: zero point 0
     wt = AddIntermediate(g, "W");
     model::Attributes axis;
     axis.SetInt("axis", 0);
@@ -292,6 +294,7 @@ TEST(Materialize, Int8WeightsThroughDequantizeLinearComputeAsTheF32ModelOnRefere
   EXPECT_EQ(OpTypes(**m), std::vector<std::string>{"Conv"});
   for (const char* backend : {"reference", "auto"}) {
     ExpectSameOutputs(q, DequantConvGraph(false), backend);
+    ExpectSameOutputs(DequantConvGraph(true, false), DequantConvGraph(false), backend);
   }
 }
 
