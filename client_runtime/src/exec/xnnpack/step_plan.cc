@@ -253,7 +253,9 @@ class Builder {
     open_ = false;
     for (int32_t n : partition_.nodes) {
       for (int32_t t : graph_.nodes[n].outputs) {
-        bool external = is_graph_output_[t] != 0;
+        // A value nobody reads still needs memory: XNNPACK gives none to an unread internal value
+        // and asserts at setup (a dead node in a valid model must not abort the process).
+        bool external = is_graph_output_[t] != 0 || consumers_[t].empty();
         for (int32_t c : consumers_[t]) external = external || in_partition_[c] == 0;
         if (!external) continue;
         partition_.outputs.push_back(NewOutput(t, Layout::kNhwc, false));

@@ -50,6 +50,16 @@ TEST(XnnGraph, ConcatOnChannelsNeedsNoTransposes) {
   ExpectMatchesReference(b, kConvTol);
 }
 
+// A node whose output nobody reads (a dead branch) still gets memory inside a partition.
+TEST(XnnGraph, UnreadOutputInsidePartitionRuns) {
+  GraphBuilder b;
+  const int32_t x = b.Input("x", {1, 6, 5, 5}, 1);
+  const int32_t conv = b.Node("Conv", Pad1(), {x, b.ConstF32("w0", {4, 6, 3, 3}, 2)});
+  b.Node("Softmax", Attrs(), {b.Node("Flatten", Attrs(), {conv})});  // dead
+  b.Output(b.Node("Conv", Pad1(), {conv, b.ConstF32("w1", {3, 4, 3, 3}, 3)}));
+  ExpectMatchesReference(b, kConvTol);
+}
+
 TEST(XnnGraph, NegativeConcatAxisIsRemapped) {
   GraphBuilder b;
   const int32_t x = b.Input("x", {2, 3, 6, 5}, 1);
