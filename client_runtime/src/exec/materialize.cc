@@ -15,7 +15,7 @@ namespace {
 
 bool IsMaterializableOp(std::string_view op) { return op == "Cast" || op == "DequantizeLinear"; }
 
-// Whether node n folds given which tensors are constant now (`constant`, updated as we fold).
+// Whether `node` folds, given which tensors are constant now (`constant` grows as nodes fold).
 bool CanFold(const model::Node& node, const std::vector<uint8_t>& constant,
              const std::vector<uint8_t>& is_graph_output) {
   if (!IsMaterializableOp(node.op_type) || FindOp(node.op_type) == nullptr) return false;
