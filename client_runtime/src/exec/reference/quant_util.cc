@@ -1,6 +1,7 @@
 #include "exec/reference/quant_util.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <new>
 #include <span>
@@ -210,8 +211,8 @@ namespace {
 Status CheckZeroPointsView(const model::Node& node, const TensorView& zp, int input,
                            std::string_view name, DType dtype, int64_t channels) {
   const auto where = [&] {
-    return std::string(node.op_type) + " node '" + node.name + "': input " +
-           std::to_string(input) + " (" + std::string(name) + ")";
+    return std::string(node.op_type) + " node '" + node.name + "': input " + std::to_string(input) +
+           " (" + std::string(name) + ")";
   };
   if (zp.dtype != dtype)
     return InvalidArgument(where(), " has dtype ", DTypeName(zp.dtype), "; expected ",
@@ -319,8 +320,7 @@ Result<IntConvProblem> MakeIntConvProblem(const model::Node& node, const TensorV
     return InvalidArgument(node.op_type, " node '", node.name, "': ", args...);
   };
   if (!IsInt8DType(x.dtype) || !IsInt8DType(w.dtype))
-    return error("expects i8 or u8 x and w, got ", DTypeName(x.dtype), " and ",
-                 DTypeName(w.dtype));
+    return error("expects i8 or u8 x and w, got ", DTypeName(x.dtype), " and ", DTypeName(w.dtype));
   if (x.rank() < 3 || w.rank() != x.rank())
     return error("x ", ShapeToString(x.shape), " and w ", ShapeToString(w.shape),
                  " must have the same rank, at least 3 (N, C, spatial...)");
@@ -349,51 +349,83 @@ Result<IntConvProblem> MakeIntConvProblem(const model::Node& node, const TensorV
   return p;
 }
 
-Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, const TensorView& x,
-                         int32_t x_zp, const TensorView& w, const std::vector<int32_t>& w_zp,
-                         int64_t* acc) {
+namespace {
+
+// One (image n, group g) unit of an integer convolution, tile by tile of `tile_rows` output
+// rows; `pool` (may be null) splits each tile's im2col rows and filters.
+void IntConvUnit(ThreadPool* pool, const IntConvProblem& p, const TensorView& x, int32_t x_zp,
+                 const int16_t* wq, int64_t n, int64_t g, int64_t tile_rows, int16_t* col,
+                 int64_t* acc) {
   const Window3& win = p.w;
   const int64_t cg = p.channels / p.group, mg = p.filters / p.group;
   const int64_t k = cg * win.kernel_size();
   const int64_t rows = win.out[0] * win.out[1];
+  const int64_t x_offset = (n * p.channels + g * cg) * win.in_size();
+  int64_t* yg = acc + (n * p.filters + g * mg) * win.out_size();
+  for (int64_t q0 = 0; q0 < rows; q0 += tile_rows) {
+    const int64_t q1 = std::min(rows, q0 + tile_rows);
+    const int64_t cols = (q1 - q0) * win.out[2];
+    ParallelFor(pool, k, 8, [&](int64_t r0, int64_t r1) {
+      if (x.dtype == DType::kI8) {
+        IntIm2colRows(win, x.as<const int8_t>() + x_offset, x_zp, r0, r1, q0, q1, col);
+      } else {
+        IntIm2colRows(win, x.as<const uint8_t>() + x_offset, x_zp, r0, r1, q0, q1, col);
+      }
+    });
+    ParallelFor(pool, mg, 1, [&](int64_t m0, int64_t m1) {
+      IntGemmRows(wq + g * mg * k, col, m0, m1, k, cols, cols, yg + q0 * win.out[2],
+                  win.out_size());
+    });
+  }
+}
+
+}  // namespace
+
+Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, const TensorView& x,
+                         int32_t x_zp, const TensorView& w, const std::vector<int32_t>& w_zp,
+                         int64_t* acc) {
+  const Window3& win = p.w;
+  const int64_t k = p.channels / p.group * win.kernel_size();
+  const int64_t rows = win.out[0] * win.out[1];
   if (NumElements(p.out_shape) == 0) return Status::Ok();
   // w - w_zp[m] once; row m of the result is K values.
   const std::vector<int16_t> wq = CenteredInt16(w, w_zp, k);
-  // Tiles of output rows keep the column buffer near 8 MB (at least one output row per tile).
+  // Tiles of output rows keep a column buffer near 8 MB (at least one output row per tile).
   constexpr int64_t kMaxColValues = int64_t{1} << 22;
   const int64_t tile_rows =
       std::max<int64_t>(1, std::min(rows, kMaxColValues / std::max<int64_t>(1, k * win.out[2])));
-  std::unique_ptr<int16_t[]> col(
-      new (std::nothrow) int16_t[static_cast<size_t>(k * tile_rows * win.out[2])]);
-  if (!col)
-    return OutOfMemory(ctx.node.op_type, " node '", ctx.node.name,
-                       "': cannot allocate the im2col buffer");
-  for (int64_t n = 0; n < p.batch; ++n) {
-    for (int64_t g = 0; g < p.group; ++g) {
-      const int64_t x_offset = (n * p.channels + g * cg) * win.in_size();
-      int64_t* yg = acc + (n * p.filters + g * mg) * win.out_size();
-      for (int64_t q0 = 0; q0 < rows; q0 += tile_rows) {
-        const int64_t q1 = std::min(rows, q0 + tile_rows);
-        const int64_t cols = (q1 - q0) * win.out[2];
-        ParallelFor(ctx.pool, k, 8, [&](int64_t r0, int64_t r1) {
-          if (x.dtype == DType::kI8) {
-            IntIm2colRows(win, x.as<const int8_t>() + x_offset, x_zp, r0, r1, q0, q1, col.get());
-          } else {
-            IntIm2colRows(win, x.as<const uint8_t>() + x_offset, x_zp, r0, r1, q0, q1, col.get());
-          }
-        });
-        ParallelFor(ctx.pool, mg, 1, [&](int64_t m0, int64_t m1) {
-          IntGemmRows(wq.data() + g * mg * k, col.get(), m0, m1, k, cols, cols,
-                      yg + q0 * win.out[2], win.out_size());
-        });
+  const size_t col_size = static_cast<size_t>(k * tile_rows * win.out[2]);
+  const auto oom = [&] {
+    return OutOfMemory(ctx.node.op_type, " node '", ctx.node.name, "': cannot allocate ",
+                       col_size * sizeof(int16_t), " bytes for the im2col buffer");
+  };
+  // Many (image, group) units (depthwise and grouped convs): one unit per task, each task with
+  // its own column buffer; otherwise the pool splits the work inside each unit.
+  const int64_t units = p.batch * p.group;
+  const int threads = ctx.pool == nullptr ? 1 : ctx.pool->threads();
+  if (threads > 1 && units >= 2 * threads) {
+    std::atomic<bool> failed{false};
+    ParallelFor(ctx.pool, units, 1, [&](int64_t u0, int64_t u1) {
+      std::unique_ptr<int16_t[]> col(new (std::nothrow) int16_t[col_size]);
+      if (!col) {
+        failed = true;
+        return;
       }
-    }
+      for (int64_t u = u0; u < u1; ++u)
+        IntConvUnit(nullptr, p, x, x_zp, wq.data(), u / p.group, u % p.group, tile_rows, col.get(),
+                    acc);
+    });
+    return failed ? oom() : Status::Ok();
   }
+  std::unique_ptr<int16_t[]> col(new (std::nothrow) int16_t[col_size]);
+  if (!col) return oom();
+  for (int64_t u = 0; u < units; ++u)
+    IntConvUnit(ctx.pool, p, x, x_zp, wq.data(), u / p.group, u % p.group, tile_rows, col.get(),
+                acc);
   return Status::Ok();
 }
 
-Result<IntMatMulShape> MakeIntMatMulShape(const model::Node& node, const Shape& a,
-                                          const Shape& b) {
+Result<IntMatMulShape> MakeIntMatMulShape(const model::Node& node, const Shape& a, const Shape& b) {
   auto error = [&](const auto&... args) {
     return InvalidArgument(node.op_type, " node '", node.name, "': ", args...);
   };
@@ -434,8 +466,7 @@ void IntMatMulAccumulate(const KernelContext& ctx, const IntMatMulShape& s, cons
   std::vector<int64_t> a_off(batches, 0), b_off(batches, 0);
   if (!s.batch.empty()) {
     ForEachBroadcast2(s.batch, BroadcastStrides(s.a_batch, s.batch),
-                      BroadcastStrides(s.b_batch, s.batch),
-                      [&](int64_t i, int64_t ia, int64_t ib) {
+                      BroadcastStrides(s.b_batch, s.batch), [&](int64_t i, int64_t ia, int64_t ib) {
                         a_off[i] = ia * s.m * s.k;
                         b_off[i] = ib * s.k * s.n;
                       });

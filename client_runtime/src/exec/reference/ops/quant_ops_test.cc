@@ -3,6 +3,8 @@
 // messages. Expected values are worked out in the comments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -391,6 +393,73 @@ TEST(QuantOpsOnAuto, FloatInt8FloatChainMatchesReference) {
   double sum = 0;
   for (double r : results[0]) sum += r < 0 ? -r : r;
   EXPECT_GT(sum, 0.0) << "the chain should not collapse to zeros";
+}
+
+// A direct-loop oracle for a grouped, strided, padded QLinearConv (u8 x, i8 w with per-channel
+// zero points and scales), checked on 1 and 4 threads (4 threads take the one-unit-per-task path
+// for batch x groups).
+TEST(QLinearConv, GroupedStridedMatchesDirectLoopOnThreads) {
+  const int64_t N = 2, C = 8, G = 4, M = 8, H = 7, W = 6, KH = 3, KW = 2, S = 2, P = 1;
+  const int64_t cg = C / G, mg = M / G;
+  const int64_t OH = (H + 2 * P - KH) / S + 1, OW = (W + 2 * P - KW) / S + 1;
+  std::vector<uint8_t> xs;
+  for (int64_t i = 0; i < N * C * H * W; ++i) xs.push_back(static_cast<uint8_t>((i * 37) % 256));
+  std::vector<int8_t> ws;
+  for (int64_t i = 0; i < M * cg * KH * KW; ++i)
+    ws.push_back(static_cast<int8_t>((i * 29) % 255 - 127));
+  std::vector<int8_t> wzp;
+  std::vector<float> wscale;
+  for (int64_t m = 0; m < M; ++m) {
+    wzp.push_back(static_cast<int8_t>(m - 3));
+    wscale.push_back(0.01f * static_cast<float>(m + 1));
+  }
+  const float xscale = 0.05f, yscale = 0.7f;
+  const int32_t xzp = 120, yzp = -7;
+  std::vector<int64_t> expected;
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow) {
+          int64_t acc = 0;
+          const int64_t g = m / mg;
+          for (int64_t c = 0; c < cg; ++c)
+            for (int64_t kh = 0; kh < KH; ++kh)
+              for (int64_t kw = 0; kw < KW; ++kw) {
+                const int64_t ih = oh * S - P + kh, iw = ow * S - P + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const int64_t xv = xs[((n * C + g * cg + c) * H + ih) * W + iw] - xzp;
+                const int64_t wv = ws[((m * cg + c) * KH + kh) * KW + kw] - wzp[m];
+                acc += xv * wv;
+              }
+          const float v = static_cast<float>(acc) * (xscale * wscale[m] / yscale);
+          expected.push_back(
+              std::clamp<int64_t>(static_cast<int64_t>(std::nearbyint(v)) + yzp, -128, 127));
+        }
+  const HostTensor x = MakeU8({N, C, H, W}, xs), w = MakeI8({M, cg, KH, KW}, ws);
+  const HostTensor xs_t = Scalar(xscale), xzp_t = MakeU8({}, {static_cast<uint8_t>(xzp)});
+  const HostTensor ws_t = MakeF32({M}, wscale), wzp_t = MakeI8({M}, wzp);
+  const HostTensor ys_t = Scalar(yscale), yzp_t = MakeI8({}, {static_cast<int8_t>(yzp)});
+  model::Graph g;
+  const int32_t y = AddTensor(g, "y", nullptr);
+  model::Attributes a;
+  a.SetInt("group", G);
+  a.SetInts("strides", {S, S});
+  a.SetInts("pads", {P, P, P, P});
+  AddNode(g, "QLinearConv",
+          {AddTensor(g, "x", &x), AddTensor(g, "xs", &xs_t), AddTensor(g, "xzp", &xzp_t),
+           AddTensor(g, "w", &w), AddTensor(g, "ws", &ws_t), AddTensor(g, "wzp", &wzp_t),
+           AddTensor(g, "ys", &ys_t), AddTensor(g, "yzp", &yzp_t)},
+          y, a);
+  g.outputs = {y};
+  for (int threads : {1, 4}) {
+    auto b = CreateBackend("reference", {.threads = threads});
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    Session session(g, std::move(*b));
+    auto out = session.Run({});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    EXPECT_EQ((*out)[0].shape(), (Shape{N, M, OH, OW}));
+    EXPECT_EQ(Ints((*out)[0]), expected) << threads << " threads";
+  }
 }
 
 // ---- errors name the input ----
