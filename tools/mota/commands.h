@@ -1,4 +1,4 @@
-// The `mota` subcommands. Each lives in its own file (convert.cc, inspect.cc, run.cc), adds its
+// The `mota` subcommands. Each lives in its own file (convert.cc, inspect.cc, run.cc, quantize.cc), adds its
 // options to the CLI11 app, and returns the action main() runs when it was chosen. Actions
 // return the process exit code: 0 on success, 1 when the work failed (the reason is printed to
 // stderr). Usage errors (unknown command, bad flag) are exit code 2, handled in main.cc.
@@ -20,6 +20,7 @@ struct Command {
 Command AddConvertCommand(CLI::App& app);
 Command AddInspectCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
+Command AddQuantizeCommand(CLI::App& app);
 
 // Prints "mota <command>: error: <message>" to stderr and returns exit code 1.
 int ReportError(const std::string& command, const Status& status);

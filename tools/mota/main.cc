@@ -38,12 +38,12 @@ bool CheckCommandName(int argc, char** argv, const std::vector<Command>& command
 }
 
 int Main(int argc, char** argv) {
-  CLI::App app("mota: convert ONNX models to .mota, inspect them and run them.", "mota");
+  CLI::App app("mota: convert ONNX models to .mota, quantize, inspect and run them.", "mota");
   app.set_version_flag("--version", "mota " MOTA_VERSION, "Print the version and exit");
   app.require_subcommand(1);
   app.footer("Run 'mota <command> --help' for a command's options.");
-  const std::vector<Command> commands = {AddConvertCommand(app), AddInspectCommand(app),
-                                         AddRunCommand(app)};
+  const std::vector<Command> commands = {AddConvertCommand(app), AddQuantizeCommand(app),
+                                         AddInspectCommand(app), AddRunCommand(app)};
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
   try {
     app.parse(argc, argv);

@@ -1,0 +1,52 @@
+// The static int8 rewrite (manifests/spec/quantization.md, "int8"): QuantizeLinear at float ->
+// int8 boundaries, QLinear ops between, data-movement ops on int8 with tied parameters, and
+// DequantizeLinear where a float op or a graph output needs floats.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "model/graph.h"
+#include "quantizer/src/ranges.h"
+
+namespace mota::quantizer {
+
+// Int8 parameters per f32 tensor of the fp32 graph, keyed by tensor name.
+using ActivationParams = std::map<std::string, Int8Params>;
+
+struct Int8RewriteOptions {
+  // Names of quantizable nodes to keep in fp32 (mixed precision).
+  std::set<std::string> keep_fp32;
+  // Measurement mode: the fp32 graph is kept whole, and each quantizable node also runs as its
+  // int8 twin on quantized copies of its fp32 inputs, dequantized into a side tensor. One run
+  // then gives every layer's own error, free of upstream error.
+  bool isolated = false;
+};
+
+// One quantizable node.
+struct QuantLayer {
+  std::string node;    // node name
+  std::string op;      // the fp32 op (Conv, MatMul, Add, ...)
+  std::string output;  // its f32 output tensor's name
+  std::string probe;   // isolated mode: the side tensor holding its dequantized int8 result
+  bool int8 = false;   // quantized in this rewrite
+};
+
+struct Int8Rewrite {
+  model::Graph graph;
+  std::vector<QuantLayer> layers;
+};
+
+// Whether `node` has an int8 form (Conv with a constant weight, MatMul with a constant 2-D B,
+// Add, Mul, GlobalAveragePool, AveragePool, Concat).
+bool IsQuantizable(const model::Graph& graph, const model::Node& node);
+
+// `params` must hold every f32 tensor that a quantizable node reads or writes (the calibrated
+// ranges); a missing one is an error naming it.
+Result<Int8Rewrite> RewriteToInt8(const model::Graph& fp32, const ActivationParams& params,
+                                  const Int8RewriteOptions& options);
+
+}  // namespace mota::quantizer

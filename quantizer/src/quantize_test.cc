@@ -1,0 +1,164 @@
+// End to end on the real PaddleOCR classifier (a MobileNetV3-style net with SE blocks and
+// hard-swish): each precision's graph form, the gate, mixed precision, determinism, refusals.
+#include "quantizer/src/quantize.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <map>
+
+#include "converter/src/convert.h"
+#include "exec/backend.h"
+#include "exec/session.h"
+#include "model/loader.h"
+
+namespace mota::quantizer {
+namespace {
+
+const model::Graph& Classifier() {
+  static const model::Graph graph = [] {
+    converter::ConvertOptions options;
+    options.input_shapes.push_back({"x", {1, 3, 48, 192}});
+    auto g = converter::ConvertOnnxFile(std::string(MOTA_SHARED_DIR) + "/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
+                                        options);
+    EXPECT_TRUE(g.ok()) << g.status().ToString();
+    return g.ok() ? std::move(*g) : model::Graph{};
+  }();
+  return graph;
+}
+
+QuantizeOptions Options(const std::string& precision) {
+  QuantizeOptions o;
+  o.precision = precision;
+  o.calibration_random = 4;
+  o.seed = 3;
+  return o;
+}
+
+std::map<std::string, int> OpCounts(const model::Graph& g) {
+  std::map<std::string, int> counts;
+  for (const model::Node& n : g.nodes) ++counts[n.op_type];
+  return counts;
+}
+
+int ConstantsOf(const model::Graph& g, DType dtype) {
+  int n = 0;
+  for (const model::TensorInfo& t : g.tensors) n += t.is_constant && t.dtype == dtype;
+  return n;
+}
+
+// The written bytes load, run on the auto backend, and carry precision and report.
+void ExpectLoadsAndRuns(const QuantizeResult& r, const std::string& precision) {
+  auto model = model::Model::LoadFromBuffer(r.bytes);
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  const model::Graph& g = (*model)->graph();
+  EXPECT_EQ(g.metadata.precision, precision);
+  const auto report = nlohmann::json::parse(g.metadata.properties.at("quantization.report"));
+  EXPECT_EQ(report["precision"], precision);
+  EXPECT_EQ(report["size"]["after"], r.bytes.size());
+  auto backend = exec::CreateBackend("auto", {});
+  ASSERT_TRUE(backend.ok());
+  auto session = exec::Session::Create(g, std::move(*backend));
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  exec::HostTensor x = exec::HostTensor::Allocate(DType::kF32, {1, 3, 48, 192});
+  for (int64_t i = 0; i < x.numel(); ++i) x.as<float>()[i] = static_cast<float>(i % 97) / 97.0f - 0.5f;
+  const exec::TensorView in = x.view();
+  auto out = (*session)->Run({&in, 1});
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  const float* p = (*out)[0].as<float>();
+  EXPECT_NEAR(p[0] + p[1], 1.0f, 1e-4f);  // still a softmax
+}
+
+TEST(Quantize, Fp16StoresHalfWeightsReadThroughCast) {
+  auto r = Quantize(Classifier(), 552392, Options("fp16"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.passed);
+  EXPECT_GE(r->report.model.cosine, 0.9999);
+  EXPECT_GT(ConstantsOf(r->graph, DType::kF16), 50);
+  EXPECT_EQ(OpCounts(r->graph)["Cast"], ConstantsOf(r->graph, DType::kF16));
+  ExpectLoadsAndRuns(*r, "fp16");
+}
+
+TEST(Quantize, Int8WeightsArePerChannelAndDequantizedAtLoad) {
+  auto r = Quantize(Classifier(), 552392, Options("int8-weights"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.passed);
+  EXPECT_GE(r->report.model.cosine, 0.999);
+  const auto ops = OpCounts(r->graph);
+  EXPECT_GT(ops.at("DequantizeLinear"), 40);
+  EXPECT_EQ(ops.count("QLinearConv"), 0u);
+  ExpectLoadsAndRuns(*r, "int8-weights");
+}
+
+TEST(Quantize, Int8ChainsQLinearOpsAndPassesTheGate) {
+  auto r = Quantize(Classifier(), 552392, Options("int8"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.passed) << r->report.model.cosine;
+  const auto ops = OpCounts(r->graph);
+  EXPECT_GT(ops.at("QLinearConv"), 40);
+  EXPECT_GT(ops.at("QLinearMul"), 0);
+  EXPECT_GT(ops.at("QLinearGlobalAveragePool"), 0);
+  // Int8 ops chain: far fewer quantize / dequantize nodes than quantized layers.
+  EXPECT_LT(ops.at("QuantizeLinear") + ops.at("DequantizeLinear"), ops.at("QLinearConv") / 2);
+  EXPECT_EQ(r->report.calibration_source, "random");
+  EXPECT_FALSE(r->report.notes.empty());  // the random-data warning
+  for (const LayerReport& l : r->report.layers) EXPECT_TRUE(l.measured) << l.node;
+  ExpectLoadsAndRuns(*r, "int8");
+}
+
+TEST(Quantize, UnreachableGateKeepsTheWorstLayersInFp32) {
+  QuantizeOptions o = Options("int8");
+  o.min_sqnr_db = 150;  // only an exact (all-fp32) model reaches it
+  auto r = Quantize(Classifier(), 552392, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.passed);
+  EXPECT_EQ(OpCounts(r->graph).count("QLinearConv"), 0u);
+  for (const LayerReport& l : r->report.layers) {
+    EXPECT_EQ(l.precision, "fp32") << l.node;
+    EXPECT_NE(l.reason.find("kept in fp32: isolated SQNR"), std::string::npos) << l.reason;
+  }
+}
+
+TEST(Quantize, GateMissIsReportedNotHidden) {
+  QuantizeOptions o = Options("int8-weights");
+  o.min_sqnr_db = 150;
+  auto r = Quantize(Classifier(), 552392, o);
+  ASSERT_TRUE(r.ok());
+  EXPECT_FALSE(r->report.passed);
+  EXPECT_NE(ReportToText(r->report).find("FAILED"), std::string::npos);
+}
+
+TEST(Quantize, SameInputsGiveIdenticalBytes) {
+  for (const char* precision : {"fp16", "int8"}) {
+    auto a = Quantize(Classifier(), 552392, Options(precision));
+    auto b = Quantize(Classifier(), 552392, Options(precision));
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(a->bytes, b->bytes) << precision;
+  }
+}
+
+TEST(Quantize, QuantizedModelIsRefused) {
+  auto r = Quantize(Classifier(), 552392, Options("fp16"));
+  ASSERT_TRUE(r.ok());
+  auto again = Quantize(r->graph, r->bytes.size(), Options("int8"));
+  ASSERT_FALSE(again.ok());
+  EXPECT_NE(again.status().message().find("already quantized (metadata precision 'fp16')"), std::string::npos)
+      << again.status().message();
+  model::Graph stripped = r->graph;
+  stripped.metadata.precision.clear();
+  auto by_content = Quantize(stripped, r->bytes.size(), Options("int8"));
+  ASSERT_FALSE(by_content.ok());
+  EXPECT_NE(by_content.status().message().find("already quantized"), std::string::npos);
+}
+
+TEST(Quantize, BadOptionsAreRejected) {
+  auto r = Quantize(Classifier(), 1, Options("int4"));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("expected int8, fp16 or int8-weights"), std::string::npos);
+  QuantizeOptions both = Options("int8");
+  both.calibration_dir = "/nonexistent";
+  EXPECT_NE(Quantize(Classifier(), 1, both).status().message().find("not both"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mota::quantizer

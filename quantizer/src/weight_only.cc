@@ -1,0 +1,126 @@
+#include "quantizer/src/weight_only.h"
+
+#include <cmath>
+#include <cstring>
+#include <set>
+
+#include "converter/src/passes/graph_rewrite.h"
+#include "quantizer/src/weights.h"
+
+namespace mota::quantizer {
+namespace {
+
+using converter::UniqueTensorName;
+
+std::vector<uint8_t> ToBytes(const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  return std::vector<uint8_t>(p, p + size);
+}
+
+// Constant f32 tensors some node reads, in first-use order.
+std::vector<int32_t> F32ConstantsRead(const model::Graph& graph) {
+  std::vector<int32_t> ids;
+  std::set<int32_t> seen;
+  for (const model::Node& node : graph.nodes)
+    for (int32_t in : node.inputs)
+      if (in >= 0 && graph.tensors[in].is_constant && graph.tensors[in].dtype == DType::kF32 &&
+          seen.insert(in).second)
+        ids.push_back(in);
+  return ids;
+}
+
+const float* FloatData(const model::TensorInfo& t) {
+  return reinterpret_cast<const float*>(t.constant.data);
+}
+
+// The per-channel axis of the weight read by input `slot` of `node`, or -1 when that input is
+// not a weight the int8-weights precision stores.
+int WeightAxis(const model::Graph& graph, const model::Node& node, size_t slot) {
+  const model::TensorInfo& t = graph.tensors[node.inputs[slot]];
+  if (node.op_type == "Conv" && slot == 1) return 0;
+  if (node.op_type == "ConvTranspose" && slot == 1) return 1;
+  if (t.dims.size() != 2) return -1;
+  if (node.op_type == "MatMul" && slot == 1) return 1;
+  if (node.op_type == "Gemm" && slot == 1) return node.attrs.GetInt("transB", 0) ? 0 : 1;
+  return -1;
+}
+
+}  // namespace
+
+void ReplaceConstantWithNode(model::Graph& graph, int32_t t, const std::string& op_type,
+                             std::vector<int32_t> inputs, model::Attributes attrs) {
+  model::TensorInfo& info = graph.tensors[t];
+  info.is_constant = false;
+  info.constant = model::ConstData{};
+  model::Node node;
+  node.name = UniqueTensorName(graph, info.name + "/" + op_type);
+  node.op_type = op_type;
+  node.attrs = std::move(attrs);
+  node.inputs = std::move(inputs);
+  node.outputs = {t};
+  graph.nodes.insert(graph.nodes.begin(), std::move(node));
+}
+
+Result<WeightRewriteSummary> RewriteToFp16(model::Graph& graph) {
+  WeightRewriteSummary summary;
+  for (int32_t t : F32ConstantsRead(graph)) {
+    const model::TensorInfo info = graph.tensors[t];
+    const int64_t n = NumElements(info.StaticShape());
+    if (n < kMinHalfElements) continue;
+    const float* v = FloatData(info);
+    std::vector<uint16_t> half(n);
+    bool in_range = true;
+    for (int64_t i = 0; i < n && in_range; ++i) {
+      in_range = std::fabs(v[i]) <= kHalfMax;
+      half[i] = FloatToHalf(v[i]);
+    }
+    if (!in_range) {
+      summary.kept.push_back(info.name + ": holds values beyond f16's range (65504)");
+      continue;
+    }
+    const int32_t h = graph.AddConstant(UniqueTensorName(graph, info.name + ".f16"), DType::kF16,
+                                        info.StaticShape(), ToBytes(half.data(), n * 2));
+    model::Attributes attrs;
+    attrs.SetInt("to", static_cast<int64_t>(DType::kF32));
+    ReplaceConstantWithNode(graph, t, "Cast", {h}, std::move(attrs));
+    ++summary.converted;
+  }
+  return summary;
+}
+
+Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph) {
+  WeightRewriteSummary summary;
+  std::set<int32_t> done;
+  // Collect first: the rewrite inserts nodes at the front.
+  std::vector<std::pair<int32_t, int>> weights;
+  for (const model::Node& node : graph.nodes) {
+    for (size_t slot = 0; slot < node.inputs.size(); ++slot) {
+      const int32_t t = node.inputs[slot];
+      if (t < 0 || !graph.tensors[t].is_constant || graph.tensors[t].dtype != DType::kF32) continue;
+      const int axis = WeightAxis(graph, node, slot);
+      if (axis < 0 || !done.insert(t).second) continue;
+      weights.push_back({t, axis});
+    }
+  }
+  for (auto [t, axis] : weights) {
+    const model::TensorInfo info = graph.tensors[t];
+    const Shape shape = info.StaticShape();
+    const ChannelQuantized q = QuantizePerChannel(FloatData(info), shape, axis);
+    const int64_t channels = static_cast<int64_t>(q.scales.size());
+    const int32_t wq = graph.AddConstant(UniqueTensorName(graph, info.name + ".i8"), DType::kI8,
+                                         shape, ToBytes(q.values.data(), q.values.size()));
+    const int32_t scale =
+        graph.AddConstant(UniqueTensorName(graph, info.name + ".scale"), DType::kF32, {channels},
+                          ToBytes(q.scales.data(), q.scales.size() * sizeof(float)));
+    const int32_t zp = graph.AddConstant(UniqueTensorName(graph, info.name + ".zero_point"),
+                                         DType::kI8, {channels},
+                                         std::vector<uint8_t>(channels, 0));
+    model::Attributes attrs;
+    attrs.SetInt("axis", axis);
+    ReplaceConstantWithNode(graph, t, "DequantizeLinear", {wq, scale, zp}, std::move(attrs));
+    ++summary.converted;
+  }
+  return summary;
+}
+
+}  // namespace mota::quantizer
