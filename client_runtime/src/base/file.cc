@@ -5,8 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <mutex>
 
 namespace mota {
 namespace {
@@ -31,6 +34,17 @@ Status WriteAll(int fd, const uint8_t* data, size_t size, const std::string& pat
     size -= static_cast<size_t>(n);
   }
   return Status::Ok();
+}
+
+// Live mappings (start -> size), so that ReleaseMappedPages touches only file-backed memory:
+// MADV_DONTNEED on heap memory would zero it.
+struct Mappings {
+  std::mutex mu;
+  std::map<uintptr_t, size_t> ranges;
+};
+Mappings& LiveMappings() {
+  static Mappings* m = new Mappings();  // never destroyed: MappedFiles may outlive statics
+  return *m;
 }
 
 }  // namespace
@@ -59,13 +73,41 @@ Result<std::unique_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
       return s;
     }
     file->data_ = static_cast<const uint8_t*>(p);
+    Mappings& m = LiveMappings();
+    std::lock_guard<std::mutex> lock(m.mu);
+    m.ranges[reinterpret_cast<uintptr_t>(p)] = file->size_;
   }
   ::close(fd);
   return file;
 }
 
 MappedFile::~MappedFile() {
-  if (data_ != nullptr) ::munmap(const_cast<uint8_t*>(data_), size_);
+  if (data_ == nullptr) return;
+  {
+    Mappings& m = LiveMappings();
+    std::lock_guard<std::mutex> lock(m.mu);
+    m.ranges.erase(reinterpret_cast<uintptr_t>(data_));
+  }
+  ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+void ReleaseMappedPages(const void* p, size_t n) {
+  if (p == nullptr || n == 0) return;
+  const auto begin = reinterpret_cast<uintptr_t>(p);
+  Mappings& m = LiveMappings();
+  std::lock_guard<std::mutex> lock(m.mu);  // the mapping must not go away meanwhile
+  auto it = m.ranges.upper_bound(begin);
+  if (it == m.ranges.begin()) return;
+  --it;
+  const uintptr_t map_end = it->first + it->second;
+  if (begin >= map_end) return;
+  static const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  // The mapping starts on a page boundary, so lo stays inside it; its last page may be partial,
+  // which madvise accepts.
+  const uintptr_t lo = begin / page * page;
+  const uintptr_t hi = std::min(map_end, begin + n);
+  // Advice only: on failure the pages simply stay resident.
+  ::madvise(reinterpret_cast<void*>(lo), hi - lo, MADV_DONTNEED);
 }
 
 Result<std::vector<uint8_t>> ReadFile(const std::string& path) {
@@ -111,8 +153,8 @@ Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> bytes) 
 }
 
 Status WriteFileAtomic(const std::string& path, const std::string& text) {
-  return WriteFileAtomic(path, std::span<const uint8_t>(
-                                   reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+  return WriteFileAtomic(
+      path, std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
 }
 
 }  // namespace mota

@@ -33,6 +33,13 @@ class MappedFile {
   std::string path_;
 };
 
+// Drops this process's resident pages of [p, p + n) where the range lies in a live MappedFile
+// (rounded out to whole pages, clipped to the mapping); a no-op for any other memory. The pages
+// are read-only views of the file, so a later read faults them back in with the same bytes: this
+// is always safe, and worth it for data read once (weights that a kernel has repacked), which
+// would otherwise stay in the peak RSS for the life of the model.
+void ReleaseMappedPages(const void* p, size_t n);
+
 Result<std::vector<uint8_t>> ReadFile(const std::string& path);
 // Writes `bytes` to `path` atomically: readers see the old file or the whole new one.
 Status WriteFileAtomic(const std::string& path, std::span<const uint8_t> bytes);

@@ -6,6 +6,7 @@
 #include <optional>
 #include <string_view>
 
+#include "base/file.h"
 #include "exec/activation.h"
 #include "exec/reference/conv_util.h"
 
@@ -535,6 +536,8 @@ Status XnnLowering::DefineConv() {
       }
     }
   }
+  // XNNPACK reads our copy, never `wdata`: its pages in the model file need not stay resident.
+  ReleaseMappedPages(wdata, sizeof(float) * ws[0] * ws[1] * taps);
   packed_at_creation_->push_back(std::move(filter));
   MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(packed_at_creation_->back().data(), packed));
   uint32_t bias_id = XNN_INVALID_VALUE_ID;
@@ -583,6 +586,7 @@ Status XnnLowering::DefineDeconv() {
       }
     }
   }
+  ReleaseMappedPages(wdata, sizeof(float) * ws[0] * ws[1] * taps);  // as in DefineConv
   packed_at_creation_->push_back(std::move(filter));
   MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(packed_at_creation_->back().data(), packed));
   uint32_t bias_id = XNN_INVALID_VALUE_ID;

@@ -1,5 +1,6 @@
-// Winograd F(4x4, 3x3) NHWC kernel: weight transform and packing, the per-run block loop, and
-// the factory that picks Conv nodes (see winograd.h for the algorithm, README.md for the rule).
+// Winograd F(4x4, 3x3) / F(2x2, 3x3) NHWC kernel: weight transform and packing, the per-run block
+// loop, and the factory that picks Conv nodes (see winograd.h for the algorithm, README.md for the
+// rule).
 #include "exec/cpu/winograd/winograd.h"
 
 #include <algorithm>
@@ -7,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/aligned_buffer.h"
+#include "base/file.h"
 #include "exec/cpu/cpu_features.h"
 #include "exec/reference/conv_util.h"
 #include "exec/tensor.h"
@@ -14,21 +17,22 @@
 namespace mota::exec::winograd {
 namespace {
 
-// G of F(4x4, 3x3) (6 x 3); U = G g G^T.
-constexpr float kG[kAlpha][3] = {{1.0f / 4, 0, 0},
-                                 {-1.0f / 6, -1.0f / 6, -1.0f / 6},
-                                 {-1.0f / 6, 1.0f / 6, -1.0f / 6},
-                                 {1.0f / 24, 1.0f / 12, 1.0f / 6},
-                                 {1.0f / 24, -1.0f / 12, 1.0f / 6},
-                                 {0, 0, 1}};
+// G of F(4x4, 3x3) (6 x 3) and of F(2x2, 3x3) (4 x 3); U = G g G^T.
+constexpr float kG43[6][3] = {{1.0f / 4, 0, 0},
+                              {-1.0f / 6, -1.0f / 6, -1.0f / 6},
+                              {-1.0f / 6, 1.0f / 6, -1.0f / 6},
+                              {1.0f / 24, 1.0f / 12, 1.0f / 6},
+                              {1.0f / 24, -1.0f / 12, 1.0f / 6},
+                              {0, 0, 1}};
+constexpr float kG23[4][3] = {{1, 0, 0}, {0.5f, 0.5f, 0.5f}, {0.5f, -0.5f, 0.5f}, {0, 0, 1}};
 
-const Ops& OpsFor(Isa isa) {
+const Ops& OpsFor(Isa isa, int tile) {
 #if defined(__x86_64__)
-  if (isa == Isa::kAvx512) return Avx512Ops();
-  if (isa == Isa::kAvx2) return Avx2Ops();
+  if (isa == Isa::kAvx512) return Avx512Ops(tile);
+  if (isa == Isa::kAvx2) return Avx2Ops(tile);
 #endif
   (void)isa;
-  return PortableOps();
+  return PortableOps(tile);
 }
 
 // Packs U as [pos][panel][C_in][panel width] so that the GEMM reads each panel sequentially.
@@ -37,14 +41,16 @@ const Ops& OpsFor(Isa isa) {
 // values then goes to its plane in one sequential write.
 void PackWeights(const Plan& p, const float* weights, float* u) {
   const int64_t cin = p.s.channels, cout = p.s.filters, w = p.nr;
-  std::vector<float> g(9 * w), t(kAlpha * 3 * w), r(kPositions * w);
+  const int alpha = p.tile + 2;
+  const float(*kG)[3] = p.tile == 2 ? kG23 : kG43;
+  std::vector<float> g(9 * w), t(alpha * 3 * w), r(p.positions * w);
   for (int64_t col0 = 0; col0 < p.cpad; col0 += p.nr) {
     const int64_t width = std::min(p.nr, p.cpad - col0), valid = std::min(width, cout - col0);
     for (int64_t ci = 0; ci < cin; ++ci) {
       for (int64_t j = 0; j < valid; ++j) {
         for (int k = 0; k < 9; ++k) g[k * w + j] = weights[((col0 + j) * cin + ci) * 9 + k];
       }
-      for (int i = 0; i < kAlpha; ++i) {  // t = G g
+      for (int i = 0; i < alpha; ++i) {  // t = G g
         for (int b = 0; b < 3; ++b) {
           for (int64_t j = 0; j < valid; ++j) {
             t[(i * 3 + b) * w + j] = kG[i][0] * g[b * w + j] + kG[i][1] * g[(3 + b) * w + j] +
@@ -52,18 +58,20 @@ void PackWeights(const Plan& p, const float* weights, float* u) {
           }
         }
       }
-      for (int i = 0; i < kAlpha; ++i) {  // r = t G^T
-        for (int k = 0; k < kAlpha; ++k) {
+      for (int i = 0; i < alpha; ++i) {  // r = t G^T
+        for (int k = 0; k < alpha; ++k) {
           const float* ti = t.data() + i * 3 * w;
           for (int64_t j = 0; j < valid; ++j) {
-            r[(i * kAlpha + k) * w + j] =
+            r[(i * alpha + k) * w + j] =
                 ti[j] * kG[k][0] + ti[w + j] * kG[k][1] + ti[2 * w + j] * kG[k][2];
           }
         }
       }
       float* dst = u + col0 * cin + ci * width;
-      for (int pos = 0; pos < kPositions; ++pos) {
-        std::copy(r.begin() + pos * w, r.begin() + pos * w + valid, dst + pos * cin * p.cpad);
+      for (int pos = 0; pos < p.positions; ++pos) {  // U is not zeroed: write the padding too
+        float* row = dst + pos * cin * p.cpad;
+        std::copy(r.begin() + pos * w, r.begin() + pos * w + valid, row);
+        std::fill(row + valid, row + width, 0.0f);
       }
     }
   }
@@ -73,8 +81,8 @@ void PackWeights(const Plan& p, const float* weights, float* u) {
 // while U is streamed once per block; when U is large (deep layers, small images) blocks grow
 // with it so that U is streamed only a few times (14x14x256: one block instead of 12 + 4 tiles).
 int64_t ChooseTilesPerBlock(const Plan& p) {
-  const int64_t per_tile = kPositions * (p.s.channels + p.cpad) * 4;
-  const int64_t u_bytes = kPositions * p.s.channels * p.cpad * 4;
+  const int64_t per_tile = p.positions * (p.s.channels + p.cpad) * 4;
+  const int64_t u_bytes = p.positions * p.s.channels * p.cpad * 4;
   const int64_t budget = std::max<int64_t>(512 * 1024, u_bytes / 8);
   const int64_t tiles = std::max<int64_t>(12, budget / per_tile / 6 * 6);
   return std::min(p.tiles, tiles);
@@ -89,17 +97,23 @@ class WinogradKernel final : public NhwcKernel {
 
   Status Init(const float* weights, const float* bias) {
     const ConvShape& s = plan_.s;
-    u_ = HostTensor::Allocate(DType::kF32, {kPositions, s.channels, plan_.cpad});
+    const int64_t pos = plan_.positions;
+    const bool u_ok = u_.ResizeUninitialized(sizeof(float) * pos * s.channels * plan_.cpad);
     bias_ = HostTensor::Allocate(DType::kF32, {plan_.cpad});
-    v_ = HostTensor::Allocate(DType::kF32, {kPositions, tiles_per_block_, s.channels});
-    m_ = HostTensor::Allocate(DType::kF32, {kPositions, tiles_per_block_, plan_.cpad});
-    if (Missing(u_) || Missing(bias_) || Missing(v_) || Missing(m_)) {
+    v_ = HostTensor::Allocate(DType::kF32, {pos, tiles_per_block_, s.channels});
+    m_ = HostTensor::Allocate(DType::kF32, {pos, tiles_per_block_, plan_.cpad});
+    if (!u_ok || Missing(bias_) || Missing(v_) || Missing(m_)) {
       return OutOfMemory("winograd conv ", s.channels, "->", s.filters, ": cannot allocate ",
-                         (u_.nbytes() + v_.nbytes() + m_.nbytes()) >> 20, " MiB of buffers");
+                         (u_.size() + v_.nbytes() + m_.nbytes()) >> 20, " MiB of buffers");
     }
-    PackWeights(plan_, weights, u_.as<float>());
+    u_.AdviseHugePages();
+    float* u = reinterpret_cast<float*>(u_.data());
+    PackWeights(plan_, weights, u);
+    // The weights are not read again: when they are a view of the model file, their pages need
+    // not stay resident next to U (4x their size).
+    ReleaseMappedPages(weights, sizeof(float) * s.filters * s.channels * 9);
     if (bias != nullptr) std::copy(bias, bias + s.filters, bias_.as<float>());
-    plan_.u = u_.as<float>();
+    plan_.u = u;
     plan_.bias = bias_.as<float>();
     return Status::Ok();
   }
@@ -108,7 +122,7 @@ class WinogradKernel final : public NhwcKernel {
              ThreadPool* pool) override {
     MOTA_RETURN_IF_ERROR(CheckShapes(inputs, output));
     Block b{inputs[0].as<const float>(), output.as<float>(), v_.as<float>(), m_.as<float>(), 0, 0};
-    const int64_t items = kPositions * plan_.panels;
+    const int64_t items = plan_.positions * plan_.panels;
     for (b.t_begin = 0; b.t_begin < plan_.tiles; b.t_begin += tiles_per_block_) {
       b.count = std::min(tiles_per_block_, plan_.tiles - b.t_begin);
       ParallelFor(pool, b.count, 1, [&](int64_t t0, int64_t t1) { ops_.input(plan_, b, t0, t1); });
@@ -118,7 +132,7 @@ class WinogradKernel final : public NhwcKernel {
     return Status::Ok();
   }
 
-  size_t bytes() const override { return u_.nbytes() + bias_.nbytes() + v_.nbytes() + m_.nbytes(); }
+  size_t bytes() const override { return u_.size() + bias_.nbytes() + v_.nbytes() + m_.nbytes(); }
 
  private:
   Status CheckShapes(std::span<const TensorView> inputs, const TensorView& output) const {
@@ -141,7 +155,8 @@ class WinogradKernel final : public NhwcKernel {
   const Ops& ops_;
   Plan plan_;
   int64_t tiles_per_block_;
-  HostTensor u_, bias_, v_, m_;
+  AlignedBuffer u_;  // fully written by PackWeights
+  HostTensor bias_, v_, m_;
 };
 
 // ---- the factory ----
@@ -188,14 +203,17 @@ Result<std::unique_ptr<NhwcKernel>> CreateFromNode(const model::Node& node,
                                                    std::span<const TensorView> inputs,
                                                    const TensorView& output) {
   ConvShape s;
-  if (!ReadProblem(node, inputs, &s) || !Profitable(s)) return std::unique_ptr<NhwcKernel>();
+  if (!ReadProblem(node, inputs, &s)) return std::unique_ptr<NhwcKernel>();
+  const int tile = ChooseTile(s);
+  if (tile == 0) return std::unique_ptr<NhwcKernel>();
   if (output.rank() == 4 && (output.shape[2] != s.out_h || output.shape[3] != s.out_w)) {
     return std::unique_ptr<NhwcKernel>();
   }
   MOTA_ASSIGN_OR_RETURN(Activation act, ReadActivation(node.attrs));
   const float* bias =
       inputs.size() > 2 && inputs[2].present() ? inputs[2].as<const float>() : nullptr;
-  auto kernel = CreateKernel(s, inputs[1].as<const float>(), bias, act, {.isa = BestIsa()});
+  auto kernel =
+      CreateKernel(s, inputs[1].as<const float>(), bias, act, {.isa = BestIsa(), .tile = tile});
   if (!kernel.ok()) return kernel.status().WithContext(StrCat("Conv node '", node.name, "'"));
   return kernel;
 }
@@ -230,17 +248,21 @@ Isa BestIsa() {
   return Isa::kPortable;
 }
 
-bool Profitable(const ConvShape& s) {
+int ChooseTile(const ConvShape& s) {
   // Measured on Zen 4 against XNNPACK (README.md): below 16 input channels the transforms
   // outweigh the saved multiplications (C_in 8 ties, C_in 12 wins 1.3x, 16 wins 1.6x-2x); few
   // output channels are fine (C_out 8 wins 1.9x, XNNPACK is slow there too).
-  if (s.channels < 16 || s.filters < 8) return false;
-  // U is 4x the size of the direct weights and is streamed from memory once per run; with few
-  // output pixels that traffic dominates (7x7x512: 752 KiB per pixel, 1.2x faster; 5x5x512:
-  // 1.5 MiB, slower; 3x3x256: 1 MiB, a tie).
+  if (s.channels < 16 || s.filters < 8) return 0;
+  // U is streamed from memory once per run and stays resident; per output pixel it grows as the
+  // image shrinks. F(4x4) (U = 4x the weights) up to 640 KiB per pixel (4x4x256: 576 KiB, 1.6x
+  // faster than XNNPACK). Beyond, F(4x4) still won 1.2-1.4x at 7x7x512 (752 KiB) but for 28 MiB
+  // more memory per layer than F(2x2) (U = 1.8x the weights), which is as fast there (README.md).
   const int64_t cpad = (s.filters + kChannelPad - 1) / kChannelPad * kChannelPad;
-  const double u_bytes = 4.0 * kPositions * s.channels * cpad;
-  return u_bytes / static_cast<double>(s.batch * s.out_h * s.out_w) <= 768.0 * 1024;
+  const double pixels = static_cast<double>(s.batch * s.out_h * s.out_w);
+  const double u_per_position = 4.0 * s.channels * cpad / pixels;
+  if (u_per_position * Positions(4) <= 640.0 * 1024) return 4;
+  if (u_per_position * Positions(2) <= 512.0 * 1024) return 2;
+  return 0;
 }
 
 Result<std::unique_ptr<NhwcKernel>> CreateKernel(const ConvShape& s, const float* weights,
@@ -256,11 +278,16 @@ Result<std::unique_ptr<NhwcKernel>> CreateKernel(const ConvShape& s, const float
                            s.filters, " channels, input ", s.in_h, "x", s.in_w, ", output ",
                            s.out_h, "x", s.out_w, ", pads ", s.pad_top, ",", s.pad_left);
   }
-  const Ops& ops = OpsFor(options.isa);
+  if (options.tile != 2 && options.tile != 4) {
+    return InvalidArgument("winograd conv: tile side ", options.tile, ", expected 2 or 4");
+  }
+  const Ops& ops = OpsFor(options.isa, options.tile);
   Plan p;
   p.s = s;
-  p.tiles_y = (s.out_h + kTile - 1) / kTile;
-  p.tiles_x = (s.out_w + kTile - 1) / kTile;
+  p.tile = options.tile;
+  p.positions = Positions(p.tile);
+  p.tiles_y = (s.out_h + p.tile - 1) / p.tile;
+  p.tiles_x = (s.out_w + p.tile - 1) / p.tile;
   p.tiles = s.batch * p.tiles_y * p.tiles_x;
   p.cpad = (s.filters + kChannelPad - 1) / kChannelPad * kChannelPad;
   p.nr = ops.nr;

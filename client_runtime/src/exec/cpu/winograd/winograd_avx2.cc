@@ -22,6 +22,6 @@ struct Avx2 {
 
 }  // namespace
 
-const Ops& Avx2Ops() { return Steps<Avx2>::Get(); }
+const Ops& Avx2Ops(int tile) { return tile == 2 ? Steps<Avx2, 2>::Get() : Steps<Avx2, 4>::Get(); }
 
 }  // namespace mota::exec::winograd

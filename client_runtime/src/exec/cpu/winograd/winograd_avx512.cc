@@ -22,6 +22,8 @@ struct Avx512 {
 
 }  // namespace
 
-const Ops& Avx512Ops() { return Steps<Avx512>::Get(); }
+const Ops& Avx512Ops(int tile) {
+  return tile == 2 ? Steps<Avx512, 2>::Get() : Steps<Avx512, 4>::Get();
+}
 
 }  // namespace mota::exec::winograd

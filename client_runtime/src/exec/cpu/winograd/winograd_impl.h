@@ -1,5 +1,6 @@
-// The Winograd F(4x4, 3x3) steps as templates over a vector-traits type T, instantiated once per
-// ISA (winograd_avx512.cc, winograd_avx2.cc, winograd_portable.cc). T provides:
+// The Winograd F(4x4, 3x3) and F(2x2, 3x3) steps as templates over a vector-traits type T and the
+// output tile side, instantiated once per ISA (winograd_avx512.cc, winograd_avx2.cc,
+// winograd_portable.cc). T provides:
 //   using V (a GCC vector type: arithmetic operators work on it); kLanes; kMr (GEMM rows);
 //   Load/Store (unaligned), Set1, Fma(a, b, c) = a * b + c, Max, Min.
 // Transforms are vectorized over channels (NHWC keeps them contiguous); the GEMM micro-kernel
@@ -14,15 +15,27 @@
 
 namespace mota::exec::winograd {
 
-template <class T>
+template <class T, int kTileSide>
 struct Steps {
   using V = typename T::V;
   static constexpr int L = T::kLanes;
+  static_assert(kTileSide == 2 || kTileSide == 4);
+  static constexpr int kTile = kTileSide;
+  static constexpr int kAlpha = kTile + 2;
+  static constexpr int kPositions = kAlpha * kAlpha;
 
   // ---- input transform: V = B^T d B ----
 
-  // One 6-vector of B^T applied to d0..d5 (stride `s` between them).
+  // One row of B^T applied to d0..d(alpha-1) (stride `s` between them).
   static void InputRow(const V* d, int s, V* t, int ts) {
+    if constexpr (kTile == 2) {  // B^T of F(2x2, 3x3)
+      const V d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s];
+      t[0] = d0 - d2;
+      t[ts] = d1 + d2;
+      t[2 * ts] = d2 - d1;
+      t[3 * ts] = d1 - d3;
+      return;
+    }
     const V d0 = d[0], d1 = d[s], d2 = d[2 * s], d3 = d[3 * s], d4 = d[4 * s], d5 = d[5 * s];
     t[0] = d0 * 4.0f - d2 * 5.0f + d4;
     t[ts] = d3 + d4 - (d1 + d2) * 4.0f;
@@ -158,6 +171,12 @@ struct Steps {
   // ---- output transform: Y = A^T m A (+ bias, activation) ----
 
   static void OutputRow(const V* m, int s, V* o, int os) {
+    if constexpr (kTile == 2) {  // A^T of F(2x2, 3x3)
+      const V m1 = m[s], m2 = m[2 * s];
+      o[0] = m[0] + m1 + m2;
+      o[os] = m1 - m2 - m[3 * s];
+      return;
+    }
     const V m1 = m[s], m2 = m[2 * s], m3 = m[3 * s], m4 = m[4 * s];
     const V p12 = m1 + m2, d12 = m1 - m2, p34 = m3 + m4, d34 = m3 - m4;
     o[0] = m[0] + p12 + p34;
@@ -209,7 +228,7 @@ struct Steps {
   }
 
   static const Ops& Get() {
-    static const Ops ops{T::kNv * L, &Input, &Gemm, &Output};
+    static const Ops ops{kTile, T::kNv * L, &Input, &Gemm, &Output};
     return ops;
   }
 };

@@ -31,6 +31,8 @@ struct Portable {
 
 }  // namespace
 
-const Ops& PortableOps() { return Steps<Portable>::Get(); }
+const Ops& PortableOps(int tile) {
+  return tile == 2 ? Steps<Portable, 2>::Get() : Steps<Portable, 4>::Get();
+}
 
 }  // namespace mota::exec::winograd

@@ -105,12 +105,12 @@ std::vector<float> Reference(const Case& k, const Data& d) {
   return ToNhwc(ToFloats((*out)[0]), k.n, k.m, k.oh(), k.ow());
 }
 
-std::vector<float> RunWinograd(const Case& k, const Data& d, Isa isa, int64_t tiles_per_block = 0,
-                               ThreadPool* pool = nullptr) {
+std::vector<float> RunWinograd(const Case& k, const Data& d, Isa isa, int tile,
+                               int64_t tiles_per_block = 0, ThreadPool* pool = nullptr) {
   auto act = ReadActivation(Attrs(k));
   EXPECT_TRUE(act.ok());
   auto kernel = CreateKernel(k.shape(), d.w.data(), k.bias ? d.b.data() : nullptr, *act,
-                             {.isa = isa, .tiles_per_block = tiles_per_block});
+                             {.isa = isa, .tile = tile, .tiles_per_block = tiles_per_block});
   EXPECT_TRUE(kernel.ok()) << kernel.status().ToString();
   if (!kernel.ok()) return {};
   std::vector<float> x = ToNhwc(d.x, k.n, k.c, k.h, k.w);
@@ -152,20 +152,29 @@ std::vector<Isa> Isas() {
   return out;
 }
 
+void CheckIsa(const Case& k, const Data& d, const std::vector<float>& want, Isa isa, int tile);
+
 void CheckCase(const Case& k, uint32_t seed) {
   const Data d = MakeData(k, seed);
   const std::vector<float> want = Reference(k, d);
   for (Isa isa : Isas()) {
+    for (int tile : {4, 2}) CheckIsa(k, d, want, isa, tile);
+  }
+}
+
+void CheckIsa(const Case& k, const Data& d, const std::vector<float>& want, Isa isa, int tile) {
+  {
     SCOPED_TRACE(::testing::Message()
-                 << IsaName(isa) << " N" << k.n << " C" << k.c << " M" << k.m << " " << k.h << "x"
-                 << k.w << " pads " << k.pt << k.pl << k.pb << k.pr << " act '" << k.act << "'");
-    const Errors e = ExpectClose(RunWinograd(k, d, isa), want, k.c);
-    ::testing::Test::RecordProperty(std::string("max_abs_err_") + IsaName(isa),
+                 << "F(" << tile << "x" << tile << ") " << IsaName(isa) << " N" << k.n << " C"
+                 << k.c << " M" << k.m << " " << k.h << "x" << k.w << " pads " << k.pt << k.pl
+                 << k.pb << k.pr << " act '" << k.act << "'");
+    const Errors e = ExpectClose(RunWinograd(k, d, isa, tile), want, k.c);
+    ::testing::Test::RecordProperty(StrCat("max_abs_err_f", tile, "_", IsaName(isa)),
                                     std::to_string(e.max_abs));
     std::printf(
-        "winograd %-8s C%-4lld M%-4lld %3lldx%-3lld max abs err %.3g (%.3g * sqrt(C_in)), "
+        "winograd F(%dx%d) %-8s C%-4lld M%-4lld %3lldx%-3lld max abs err %.3g (%.3g * sqrt(C_in)), "
         "max rel err %.3g\n",
-        IsaName(isa), static_cast<long long>(k.c), static_cast<long long>(k.m),
+        tile, tile, IsaName(isa), static_cast<long long>(k.c), static_cast<long long>(k.m),
         static_cast<long long>(k.h), static_cast<long long>(k.w), e.max_abs,
         e.max_abs / std::sqrt(k.c), e.max_rel);
   }
@@ -204,12 +213,14 @@ TEST(Winograd, BlocksAndThreadsGiveIdenticalResults) {
   const Data d = MakeData(k, 13);
   ThreadPool pool(3);
   for (Isa isa : Isas()) {
-    SCOPED_TRACE(IsaName(isa));
-    const std::vector<float> base = RunWinograd(k, d, isa);
-    for (int64_t tpb : {1, 5, 7, 1000}) {
-      EXPECT_EQ(RunWinograd(k, d, isa, tpb), base) << "tiles_per_block " << tpb;
-      EXPECT_EQ(RunWinograd(k, d, isa, tpb, &pool), base)
-          << "tiles_per_block " << tpb << ", 3 threads";
+    for (int tile : {4, 2}) {
+      SCOPED_TRACE(::testing::Message() << IsaName(isa) << " tile " << tile);
+      const std::vector<float> base = RunWinograd(k, d, isa, tile);
+      for (int64_t tpb : {1, 5, 7, 1000}) {
+        EXPECT_EQ(RunWinograd(k, d, isa, tile, tpb), base) << "tiles_per_block " << tpb;
+        EXPECT_EQ(RunWinograd(k, d, isa, tile, tpb, &pool), base)
+            << "tiles_per_block " << tpb << ", 3 threads";
+      }
     }
   }
 }
@@ -275,6 +286,37 @@ TEST(WinogradFactory, AcceptsResnetLayersAndDeclinesOthers) {
   EXPECT_TRUE(Accepts({.c = 64, .m = 8}));
   EXPECT_TRUE(Accepts({.c = 512, .m = 512, .h = 7, .w = 7}));
   EXPECT_FALSE(Accepts({.c = 512, .m = 512, .h = 5, .w = 5}));  // streaming U would dominate
+}
+
+// F(4x4) where U per output pixel stays small, F(2x2) (less than half its U) on deep layers with
+// few pixels.
+TEST(WinogradFactory, TileSide) {
+  auto shape = [](int64_t c, int64_t hw) {
+    return ConvShape{.channels = c,
+                     .filters = c,
+                     .in_h = hw,
+                     .in_w = hw,
+                     .out_h = hw,
+                     .out_w = hw,
+                     .pad_top = 1,
+                     .pad_left = 1};
+  };
+  EXPECT_EQ(ChooseTile(shape(64, 56)), 4);
+  EXPECT_EQ(ChooseTile(shape(128, 28)), 4);
+  EXPECT_EQ(ChooseTile(shape(256, 14)), 4);
+  EXPECT_EQ(ChooseTile(shape(256, 4)), 4);  // 576 KiB of F(4x4) U per pixel
+  EXPECT_EQ(ChooseTile(shape(512, 7)), 2);  // 752 KiB of F(4x4) U per pixel, 334 KiB of F(2x2)
+  EXPECT_EQ(ChooseTile(shape(512, 5)), 0);
+  EXPECT_EQ(ChooseTile(shape(8, 56)), 0);
+}
+
+TEST(Winograd, RejectsOtherTileSides) {
+  const Case k{.c = 16, .m = 16, .h = 8, .w = 8};
+  const Data d = MakeData(k, 15);
+  auto kernel = CreateKernel(k.shape(), d.w.data(), d.b.data(), {}, {.tile = 3});
+  ASSERT_FALSE(kernel.ok());
+  EXPECT_NE(kernel.status().ToString().find("tile side 3"), std::string::npos)
+      << kernel.status().ToString();
 }
 
 }  // namespace
