@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "converter/src/passes/graph_rewrite.h"
@@ -103,15 +104,31 @@ class Rewriter {
     return id;
   }
 
-  // Scalar scale and zero-point constants of an int8 tensor, made once per tensor.
+  // Scalar scale and zero-point constants for int8 tensor q. Tensors with equal parameters (tied
+  // data-movement outputs) share the scale, and every tensor with the same zero point shares it:
+  // each constant costs a tensor entry and a 64-byte-aligned buffer in the file.
   std::pair<int32_t, int32_t> ScaleAndZeroPoint(int32_t q, Int8Params p) {
-    auto it = scale_zp_.find(q);
-    if (it != scale_zp_.end()) return it->second;
-    const std::string& name = graph_.tensors[q].name;
-    const int32_t s = AddConstant(name + ".scale", DType::kF32, {}, Bytes(&p.scale, 4));
-    const int8_t zp = static_cast<int8_t>(p.zero_point);
-    const int32_t z = AddConstant(name + ".zero_point", DType::kI8, {}, Bytes(&zp, 1));
-    return scale_zp_[q] = {s, z};
+    uint32_t scale_bits;
+    std::memcpy(&scale_bits, &p.scale, 4);
+    auto s = scales_.find(scale_bits);
+    if (s == scales_.end())
+      s = scales_.emplace(scale_bits, AddConstant(graph_.tensors[q].name + ".scale", DType::kF32, {},
+                                                  Bytes(&p.scale, 4))).first;
+    auto z = zero_points_.find(p.zero_point);
+    if (z == zero_points_.end()) {
+      const int8_t zp = static_cast<int8_t>(p.zero_point);
+      z = zero_points_.emplace(p.zero_point, AddConstant("zero_point" + std::to_string(p.zero_point),
+                                                         DType::kI8, {}, Bytes(&zp, 1))).first;
+    }
+    return {s->second, z->second};
+  }
+
+  // One all-zero i8 [channels] constant per channel count (the weights' zero points).
+  int32_t ZeroWeightPoints(int64_t channels) {
+    auto it = weight_zero_points_.find(channels);
+    if (it != weight_zero_points_.end()) return it->second;
+    return weight_zero_points_[channels] = AddConstant("weight_zero_point" + std::to_string(channels),
+                                                       DType::kI8, {channels}, std::vector<uint8_t>(channels, 0));
   }
 
   void SetQuant(int32_t q, Int8Params p) {
@@ -257,8 +274,7 @@ class Rewriter {
                                    Bytes(q.values.data(), q.values.size()));
     const int32_t ws = AddConstant(w.name + ".scale", DType::kF32, {channels},
                                    Bytes(q.scales.data(), channels * sizeof(float)));
-    const int32_t wz = AddConstant(w.name + ".zero_point", DType::kI8, {channels},
-                                   std::vector<uint8_t>(channels, 0));
+    const int32_t wz = ZeroWeightPoints(channels);
     std::vector<int32_t> out = {wq, ws, wz};
     if (conv && node.inputs.size() > 2 && node.inputs[2] >= 0) {
       const model::TensorInfo b = graph_.tensors[node.inputs[2]];
@@ -307,7 +323,9 @@ class Rewriter {
   std::vector<int32_t> quantized_;
   std::map<int32_t, Int8Params> tied_;        // f32 tensors whose params follow their input
   std::map<int32_t, Int8Params> params_of_q_;  // int8 tensor -> its params
-  std::map<int32_t, std::pair<int32_t, int32_t>> scale_zp_;
+  std::map<uint32_t, int32_t> scales_;        // scale bits -> constant
+  std::map<int32_t, int32_t> zero_points_;    // zero point -> constant
+  std::map<int64_t, int32_t> weight_zero_points_;
   std::vector<QuantLayer> layers_;
 };
 

@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""Quantization benchmark (issue 4): file sizes, accuracy on held-out samples and 1-thread latency
+of fp16 / int8-weights / int8 variants against the fp32 .mota, through the mota CLI.
+
+  run_quant_bench.py [--mota BIN] [--models mobilenet_v2,resnet18,squeezenet1_1,ppocr]
+                     [--rounds 5] [--bench 20] [--out bench/quant/RESULTS.md]
+
+Data comes from make_data.py (calibration and evaluation sets never share a sample). Latency: fp32
+and int8 alternate (ABAB) for --rounds rounds of `mota run --bench N`; the ratio is taken per round
+and the table shows the median ratio and its range. Run with /usr/bin/python3 (numpy).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+SHARED = os.environ.get("MOTA_SHARED_DIR", "/work/shared")
+MODELS = {
+    "mobilenet_v2": ("mobilenet_v2.onnx", "imagenet", "input", []),
+    "resnet18": ("resnet18.onnx", "imagenet", "input", []),
+    "squeezenet1_1": ("squeezenet1_1.onnx", "imagenet", "input", []),
+    "ppocr": ("ch_ppocr_mobile_v2.0_cls_infer.onnx", "ppocr_cls", "x", ["--input", "x=1,3,48,192"]),
+}
+COUNTS = {"imagenet": (32, 32), "ppocr_cls": (64, 200)}  # calibration, evaluation
+
+
+def run(cmd, check=True):
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if check and p.returncode != 0:
+        sys.exit("failed: %s\n%s%s" % (" ".join(cmd), p.stdout, p.stderr))
+    return p
+
+
+def make_data(data_dir, kind):
+    calib, evaluation = COUNTS[kind]
+    out = {}
+    for split, count in (("calib", calib), ("eval", evaluation)):
+        d = os.path.join(data_dir, "%s_%s_%d" % (kind, split, count))
+        if not os.path.isdir(d):
+            run([sys.executable, os.path.join(HERE, "make_data.py"), "--model", kind, "--split", split,
+                 "--count", str(count), "--seed", "0", "-o", d])
+        out[split] = d
+    return out
+
+
+def quantize(mota, fp32, out, precision, data, gate=True):
+    report = out + ".report.json"
+    cmd = [mota, "quantize", fp32, "-o", out, "--precision", precision, "--calibration", data["calib"],
+           "--eval", data["eval"], "--report", report, "-q"]
+    if not gate:
+        cmd += ["--min-cosine", "0"]
+    p = run(cmd, check=False)
+    if not os.path.exists(report):
+        sys.exit("quantize wrote no report: %s\n%s" % (" ".join(cmd), p.stderr))
+    with open(report) as f:
+        return json.load(f), p.returncode == 0
+
+
+def bench_ms(mota, model, n):
+    p = run([mota, "run", model, "--bench", str(n), "--warmup", "5", "--threads", "1", "--json"])
+    return json.loads(p.stdout)["bench"]["median_ms"]
+
+
+def latency_ratio(mota, fp32, candidate, rounds, n):
+    ratios, a_ms, b_ms = [], [], []
+    for _ in range(rounds):
+        a = bench_ms(mota, fp32, n)
+        b = bench_ms(mota, candidate, n)
+        a_ms.append(a)
+        b_ms.append(b)
+        ratios.append(b / a)
+    return statistics.median(ratios), min(ratios), max(ratios), statistics.median(a_ms), statistics.median(b_ms)
+
+
+def predictions(mota, model, eval_dir, input_name):
+    preds = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for sample in sorted(e for e in os.listdir(eval_dir) if os.path.isdir(os.path.join(eval_dir, e))):
+            out = os.path.join(tmp, sample)
+            run([mota, "run", model, "--input", "%s=%s" % (input_name, os.path.join(eval_dir, sample, input_name + ".npy")),
+                 "--output-dir", out])
+            y = np.load(os.path.join(out, os.listdir(out)[0]))
+            preds.append(int(np.argmax(y)))
+    return preds
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--mota", default=os.environ.get("MOTA", os.path.join(ROOT, "build", "tools", "mota", "mota")))
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--bench", type=int, default=20)
+    ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    args = ap.parse_args()
+    data_dir = os.path.join(HERE, "data")
+    os.makedirs(data_dir, exist_ok=True)
+    rows, notes = [], []
+    for name in args.models.split(","):
+        onnx, kind, input_name, convert_args = MODELS[name]
+        data = make_data(data_dir, kind)
+        fp32 = os.path.join(data_dir, name + ".mota")
+        run([args.mota, "convert", os.path.join(SHARED, "models", onnx), "-o", fp32] + convert_args)
+        size = os.path.getsize(fp32)
+        for precision in ("fp16", "int8-weights", "int8"):
+            out = os.path.join(data_dir, "%s.%s.mota" % (name, precision))
+            report, passed = quantize(args.mota, fp32, out, precision, data)
+            if not passed:  # still measure what the ungated model costs, and say so
+                report_ungated, _ = quantize(args.mota, fp32, out, precision, data, gate=False)
+                notes.append("%s %s misses the gate (cosine %.6f < %.4f); its latency is of the ungated model"
+                             % (name, precision, report["model"]["cosine"], report["gate"]["min_cosine"]))
+                report = report_ungated
+            kept = sum(1 for l in report["layers"] if l["precision"] == "fp32")
+            row = {
+                "model": name, "precision": precision, "size_ratio": os.path.getsize(out) / size,
+                "cosine": report["model"]["cosine"], "sqnr": report["model"]["sqnr_db"], "gate": passed,
+                "kept": "%d/%d" % (kept, len(report["layers"])) if report["layers"] else "-",
+            }
+            if precision == "int8":
+                row["lat"] = latency_ratio(args.mota, fp32, out, args.rounds, args.bench)
+            if name == "ppocr" and precision == "int8":
+                labels = json.load(open(os.path.join(data["eval"], "labels.json")))
+                p32 = predictions(args.mota, fp32, data["eval"], input_name)
+                p8 = predictions(args.mota, out, data["eval"], input_name)
+                same = sum(a == b for a, b in zip(p32, p8)) / len(p32)
+                acc32 = sum(a == b for a, b in zip(p32, labels)) / len(labels)
+                acc8 = sum(a == b for a, b in zip(p8, labels)) / len(labels)
+                notes.append("ppocr int8 on %d held-out text lines: predicted class unchanged on %.1f%%; "
+                             "accuracy fp32 %.1f%%, int8 %.1f%%" % (len(labels), 100 * same, 100 * acc32, 100 * acc8))
+            rows.append(row)
+            print(row, flush=True)
+    lines = ["| model | precision | file / fp32 | cosine | SQNR dB | gate | layers kept fp32 | int8 latency / fp32 (1 thread) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        lat = "-"
+        if "lat" in r:
+            med, lo, hi, a, b = r["lat"]
+            lat = "%.2f (%.2f-%.2f; %.2f vs %.2f ms)" % (med, lo, hi, b, a)
+        lines.append("| %s | %s | %.3f | %.6f | %.2f | %s | %s | %s |" % (
+            r["model"], r["precision"], r["size_ratio"], r["cosine"], r["sqnr"],
+            "passed" if r["gate"] else "MISSED", r["kept"], lat))
+    text = "\n".join(lines) + "\n\n" + "".join("- %s\n" % n for n in notes)
+    with open(args.out, "w") as f:
+        f.write("# Quantization results\n\nCommand: `/usr/bin/python3 bench/quant/run_quant_bench.py`\n"
+                "(accuracy on held-out evaluation samples; default gates: int8 cosine 0.995, "
+                "int8-weights 0.999, fp16 0.9999)\n\n" + text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
