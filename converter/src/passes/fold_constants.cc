@@ -273,6 +273,16 @@ bool FoldShapeValues(model::Graph& graph, const GraphUses& uses, const model::No
   return true;
 }
 
+// Widening compact weights (DequantizeLinear; Cast of f16 or i8 to f32) happens at load time
+// (manifests/spec/quantization.md): folding it here would store the wide copy in the file.
+bool IsLoadTimeWidening(const model::Node& node, std::span<const exec::TensorView> inputs) {
+  if (node.op_type == "DequantizeLinear") return true;
+  if (node.op_type != "Cast" || inputs.empty()) return false;
+  const DType from = inputs[0].dtype;
+  return (from == DType::kF16 || from == DType::kI8 || from == DType::kU8) &&
+         node.attrs.GetInt("to", 0) == static_cast<int64_t>(DType::kF32);
+}
+
 // Infers and possibly folds node n; sets *folded when the node's outputs became constants.
 Status VisitNode(model::Graph& graph, const GraphUses& uses, int32_t n, bool* folded) {
   *folded = false;
@@ -295,6 +305,7 @@ Status VisitNode(model::Graph& graph, const GraphUses& uses, int32_t n, bool* fo
   }
   MOTA_RETURN_IF_ERROR(RecordOutputTypes(graph, uses, node, ctx.outputs));
   if (!views->all_constant && !def->shape_only) return Status::Ok();
+  if (IsLoadTimeWidening(node, views->inputs)) return Status::Ok();
   if (out_bytes > kMaxFoldBytes && out_bytes > views->freed_bytes) return Status::Ok();
   MOTA_RETURN_IF_ERROR(Evaluate(graph, *def, node, views->inputs, ctx.outputs));
   *folded = true;

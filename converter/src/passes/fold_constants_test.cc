@@ -29,6 +29,23 @@ TEST(FoldConstants, ConstantSubgraphFeedingARuntimeNodeIsFolded) {
   ExpectSameOutputs(before, g);
 }
 
+// Compact weights stay compact in the file; the runtime widens them at load.
+TEST(FoldConstants, WideningOfCompactWeightsIsLeftToLoadTime) {
+  model::Graph g;
+  const int32_t x = AddInput(g, "x", {2, 3});
+  const int32_t h = g.AddConstant("h", DType::kF16, {3}, std::vector<uint8_t>(6, 0));
+  const int32_t w = AddValue(g, "w");
+  const int32_t y = AddOutput(g, "y", {2, 3});
+  model::Attributes to_f32;
+  to_f32.SetInt("to", static_cast<int64_t>(DType::kF32));
+  AddNode(g, "widen", "Cast", {h}, {w});
+  g.nodes.back().attrs = to_f32;
+  AddNode(g, "add", "Add", {x, w}, {y});
+  ASSERT_TRUE(FoldConstants(g).ok());
+  EXPECT_EQ(OpTypes(g), (std::vector<std::string>{"Cast", "Add"}));
+  EXPECT_FALSE(g.tensors[w].is_constant);
+}
+
 TEST(FoldConstants, ConstantGraphOutputStaysAnOutput) {
   model::Graph g;
   const int32_t x = AddInput(g, "x", {2});
