@@ -107,11 +107,11 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, HelpAndVersionWorkForEveryCommand) {
   CliResult help = Mota("--help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* cmd : {"convert", "inspect", "run"}) EXPECT_CONTAINS(help.out, cmd);
+  for (const char* cmd : {"convert", "quantize", "inspect", "run"}) EXPECT_CONTAINS(help.out, cmd);
   CliResult version = Mota("--version");
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_CONTAINS(version.out, std::string("mota ") + MOTA_VERSION);
-  for (const char* cmd : {"convert", "inspect", "run"}) {
+  for (const char* cmd : {"convert", "quantize", "inspect", "run"}) {
     CliResult r = Mota(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_CONTAINS(r.out, "Example: mota " + std::string(cmd));
@@ -129,6 +129,43 @@ TEST_F(Cli, UsageErrorsExitTwoWithAHint) {
   EXPECT_CONTAINS(bad_flag.err, "--bogus");
   EXPECT_EQ(Mota("").exit_code, 2);
   EXPECT_EQ(Mota("run " + model_ + " --backend nonesuch").exit_code, 2);
+}
+
+TEST_F(Cli, QuantizeWritesTheModelAndTheReportOnlyWhenTheGatePasses) {
+  const fs::path calib = dir_ / "calib";
+  for (int s = 0; s < 3; ++s) {
+    fs::create_directories(calib / std::to_string(s));
+    WriteInput("calib/" + std::to_string(s) + "/x.npy", DType::kF32, {2, 3},
+               {-2.0f + s, 0, 1, 3, 0.5f, -1.0f * s});
+  }
+  const std::string out = (dir_ / "q.mota").string(), report = (dir_ / "r.json").string();
+  CliResult ok = Mota("quantize " + model_ + " -o " + out + " --precision int8 --calibration " +
+                      calib.string() + " --report " + report + " -q");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_CONTAINS(ok.out, "gate (cosine >= 0.995000");
+  EXPECT_CONTAINS(Slurp(report), "\"precision\": \"int8\"");
+  CliResult inspect = Mota("inspect " + out);
+  EXPECT_EQ(inspect.exit_code, 0);
+  EXPECT_CONTAINS(inspect.out, "QLinearAdd");
+
+  CliResult no_data = Mota("quantize " + model_ + " -o " + (dir_ / "n.mota").string() + " --precision int8");
+  EXPECT_EQ(no_data.exit_code, 1);
+  EXPECT_CONTAINS(no_data.err, "int8 needs calibration data");
+  EXPECT_EQ(Mota("quantize " + model_ + " -o x.mota --precision int4").exit_code, 2);
+
+  WriteInput("calib/1/x.npy", DType::kF32, {3, 2}, {1, 2, 3, 4, 5, 6});
+  CliResult bad = Mota("quantize " + model_ + " -o " + (dir_ / "b.mota").string() +
+                       " --precision int8 --calibration " + calib.string());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_CONTAINS(bad.err, "has shape [3,2]");
+  EXPECT_FALSE(fs::exists(dir_ / "b.mota"));
+
+  CliResult miss = Mota("quantize " + model_ + " -o " + (dir_ / "m.mota").string() +
+                        " --precision fp16 --min-sqnr 250 --report " + report);
+  EXPECT_EQ(miss.exit_code, 1);
+  EXPECT_CONTAINS(miss.err, "misses the accuracy gate");
+  EXPECT_FALSE(fs::exists(dir_ / "m.mota"));
+  EXPECT_CONTAINS(Slurp(report), "\"passed\": false");
 }
 
 TEST_F(Cli, RunWritesOutputsThatReadBackAsNpy) {
