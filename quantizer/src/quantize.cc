@@ -202,30 +202,35 @@ std::string KeepReason(const std::pair<double, std::string>& layer, size_t rank,
          Num(without.cosine, 6) + ", SQNR " + Num(without.sqnr_db, 2) + " dB, short of the gate";
 }
 
-Result<model::Graph> QuantizeInt8(const model::Graph& fp32, const Samples& samples,
-                                  const OutputValues& reference, const QuantizeOptions& o, Report* report) {
-  MOTA_ASSIGN_OR_RETURN(ActivationParams params, Calibrate(fp32, samples.calibration, o));
-  MOTA_ASSIGN_OR_RETURN(auto isolated, MeasureLayers(fp32, params, samples.calibration, o));
-  // Worst first; ties by name so the order is deterministic.
-  std::vector<std::pair<double, std::string>> order;
-  for (const auto& [name, m] : isolated) order.push_back({m.sqnr_db, name});
-  std::sort(order.begin(), order.end());
-  std::map<size_t, GateRun> runs;  // by the number of worst layers kept in fp32
+// A candidate with `keep` layers in fp32, and how it compares with the fp32 model.
+struct Candidate {
+  model::Graph graph;
+  std::vector<std::string> int8_layers;  // quantizable layers that ended up quantized
+  std::vector<OutputReport> outputs;
+  ErrorMetrics worst;
+};
+using CandidateBuilder = std::function<Result<Candidate>(const std::set<std::string>& keep)>;
+
+// The fewest of the worst layers (`order`, worst first) to keep in fp32 for the model to pass
+// the gate: doubling until it passes, then bisection (the gate is close to monotonic in the
+// number kept; each probe is one evaluation). Fills the report's gate and model metrics.
+Result<Candidate> SearchKeepSet(const std::vector<std::pair<double, std::string>>& order,
+                                const CandidateBuilder& build, const QuantizeOptions& o, Report* report,
+                                std::map<std::string, std::string>* reasons) {
+  std::map<size_t, Candidate> runs;  // by the number of worst layers kept in fp32
   const auto try_keep = [&](size_t k) -> Result<bool> {
     if (!runs.count(k)) {
       std::set<std::string> keep;
       for (size_t i = 0; i < k; ++i) keep.insert(order[i].second);
-      Progress(o, "evaluating int8 with " + std::to_string(k) + " layer(s) kept in fp32");
-      MOTA_ASSIGN_OR_RETURN(GateRun run, TryInt8(fp32, params, keep, reference, samples.evaluation(), o));
-      runs.emplace(k, std::move(run));
+      Progress(o, "evaluating " + o.precision + " with " + std::to_string(k) + " layer(s) kept in fp32");
+      MOTA_ASSIGN_OR_RETURN(Candidate c, build(keep));
+      runs.emplace(k, std::move(c));
     }
     return GatePasses(runs.at(k).worst, report->min_cosine, report->min_sqnr_db);
   };
-  // The fewest worst layers to keep: exponential search for a passing count, then bisection
-  // (the gate is close to monotonic in the number kept; each probe is one evaluation).
   size_t fail = 0, pass = 0;
   MOTA_ASSIGN_OR_RETURN(bool ok, try_keep(0));
-  if (!ok) {
+  if (!ok && !order.empty()) {
     size_t k = 1;
     for (;;) {
       k = std::min(k, order.size());
@@ -241,37 +246,94 @@ Result<model::Graph> QuantizeInt8(const model::Graph& fp32, const Samples& sampl
       (mid_ok ? pass : fail) = mid;
     }
   }
-  GateRun& run = runs.at(pass);
-  report->passed = GatePasses(run.worst, report->min_cosine, report->min_sqnr_db);
-  report->model = run.worst;
-  report->outputs = run.outputs;
-  std::map<std::string, std::string> reasons;
-  const ErrorMetrics& without = runs.count(fail) ? runs.at(fail).worst : run.worst;
-  for (size_t i = 0; i < pass; ++i) reasons[order[i].second] = KeepReason(order[i], i, order.size(), without);
-  for (const QuantLayer& l : run.layers) {
-    LayerReport lr{l.node, l.op, l.int8 ? "int8" : "fp32", {}, false, ""};
-    auto it = isolated.find(l.node);
-    if (it != isolated.end()) lr.metrics = it->second, lr.measured = true;
-    if (!l.int8) lr.reason = reasons[l.node];
-    report->layers.push_back(lr);
-  }
-  return std::move(run.graph);
+  Candidate& chosen = runs.at(pass);
+  report->passed = GatePasses(chosen.worst, report->min_cosine, report->min_sqnr_db);
+  report->model = chosen.worst;
+  report->outputs = chosen.outputs;
+  const ErrorMetrics& without = runs.count(fail) ? runs.at(fail).worst : chosen.worst;
+  for (size_t i = 0; i < pass; ++i)
+    (*reasons)[order[i].second] = KeepReason(order[i], i, order.size(), without);
+  return std::move(chosen);
 }
 
-Result<model::Graph> QuantizeWeightOnly(const model::Graph& fp32, const Samples& samples,
-                                        const OutputValues& reference, const QuantizeOptions& o,
-                                        Report* report) {
+// Layers worst first by SQNR; ties by name so the order is deterministic.
+std::vector<std::pair<double, std::string>> WorstFirst(const std::map<std::string, ErrorMetrics>& metrics) {
+  std::vector<std::pair<double, std::string>> order;
+  for (const auto& [name, m] : metrics) order.push_back({m.sqnr_db, name});
+  std::sort(order.begin(), order.end());
+  return order;
+}
+
+Result<model::Graph> QuantizeInt8(const model::Graph& fp32, const Samples& samples,
+                                  const OutputValues& reference, const QuantizeOptions& o, Report* report) {
+  MOTA_ASSIGN_OR_RETURN(ActivationParams params, Calibrate(fp32, samples.calibration, o));
+  MOTA_ASSIGN_OR_RETURN(auto isolated, MeasureLayers(fp32, params, samples.calibration, o));
+  std::vector<QuantLayer> layers;
+  const CandidateBuilder build = [&](const std::set<std::string>& keep) -> Result<Candidate> {
+    MOTA_ASSIGN_OR_RETURN(GateRun run, TryInt8(fp32, params, keep, reference, samples.evaluation(), o));
+    layers = run.layers;
+    Candidate c{std::move(run.graph), {}, std::move(run.outputs), run.worst};
+    for (const QuantLayer& l : run.layers)
+      if (l.int8) c.int8_layers.push_back(l.node);
+    return c;
+  };
+  std::map<std::string, std::string> reasons;
+  MOTA_ASSIGN_OR_RETURN(Candidate chosen, SearchKeepSet(WorstFirst(isolated), build, o, report, &reasons));
+  const std::set<std::string> int8(chosen.int8_layers.begin(), chosen.int8_layers.end());
+  for (const QuantLayer& l : layers) {
+    LayerReport lr{l.node, l.op, int8.count(l.node) ? "int8" : "fp32", {}, false, ""};
+    auto it = isolated.find(l.node);
+    if (it != isolated.end()) lr.metrics = it->second, lr.measured = true;
+    if (!int8.count(l.node)) lr.reason = reasons[l.node];
+    report->layers.push_back(lr);
+  }
+  return std::move(chosen.graph);
+}
+
+Result<model::Graph> QuantizeFp16(const model::Graph& fp32, const Samples& samples,
+                                  const OutputValues& reference, const QuantizeOptions& o, Report* report) {
   model::Graph graph = fp32;
-  MOTA_ASSIGN_OR_RETURN(WeightRewriteSummary summary, o.precision == "fp16" ? RewriteToFp16(graph)
-                                                                            : RewriteToInt8Weights(graph));
+  MOTA_ASSIGN_OR_RETURN(WeightRewriteSummary summary, RewriteToFp16(graph));
   for (const std::string& k : summary.kept) report->notes.push_back("kept in f32: " + k);
-  report->notes.push_back(std::to_string(summary.converted) + " weight tensors stored as " +
-                          (o.precision == "fp16" ? "f16" : "per-channel i8"));
-  Progress(o, "evaluating " + o.precision);
+  report->notes.push_back(std::to_string(summary.converted) + " weight tensors stored as f16");
+  Progress(o, "evaluating fp16");
   MOTA_ASSIGN_OR_RETURN(report->outputs, CompareOutputs(graph, reference, samples.evaluation(), o.run,
                                                         &report->model));
   report->passed = GatePasses(report->model, report->min_cosine, report->min_sqnr_db);
   return graph;
+}
+
+// int8-weights: layers ranked by their weights' own quantization SQNR; the worst are kept f32
+// until the model passes the gate.
+Result<model::Graph> QuantizeInt8Weights(const model::Graph& fp32, const Samples& samples,
+                                         const OutputValues& reference, const QuantizeOptions& o,
+                                         Report* report) {
+  std::vector<WeightLayer> layers;
+  {
+    model::Graph probe = fp32;
+    MOTA_RETURN_IF_ERROR(RewriteToInt8Weights(probe, {}, &layers).status());
+  }
+  std::map<std::string, ErrorMetrics> weight_error;
+  for (const WeightLayer& l : layers) weight_error[l.node] = l.weight_error;
+  const CandidateBuilder build = [&](const std::set<std::string>& keep) -> Result<Candidate> {
+    Candidate c{fp32, {}, {}, {}};
+    MOTA_RETURN_IF_ERROR(RewriteToInt8Weights(c.graph, keep).status());
+    for (const WeightLayer& l : layers)
+      if (!keep.count(l.node)) c.int8_layers.push_back(l.node);
+    MOTA_ASSIGN_OR_RETURN(c.outputs, CompareOutputs(c.graph, reference, samples.evaluation(), o.run, &c.worst));
+    return c;
+  };
+  std::map<std::string, std::string> reasons;
+  MOTA_ASSIGN_OR_RETURN(Candidate chosen, SearchKeepSet(WorstFirst(weight_error), build, o, report, &reasons));
+  const std::set<std::string> int8(chosen.int8_layers.begin(), chosen.int8_layers.end());
+  for (const WeightLayer& l : layers) {
+    LayerReport lr{l.node, l.op, int8.count(l.node) ? "int8-weights" : "fp32", l.weight_error, true, ""};
+    if (!int8.count(l.node)) lr.reason = reasons[l.node];
+    report->layers.push_back(lr);
+  }
+  report->notes.push_back(std::to_string(int8.size()) + " of " + std::to_string(layers.size()) +
+                          " layers' weights stored as per-channel i8; layer metrics compare the weights");
+  return std::move(chosen.graph);
 }
 
 // Serializes with the report embedded; the report holds the file's own size, so repeat until
@@ -324,8 +386,10 @@ Result<QuantizeResult> Quantize(const model::Graph& fp32, uint64_t fp32_bytes, c
   QuantizeResult result;
   if (o.precision == "int8") {
     MOTA_ASSIGN_OR_RETURN(result.graph, QuantizeInt8(fp32, samples, reference, o, &report));
+  } else if (o.precision == "int8-weights") {
+    MOTA_ASSIGN_OR_RETURN(result.graph, QuantizeInt8Weights(fp32, samples, reference, o, &report));
   } else {
-    MOTA_ASSIGN_OR_RETURN(result.graph, QuantizeWeightOnly(fp32, samples, reference, o, &report));
+    MOTA_ASSIGN_OR_RETURN(result.graph, QuantizeFp16(fp32, samples, reference, o, &report));
   }
   result.graph.metadata.precision = o.precision;
   MOTA_ASSIGN_OR_RETURN(result.bytes, SerializeWithReport(result.graph, report));

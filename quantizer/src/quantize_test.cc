@@ -119,9 +119,20 @@ TEST(Quantize, UnreachableGateKeepsTheWorstLayersInFp32) {
   }
 }
 
-TEST(Quantize, GateMissIsReportedNotHidden) {
+TEST(Quantize, Int8WeightsKeepTheWorstWeightsInFp32ForAnUnreachableGate) {
   QuantizeOptions o = Options("int8-weights");
   o.min_sqnr_db = 150;
+  auto r = Quantize(Classifier(), 552392, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.passed);
+  EXPECT_EQ(OpCounts(r->graph).count("DequantizeLinear"), 0u);
+  ASSERT_FALSE(r->report.layers.empty());
+  for (const LayerReport& l : r->report.layers) EXPECT_EQ(l.precision, "fp32") << l.node;
+}
+
+TEST(Quantize, GateMissIsReportedNotHidden) {
+  QuantizeOptions o = Options("fp16");
+  o.min_sqnr_db = 250;  // above the exact-result cap: no model can pass
   auto r = Quantize(Classifier(), 552392, o);
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE(r->report.passed);

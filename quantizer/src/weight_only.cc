@@ -88,7 +88,8 @@ Result<WeightRewriteSummary> RewriteToFp16(model::Graph& graph) {
   return summary;
 }
 
-Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph) {
+Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph, const std::set<std::string>& keep_fp32,
+                                                  std::vector<WeightLayer>* layers) {
   WeightRewriteSummary summary;
   std::set<int32_t> done;
   // Collect first: the rewrite inserts nodes at the front.
@@ -99,6 +100,21 @@ Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph) {
       if (t < 0 || !graph.tensors[t].is_constant || graph.tensors[t].dtype != DType::kF32) continue;
       const int axis = WeightAxis(graph, node, slot);
       if (axis < 0 || !done.insert(t).second) continue;
+      if (layers != nullptr) {
+        const model::TensorInfo& info = graph.tensors[t];
+        const ChannelQuantized q = QuantizePerChannel(FloatData(info), info.StaticShape(), axis);
+        const Shape shape = info.StaticShape();
+        const int64_t channels = static_cast<int64_t>(q.scales.size());
+        int64_t after = 1;  // elements per step of the channel axis
+        for (size_t d = axis + 1; d < shape.size(); ++d) after *= shape[d];
+        std::vector<float> back(q.values.size());
+        for (size_t i = 0; i < back.size(); ++i)
+          back[i] = q.values[i] * q.scales[(static_cast<int64_t>(i) / after) % channels];
+        ErrorAccumulator acc;
+        acc.Add(FloatData(info), back.data(), static_cast<int64_t>(back.size()));
+        layers->push_back({node.name, node.op_type, acc.Get()});
+      }
+      if (keep_fp32.count(node.name)) continue;
       weights.push_back({t, axis});
     }
   }

@@ -2,11 +2,13 @@
 // a Cast or DequantizeLinear node that the runtime evaluates once at load, computing in f32.
 #pragma once
 
+#include <set>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
 #include "model/graph.h"
+#include "quantizer/src/metrics.h"
 
 namespace mota::quantizer {
 
@@ -21,9 +23,18 @@ struct WeightRewriteSummary {
 constexpr int64_t kMinHalfElements = 16;
 Result<WeightRewriteSummary> RewriteToFp16(model::Graph& graph);
 
+// One weight the int8-weights precision stores, with its own quantization error.
+struct WeightLayer {
+  std::string node, op;
+  ErrorMetrics weight_error;  // the i8 weights against the f32 ones
+};
+
 // int8-weights: Conv weights (per output channel) and constant MatMul / Gemm B matrices (per
-// output column) become symmetric per-channel i8 + DequantizeLinear.
-Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph);
+// output column) become symmetric per-channel i8 + DequantizeLinear, except those of the nodes
+// named in `keep_fp32`. `layers` (optional) receives every candidate weight's error.
+Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph,
+                                                  const std::set<std::string>& keep_fp32 = {},
+                                                  std::vector<WeightLayer>* layers = nullptr);
 
 // Makes constant tensor `t` the output of a new node `op_type` reading `inputs`, inserted at the
 // front of the node list (its inputs are constants, so the order stays topological).
