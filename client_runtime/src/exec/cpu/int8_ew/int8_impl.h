@@ -1,0 +1,178 @@
+// The vector int8 routines of int8_table.h, written once on 16-lane GCC/Clang vector types and
+// compiled per ISA. The including file (int8_avx512.cc, int8_avx2.cc) defines MOTA_I8_NS and, in
+// namespace mota::exec::int8_ew::MOTA_I8_NS, kL (the lanes: 16 or 8), the types VF (kL x f32) and
+// VI (kL x i32), and:
+//   VF Round(VF)    nearbyint, ties to even
+//   VF NoFuse(VF)   an optimization barrier: the value is rounded to f32 here, so a following add
+//                   cannot be fused with the multiply that produced it (the reference never fuses)
+// then includes this file and calls MOTA_I8_DEFINE_TABLE(name).
+//
+// Everything has internal linkage and uses no std:: function: an inline function shared with a
+// file compiled for a lesser ISA could otherwise be merged by the linker into code that runs on
+// CPUs without this ISA.
+#pragma once
+
+#include <cstdint>
+
+#include "exec/cpu/int8_ew/int8_table.h"
+
+#ifndef MOTA_I8_NS
+#error "define MOTA_I8_NS, kL, VF, VI, Round and NoFuse before including int8_impl.h"
+#endif
+
+namespace mota::exec::int8_ew::MOTA_I8_NS {
+namespace {
+
+typedef int8_t VB __attribute__((vector_size(kL)));
+typedef uint8_t VU __attribute__((vector_size(kL)));
+
+inline VF LoadF(const float* p) {
+  VF v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void StoreF(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
+inline VF SplatF(float s) { return s - VF{}; }  // s - (+0) == s exactly, -0 included
+inline VI SplatI(int32_t s) { return s - VI{}; }
+
+// kL codes at p (i8 or u8) as i32.
+inline VI LoadCodes(const void* p, bool u8) {
+  if (u8) {
+    VU v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return __builtin_convertvector(v, VI);
+  }
+  VB v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return __builtin_convertvector(v, VI);
+}
+// Stores kL integral floats already inside the code range.
+inline void StoreCodes(void* p, VF q, bool u8) {
+  const VI i = __builtin_convertvector(q, VI);
+  if (u8) {
+    const VU v = __builtin_convertvector(i, VU);
+    __builtin_memcpy(p, &v, sizeof v);
+  } else {
+    const VB v = __builtin_convertvector(i, VB);
+    __builtin_memcpy(p, &v, sizeof v);
+  }
+}
+
+// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0: quant_util.h's RoundSaturate order.
+inline VF QuantizeScaled(VF v, const QOut& out) {
+  VF q = Round(v) + out.zero_point;
+  q = q <= out.lo ? SplatF(out.lo) : q;
+  q = q >= out.hi ? SplatF(out.hi) : q;
+  return q == q ? q : VF{};
+}
+
+// Runs body(block_in, block_out) on full kL-element blocks, then once on a tail copied into
+// zero-filled stack buffers so that the body always sees kL readable / writable elements.
+template <typename In, typename Out, typename Body>
+inline void Blocks(const In* in, Out* out, int64_t n, Body body) {
+  int64_t i = 0;
+  for (; i + kL <= n; i += kL) body(in + i, out + i);
+  if (i == n) return;
+  In in_buf[kL] = {};
+  Out out_buf[kL] = {};
+  __builtin_memcpy(in_buf, in + i, (n - i) * sizeof(In));
+  body(in_buf, out_buf);
+  __builtin_memcpy(out + i, out_buf, (n - i) * sizeof(Out));
+}
+
+void Quantize(const float* x, int64_t n, float scale, const QOut& out, void* y) {
+  Blocks(x, static_cast<uint8_t*>(y), n, [&](const float* in, uint8_t* dst) {
+    StoreCodes(dst, QuantizeScaled(LoadF(in) / scale, out), out.u8);
+  });
+}
+
+void Dequantize(const void* q, bool u8, int64_t n, int32_t zp, float scale, float* y) {
+  Blocks(static_cast<const uint8_t*>(q), y, n, [&](const uint8_t* in, float* dst) {
+    StoreF(dst, __builtin_convertvector(LoadCodes(in, u8) - zp, VF) * scale);
+  });
+}
+
+inline VF Real(VI codes, const QParams& q) {
+  return NoFuse(q.scale * __builtin_convertvector(codes - q.zero_point, VF));
+}
+
+void RealBinary(bool mul, const void* a, const void* b, bool b_scalar, bool u8, int64_t n,
+                const QParams& qa, const QParams& qb, float* y) {
+  const uint8_t* pa = static_cast<const uint8_t*>(a);
+  const uint8_t* pb = static_cast<const uint8_t*>(b);
+  const int32_t b0 = u8 ? pb[0] : static_cast<int8_t>(pb[0]);
+  const VF rb_scalar = Real(SplatI(b0), qb);
+  int64_t i = 0;
+  auto step = [&](const uint8_t* sa, const uint8_t* sb, float* dst) {
+    const VF ra = Real(LoadCodes(sa, u8), qa);
+    const VF rb = b_scalar ? rb_scalar : Real(LoadCodes(sb, u8), qb);
+    StoreF(dst, mul ? ra * rb : ra + rb);
+  };
+  for (; i + kL <= n; i += kL) step(pa + i, pb + (b_scalar ? 0 : i), y + i);
+  if (i == n) return;
+  uint8_t ta[kL] = {}, tb[kL] = {};
+  float ty[kL];
+  __builtin_memcpy(ta, pa + i, n - i);
+  if (!b_scalar) __builtin_memcpy(tb, pb + i, n - i);
+  step(ta, tb, ty);
+  __builtin_memcpy(y + i, ty, (n - i) * sizeof(float));
+}
+
+int64_t SumCodes(const void* q, bool u8, int64_t n) {
+  const uint8_t* p = static_cast<const uint8_t*>(q);
+  int64_t total = 0;
+  // i32 lanes hold at most 2^20 / 16 codes each per chunk: no overflow.
+  constexpr int64_t kChunk = int64_t{1} << 20;
+  for (int64_t c = 0; c < n; c += kChunk) {
+    const int64_t end = c + kChunk < n ? c + kChunk : n;
+    VI acc{};
+    int64_t i = c;
+    for (; i + kL <= end; i += kL) acc += LoadCodes(p + i, u8);
+    for (int l = 0; l < kL; ++l) total += acc[l];
+    for (; i < end; ++i) total += u8 ? p[i] : static_cast<int8_t>(p[i]);
+  }
+  return total;
+}
+
+// Four vectors per pass over the taps: each weight is broadcast once per 4 * kL outputs.
+void DwRow(const float* const* rows, const float* w, int taps, int64_t n, float* acc) {
+  int64_t i = 0;
+  for (; i + 4 * kL <= n; i += 4 * kL) {
+    VF a0{}, a1{}, a2{}, a3{};
+    for (int t = 0; t < taps; ++t) {
+      const float* r = rows[t] + i;
+      const VF wt = SplatF(w[t]);
+      a0 += LoadF(r) * wt;
+      a1 += LoadF(r + kL) * wt;
+      a2 += LoadF(r + 2 * kL) * wt;
+      a3 += LoadF(r + 3 * kL) * wt;
+    }
+    StoreF(acc + i, a0);
+    StoreF(acc + i + kL, a1);
+    StoreF(acc + i + 2 * kL, a2);
+    StoreF(acc + i + 3 * kL, a3);
+  }
+  for (; i < n; i += kL) {
+    VF a{};
+    for (int t = 0; t < taps; ++t) a += LoadF(rows[t] + i) * SplatF(w[t]);
+    StoreF(acc + i, a);
+  }
+}
+
+void RequantRow(const float* acc, int64_t n, int32_t bias, float mult, const QOut& out, void* y) {
+  Blocks(acc, static_cast<uint8_t*>(y), n, [&](const float* in, uint8_t* dst) {
+    const VI a = __builtin_convertvector(LoadF(in), VI) + bias;
+    StoreCodes(dst, QuantizeScaled(__builtin_convertvector(a, VF) * mult, out), out.u8);
+  });
+}
+
+}  // namespace
+}  // namespace mota::exec::int8_ew::MOTA_I8_NS
+
+#define MOTA_I8_DEFINE_TABLE(name, isa)                                                        \
+  const ::mota::exec::int8_ew::Table& name() {                                                 \
+    namespace k = ::mota::exec::int8_ew::MOTA_I8_NS;                                           \
+    static const ::mota::exec::int8_ew::Table table{                                           \
+        isa, k::Quantize, k::Dequantize, k::RealBinary, k::SumCodes, k::DwRow, k::RequantRow}; \
+    return table;                                                                              \
+  }
