@@ -17,6 +17,11 @@ std::vector<NhwcKernelFactory>& Factories() {
   return *factories;
 }
 
+std::vector<PreparedKernelFactory>& Prepared() {
+  static auto* factories = new std::vector<PreparedKernelFactory>();
+  return *factories;
+}
+
 }  // namespace
 
 ComputeFn FindFastKernel(std::string_view op_type) {
@@ -37,5 +42,19 @@ std::vector<const NhwcKernelFactory*> NhwcKernelFactories() {
 }
 
 NhwcKernelRegistrar::NhwcKernelRegistrar(const NhwcKernelFactory& factory) { Factories().push_back(factory); }
+
+std::vector<const PreparedKernelFactory*> PreparedKernelFactories() {
+  std::vector<const PreparedKernelFactory*> out;
+  for (const PreparedKernelFactory& f : Prepared()) out.push_back(&f);
+  std::stable_sort(out.begin(), out.end(),
+                   [](const PreparedKernelFactory* a, const PreparedKernelFactory* b) {
+                     return a->priority > b->priority;
+                   });
+  return out;
+}
+
+PreparedKernelRegistrar::PreparedKernelRegistrar(const PreparedKernelFactory& factory) {
+  Prepared().push_back(factory);
+}
 
 }  // namespace mota::exec

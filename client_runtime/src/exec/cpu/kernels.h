@@ -11,6 +11,12 @@
 //    does not handle that node on this CPU. Creation packs the weights once; Run is called per
 //    inference. The kernel applies the node's fused activation (exec/activation.h) itself.
 //
+// 3. Prepared kernels: stateful kernels in the logical (NCHW / ONNX) layout, for nodes whose
+//    constant operands are worth packing once (int8 GEMM convolutions, QLinearMatMul with a
+//    constant B). A factory looks at the node at prepare time and returns a kernel, or nullptr to
+//    decline; the auto backend then uses the fast kernel or the reference kernel as before. Run
+//    gets every input of the node (constants included) and applies the fused activation itself.
+//
 // Kernels pick their ISA at run time with GetCpuFeatures() (exec/cpu/cpu_features.h) and always
 // have a portable path that compiles for ARM64.
 #pragma once
@@ -60,9 +66,40 @@ struct NhwcKernelRegistrar {
   explicit NhwcKernelRegistrar(const NhwcKernelFactory& factory);
 };
 
+// ---- 3. prepared kernels (logical layout) ----
+class PreparedKernel {
+ public:
+  virtual ~PreparedKernel() = default;
+  // `inputs` / `outputs`: the node's, in the logical layout (outputs allocated by the caller).
+  // Not thread-safe (kernels may keep scratch); `pool` may be null.
+  virtual Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
+                     ThreadPool* pool) = 0;
+  // Bytes of packed weights and scratch this kernel holds (for memory reports).
+  virtual size_t bytes() const { return 0; }
+};
+
+struct PreparedKernelFactory {
+  const char* name;  // "int8_gemm_conv", ...
+  int priority;      // higher wins when several factories accept a node
+  // `inputs`: the node's inputs (constants have data, the others data == nullptr); `outputs`:
+  // their dtypes and shapes. Returns nullptr to decline; an error only for a real failure.
+  Result<std::unique_ptr<PreparedKernel>> (*create)(const model::Node& node,
+                                                    std::span<const TensorView> inputs,
+                                                    std::span<const TensorView> outputs);
+};
+
+// Sorted by descending priority.
+std::vector<const PreparedKernelFactory*> PreparedKernelFactories();
+struct PreparedKernelRegistrar {
+  explicit PreparedKernelRegistrar(const PreparedKernelFactory& factory);
+};
+
 }  // namespace mota::exec
 
 #define MOTA_REGISTER_FAST_KERNEL(op, fn) \
   static const ::mota::exec::FastKernelRegistrar mota_fast_kernel_##op(#op, fn)
 #define MOTA_REGISTER_NHWC_KERNEL(id, ...) \
   static const ::mota::exec::NhwcKernelRegistrar mota_nhwc_kernel_##id(::mota::exec::NhwcKernelFactory __VA_ARGS__)
+#define MOTA_REGISTER_PREPARED_KERNEL(id, ...)                                   \
+  static const ::mota::exec::PreparedKernelRegistrar mota_prepared_kernel_##id( \
+      ::mota::exec::PreparedKernelFactory __VA_ARGS__)

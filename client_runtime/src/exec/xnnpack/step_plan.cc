@@ -188,7 +188,7 @@ class Builder {
       AddXnn(n);
     } else {
       ClosePartition();
-      AddLogical(n);
+      MOTA_RETURN_IF_ERROR(AddLogical(n));
     }
     return Status::Ok();
   }
@@ -268,7 +268,25 @@ class Builder {
     ++out_.partitions;
   }
 
-  void AddLogical(int32_t n) {
+  // A prepared kernel (exec/cpu/kernels.h) for node n on NCHW data, or nullptr.
+  Result<std::unique_ptr<PreparedKernel>> TryPreparedKernel(int32_t n) {
+    const model::Node& node = graph_.nodes[n];
+    if (!options_.fast_kernels) return std::unique_ptr<PreparedKernel>();
+    std::vector<TensorView> inputs, outputs;
+    for (int32_t t : node.inputs) {
+      inputs.push_back(t < 0 ? TensorView{} : plan_.View(t, nullptr, {}, {}));
+      if (t >= 0 && !IsStatic(plan_, t)) inputs.back().data = nullptr;
+    }
+    for (int32_t t : node.outputs)
+      outputs.push_back(TensorView{plan_.tensors[t].dtype, plan_.tensors[t].shape, nullptr});
+    for (const PreparedKernelFactory* f : PreparedKernelFactories()) {
+      MOTA_ASSIGN_OR_RETURN(std::unique_ptr<PreparedKernel> k, f->create(node, inputs, outputs));
+      if (k != nullptr) return k;
+    }
+    return std::unique_ptr<PreparedKernel>();
+  }
+
+  Status AddLogical(int32_t n) {
     const model::Node& node = graph_.nodes[n];
     Layout layout = Layout::kNchw;
     if (LayoutAgnostic(plan_, node)) {
@@ -279,6 +297,9 @@ class Builder {
     Step s;
     s.kind = Step::Kind::kLogical;
     s.node = n;
+    if (layout == Layout::kNchw) {
+      MOTA_ASSIGN_OR_RETURN(s.prepared, TryPreparedKernel(n));
+    }
     s.compute = options_.fast_kernels ? FindFastKernel(node.op_type) : nullptr;
     s.fast = s.compute != nullptr;
     if (!s.fast) s.compute = plan_.ops[n]->compute;
@@ -291,8 +312,9 @@ class Builder {
     }
     for (int32_t t : node.inputs) s.inputs.push_back(t < 0 ? Ref{} : Get(t, layout, false));
     for (int32_t t : node.outputs) s.outputs.push_back(NewOutput(t, layout, true));
-    ++(s.fast ? out_.fast_nodes : out_.logical_nodes);
+    ++(s.prepared ? out_.prepared_nodes : s.fast ? out_.fast_nodes : out_.logical_nodes);
     out_.steps.push_back(std::move(s));
+    return Status::Ok();
   }
 
   // The caller's output buffer i receives graph output i unless a step already wrote it there.

@@ -51,6 +51,7 @@ struct Step {
   std::shared_ptr<model::Node> remapped;  // kLogical on NHWC data: the node with its axis remapped
   ComputeFn compute = nullptr;            // kLogical
   bool fast = false;                   // kLogical: compute is a fast kernel (apply activation here)
+  std::unique_ptr<PreparedKernel> prepared;  // kLogical: runs instead of compute when set
   std::unique_ptr<NhwcKernel> kernel;  // kNhwc
   // kXnn: the partition's nodes and the graph tensors behind inputs / outputs (same order).
   std::vector<int32_t> nodes;
@@ -68,13 +69,15 @@ struct StepPlan {
   int nhwc_nodes = 0;
   int logical_nodes = 0;
   int fast_nodes = 0;
+  int prepared_nodes = 0;
   int transposes = 0;
   int partitions = 0;
 };
 
 struct StepPlanOptions {
   bool nhwc_kernels = true;  // try exec::NhwcKernelFactories() first
-  bool fast_kernels = true;  // prefer exec::FindFastKernel() over reference kernels
+  bool fast_kernels = true;  // prefer exec::PreparedKernelFactories(), then exec::FindFastKernel(),
+                             // over reference kernels
 };
 
 // Builds steps and arena offsets for `plan` (which must outlive the result).

@@ -220,6 +220,7 @@ class XnnExecutable final : public Executable {
     std::vector<TensorView> in, out;
     for (const Ref& r : step.inputs) in.push_back(View(r, inputs, outputs));
     for (const Ref& r : step.outputs) out.push_back(View(r, inputs, outputs));
+    if (step.prepared) return step.prepared->Run(in, out, threads_->ours.get());
     if (!step.fast) return EvaluateNode(*plan_.ops[step.node], node, in, out, threads_->ours.get());
     KernelContext ctx{node, in, out, threads_->ours.get()};
     MOTA_RETURN_IF_ERROR(step.compute(ctx));
