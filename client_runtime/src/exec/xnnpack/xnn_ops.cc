@@ -1,5 +1,6 @@
 #include "exec/xnnpack/xnn_ops.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -536,13 +537,21 @@ Status XnnLowering::DefineConv() {
       }
     }
   }
-  // XNNPACK reads our copy, never `wdata`: its pages in the model file need not stay resident.
+  // XNNPACK reads our copies, never the model's weights: their pages in the model file need not
+  // stay resident (the bias is copied too, or packing it would map its file pages again).
   ReleaseMappedPages(wdata, sizeof(float) * ws[0] * ws[1] * taps);
   packed_at_creation_->push_back(std::move(filter));
   MOTA_ASSIGN_OR_RETURN(uint32_t filter_id, Static(packed_at_creation_->back().data(), packed));
   uint32_t bias_id = XNN_INVALID_VALUE_ID;
   if (b >= 0) {
-    MOTA_ASSIGN_OR_RETURN(bias_id, Static(StaticData(plan_, b), {ws[0]}));
+    const float* bdata = static_cast<const float*>(StaticData(plan_, b));
+    HostTensor bias = HostTensor::Allocate(DType::kF32, {ws[0]});
+    if (bias.dtype() == DType::kUndefined)
+      return OutOfMemory("cannot allocate the bias of ", node_->name);
+    std::copy(bdata, bdata + ws[0], bias.as<float>());
+    ReleaseMappedPages(bdata, sizeof(float) * ws[0]);
+    packed_at_creation_->push_back(std::move(bias));
+    MOTA_ASSIGN_OR_RETURN(bias_id, Static(packed_at_creation_->back().data(), {ws[0]}));
   }
   MOTA_ASSIGN_OR_RETURN(uint32_t x, Value(node_->inputs[0]));
   Clamp c;

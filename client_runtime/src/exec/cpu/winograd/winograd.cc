@@ -109,10 +109,11 @@ class WinogradKernel final : public NhwcKernel {
     u_.AdviseHugePages();
     float* u = reinterpret_cast<float*>(u_.data());
     PackWeights(plan_, weights, u);
-    // The weights are not read again: when they are a view of the model file, their pages need
-    // not stay resident next to U (4x their size).
-    ReleaseMappedPages(weights, sizeof(float) * s.filters * s.channels * 9);
     if (bias != nullptr) std::copy(bias, bias + s.filters, bias_.as<float>());
+    // Weights and bias are not read again: when they are views of the model file, their pages
+    // need not stay resident next to U (up to 4x their size).
+    ReleaseMappedPages(weights, sizeof(float) * s.filters * s.channels * 9);
+    ReleaseMappedPages(bias, sizeof(float) * s.filters);
     plan_.u = u;
     plan_.bias = bias_.as<float>();
     return Status::Ok();
