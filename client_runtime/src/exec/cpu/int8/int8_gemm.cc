@@ -39,6 +39,20 @@ void TilePortable(const TileArgs& a, int rows, int cols, int32_t* acc) {
   }
 }
 
+void RequantRowPortable(const RowRequant& r, const int32_t* acc, int64_t n, uint8_t* out);
+
+void TilePortableFused(const TileArgs& a, int rows, int cols, int32_t* acc) {
+  TilePortable(a, rows, cols, acc);
+  if (a.out == nullptr) return;
+  for (int r = 0; r < rows; ++r) {
+    RowRequant rq;
+    rq.add = a.row_add[r];
+    rq.mult = a.row_mult[r];
+    rq.zp = a.zp, rq.lo = a.lo, rq.hi = a.hi;
+    RequantRowPortable(rq, acc + r * kNrMax, cols, a.out + r * a.ldo);
+  }
+}
+
 void RequantRowPortable(const RowRequant& r, const int32_t* acc, int64_t n, uint8_t* out) {
   for (int64_t j = 0; j < n; ++j) {
     const int32_t v = WrappingSum(acc[j], r.add, r.col_add != nullptr ? r.col_add[j] : 0);
@@ -52,7 +66,7 @@ void RequantRowPortable(const RowRequant& r, const int32_t* acc, int64_t n, uint
 }  // namespace
 
 const Isa& PortableIsa() {
-  static const Isa isa{"portable", TilePortable, RequantRowPortable};
+  static const Isa isa{"portable", TilePortableFused, RequantRowPortable};
   return isa;
 }
 

@@ -31,6 +31,14 @@ struct TileArgs {
   int64_t taps = 1;
   int64_t k4 = 0;
   const int8_t* q = nullptr;
+  // Optional fused output stage (out != nullptr): instead of acc, the tile writes
+  // out[r * ldo + j] = the RowRequant result with add = row_add[r], mult = row_mult[r] and no
+  // column terms, in registers (saves the accumulator round trip on short reductions).
+  uint8_t* out = nullptr;
+  int64_t ldo = 0;
+  const int32_t* row_add = nullptr;
+  const float* row_mult = nullptr;
+  int32_t zp = 0, lo = -128, hi = 127;
 };
 
 // acc[r * kNrMax + j] = sum over taps, groups and i < 4 of q[r, k] * p[k, j], for r < rows

@@ -127,7 +127,10 @@ bool ConvGemm::Init(const TensorView& w, const TensorView* bias, const ConvQuant
     int8_t* panel = panels_.data() + m / kMr * PanelBytes();
     int64_t sum = 0;
     for (int64_t i = 0; i < k; ++i) {
-      const int32_t v = ReadQuantElement(w, m * k + i) - zp;
+      const int64_t at = m * k + i;
+      const int32_t v = (w.dtype == DType::kI8 ? int32_t{w.as<const int8_t>()[at]}
+                                               : int32_t{w.as<const uint8_t>()[at]}) -
+                        zp;
       if (v < -128 || v > 127) return false;
       const int64_t c = i / taps, t = i % taps;
       panel[((t * g_.c4 + c / 4) * kMr + m % kMr) * 4 + c % 4] = static_cast<int8_t>(v);
@@ -196,8 +199,20 @@ void ConvGemm::RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* y) cons
   a.taps = Taps();
   a.k4 = g_.c4;
   a.q = panels_.data() + panel * PanelBytes();
-  isa_.tile(a, rows, cols, acc);
   const int64_t out_plane = g_.ho * g_.wo;
+  if (g_.ws == g_.wo && !epilogue_.requant.real_domain) {
+    // Column n is output position n (no padding columns): requantize inside the tile.
+    a.out = y + panel * kMr * out_plane + n0;
+    a.ldo = out_plane;
+    a.row_add = row_add_.data() + panel * kMr;
+    a.row_mult = mult_.data() + panel * kMr;
+    a.zp = epilogue_.requant.zero_point;
+    a.lo = epilogue_.requant.lo;
+    a.hi = epilogue_.requant.hi;
+    isa_.tile(a, rows, cols, acc);
+    return;
+  }
+  isa_.tile(a, rows, cols, acc);
   for (int r = 0; r < rows; ++r) {
     const int64_t m = panel * kMr + r;
     // Runs of columns within one output row; columns ow >= wo are padding positions.
