@@ -58,6 +58,15 @@ void ApplyActivation(const Activation& act, float* data, int64_t n) {
     case ActivationKind::kClip:
       for (int64_t i = 0; i < n; ++i) data[i] = std::min(std::max(data[i], act.alpha), act.beta);
       return;
+    case ActivationKind::kHardSwish:  // one loop per kind so the compiler vectorizes it
+      for (int64_t i = 0; i < n; ++i) data[i] = data[i] * std::max(0.0f, std::min(1.0f, data[i] / 6.0f + 0.5f));
+      return;
+    case ActivationKind::kHardSigmoid:
+      for (int64_t i = 0; i < n; ++i) data[i] = std::max(0.0f, std::min(1.0f, act.alpha * data[i] + act.beta));
+      return;
+    case ActivationKind::kLeakyRelu:
+      for (int64_t i = 0; i < n; ++i) data[i] = data[i] >= 0.0f ? data[i] : act.alpha * data[i];
+      return;
     default:
       for (int64_t i = 0; i < n; ++i) data[i] = act.Apply(data[i]);
       return;
