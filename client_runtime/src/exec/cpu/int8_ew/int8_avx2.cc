@@ -15,6 +15,20 @@ inline VF NoFuse(VF v) {
   __asm__("" : "+x"(v));
   return v;
 }
+int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip) {
+  const __m256i f = _mm256_set1_epi8(static_cast<char>(flip));
+  const __m256i zero = _mm256_setzero_si256();
+  __m256i acc = zero;  // 4 u64 sums of absolute differences from 0
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));
+    acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_xor_si256(v, f), zero));
+  }
+  int64_t s = _mm256_extract_epi64(acc, 0) + _mm256_extract_epi64(acc, 1) +
+              _mm256_extract_epi64(acc, 2) + _mm256_extract_epi64(acc, 3);
+  for (; i < n; ++i) s += p[i] ^ flip;
+  return s;
+}
 }  // namespace
 }  // namespace mota::exec::int8_ew::avx2
 

@@ -15,6 +15,22 @@ inline VF NoFuse(VF v) {
   __asm__("" : "+v"(v));
   return v;
 }
+int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip) {
+  const __m512i f = _mm512_set1_epi8(static_cast<char>(flip));
+  const __m512i zero = _mm512_setzero_si512();
+  __m512i acc = zero;  // 8 u64 sums of absolute differences from 0
+  int64_t i = 0;
+  for (; i + 64 <= n; i += 64)
+    acc = _mm512_add_epi64(acc,
+                           _mm512_sad_epu8(_mm512_xor_si512(_mm512_loadu_si512(p + i), f), zero));
+  if (i < n) {
+    const __mmask64 k = (~0ull) >> (64 - (n - i));
+    const __m512i v =
+        _mm512_maskz_mov_epi8(k, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, p + i), f));
+    acc = _mm512_add_epi64(acc, _mm512_sad_epu8(v, zero));
+  }
+  return _mm512_reduce_add_epi64(acc);
+}
 }  // namespace
 }  // namespace mota::exec::int8_ew::avx512
 

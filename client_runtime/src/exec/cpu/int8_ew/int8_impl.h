@@ -3,6 +3,7 @@
 // namespace mota::exec::int8_ew::MOTA_I8_NS, kL (the lanes: 16 or 8), the types VF (kL x f32) and
 // VI (kL x i32), and:
 //   VF Round(VF)    nearbyint, ties to even
+//   int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip)   sum of (p[i] ^ flip), exact
 //   VF NoFuse(VF)   an optimization barrier: the value is rounded to f32 here, so a following add
 //                   cannot be fused with the multiply that produced it (the reference never fuses)
 // then includes this file and calls MOTA_I8_DEFINE_TABLE(name).
@@ -17,7 +18,7 @@
 #include "exec/cpu/int8_ew/int8_table.h"
 
 #ifndef MOTA_I8_NS
-#error "define MOTA_I8_NS, kL, VF, VI, Round and NoFuse before including int8_impl.h"
+#error "define MOTA_I8_NS, kL, VF, VI, Round, SumBytes and NoFuse before including int8_impl.h"
 #endif
 
 namespace mota::exec::int8_ew::MOTA_I8_NS {
@@ -118,20 +119,11 @@ void RealBinary(bool mul, const void* a, const void* b, bool b_scalar, bool u8, 
   __builtin_memcpy(y + i, ty, (n - i) * sizeof(float));
 }
 
+// SumBytes (the ISA file's) sums bytes with SAD; i8 codes are summed as the u8 bytes code ^ 0x80
+// (code + 128), then 128 per code is taken off.
 int64_t SumCodes(const void* q, bool u8, int64_t n) {
   const uint8_t* p = static_cast<const uint8_t*>(q);
-  int64_t total = 0;
-  // i32 lanes hold at most 2^20 / 16 codes each per chunk: no overflow.
-  constexpr int64_t kChunk = int64_t{1} << 20;
-  for (int64_t c = 0; c < n; c += kChunk) {
-    const int64_t end = c + kChunk < n ? c + kChunk : n;
-    VI acc{};
-    int64_t i = c;
-    for (; i + kL <= end; i += kL) acc += LoadCodes(p + i, u8);
-    for (int l = 0; l < kL; ++l) total += acc[l];
-    for (; i < end; ++i) total += u8 ? p[i] : static_cast<int8_t>(p[i]);
-  }
-  return total;
+  return u8 ? SumBytes(p, n, 0) : SumBytes(p, n, 0x80) - 128 * n;
 }
 
 // Four vectors per pass over the taps: each weight is broadcast once per 4 * kL outputs.
