@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "exec/cpu/cpu_features.h"
+#include "exec/cpu/int8/real_requant.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -83,22 +84,24 @@ void FinishRow(const Isa& isa, const Epilogue& e, const int32_t* acc, int64_t ro
   const int32_t row_add = e.row_add != nullptr ? e.row_add[row] : 0;
   const int32_t* col_add = e.col_add != nullptr ? e.col_add + col : nullptr;
   if (e.requant.real_domain) {
-    // Activations other than Relu / Clip: the reference's per-element arithmetic (Requantizer::
-    // Apply), staged through a float row so the activation loop vectorizes; same results.
-    constexpr int64_t kChunk = 256;
-    alignas(64) float real[kChunk];
+    // Activations other than Relu / Clip: the reference's real-domain arithmetic (Requantizer::
+    // Apply) on a vector row (real_requant.h: the same f32 operations, the same results).
     const Requantizer& q = e.requant;
-    for (int64_t j0 = 0; j0 < n; j0 += kChunk) {
-      const int64_t len = std::min(kChunk, n - j0);
-      for (int64_t j = 0; j < len; ++j) {
-        const int32_t v = WrappingSum(acc[j0 + j], row_add, col_add != nullptr ? col_add[j0 + j] : 0);
-        real[j] = static_cast<float>(v) * e.in_scale[e.per_col ? col + j0 + j : row];
-      }
-      ApplyActivation(q.act, real, len);
-      for (int64_t j = 0; j < len; ++j)
-        out[j0 + j] = static_cast<uint8_t>(
-            RoundSaturate(std::nearbyint(real[j] / q.scale) + static_cast<float>(q.zero_point), q.lo, q.hi));
+    RealRow r;
+    r.add = row_add;
+    r.col_add = col_add;
+    if (e.per_col) {
+      r.col_scale = e.in_scale + col;
+    } else {
+      r.scale = e.in_scale[row];
     }
+    r.act = q.act;
+    r.y_scale = q.scale;
+    r.zero_point = static_cast<float>(q.zero_point);
+    r.lo = static_cast<float>(q.lo);
+    r.hi = static_cast<float>(q.hi);
+    r.u8 = q.dtype == DType::kU8;
+    ActiveRealRequant().row(r, acc, n, out);
     return;
   }
   RowRequant r;

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "exec/activation.h"
+#include "exec/cpu/int8/real_requant.h"
 #include "exec/cpu/int8_ew/int8_table.h"
 #include "exec/cpu/kernels.h"
 #include "exec/reference/quant_util.h"
@@ -121,7 +122,7 @@ void FillPhases(const DwConv& d, const Table& t, const void* plane, float* phase
 }
 
 struct Scratch {
-  std::vector<float> phases, line, acc, weights, real;
+  std::vector<float> phases, line, acc, weights;
   std::vector<uint8_t> codes;
   std::vector<const float*> rows;
 };
@@ -135,10 +136,15 @@ void Requantize(const DwConv& d, const Table& t, int64_t c, const float* acc, in
     t.requant_row(acc, n, bias, in_scale / d.rq.scale, d.out, dst);
     return;
   }
-  // Activations other than Relu / Clip act on the real value (Requantizer::Apply).
-  for (int64_t i = 0; i < n; ++i)
-    s.real[i] = d.rq.act.Apply(static_cast<float>(static_cast<int32_t>(acc[i]) + bias) * in_scale);
-  t.quantize(s.real.data(), n, d.rq.scale, d.out, dst);
+  // Activations other than Relu / Clip act on the real value (Requantizer::Apply), on the
+  // vector rows of ../int8/real_requant.h (same f32 operations, same results).
+  int8::RealRow r;
+  r.add = bias;
+  r.scale = in_scale;
+  r.act = d.rq.act;
+  r.y_scale = d.rq.scale;
+  r.zero_point = d.out.zero_point, r.lo = d.out.lo, r.hi = d.out.hi, r.u8 = d.out.u8;
+  int8::ActiveRealRequant().row_f32(r, acc, n, dst);
 }
 
 // Points s.rows at the taps of output row oy (flat: oy = 0 and the whole plane).
@@ -191,7 +197,6 @@ Status ComputeQLinearConvFast(KernelContext& ctx) {
     s.codes.resize(static_cast<size_t>(acc_n));
     s.weights.resize(static_cast<size_t>(d.kh * d.kw));
     s.rows.resize(static_cast<size_t>(d.kh * d.kw));
-    if (d.rq.real_domain) s.real.resize(static_cast<size_t>(acc_n));
     for (int64_t nc = begin; nc < end; ++nc)
       RunPlane(d, t, nc, ctx.inputs[kX], ctx.inputs[kW], y, s);
   });

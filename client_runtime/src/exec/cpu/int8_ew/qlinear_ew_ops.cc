@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exec/activation.h"
+#include "exec/cpu/int8/real_requant.h"
 #include "exec/cpu/int8_ew/int8_table.h"
 #include "exec/cpu/kernels.h"
 #include "exec/reference/op_util.h"
@@ -78,6 +79,12 @@ Status ComputeQLinearBinaryFast(KernelContext& ctx, bool mul) {
   const bool u8 = a.dtype == DType::kU8;
   const QOut out = MakeQOut(qc->zero_point, a.dtype);
   const Table& t = int8_ew::ActiveTable();
+  // The fused activation and the quantization run fused on one vector pass (real_requant.h).
+  const int8::RealRequantIsa& rr = int8::ActiveRealRequant();
+  int8::RealRow r;
+  r.act = *act;
+  r.y_scale = qc->scale;
+  r.zero_point = out.zero_point, r.lo = out.lo, r.hi = out.hi, r.u8 = out.u8;
   const int64_t chunks_per_block = (inner + kChunk - 1) / kChunk;
   const uint8_t* pf_data = full->as<const uint8_t>();
   const uint8_t* ps_data = small->as<const uint8_t>();
@@ -90,8 +97,7 @@ Status ComputeQLinearBinaryFast(KernelContext& ctx, bool mul) {
       const int64_t off = o * inner + j;
       t.real_binary(mul, pf_data + off, same ? ps_data + off : ps_data + o, !same, u8, n, pf, ps,
                     real.data());
-      ApplyActivation(*act, real.data(), n);
-      t.quantize(real.data(), n, qc->scale, out, c.as<uint8_t>() + off);
+      rr.quantize(r, real.data(), n, c.as<uint8_t>() + off);
     }
   });
   return Status::Ok();

@@ -1,0 +1,86 @@
+// Portable real-domain requantization rows (real_requant.h) and the variant selection.
+#include "exec/cpu/int8/real_requant.h"
+
+#include <atomic>
+#include <cmath>
+
+#include "exec/cpu/cpu_features.h"
+
+namespace mota::exec::int8 {
+namespace {
+
+// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0: quant_util.h's RoundSaturate order.
+float QuantizeScaled(float v, const RealRow& r) {
+  const float q = std::nearbyint(v) + r.zero_point;
+  if (std::isnan(q)) return 0.0f;
+  return q <= r.lo ? r.lo : (q >= r.hi ? r.hi : q);
+}
+
+void Store(const RealRow& r, void* y, int64_t j, float q) {
+  if (r.u8) {
+    static_cast<uint8_t*>(y)[j] = static_cast<uint8_t>(static_cast<int32_t>(q));
+  } else {
+    static_cast<int8_t*>(y)[j] = static_cast<int8_t>(static_cast<int32_t>(q));
+  }
+}
+
+int32_t ToI32(int32_t v) { return v; }
+int32_t ToI32(float v) { return static_cast<int32_t>(v); }
+
+template <typename Acc>
+void RowPortable(const RealRow& r, const Acc* acc, int64_t n, void* y) {
+  for (int64_t j = 0; j < n; ++j) {
+    // Wrapping i32 sum: the true total fits (the callers bound it).
+    const uint32_t sum = static_cast<uint32_t>(ToI32(acc[j])) + static_cast<uint32_t>(r.add) +
+                         static_cast<uint32_t>(r.col_add != nullptr ? r.col_add[j] : 0);
+    const float real = static_cast<float>(static_cast<int32_t>(sum)) *
+                       (r.col_scale != nullptr ? r.col_scale[j] : r.scale);
+    Store(r, y, j, QuantizeScaled(r.act.Apply(real) / r.y_scale, r));
+  }
+}
+
+void QuantizePortable(const RealRow& r, const float* x, int64_t n, void* y) {
+  for (int64_t j = 0; j < n; ++j) Store(r, y, j, QuantizeScaled(r.act.Apply(x[j]) / r.y_scale, r));
+}
+
+std::atomic<const RealRequantIsa*> g_override{nullptr};
+
+}  // namespace
+
+float ApplyActivationScalar(const Activation& act, float x) { return act.Apply(x); }
+
+const RealRequantIsa& PortableRealRequant() {
+  static const RealRequantIsa isa{"portable", RowPortable<int32_t>, RowPortable<float>,
+                                  QuantizePortable};
+  return isa;
+}
+
+int AvailableRealRequant(const RealRequantIsa** out, int capacity) {
+  int n = 0;
+  auto add = [&](const RealRequantIsa& isa) {
+    if (n < capacity) out[n++] = &isa;
+  };
+#if defined(__x86_64__)
+  const CpuFeatures& f = GetCpuFeatures();
+  if (f.avx512) add(Avx512RealRequant());
+  if (f.avx2) add(Avx2RealRequant());
+#endif
+  add(PortableRealRequant());
+  return n;
+}
+
+const RealRequantIsa& ActiveRealRequant() {
+  if (const RealRequantIsa* isa = g_override.load(std::memory_order_acquire)) return *isa;
+  static const RealRequantIsa* best = [] {
+    const RealRequantIsa* all[3];
+    AvailableRealRequant(all, 3);
+    return all[0];
+  }();
+  return *best;
+}
+
+void OverrideRealRequantForTest(const RealRequantIsa* isa) {
+  g_override.store(isa, std::memory_order_release);
+}
+
+}  // namespace mota::exec::int8

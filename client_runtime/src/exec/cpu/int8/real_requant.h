@@ -1,0 +1,59 @@
+// Real-domain requantization rows shared by the int8 kernels (this folder's GEMM epilogue and
+// ../int8_ew's depthwise conv and QLinearAdd / QLinearMul): the output stage of a QLinear op whose
+// fused activation must see the real value (HardSwish, HardSigmoid, LeakyRelu, Sigmoid, Tanh;
+// Relu and Clip too when a caller passes them):
+//   real = float(acc + add + col_add[j]) * (col_scale ? col_scale[j] : scale)   (i32 wraps)
+//   y    = clamp(nearbyint(act(real) / y_scale) + zero_point, lo, hi), NaN -> 0
+// exactly Requantizer::Apply (exec/reference/quant_util.h) with Activation::Apply
+// (exec/activation.cc): the same f32 operations in the same order, so results are bit-identical.
+// AVX-512 (16 lanes), AVX2 (8 lanes) and portable variants; Sigmoid and Tanh call the scalar
+// Activation::Apply per lane (rare in the models we ship).
+#pragma once
+
+#include <cstdint>
+
+#include "exec/activation.h"
+
+namespace mota::exec::int8 {
+
+struct RealRow {
+  int32_t add = 0;
+  const int32_t* col_add = nullptr;  // n values, or null
+  float scale = 1.0f;                // in_scale (x_scale * w_scale) when col_scale is null
+  const float* col_scale = nullptr;  // n values, or null
+  Activation act;
+  float y_scale = 1.0f;
+  float zero_point = 0.0f;  // y's, and the code range, as floats (exact)
+  float lo = -128.0f;
+  float hi = 127.0f;
+  bool u8 = false;  // y holds u8 codes (else i8)
+};
+
+struct RealRequantIsa {
+  const char* name;  // "avx512", "avx2", "portable"
+  // y[j] for j < n from int32 accumulators, as above.
+  void (*row)(const RealRow& r, const int32_t* acc, int64_t n, void* y);
+  // The same from f32 accumulators holding exact integers (|acc| < 2^24; depthwise conv).
+  void (*row_f32)(const RealRow& r, const float* acc, int64_t n, void* y);
+  // y[j] = clamp(nearbyint(act(x[j]) / y_scale) + zero_point, lo, hi) from real values x (add,
+  // col_add, scale and col_scale unused): the fused activation + QuantizeValue of QLinearAdd.
+  void (*quantize)(const RealRow& r, const float* x, int64_t n, void* y);
+};
+
+const RealRequantIsa& PortableRealRequant();
+#if defined(__x86_64__)
+const RealRequantIsa& Avx2RealRequant();    // call only when GetCpuFeatures().avx2
+const RealRequantIsa& Avx512RealRequant();  // call only when GetCpuFeatures().avx512
+#endif
+// The best variant this CPU runs (MOTA_CPU_DISABLE applies), unless a test overrides it.
+const RealRequantIsa& ActiveRealRequant();
+// Every variant this CPU runs, best first.
+int AvailableRealRequant(const RealRequantIsa** out, int capacity);
+// Tests: makes ActiveRealRequant() return `isa` (nullptr: back to detection).
+void OverrideRealRequantForTest(const RealRequantIsa* isa);
+
+// Activation::Apply, out of line in a baseline-ISA file: the vector files call it for Sigmoid and
+// Tanh without instantiating std:: code under their -m flags.
+float ApplyActivationScalar(const Activation& act, float x);
+
+}  // namespace mota::exec::int8

@@ -1,0 +1,26 @@
+// real_requant_impl.h compiled for AVX2 + FMA (8 f32 lanes per ymm).
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace mota::exec::int8::rr_avx2 {
+namespace {
+constexpr int kL = 8;
+typedef float VF __attribute__((vector_size(32)));
+typedef int32_t VI __attribute__((vector_size(32)));
+inline VF Round(VF v) {
+  return (VF)_mm256_round_ps((__m256)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+inline VF NoFuse(VF v) {
+  __asm__("" : "+x"(v));
+  return v;
+}
+}  // namespace
+}  // namespace mota::exec::int8::rr_avx2
+
+#define MOTA_RR_NS rr_avx2
+#include "exec/cpu/int8/real_requant_impl.h"
+
+namespace mota::exec::int8 {
+MOTA_RR_DEFINE_ISA(Avx2RealRequant, "avx2")
+}  // namespace mota::exec::int8

@@ -1,0 +1,26 @@
+// real_requant_impl.h compiled for AVX-512 (16 f32 lanes per zmm).
+#include <immintrin.h>
+
+#include <cstdint>
+
+namespace mota::exec::int8::rr_avx512 {
+namespace {
+constexpr int kL = 16;
+typedef float VF __attribute__((vector_size(64)));
+typedef int32_t VI __attribute__((vector_size(64)));
+inline VF Round(VF v) {
+  return (VF)_mm512_roundscale_ps((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+inline VF NoFuse(VF v) {
+  __asm__("" : "+v"(v));
+  return v;
+}
+}  // namespace
+}  // namespace mota::exec::int8::rr_avx512
+
+#define MOTA_RR_NS rr_avx512
+#include "exec/cpu/int8/real_requant_impl.h"
+
+namespace mota::exec::int8 {
+MOTA_RR_DEFINE_ISA(Avx512RealRequant, "avx512")
+}  // namespace mota::exec::int8

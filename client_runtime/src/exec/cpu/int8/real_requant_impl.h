@@ -1,0 +1,183 @@
+// The vector real-domain requantization rows of real_requant.h, written once on GCC/Clang vector
+// types and compiled per ISA. The including file (real_requant_avx512.cc, real_requant_avx2.cc)
+// defines MOTA_RR_NS and, in namespace mota::exec::int8::MOTA_RR_NS, kL (16 or 8 lanes), VF
+// (kL x f32), VI (kL x i32), VF Round(VF) (nearbyint, ties to even) and VF NoFuse(VF) (an
+// optimization barrier that keeps a product rounded to f32, so no FMA forms: the reference has
+// none), then includes this file and calls MOTA_RR_DEFINE_ISA(name, "isa").
+//
+// Everything has internal linkage and uses no std:: function: an inline function shared with a
+// file compiled for a lesser ISA could otherwise be merged by the linker into code that runs on
+// CPUs without this ISA. Sigmoid and Tanh go through ApplyActivationScalar (a baseline file).
+#pragma once
+
+#include <cstdint>
+
+#include "exec/cpu/int8/real_requant.h"
+
+#ifndef MOTA_RR_NS
+#error "define MOTA_RR_NS, kL, VF, VI, Round and NoFuse before including real_requant_impl.h"
+#endif
+
+namespace mota::exec::int8::MOTA_RR_NS {
+namespace {
+
+typedef int8_t VB __attribute__((vector_size(kL)));
+typedef uint8_t VU __attribute__((vector_size(kL)));
+typedef uint32_t VUI __attribute__((vector_size(kL * 4)));  // i32 sums that wrap
+
+template <typename V, typename T>
+inline V Load(const T* p) {
+  V v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void StoreF(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
+inline VF SplatF(float s) { return s - VF{}; }  // s - (+0) == s exactly, -0 included
+
+// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0, stored as kL i8 / u8 codes.
+inline void QuantizeStore(VF v, const RealRow& r, uint8_t* dst) {
+  VF q = Round(v) + r.zero_point;
+  q = q <= r.lo ? SplatF(r.lo) : q;
+  q = q >= r.hi ? SplatF(r.hi) : q;
+  q = q == q ? q : VF{};
+  const VI i = __builtin_convertvector(q, VI);
+  if (r.u8) {
+    const VU b = __builtin_convertvector(i, VU);
+    __builtin_memcpy(dst, &b, sizeof b);
+  } else {
+    const VB b = __builtin_convertvector(i, VB);
+    __builtin_memcpy(dst, &b, sizeof b);
+  }
+}
+
+// Activation::Apply on kL lanes for kind K, with its f32 operations in its order: std::min(a, b)
+// is (b < a ? b : a) and std::max(a, b) is (a < b ? b : a), so NaN and signed zeros come out as
+// in the scalar code.
+template <ActivationKind K>
+inline VF Act(VF x, VF alpha, VF beta, const Activation& act) {
+  const VF zero{};
+  const VF one = SplatF(1.0f);
+  if constexpr (K == ActivationKind::kNone) {
+    return x;
+  } else if constexpr (K == ActivationKind::kRelu) {
+    return x > zero ? x : zero;
+  } else if constexpr (K == ActivationKind::kClip) {
+    const VF m = x < alpha ? alpha : x;
+    return beta < m ? beta : m;
+  } else if constexpr (K == ActivationKind::kLeakyRelu) {
+    return x >= zero ? x : alpha * x;
+  } else if constexpr (K == ActivationKind::kHardSigmoid) {
+    const VF t = NoFuse(alpha * x) + beta;
+    const VF m = t < one ? t : one;
+    return zero < m ? m : zero;
+  } else if constexpr (K == ActivationKind::kHardSwish) {
+    const VF t = x / SplatF(6.0f) + SplatF(0.5f);
+    const VF m = t < one ? t : one;
+    return x * (zero < m ? m : zero);
+  } else {  // Sigmoid, Tanh
+    float lanes[kL];
+    StoreF(lanes, x);
+    for (int l = 0; l < kL; ++l) lanes[l] = ApplyActivationScalar(act, lanes[l]);
+    return Load<VF>(lanes);
+  }
+}
+
+template <ActivationKind K>
+struct Kind {
+  static constexpr ActivationKind value = K;
+};
+
+// Calls f(Kind<k>{}): one loop specialized per activation.
+template <typename F>
+inline void WithKind(ActivationKind k, F f) {
+  switch (k) {
+    case ActivationKind::kNone:
+      return f(Kind<ActivationKind::kNone>{});
+    case ActivationKind::kRelu:
+      return f(Kind<ActivationKind::kRelu>{});
+    case ActivationKind::kClip:
+      return f(Kind<ActivationKind::kClip>{});
+    case ActivationKind::kLeakyRelu:
+      return f(Kind<ActivationKind::kLeakyRelu>{});
+    case ActivationKind::kHardSigmoid:
+      return f(Kind<ActivationKind::kHardSigmoid>{});
+    case ActivationKind::kHardSwish:
+      return f(Kind<ActivationKind::kHardSwish>{});
+    case ActivationKind::kSigmoid:
+      return f(Kind<ActivationKind::kSigmoid>{});
+    case ActivationKind::kTanh:
+      return f(Kind<ActivationKind::kTanh>{});
+  }
+}
+
+// kL accumulators as i32 bits: i32 as they are, f32 (exact integers) converted.
+inline VUI LoadAcc(const int32_t* p) { return Load<VUI>(p); }
+inline VUI LoadAcc(const float* p) { return (VUI) __builtin_convertvector(Load<VF>(p), VI); }
+
+template <ActivationKind K, typename Acc>
+void RowK(const RealRow& r, const Acc* acc, int64_t n, uint8_t* y) {
+  const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta), scale = SplatF(r.scale);
+  const VUI add = static_cast<uint32_t>(r.add) - VUI{};
+  auto step = [&](const Acc* a, const int32_t* ca, const float* cs, uint8_t* dst) {
+    VUI sum = LoadAcc(a) + add;
+    if (ca != nullptr) sum += Load<VUI>(ca);
+    const VF s = cs != nullptr ? Load<VF>(cs) : scale;
+    const VF real = NoFuse(__builtin_convertvector((VI)sum, VF) * s);
+    QuantizeStore(Act<K>(real, alpha, beta, r.act) / r.y_scale, r, dst);
+  };
+  int64_t j = 0;
+  for (; j + kL <= n; j += kL)
+    step(acc + j, r.col_add != nullptr ? r.col_add + j : nullptr,
+         r.col_scale != nullptr ? r.col_scale + j : nullptr, y + j);
+  if (j == n) return;
+  // The tail through zero-filled stack buffers.
+  Acc ta[kL] = {};
+  int32_t tc[kL] = {};
+  float ts[kL] = {};
+  uint8_t ty[kL] = {};
+  const int64_t m = n - j;
+  __builtin_memcpy(ta, acc + j, m * sizeof(Acc));
+  if (r.col_add != nullptr) __builtin_memcpy(tc, r.col_add + j, m * sizeof(int32_t));
+  if (r.col_scale != nullptr) __builtin_memcpy(ts, r.col_scale + j, m * sizeof(float));
+  step(ta, r.col_add != nullptr ? tc : nullptr, r.col_scale != nullptr ? ts : nullptr, ty);
+  __builtin_memcpy(y + j, ty, m);
+}
+
+template <ActivationKind K>
+void QuantizeK(const RealRow& r, const float* x, int64_t n, uint8_t* y) {
+  const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
+  int64_t j = 0;
+  for (; j + kL <= n; j += kL)
+    QuantizeStore(Act<K>(Load<VF>(x + j), alpha, beta, r.act) / r.y_scale, r, y + j);
+  if (j == n) return;
+  float tx[kL] = {};
+  uint8_t ty[kL] = {};
+  __builtin_memcpy(tx, x + j, (n - j) * sizeof(float));
+  QuantizeStore(Act<K>(Load<VF>(tx), alpha, beta, r.act) / r.y_scale, r, ty);
+  __builtin_memcpy(y + j, ty, n - j);
+}
+
+void Row(const RealRow& r, const int32_t* acc, int64_t n, void* y) {
+  WithKind(r.act.kind,
+           [&](auto kind) { RowK<decltype(kind)::value>(r, acc, n, static_cast<uint8_t*>(y)); });
+}
+
+void RowF32(const RealRow& r, const float* acc, int64_t n, void* y) {
+  WithKind(r.act.kind,
+           [&](auto kind) { RowK<decltype(kind)::value>(r, acc, n, static_cast<uint8_t*>(y)); });
+}
+
+void Quantize(const RealRow& r, const float* x, int64_t n, void* y) {
+  WithKind(r.act.kind,
+           [&](auto kind) { QuantizeK<decltype(kind)::value>(r, x, n, static_cast<uint8_t*>(y)); });
+}
+
+}  // namespace
+}  // namespace mota::exec::int8::MOTA_RR_NS
+
+#define MOTA_RR_DEFINE_ISA(fn, isa_name)                                                           \
+  const ::mota::exec::int8::RealRequantIsa& fn() {                                                 \
+    namespace k = ::mota::exec::int8::MOTA_RR_NS;                                                  \
+    static const ::mota::exec::int8::RealRequantIsa isa{isa_name, k::Row, k::RowF32, k::Quantize}; \
+    return isa;                                                                                    \
+  }
