@@ -11,6 +11,7 @@
 
 #include "exec/activation.h"
 #include "exec/cpu/int8/real_requant.h"
+#include "exec/cpu/int8_ew/int8_lut.h"
 #include "exec/cpu/int8_ew/int8_table.h"
 #include "exec/cpu/kernels.h"
 #include "exec/reference/op_util.h"
@@ -227,6 +228,7 @@ Status ComputeQLinearConcatFast(KernelContext& ctx) {
     if (!in[i].copy) FillRequantTable(*qx, *qy, out.dtype, in[i].table.data());
   }
   const int64_t out_row = out.numel() / outer;
+  const int8_ew::LutFn lut = int8_ew::BestLut();
   ParallelFor(ctx.pool, outer, std::max<int64_t>(1, kChunk / out_row),
               [&](int64_t begin, int64_t end) {
                 for (int64_t o = begin; o < end; ++o) {
@@ -236,7 +238,7 @@ Status ComputeQLinearConcatFast(KernelContext& ctx) {
                     if (x.copy) {
                       std::memcpy(dst, src, static_cast<size_t>(x.row));
                     } else {
-                      for (int64_t j = 0; j < x.row; ++j) dst[j] = x.table[src[j]];
+                      lut(x.table.data(), src, x.row, dst);
                     }
                     dst += x.row;
                   }
