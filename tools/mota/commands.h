@@ -21,6 +21,7 @@ Command AddConvertCommand(CLI::App& app);
 Command AddInspectCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
 Command AddQuantizeCommand(CLI::App& app);
+Command AddKeygenCommand(CLI::App& app);
 
 // Prints "mota <command>: error: <message>" to stderr and returns exit code 1.
 int ReportError(const std::string& command, const Status& status);

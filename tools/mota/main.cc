@@ -43,7 +43,8 @@ int Main(int argc, char** argv) {
   app.require_subcommand(1);
   app.footer("Run 'mota <command> --help' for a command's options.");
   const std::vector<Command> commands = {AddConvertCommand(app), AddQuantizeCommand(app),
-                                         AddInspectCommand(app), AddRunCommand(app)};
+                                         AddInspectCommand(app), AddRunCommand(app),
+                                         AddKeygenCommand(app)};
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
   try {
     app.parse(argc, argv);
