@@ -43,6 +43,22 @@ void QuantizePortable(const RealRow& r, const float* x, int64_t n, void* y) {
   for (int64_t j = 0; j < n; ++j) Store(r, y, j, QuantizeScaled(r.act.Apply(x[j]) / r.y_scale, r));
 }
 
+int32_t CodeAt(const void* p, bool u8, int64_t j) {
+  return u8 ? static_cast<const uint8_t*>(p)[j] : static_cast<const int8_t*>(p)[j];
+}
+
+void BinaryPortable(const RealRow& r, const RealBinaryOp& op, const void* a, const void* b,
+                    int64_t n, void* y) {
+  for (int64_t j = 0; j < n; ++j) {
+    // Named volatile floats, as the reference's real tables: no fused multiply-add.
+    volatile float ra = op.a_scale * static_cast<float>(CodeAt(a, r.u8, j) - op.a_zero_point);
+    volatile float rb =
+        op.b_scale * static_cast<float>(CodeAt(b, r.u8, op.b_scalar ? 0 : j) - op.b_zero_point);
+    const float v = op.mul ? ra * rb : ra + rb;
+    Store(r, y, j, QuantizeScaled(r.act.Apply(v) / r.y_scale, r));
+  }
+}
+
 std::atomic<const RealRequantIsa*> g_override{nullptr};
 
 }  // namespace
@@ -51,7 +67,7 @@ float ApplyActivationScalar(const Activation& act, float x) { return act.Apply(x
 
 const RealRequantIsa& PortableRealRequant() {
   static const RealRequantIsa isa{"portable", RowPortable<int32_t>, RowPortable<float>,
-                                  QuantizePortable};
+                                  QuantizePortable, BinaryPortable};
   return isa;
 }
 

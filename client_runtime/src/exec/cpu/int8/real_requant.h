@@ -29,6 +29,15 @@ struct RealRow {
   bool u8 = false;  // y holds u8 codes (else i8)
 };
 
+// QLinearAdd / QLinearMul operands (per tensor): real(q) = scale * float(q - zero_point), rounded
+// to f32 before the op, as the reference's real tables are.
+struct RealBinaryOp {
+  bool mul = false;  // * (else +)
+  float a_scale = 1.0f, b_scale = 1.0f;
+  int32_t a_zero_point = 0, b_zero_point = 0;
+  bool b_scalar = false;  // b[0] pairs with every a[j]
+};
+
 struct RealRequantIsa {
   const char* name;  // "avx512", "avx2", "portable"
   // y[j] for j < n from int32 accumulators, as above.
@@ -38,6 +47,10 @@ struct RealRequantIsa {
   // y[j] = clamp(nearbyint(act(x[j]) / y_scale) + zero_point, lo, hi) from real values x (add,
   // col_add, scale and col_scale unused): the fused activation + QuantizeValue of QLinearAdd.
   void (*quantize)(const RealRow& r, const float* x, int64_t n, void* y);
+  // y[j] = quantize as above of real(a[j]) op real(b_scalar ? b[0] : b[j]): QLinearAdd /
+  // QLinearMul in one pass. a, b and y hold codes of one dtype (r.u8).
+  void (*binary)(const RealRow& r, const RealBinaryOp& op, const void* a, const void* b, int64_t n,
+                 void* y);
 };
 
 const RealRequantIsa& PortableRealRequant();

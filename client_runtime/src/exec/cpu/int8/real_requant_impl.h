@@ -1,7 +1,8 @@
 // The vector real-domain requantization rows of real_requant.h, written once on GCC/Clang vector
 // types and compiled per ISA. The including file (real_requant_avx512.cc, real_requant_avx2.cc)
 // defines MOTA_RR_NS and, in namespace mota::exec::int8::MOTA_RR_NS, kL (16 or 8 lanes), VF
-// (kL x f32), VI (kL x i32), VF Round(VF) (nearbyint, ties to even) and VF NoFuse(VF) (an
+// (kL x f32), VI (kL x i32), VF Round(VF) (nearbyint, ties to even), VI WidenCodes(const
+// uint8_t* p, bool u8) (kL i8 / u8 codes as i32) and VF NoFuse(VF) (an
 // optimization barrier that keeps a product rounded to f32, so no FMA forms: the reference has
 // none), then includes this file and calls MOTA_RR_DEFINE_ISA(name, "isa").
 //
@@ -157,6 +158,41 @@ void QuantizeK(const RealRow& r, const float* x, int64_t n, uint8_t* y) {
   __builtin_memcpy(y + j, ty, n - j);
 }
 
+template <ActivationKind K>
+void BinaryK(const RealRow& r, const RealBinaryOp& op, const uint8_t* a, const uint8_t* b,
+             int64_t n, uint8_t* y) {
+  const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
+  const VF sa = SplatF(op.a_scale), sb = SplatF(op.b_scale);
+  // real(q) rounded to f32 before the op (NoFuse), as the reference's real tables.
+  const auto real = [](VI codes, int32_t zp, VF scale) {
+    return NoFuse(scale * __builtin_convertvector(codes - zp, VF));
+  };
+  const int32_t b0 = r.u8 ? b[0] : static_cast<int8_t>(b[0]);
+  const VF rb_scalar = real(b0 - VI{}, op.b_zero_point, sb);
+  const auto step = [&](const uint8_t* pa, const uint8_t* pb, uint8_t* dst) {
+    const VF ra = real(WidenCodes(pa, r.u8), op.a_zero_point, sa);
+    const VF rb = op.b_scalar ? rb_scalar : real(WidenCodes(pb, r.u8), op.b_zero_point, sb);
+    const VF v = NoFuse(op.mul ? ra * rb : ra + rb);
+    QuantizeStore(Act<K>(v, alpha, beta, r.act) / r.y_scale, r, dst);
+  };
+  int64_t j = 0;
+  for (; j + kL <= n; j += kL) step(a + j, op.b_scalar ? b : b + j, y + j);
+  if (j == n) return;
+  uint8_t ta[kL] = {}, tb[kL] = {}, ty[kL] = {};
+  __builtin_memcpy(ta, a + j, n - j);
+  if (!op.b_scalar) __builtin_memcpy(tb, b + j, n - j);
+  step(ta, op.b_scalar ? b : tb, ty);
+  __builtin_memcpy(y + j, ty, n - j);
+}
+
+void Binary(const RealRow& r, const RealBinaryOp& op, const void* a, const void* b, int64_t n,
+            void* y) {
+  WithKind(r.act.kind, [&](auto kind) {
+    BinaryK<decltype(kind)::value>(r, op, static_cast<const uint8_t*>(a),
+                                   static_cast<const uint8_t*>(b), n, static_cast<uint8_t*>(y));
+  });
+}
+
 void Row(const RealRow& r, const int32_t* acc, int64_t n, void* y) {
   WithKind(r.act.kind,
            [&](auto kind) { RowK<decltype(kind)::value>(r, acc, n, static_cast<uint8_t*>(y)); });
@@ -175,9 +211,10 @@ void Quantize(const RealRow& r, const float* x, int64_t n, void* y) {
 }  // namespace
 }  // namespace mota::exec::int8::MOTA_RR_NS
 
-#define MOTA_RR_DEFINE_ISA(fn, isa_name)                                                           \
-  const ::mota::exec::int8::RealRequantIsa& fn() {                                                 \
-    namespace k = ::mota::exec::int8::MOTA_RR_NS;                                                  \
-    static const ::mota::exec::int8::RealRequantIsa isa{isa_name, k::Row, k::RowF32, k::Quantize}; \
-    return isa;                                                                                    \
+#define MOTA_RR_DEFINE_ISA(fn, isa_name)                                                          \
+  const ::mota::exec::int8::RealRequantIsa& fn() {                                                \
+    namespace k = ::mota::exec::int8::MOTA_RR_NS;                                                 \
+    static const ::mota::exec::int8::RealRequantIsa isa{isa_name, k::Row, k::RowF32, k::Quantize, \
+                                                        k::Binary};                               \
+    return isa;                                                                                   \
   }

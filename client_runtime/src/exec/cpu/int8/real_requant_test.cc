@@ -146,6 +146,45 @@ TEST(RealRequant, QuantizeMatchesActivationThenQuantizeValue) {
   }
 }
 
+TEST(RealRequant, BinaryMatchesTheReferenceArithmetic) {
+  std::mt19937 rng(13);
+  std::uniform_int_distribution<int> code(0, 255);
+  for (const RealRequantIsa* isa : Variants()) {
+    SCOPED_TRACE(isa->name);
+    for (const Activation& act : Activations()) {
+      SCOPED_TRACE(ActivationName(act.kind));
+      for (DType dtype : {DType::kI8, DType::kU8}) {
+        const bool u8 = dtype == DType::kU8;
+        const RealRow r = MakeRow(act, 0.031f, u8 ? 128 : -3, dtype);
+        for (int mode = 0; mode < 4; ++mode) {  // bit 0: mul, bit 1: scalar b
+          RealBinaryOp op;
+          op.mul = mode & 1, op.b_scalar = mode & 2;
+          op.a_scale = 0.02f, op.b_scale = op.mul ? 0.05f : 0.013f;
+          op.a_zero_point = u8 ? 120 : 4, op.b_zero_point = u8 ? 131 : -9;
+          for (int64_t n : {1, 9, 16, 37}) {
+            std::vector<uint8_t> a(n), b(n), y(n + 1, 0xEE);
+            for (int64_t j = 0; j < n; ++j) a[j] = code(rng), b[j] = code(rng);
+            isa->binary(r, op, a.data(), b.data(), n, y.data());
+            EXPECT_EQ(y[n], 0xEE) << "wrote past n";
+            const auto real = [&](uint8_t byte, float scale, int32_t zp) {
+              const TensorQuant q{scale, zp};
+              return q.Dequantize(u8 ? byte : static_cast<int8_t>(byte));
+            };
+            for (int64_t j = 0; j < n; ++j) {
+              const float ra = real(a[j], op.a_scale, op.a_zero_point);
+              const float rb = real(op.b_scalar ? b[0] : b[j], op.b_scale, op.b_zero_point);
+              const float v = op.mul ? ra * rb : ra + rb;
+              ASSERT_EQ(Code(y, j, u8), QuantizeValue(act.Apply(v), r.y_scale,
+                                                      static_cast<int32_t>(r.zero_point), dtype))
+                  << "mode " << mode << " element " << j << " of " << n;
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 // ---- end to end on the auto backend, each variant forced ----
 
 HostTensor Random8(DType dtype, Shape shape, std::mt19937& rng) {

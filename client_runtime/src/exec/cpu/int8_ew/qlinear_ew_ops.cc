@@ -77,10 +77,8 @@ Status ComputeQLinearBinaryFast(KernelContext& ctx, bool mul) {
   }
   if (c.numel() == 0) return Status::Ok();
   const bool same = small->shape == c.shape;
-  const bool u8 = a.dtype == DType::kU8;
   const QOut out = MakeQOut(qc->zero_point, a.dtype);
-  const Table& t = int8_ew::ActiveTable();
-  // The fused activation and the quantization run fused on one vector pass (real_requant.h).
+  // Real values, op, fused activation and quantization in one vector pass (real_requant.h).
   const int8::RealRequantIsa& rr = int8::ActiveRealRequant();
   int8::RealRow r;
   r.act = *act;
@@ -89,16 +87,18 @@ Status ComputeQLinearBinaryFast(KernelContext& ctx, bool mul) {
   const int64_t chunks_per_block = (inner + kChunk - 1) / kChunk;
   const uint8_t* pf_data = full->as<const uint8_t>();
   const uint8_t* ps_data = small->as<const uint8_t>();
+  int8::RealBinaryOp op;
+  op.mul = mul;
+  op.a_scale = pf.scale, op.a_zero_point = pf.zero_point;
+  op.b_scale = ps.scale, op.b_zero_point = ps.zero_point;
+  op.b_scalar = !same;
   ParallelFor(ctx.pool, outer * chunks_per_block, 1, [&](int64_t begin, int64_t end) {
-    std::vector<float> real(static_cast<size_t>(std::min(inner, kChunk)));
     for (int64_t u = begin; u < end; ++u) {
       const int64_t o = u / chunks_per_block;
       const int64_t j = (u % chunks_per_block) * kChunk;
       const int64_t n = std::min(kChunk, inner - j);
       const int64_t off = o * inner + j;
-      t.real_binary(mul, pf_data + off, same ? ps_data + off : ps_data + o, !same, u8, n, pf, ps,
-                    real.data());
-      rr.quantize(r, real.data(), n, c.as<uint8_t>() + off);
+      rr.binary(r, op, pf_data + off, same ? ps_data + off : ps_data + o, n, c.as<uint8_t>() + off);
     }
   });
   return Status::Ok();
