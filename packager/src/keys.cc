@@ -48,7 +48,8 @@ Status WriteNewFile(const std::string& path, const std::string& text, mode_t mod
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) {
     if (errno == EEXIST) {
-      return InvalidArgument(path, " already exists; refusing to overwrite a key file "
+      return InvalidArgument(path,
+                             " already exists; refusing to overwrite a key file "
                              "(move it away or choose another name)");
     }
     return IoError("cannot create ", path, ": ", std::strerror(errno));

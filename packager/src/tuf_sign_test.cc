@@ -189,7 +189,8 @@ TEST(TufSign, DelegatedRoleMayListOnlyItsOwnModelsPaths) {
 TEST(TufSign, MalformedMetadataNamesTheFieldAndTheValue) {
   const std::string text = R"({"_type":"snapshot","spec_version":"1.0.31","version":"7",
     "expires":"2030-01-01T00:00:00Z","meta":{}})";
-  tuf::Result<tuf::Snapshot> s = tuf::ParseSnapshot(tuf::ParseJson(text, "s").value(), "3.snapshot.json");
+  tuf::Result<tuf::Snapshot> s =
+      tuf::ParseSnapshot(tuf::ParseJson(text, "s").value(), "3.snapshot.json");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("3.snapshot.json: signed.version: expected an integer >= 1, "
                                       "got \"7\""),
@@ -232,8 +233,8 @@ TEST_F(IndependentVerifier, OpenSslCommandLineVerifiesOurSignatureOverTheCanonic
   ASSERT_TRUE(WriteFileAtomic(Path("sig.bin"), sig).ok());
   ASSERT_TRUE(WritePublicKeyPem(Path("pub.pem"), key_.PublicKey()).ok());
   const std::string cmd = "openssl pkeyutl -verify -pubin -inkey " + Path("pub.pem") +
-                          " -rawin -in " + Path("canonical.bin") + " -sigfile " +
-                          Path("sig.bin") + " > " + Path("out.txt") + " 2>&1";
+                          " -rawin -in " + Path("canonical.bin") + " -sigfile " + Path("sig.bin") +
+                          " > " + Path("out.txt") + " 2>&1";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << ReadFile(Path("out.txt")).ok();
   // The same check fails on a one-byte change, so the command really verifies.
   ASSERT_TRUE(WriteFileAtomic(Path("canonical.bin"), canonical + " ").ok());
@@ -264,8 +265,8 @@ for sig in env['signatures']:
 print('ok')
 )PY";
   ASSERT_TRUE(WriteFileAtomic(Path("check.py"), script).ok());
-  const std::string cmd = "/usr/bin/python3 " + Path("check.py") + " " + Path("root.json") +
-                          " > " + Path("py.txt") + " 2>&1";
+  const std::string cmd = "/usr/bin/python3 " + Path("check.py") + " " + Path("root.json") + " > " +
+                          Path("py.txt") + " 2>&1";
   const int rc = std::system(cmd.c_str());
   Result<std::vector<uint8_t>> out = ReadFile(Path("py.txt"));
   EXPECT_EQ(rc, 0) << (out.ok() ? std::string(out->begin(), out->end()) : "");

@@ -24,7 +24,8 @@ Status Keygen(const KeygenArgs& args) {
   for (const std::string& path : {key_path, pub_path}) {
     struct stat st {};
     if (::lstat(path.c_str(), &st) == 0) {
-      return InvalidArgument(path, " already exists; refusing to overwrite a key "
+      return InvalidArgument(path,
+                             " already exists; refusing to overwrite a key "
                              "(choose another -o NAME or move the old key away)");
     }
   }
@@ -35,8 +36,8 @@ Status Keygen(const KeygenArgs& args) {
     ::unlink(key_path.c_str());  // nothing half-written
     return pub;
   }
-  std::printf("wrote %s (private, mode 0600: keep it offline) and %s\nkeyid %s\n",
-              key_path.c_str(), pub_path.c_str(), key.keyid().c_str());
+  std::printf("wrote %s (private, mode 0600: keep it offline) and %s\nkeyid %s\n", key_path.c_str(),
+              pub_path.c_str(), key.keyid().c_str());
   return Status::Ok();
 }
 

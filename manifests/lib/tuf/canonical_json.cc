@@ -19,7 +19,8 @@ class StrictValidator : public json::json_sax_t {
   bool number_integer(number_integer_t) override { return true; }
   bool number_unsigned(number_unsigned_t) override { return true; }
   bool number_float(number_float_t, const string_t& text) override {
-    return Fail(Cat("number ", text, " is not an integer (canonical JSON allows only integers "
+    return Fail(Cat("number ", text,
+                    " is not an integer (canonical JSON allows only integers "
                     "from -2^63 to 2^64-1)"));
   }
   bool string(string_t&) override { return true; }
@@ -46,7 +47,8 @@ class StrictValidator : public json::json_sax_t {
   }
   bool parse_error(std::size_t position, const std::string& token,
                    const nlohmann::detail::exception& e) override {
-    if (error.empty()) error = Cat("not valid JSON at byte ", position, " near '", token, "': ", e.what());
+    if (error.empty())
+      error = Cat("not valid JSON at byte ", position, " near '", token, "': ", e.what());
     return false;
   }
 

@@ -28,7 +28,8 @@ TEST(CanonicalJson, NestedObjectsAreSortedAtEveryLevel) {
 TEST(CanonicalJson, OnlyQuoteAndBackslashAreEscaped) {
   // Input escapes \n, \t, \u0001 and \/ become raw bytes; only " and \ are escaped on output.
   EXPECT_EQ(Canon(R"({"s":"a\"b\\c\nd\te\u0001f\/g"})"),
-            std::string("{\"s\":\"a\\\"b\\\\c\nd\te\x01" "f/g\"}"));
+            std::string("{\"s\":\"a\\\"b\\\\c\nd\te\x01"
+                        "f/g\"}"));
 }
 
 TEST(CanonicalJson, UnicodePassesThroughAsUtf8Bytes) {
@@ -42,8 +43,8 @@ TEST(CanonicalJson, IntegersKeepTheirFullRange) {
 }
 
 TEST(CanonicalJson, FloatsAreRejectedWhenParsing) {
-  for (const char* text : {R"({"v":1.5})", R"({"v":1e3})", R"({"v":1.0})",
-                           R"({"v":18446744073709551616})"}) {
+  for (const char* text :
+       {R"({"v":1.5})", R"({"v":1e3})", R"({"v":1.0})", R"({"v":18446744073709551616})"}) {
     Result<nlohmann::json> doc = ParseJson(text, "f.json");
     ASSERT_FALSE(doc.ok()) << text;
     EXPECT_NE(doc.status().message().find("not an integer"), std::string::npos)

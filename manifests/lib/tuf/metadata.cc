@@ -54,7 +54,8 @@ class Fields {
   }
   Status Bool(const char* name, bool* out) {
     TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
-    if (!v->is_boolean()) return Invalid(Path(name), ": expected true or false, got ", Describe(*v));
+    if (!v->is_boolean())
+      return Invalid(Path(name), ": expected true or false, got ", Describe(*v));
     *out = v->get<bool>();
     return Status::Ok();
   }
@@ -64,7 +65,8 @@ class Fields {
   }
   Status StringList(const char* name, std::vector<std::string>* out) {
     TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
-    if (!v->is_array()) return Invalid(Path(name), ": expected an array of strings, got ", Describe(*v));
+    if (!v->is_array())
+      return Invalid(Path(name), ": expected an array of strings, got ", Describe(*v));
     out->clear();
     for (size_t i = 0; i < v->size(); ++i) {
       if (!(*v)[i].is_string()) {
@@ -225,7 +227,8 @@ Result<Delegations> ParseDelegations(const Json& value, const std::string& path)
   Delegations d;
   TUF_RETURN_IF_ERROR(ParseKeyMap(f, "keys", &d.keys));
   TUF_ASSIGN_OR_RETURN(const Json* roles, f.Get("roles"));
-  if (!roles->is_array()) return Invalid(f.Path("roles"), ": expected an array, got ", Describe(*roles));
+  if (!roles->is_array())
+    return Invalid(f.Path("roles"), ": expected an array, got ", Describe(*roles));
   std::set<std::string> names;
   for (size_t i = 0; i < roles->size(); ++i) {
     const std::string role_path = Cat(f.Path("roles"), "[", i, "]");
@@ -337,7 +340,8 @@ Result<Envelope> ParseEnvelope(std::string_view bytes, std::string_view what) {
   TUF_RETURN_IF_ERROR(f.Object("signed", &signed_json));
   env.signed_json = *signed_json;
   TUF_ASSIGN_OR_RETURN(const Json* sigs, f.Get("signatures"));
-  if (!sigs->is_array()) return Invalid(path, ".signatures: expected an array, got ", Describe(*sigs));
+  if (!sigs->is_array())
+    return Invalid(path, ".signatures: expected an array, got ", Describe(*sigs));
   for (size_t i = 0; i < sigs->size(); ++i) {
     const std::string sig_path = Cat(path, ".signatures[", i, "]");
     TUF_RETURN_IF_ERROR(Fields::RequireObject((*sigs)[i], sig_path));

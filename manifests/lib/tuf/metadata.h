@@ -85,7 +85,7 @@ struct DelegatedRole {
 };
 
 struct Delegations {
-  std::map<std::string, Key> keys;  // keyid -> key
+  std::map<std::string, Key> keys;   // keyid -> key
   std::vector<DelegatedRole> roles;  // in priority order (TUF: order matters)
   Json unrecognized = EmptyObject();
 };

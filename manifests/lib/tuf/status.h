@@ -54,7 +54,7 @@ Status Rejected(const Args&... args) {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}      // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}         // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {}  // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(data_); }
   const Status& status() const {
@@ -73,12 +73,13 @@ class [[nodiscard]] Result {
 
 #define TUF_CONCAT_INNER_(a, b) a##b
 #define TUF_CONCAT_(a, b) TUF_CONCAT_INNER_(a, b)
-#define TUF_RETURN_IF_ERROR(expr)                 \
-  do {                                            \
-    ::mota::tuf::Status tuf_status_ = (expr);     \
-    if (!tuf_status_.ok()) return tuf_status_;    \
+#define TUF_RETURN_IF_ERROR(expr)              \
+  do {                                         \
+    ::mota::tuf::Status tuf_status_ = (expr);  \
+    if (!tuf_status_.ok()) return tuf_status_; \
   } while (0)
-#define TUF_ASSIGN_OR_RETURN(lhs, expr) TUF_ASSIGN_OR_RETURN_IMPL_(TUF_CONCAT_(tuf_r_, __LINE__), lhs, expr)
+#define TUF_ASSIGN_OR_RETURN(lhs, expr) \
+  TUF_ASSIGN_OR_RETURN_IMPL_(TUF_CONCAT_(tuf_r_, __LINE__), lhs, expr)
 #define TUF_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                               \
   if (!tmp.ok()) return tmp.status();              \

@@ -44,11 +44,9 @@ bool Digits(std::string_view s, size_t pos, size_t n, int64_t* out) {
 
 Result<int64_t> ParseUtcTime(std::string_view text) {
   static constexpr char kShape[] = "YYYY-MM-DDTHH:MM:SSZ";
-  auto bad = [&] {
-    return Invalid("\"", text, "\" is not a UTC time of the form ", kShape);
-  };
-  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' ||
-      text[13] != ':' || text[16] != ':' || text[19] != 'Z') {
+  auto bad = [&] { return Invalid("\"", text, "\" is not a UTC time of the form ", kShape); };
+  if (text.size() != 20 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != 'Z') {
     return bad();
   }
   int64_t y, mo, d, h, mi, s;

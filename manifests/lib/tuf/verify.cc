@@ -99,9 +99,9 @@ Status VerifyEd25519(const Key& key, std::string_view message, std::string_view 
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
     return Status(Code::kInternal, "OpenSSL could not set up Ed25519 verification");
   }
-  const int rc = EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
-                                  reinterpret_cast<const unsigned char*>(message.data()),
-                                  message.size());
+  const int rc =
+      EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
+                       reinterpret_cast<const unsigned char*>(message.data()), message.size());
   if (rc != 1) return Rejected("Ed25519 signature does not verify");
   return Status::Ok();
 }
@@ -155,8 +155,8 @@ Status VerifyRole(const Envelope& env, const std::map<std::string, Key>& keys,
   for (const std::string& n : notes) detail += (detail.empty() ? "" : "; ") + n;
   return Rejected(what, ": role ", role, " has ", signers.size(),
                   " valid signature(s) from distinct authorized keys, threshold is ",
-                  auth.threshold, " (", env.signatures.size(), " signature(s): ",
-                  detail.empty() ? "none" : detail, ")");
+                  auth.threshold, " (", env.signatures.size(),
+                  " signature(s): ", detail.empty() ? "none" : detail, ")");
 }
 
 Status CheckNotExpired(const Common& signed_part, int64_t now, std::string_view what) {

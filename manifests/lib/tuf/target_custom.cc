@@ -1,0 +1,156 @@
+#include "manifests/lib/tuf/target_custom.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <initializer_list>
+#include <vector>
+
+namespace mota::tuf {
+namespace {
+
+bool IsNameChar(char c, bool first) {
+  const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+  return alnum || (!first && (c == '_' || c == '-'));
+}
+
+Status CheckName(std::string_view name, std::string_view kind, std::string_view what) {
+  bool ok = !name.empty() && name.size() <= 64;
+  for (size_t i = 0; ok && i < name.size(); ++i) ok = IsNameChar(name[i], i == 0);
+  if (ok) return Status::Ok();
+  return Invalid(what, ": ", kind, " \"", name,
+                 "\" is not a valid name (expected [a-z0-9][a-z0-9_-]{0,63})");
+}
+
+bool OneOf(const std::string& value, std::initializer_list<const char*> allowed) {
+  for (const char* a : allowed) {
+    if (value == a) return true;
+  }
+  return false;
+}
+
+bool IsSemver(const std::string& v) {
+  int parts = 0;
+  size_t digits = 0;
+  for (char c : v) {
+    if (c >= '0' && c <= '9') {
+      ++digits;
+    } else if (c == '.' && digits > 0) {
+      ++parts;
+      digits = 0;
+    } else {
+      return false;
+    }
+  }
+  return parts == 2 && digits > 0;
+}
+
+// Field readers over one object; `used` collects the names read, for preservation of the rest.
+struct Reader {
+  const Json& obj;
+  std::string path;
+  std::vector<std::string> used;
+
+  Result<const Json*> Get(const char* name) {
+    used.push_back(name);
+    auto it = obj.find(name);
+    if (it == obj.end()) return Invalid(path, ".", name, ": missing (required field)");
+    return &*it;
+  }
+  Status Str(const char* name, std::string* out) {
+    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    if (!v->is_string()) return Invalid(path, ".", name, ": expected a string");
+    *out = v->get_ref<const std::string&>();
+    return Status::Ok();
+  }
+  Status Int(const char* name, int64_t min, int64_t* out) {
+    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX) ||
+        v->get<int64_t>() < min) {
+      return Invalid(path, ".", name, ": expected an integer >= ", min);
+    }
+    *out = v->get<int64_t>();
+    return Status::Ok();
+  }
+};
+
+}  // namespace
+
+Status CheckModelName(std::string_view name, std::string_view what) {
+  TUF_RETURN_IF_ERROR(CheckName(name, "model", what));
+  for (const char* reserved : {"root", "targets", "snapshot", "timestamp"}) {
+    if (name == reserved) {
+      return Invalid(what, ": model \"", name, "\" is a top-level role name; choose another");
+    }
+  }
+  return Status::Ok();
+}
+
+Status CheckVariantId(std::string_view id, std::string_view what) {
+  return CheckName(id, "variant", what);
+}
+
+std::string VariantTargetPath(std::string_view model, std::string_view variant, int64_t release) {
+  return Cat("models/", model, "/", variant, ".r", release, ".json");
+}
+
+std::string ModelPathPattern(std::string_view model) { return Cat("models/", model, "/*"); }
+
+Result<VariantTarget> ParseVariantTarget(const Json& custom, std::string_view what) {
+  const std::string path = Cat(what, ".custom");
+  if (!custom.is_object()) return Invalid(path, ": expected an object");
+  Reader r{custom, path, {}};
+  VariantTarget t;
+  TUF_RETURN_IF_ERROR(r.Str("model", &t.model));
+  TUF_RETURN_IF_ERROR(CheckModelName(t.model, path + ".model"));
+  TUF_RETURN_IF_ERROR(r.Int("release", 1, &t.release));
+  TUF_RETURN_IF_ERROR(r.Str("version", &t.version));
+  if (t.version.empty() || t.version.size() > 64) {
+    return Invalid(path, ".version: expected 1 to 64 bytes, got ", t.version.size());
+  }
+  TUF_RETURN_IF_ERROR(r.Str("variant", &t.variant));
+  TUF_RETURN_IF_ERROR(CheckVariantId(t.variant, path + ".variant"));
+  TUF_RETURN_IF_ERROR(r.Str("backend", &t.backend));
+  if (!OneOf(t.backend, {"cpu", "vulkan"})) {
+    return Invalid(path, ".backend: \"", t.backend, "\" is not one of cpu, vulkan");
+  }
+  TUF_RETURN_IF_ERROR(r.Str("precision", &t.precision));
+  if (!OneOf(t.precision, {"fp32", "fp16", "int8", "int8-weights"})) {
+    return Invalid(path, ".precision: \"", t.precision,
+                   "\" is not one of fp32, fp16, int8, int8-weights");
+  }
+  TUF_ASSIGN_OR_RETURN(const Json* req, r.Get("requires"));
+  if (!req->is_object()) return Invalid(path, ".requires: expected an object");
+  t.requires_ = *req;
+  TUF_RETURN_IF_ERROR(r.Int("priority", INT64_MIN, &t.priority));
+  TUF_RETURN_IF_ERROR(r.Str("min_runtime_version", &t.min_runtime_version));
+  if (!IsSemver(t.min_runtime_version)) {
+    return Invalid(path, ".min_runtime_version: \"", t.min_runtime_version,
+                   "\" is not MAJOR.MINOR.PATCH");
+  }
+  TUF_RETURN_IF_ERROR(r.Int("format_version", 1, &t.format_version));
+  TUF_ASSIGN_OR_RETURN(const Json* revoked, r.Get("revoked"));
+  if (!revoked->is_boolean()) return Invalid(path, ".revoked: expected true or false");
+  t.revoked = revoked->get<bool>();
+  for (const auto& [k, v] : custom.items()) {
+    if (std::find(r.used.begin(), r.used.end(), k) == r.used.end()) t.unrecognized[k] = v;
+  }
+  return t;
+}
+
+Json ToJson(const VariantTarget& t) {
+  Json out = t.unrecognized.is_object() ? t.unrecognized : Json::object();
+  out["model"] = t.model;
+  out["release"] = t.release;
+  out["version"] = t.version;
+  out["variant"] = t.variant;
+  out["backend"] = t.backend;
+  out["precision"] = t.precision;
+  out["requires"] = t.requires_;
+  out["priority"] = t.priority;
+  out["min_runtime_version"] = t.min_runtime_version;
+  out["format_version"] = t.format_version;
+  out["revoked"] = t.revoked;
+  return out;
+}
+
+}  // namespace mota::tuf
