@@ -15,6 +15,11 @@ inline VF NoFuse(VF v) {
   __asm__("" : "+x"(v));
   return v;
 }
+// kL i8 or u8 codes at p as i32 (vpmovsxbd / vpmovzxbd: GCC scalarizes the generic conversion).
+inline VI WidenCodes(const void* p, bool u8) {
+  const __m128i v = _mm_loadl_epi64(static_cast<const __m128i*>(p));
+  return (VI)(u8 ? _mm256_cvtepu8_epi32(v) : _mm256_cvtepi8_epi32(v));
+}
 int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip) {
   const __m256i f = _mm256_set1_epi8(static_cast<char>(flip));
   const __m256i zero = _mm256_setzero_si256();

@@ -15,6 +15,11 @@ inline VF NoFuse(VF v) {
   __asm__("" : "+v"(v));
   return v;
 }
+// kL i8 or u8 codes at p as i32 (vpmovsxbd / vpmovzxbd: GCC scalarizes the generic conversion).
+inline VI WidenCodes(const void* p, bool u8) {
+  const __m128i v = _mm_loadu_si128(static_cast<const __m128i*>(p));
+  return (VI)(u8 ? _mm512_cvtepu8_epi32(v) : _mm512_cvtepi8_epi32(v));
+}
 int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip) {
   const __m512i f = _mm512_set1_epi8(static_cast<char>(flip));
   const __m512i zero = _mm512_setzero_si512();

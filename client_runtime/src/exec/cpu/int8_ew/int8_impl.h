@@ -4,6 +4,7 @@
 // VI (kL x i32), and:
 //   VF Round(VF)    nearbyint, ties to even
 //   int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip)   sum of (p[i] ^ flip), exact
+//   VI WidenCodes(const void* p, bool u8)   kL i8 / u8 codes at p as i32
 //   VF NoFuse(VF)   an optimization barrier: the value is rounded to f32 here, so a following add
 //                   cannot be fused with the multiply that produced it (the reference never fuses)
 // then includes this file and calls MOTA_I8_DEFINE_TABLE(name).
@@ -18,7 +19,7 @@
 #include "exec/cpu/int8_ew/int8_table.h"
 
 #ifndef MOTA_I8_NS
-#error "define MOTA_I8_NS, kL, VF, VI, Round, SumBytes and NoFuse before including int8_impl.h"
+#error "define MOTA_I8_NS, kL, VF, VI, Round, SumBytes, WidenCodes, NoFuse before int8_impl.h"
 #endif
 
 namespace mota::exec::int8_ew::MOTA_I8_NS {
@@ -36,17 +37,8 @@ inline void StoreF(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
 inline VF SplatF(float s) { return s - VF{}; }  // s - (+0) == s exactly, -0 included
 inline VI SplatI(int32_t s) { return s - VI{}; }
 
-// kL codes at p (i8 or u8) as i32.
-inline VI LoadCodes(const void* p, bool u8) {
-  if (u8) {
-    VU v;
-    __builtin_memcpy(&v, p, sizeof v);
-    return __builtin_convertvector(v, VI);
-  }
-  VB v;
-  __builtin_memcpy(&v, p, sizeof v);
-  return __builtin_convertvector(v, VI);
-}
+// kL codes at p (i8 or u8) as i32: the ISA file's WidenCodes.
+inline VI LoadCodes(const void* p, bool u8) { return WidenCodes(p, u8); }
 // Stores kL integral floats already inside the code range.
 inline void StoreCodes(void* p, VF q, bool u8) {
   const VI i = __builtin_convertvector(q, VI);
