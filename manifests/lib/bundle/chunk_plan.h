@@ -22,8 +22,8 @@
 namespace mota::bundle {
 
 struct ChunkingOptions {
-  uint64_t pack_target = uint64_t{256} << 10;  // small tensors packed up to this many bytes
-  uint64_t piece_size = uint64_t{1} << 20;     // large tensors (and a large head) split at this
+  uint64_t pack_target = uint64_t{64} << 10;  // small tensors packed up to this many bytes
+  uint64_t piece_size = uint64_t{256} << 10;  // large tensors (and a large head) split at this
 };
 
 struct ChunkSpan {
