@@ -115,8 +115,11 @@ inline void WithKind(ActivationKind k, F f) {
 inline VUI LoadAcc(const int32_t* p) { return Load<VUI>(p); }
 inline VUI LoadAcc(const float* p) { return (VUI) __builtin_convertvector(Load<VF>(p), VI); }
 
+// The K functions work on local copies of their parameters: stores through uint8_t* may alias
+// anything whose address is visible, which would reload every field per vector.
 template <ActivationKind K, typename Acc>
-void RowK(const RealRow& r, const Acc* acc, int64_t n, uint8_t* y) {
+void RowK(const RealRow& r_in, const Acc* acc, int64_t n, uint8_t* y) {
+  const RealRow r = r_in;
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta), scale = SplatF(r.scale);
   const VUI add = static_cast<uint32_t>(r.add) - VUI{};
   auto step = [&](const Acc* a, const int32_t* ca, const float* cs, uint8_t* dst) {
@@ -145,7 +148,8 @@ void RowK(const RealRow& r, const Acc* acc, int64_t n, uint8_t* y) {
 }
 
 template <ActivationKind K>
-void QuantizeK(const RealRow& r, const float* x, int64_t n, uint8_t* y) {
+void QuantizeK(const RealRow& r_in, const float* x, int64_t n, uint8_t* y) {
+  const RealRow r = r_in;
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
   int64_t j = 0;
   for (; j + kL <= n; j += kL)
@@ -159,8 +163,10 @@ void QuantizeK(const RealRow& r, const float* x, int64_t n, uint8_t* y) {
 }
 
 template <ActivationKind K>
-void BinaryK(const RealRow& r, const RealBinaryOp& op, const uint8_t* a, const uint8_t* b,
+void BinaryK(const RealRow& r_in, const RealBinaryOp& op_in, const uint8_t* a, const uint8_t* b,
              int64_t n, uint8_t* y) {
+  const RealRow r = r_in;
+  const RealBinaryOp op = op_in;
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
   const VF sa = SplatF(op.a_scale), sb = SplatF(op.b_scale);
   // real(q) rounded to f32 before the op (NoFuse), as the reference's real tables.
