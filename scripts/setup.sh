@@ -15,7 +15,7 @@ PACKAGES=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libvulkan-dev mesa-vulkan-drivers glslc
   # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev python3-pil fonts-dejavu-core python3-securesystemslib
+  libgtest-dev libgmock-dev libbenchmark-dev python3-pil fonts-dejavu-core python3-securesystemslib python3-jsonschema
   # host-side libraries
   libboost-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
 )
