@@ -22,11 +22,13 @@ struct CCtxFree {
 
 }  // namespace
 
-Result<std::vector<uint8_t>> CompressChunk(std::span<const uint8_t> raw, const CompressionOptions& options) {
+Result<std::vector<uint8_t>> CompressChunk(std::span<const uint8_t> raw,
+                                           const CompressionOptions& options) {
   std::unique_ptr<ZSTD_CCtx, CCtxFree> cctx(ZSTD_createCCtx());
   if (!cctx) return OutOfMemory("cannot create a zstd compression context");
   size_t rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_compressionLevel, options.level);
-  if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_enableLongDistanceMatching, options.long_mode);
+  if (!ZSTD_isError(rc))
+    rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_enableLongDistanceMatching, options.long_mode);
   if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_contentSizeFlag, 1);
   if (!ZSTD_isError(rc)) rc = ZSTD_CCtx_setParameter(cctx.get(), ZSTD_c_checksumFlag, 0);
   if (ZSTD_isError(rc)) {
@@ -45,12 +47,15 @@ Result<ChunkStore> ChunkStore::Open(const std::string& dir, CompressionOptions o
   std::filesystem::create_directories(std::filesystem::path(dir) / "blobs", ec);
   if (ec) return IoError("cannot create the chunk store ", dir, "/blobs: ", ec.message());
   if (options.level < ZSTD_minCLevel() || options.level > ZSTD_maxCLevel()) {
-    return InvalidArgument("zstd level ", options.level, " outside ", ZSTD_minCLevel(), "..", ZSTD_maxCLevel());
+    return InvalidArgument("zstd level ", options.level, " outside ", ZSTD_minCLevel(), "..",
+                           ZSTD_maxCLevel());
   }
   return ChunkStore(dir, options);
 }
 
-std::string ChunkStore::BlobPath(const std::string& sha256) const { return dir_ + "/blobs/" + sha256; }
+std::string ChunkStore::BlobPath(const std::string& sha256) const {
+  return dir_ + "/blobs/" + sha256;
+}
 
 bool ChunkStore::Contains(const std::string& sha256) const {
   std::error_code ec;
@@ -58,7 +63,8 @@ bool ChunkStore::Contains(const std::string& sha256) const {
 }
 
 Result<std::vector<uint8_t>> ChunkStore::ReadFrame(const std::string& sha256) const {
-  if (!bundle::IsSha256Hex(sha256)) return InvalidArgument("chunk name \"", sha256, "\" is not a sha256 hex");
+  if (!bundle::IsSha256Hex(sha256))
+    return InvalidArgument("chunk name \"", sha256, "\" is not a sha256 hex");
   if (!Contains(sha256)) return NotFound("chunk ", sha256, " is not in the store ", dir_);
   return ReadFile(BlobPath(sha256));
 }
@@ -67,30 +73,36 @@ bundle::ChunkSource ChunkStore::Source() const {
   return [this](const bundle::ChunkRef& c) -> bundle::BundleResult<std::vector<uint8_t>> {
     Result<std::vector<uint8_t>> frame = ReadFrame(c.sha256);
     if (!frame.ok()) {
-      return bundle::BundleStatus(static_cast<bundle::BundleCode>(frame.status().code()), frame.status().message());
+      return bundle::BundleStatus(static_cast<bundle::BundleCode>(frame.status().code()),
+                                  frame.status().message());
     }
     return std::move(frame).value();
   };
 }
 
-Result<ChunkStore::Stored> ChunkStore::CheckExisting(const std::string& sha256, uint64_t size) const {
+Result<ChunkStore::Stored> ChunkStore::CheckExisting(const std::string& sha256,
+                                                     uint64_t size) const {
   MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> frame, ReadFile(BlobPath(sha256)));
   std::string zstd_sha = bundle::Sha256Hex(frame);
-  auto raw = bundle::DecodeVerified("stored blob " + BlobPath(sha256), sha256, size, zstd_sha, frame.size(), frame);
+  auto raw = bundle::DecodeVerified("stored blob " + BlobPath(sha256), sha256, size, zstd_sha,
+                                    frame.size(), frame);
   if (!raw.ok()) {
-    return DataLoss(raw.status().message(), ": the store is damaged; remove that file and package again");
+    return DataLoss(raw.status().message(),
+                    ": the store is damaged; remove that file and package again");
   }
   return Stored{zstd_sha, frame.size(), false};
 }
 
-Result<ChunkStore::Stored> ChunkStore::Put(const std::string& sha256, std::span<const uint8_t> raw) {
+Result<ChunkStore::Stored> ChunkStore::Put(const std::string& sha256,
+                                           std::span<const uint8_t> raw) {
   if (Contains(sha256)) return CheckExisting(sha256, raw.size());
   MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> frame, CompressChunk(raw, options_));
   MOTA_RETURN_IF_ERROR(WriteFileAtomic(BlobPath(sha256), frame));
   return Stored{bundle::Sha256Hex(frame), frame.size(), true};
 }
 
-Result<PackedVariant> ChunkStore::AddModel(std::span<const uint8_t> model, const bundle::ChunkingOptions& chunking) {
+Result<PackedVariant> ChunkStore::AddModel(std::span<const uint8_t> model,
+                                           const bundle::ChunkingOptions& chunking) {
   auto plan = bundle::PlanChunks(model, chunking);
   MOTA_RETURN_IF_ERROR(FromBundle(plan.status()));
   PackedVariant out;
@@ -113,9 +125,11 @@ Result<PackedVariant> ChunkStore::AddModel(std::span<const uint8_t> model, const
   return out;
 }
 
-Result<bundle::BlobRef> ChunkStore::AddBlob(const std::string& name, std::span<const uint8_t> bytes) {
+Result<bundle::BlobRef> ChunkStore::AddBlob(const std::string& name,
+                                            std::span<const uint8_t> bytes) {
   if (bytes.empty() || bytes.size() > bundle::kMaxChunkSize) {
-    return InvalidArgument("blob \"", name, "\" has ", bytes.size(), " bytes, expected 1..", bundle::kMaxChunkSize);
+    return InvalidArgument("blob \"", name, "\" has ", bytes.size(), " bytes, expected 1..",
+                           bundle::kMaxChunkSize);
   }
   std::string sha = bundle::Sha256Hex(bytes);
   MOTA_ASSIGN_OR_RETURN(Stored stored, Put(sha, bytes));

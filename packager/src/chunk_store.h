@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -33,10 +34,10 @@ struct CompressionOptions {
 };
 
 struct PackStats {
-  size_t chunks = 0;            // entries in the index
-  size_t new_chunks = 0;        // blobs this call wrote
-  uint64_t raw_bytes = 0;       // the file's size
-  uint64_t stored_bytes = 0;    // sum of the index's zstd_size (a device with nothing fetches this)
+  size_t chunks = 0;          // entries in the index
+  size_t new_chunks = 0;      // blobs this call wrote
+  uint64_t raw_bytes = 0;     // the file's size
+  uint64_t stored_bytes = 0;  // sum of the index's zstd_size (a device with nothing fetches this)
   uint64_t new_stored_bytes = 0;  // compressed bytes of the blobs this call wrote
 };
 
@@ -46,7 +47,8 @@ struct PackedVariant {
 };
 
 // Compresses `raw` into one zstd frame (content size recorded, no checksum: sha256 covers it).
-Result<std::vector<uint8_t>> CompressChunk(std::span<const uint8_t> raw, const CompressionOptions& options);
+Result<std::vector<uint8_t>> CompressChunk(std::span<const uint8_t> raw,
+                                           const CompressionOptions& options);
 
 class ChunkStore {
  public:
@@ -54,14 +56,16 @@ class ChunkStore {
   static Result<ChunkStore> Open(const std::string& dir, CompressionOptions options = {});
 
   // Plans the .mota file's chunks, stores the missing ones and returns the index.
-  Result<PackedVariant> AddModel(std::span<const uint8_t> model, const bundle::ChunkingOptions& chunking = {});
+  Result<PackedVariant> AddModel(std::span<const uint8_t> model,
+                                 const bundle::ChunkingOptions& chunking = {});
   // Stores one standalone blob (a self-test .npy) and returns its reference.
   Result<bundle::BlobRef> AddBlob(const std::string& name, std::span<const uint8_t> bytes);
 
   bool Contains(const std::string& sha256) const;
   // The stored zstd frame of the chunk whose uncompressed sha256 is `sha256`.
   Result<std::vector<uint8_t>> ReadFrame(const std::string& sha256) const;
-  // A source for bundle::AssembleFile reading this store.
+  // A source for bundle::AssembleFile reading this store; valid while this object lives and
+  // stays where it is (it refers to it).
   bundle::ChunkSource Source() const;
   std::string BlobPath(const std::string& sha256) const;
 
@@ -71,7 +75,8 @@ class ChunkStore {
     uint64_t zstd_size = 0;
     bool written = false;
   };
-  ChunkStore(std::string dir, CompressionOptions options) : dir_(std::move(dir)), options_(options) {}
+  ChunkStore(std::string dir, CompressionOptions options)
+      : dir_(std::move(dir)), options_(options) {}
   // Stores `raw` under its sha256 unless present; returns the frame's hash and size.
   Result<Stored> Put(const std::string& sha256, std::span<const uint8_t> raw);
   // Checks an existing blob decodes to `sha256` / `size`.

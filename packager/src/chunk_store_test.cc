@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
-#include <functional>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "base/file.h"
@@ -18,14 +18,19 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const char* const kSharedModels[] = {"mobilenet_v2", "resnet18", "squeezenet1_1", "mlp_784_256_10",
-                                     "transformer_block_t128_d256", "ch_ppocr_mobile_v2.0_cls_infer"};
+const char* const kSharedModels[] = {"mobilenet_v2",
+                                     "resnet18",
+                                     "squeezenet1_1",
+                                     "mlp_784_256_10",
+                                     "transformer_block_t128_d256",
+                                     "ch_ppocr_mobile_v2.0_cls_infer"};
 
 // Tests of byte-exactness use a fast level; the level does not change what is checked.
 constexpr CompressionOptions kFast{.level = 3};
 
 model::Graph ConvertShared(const std::string& name) {
-  auto graph = converter::ConvertOnnxFile(std::string(MOTA_SHARED_DIR) + "/models/" + name + ".onnx", {});
+  auto graph =
+      converter::ConvertOnnxFile(std::string(MOTA_SHARED_DIR) + "/models/" + name + ".onnx", {});
   EXPECT_TRUE(graph.ok()) << name << ": " << graph.status().ToString();
   return graph.ok() ? std::move(graph).value() : model::Graph{};
 }
@@ -39,8 +44,9 @@ std::vector<uint8_t> Serialize(const model::Graph& graph) {
 class ChunkStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mota_chunk_store_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("mota_chunk_store_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -51,7 +57,8 @@ class ChunkStoreTest : public ::testing::Test {
     return std::move(store).value();
   }
   static size_t BlobCount(const std::string& store_dir) {
-    return static_cast<size_t>(std::distance(fs::directory_iterator(store_dir + "/blobs"), fs::directory_iterator()));
+    return static_cast<size_t>(
+        std::distance(fs::directory_iterator(store_dir + "/blobs"), fs::directory_iterator()));
   }
   fs::path dir_;
 };
@@ -73,10 +80,12 @@ TEST_F(ChunkStoreTest, six_shared_models_reassemble_byte_exact) {
     auto packed = store.AddModel(model);
     ASSERT_TRUE(packed.ok()) << name << ": " << packed.status().ToString();
     std::string out = Dir(std::string(name) + ".mota");
-    bundle::BundleStatus s = bundle::AssembleFile(RoundTrip(packed.value().index), store.Source(), out);
+    bundle::BundleStatus s =
+        bundle::AssembleFile(RoundTrip(packed.value().index), store.Source(), out);
     ASSERT_TRUE(s.ok()) << name << ": " << s.ToString();
     EXPECT_EQ(ReadFile(out).value(), model) << name;
-    std::printf("%-32s %10zu bytes  %4zu chunks  %10llu stored\n", name, model.size(), packed.value().stats.chunks,
+    std::printf("%-32s %10zu bytes  %4zu chunks  %10llu stored\n", name, model.size(),
+                packed.value().stats.chunks,
                 static_cast<unsigned long long>(packed.value().stats.stored_bytes));
   }
 }
@@ -86,16 +95,20 @@ TEST_F(ChunkStoreTest, packaging_the_same_model_twice_gives_identical_blobs_and_
   ChunkStore a = Open("a", {}), b = Open("b", {});  // the default (chosen) compression
   auto pa = a.AddModel(model), pb = b.AddModel(model);
   ASSERT_TRUE(pa.ok() && pb.ok());
-  EXPECT_EQ(bundle::SerializeIndex(pa.value().index).value(), bundle::SerializeIndex(pb.value().index).value());
+  EXPECT_EQ(bundle::SerializeIndex(pa.value().index).value(),
+            bundle::SerializeIndex(pb.value().index).value());
   for (const auto& entry : fs::directory_iterator(Dir("a") + "/blobs")) {
     std::string name = entry.path().filename().string();
-    EXPECT_EQ(ReadFile(entry.path().string()).value(), ReadFile(Dir("b") + "/blobs/" + name).value()) << name;
+    EXPECT_EQ(ReadFile(entry.path().string()).value(),
+              ReadFile(Dir("b") + "/blobs/" + name).value())
+        << name;
   }
   EXPECT_EQ(BlobCount(Dir("a")), BlobCount(Dir("b")));
 }
 
 // Quantizes with seeded random calibration (the chunking, not the accuracy, is under test).
-std::vector<uint8_t> QuantizedVariant(const model::Graph& fp32, size_t fp32_size, const std::string& precision) {
+std::vector<uint8_t> QuantizedVariant(const model::Graph& fp32, size_t fp32_size,
+                                      const std::string& precision) {
   quantizer::QuantizeOptions q;
   q.precision = precision;
   q.calibration_random = 2;
@@ -127,12 +140,15 @@ TEST_F(ChunkStoreTest, fp32_and_int8_variants_store_shared_chunks_once) {
   EXPECT_EQ(BlobCount(Dir("store")), distinct.size()) << "every distinct chunk stored exactly once";
   EXPECT_EQ(written, distinct.size());
   EXPECT_LT(distinct.size(), references) << "fp32 and int8-weights share their fp32 layers";
-  std::printf("fp32 + int8 + int8-weights: %zu chunk references, %zu blobs stored\n", references, distinct.size());
+  std::printf("fp32 + int8 + int8-weights: %zu chunk references, %zu blobs stored\n", references,
+              distinct.size());
 }
 
 struct Delta {
   uint64_t new_bytes = 0, total_bytes = 0;
-  double fraction() const { return static_cast<double>(new_bytes) / static_cast<double>(total_bytes); }
+  double fraction() const {
+    return static_cast<double>(new_bytes) / static_cast<double>(total_bytes);
+  }
 };
 
 // Packages release 1, then release 2 (`edit` applied to the classifier) into the same store:
@@ -154,12 +170,13 @@ TEST_F(ChunkStoreTest, a_release_retraining_ten_classes_costs_under_five_percent
   ChunkStore store = Open("store", {});
   Delta d = ReleaseDelta(&store, [](model::Graph* g, int node) {
     const auto& w = g->tensors[g->nodes[node].inputs[1]];
-    ASSERT_EQ(w.dims.size() >= 2 ? w.dims[0].value : 0, 1000) << "classes are the weight's first dim";
+    ASSERT_EQ(w.dims.size() >= 2 ? w.dims[0].value : 0, 1000)
+        << "classes are the weight's first dim";
     ASSERT_TRUE(measure::RetrainTenClasses(g, node));
   });
   std::printf("ten classes retrained: %llu new of %llu bytes = %.2f%%\n",
-              static_cast<unsigned long long>(d.new_bytes), static_cast<unsigned long long>(d.total_bytes),
-              100 * d.fraction());
+              static_cast<unsigned long long>(d.new_bytes),
+              static_cast<unsigned long long>(d.total_bytes), 100 * d.fraction());
   EXPECT_LE(d.fraction(), 0.05);
 }
 
@@ -171,7 +188,8 @@ TEST_F(ChunkStoreTest, a_release_retraining_the_whole_classifier_sends_only_its_
     ASSERT_TRUE(measure::RetrainWholeClassifier(g, node));
   });
   std::printf("whole classifier retrained (%llu weight bytes): %llu new of %llu bytes = %.2f%%\n",
-              static_cast<unsigned long long>(weight_bytes), static_cast<unsigned long long>(d.new_bytes),
+              static_cast<unsigned long long>(weight_bytes),
+              static_cast<unsigned long long>(d.new_bytes),
               static_cast<unsigned long long>(d.total_bytes), 100 * d.fraction());
   // The changed tensor itself plus at most the head chunk and the bias's pack (<= 1.3 MiB).
   EXPECT_LE(d.new_bytes, weight_bytes + (uint64_t{13} << 20) / 10);
@@ -199,8 +217,9 @@ TEST_F(ChunkStoreTest, self_test_blobs_are_stored_like_chunks) {
   ASSERT_TRUE(ref.ok()) << ref.status().ToString();
   EXPECT_EQ(ref.value().size, 5000u);
   EXPECT_TRUE(store.Contains(ref.value().sha256));
-  auto raw = bundle::DecodeVerified("blob", ref.value().sha256, ref.value().size, ref.value().zstd_sha256,
-                                    ref.value().zstd_size, store.ReadFrame(ref.value().sha256).value());
+  auto raw =
+      bundle::DecodeVerified("blob", ref.value().sha256, ref.value().size, ref.value().zstd_sha256,
+                             ref.value().zstd_size, store.ReadFrame(ref.value().sha256).value());
   ASSERT_TRUE(raw.ok());
   EXPECT_EQ(raw.value(), npy);
   EXPECT_FALSE(store.AddBlob("empty", {}).ok());

@@ -33,8 +33,11 @@ BundleResult<std::vector<uint8_t>> Decompress(const std::string& label, uint64_t
   }
   std::vector<uint8_t> out(size);
   size_t n = ZSTD_decompress(out.data(), out.size(), frame.data(), frame.size());
-  if (ZSTD_isError(n)) return Mismatch(label, std::string("zstd cannot decode the frame: ") + ZSTD_getErrorName(n));
-  if (n != size) return Mismatch(label, "decoded " + std::to_string(n) + " bytes, expected " + std::to_string(size));
+  if (ZSTD_isError(n))
+    return Mismatch(label, std::string("zstd cannot decode the frame: ") + ZSTD_getErrorName(n));
+  if (n != size)
+    return Mismatch(label,
+                    "decoded " + std::to_string(n) + " bytes, expected " + std::to_string(size));
   return out;
 }
 
@@ -56,13 +59,15 @@ std::string DirOf(const std::string& path) {
 }
 
 // Streams every verified chunk into `fd` and checks the whole-file hash.
-BundleStatus WriteChunks(const VariantIndex& index, const ChunkSource& source, int fd, const std::string& tmp) {
+BundleStatus WriteChunks(const VariantIndex& index, const ChunkSource& source, int fd,
+                         const std::string& tmp) {
   Sha256Stream whole;
   for (size_t i = 0; i < index.chunks.size(); ++i) {
     const ChunkRef& c = index.chunks[i];
     BundleResult<std::vector<uint8_t>> stored = source(c);
     if (!stored.ok()) {
-      return MakeStatus(stored.status().code(), "chunk ", i, " (sha256 ", c.sha256, "): ", stored.status().message());
+      return MakeStatus(stored.status().code(), "chunk ", i, " (sha256 ", c.sha256,
+                        "): ", stored.status().message());
     }
     MOTA_BUNDLE_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, DecodeChunk(i, c, stored.value()));
     whole.Update(raw);
@@ -70,7 +75,8 @@ BundleStatus WriteChunks(const VariantIndex& index, const ChunkSource& source, i
   }
   std::string got = whole.FinishHex();
   if (got != index.sha256) {
-    return Mismatch("the assembled file", "sha256 " + got + ", expected the index's " + index.sha256);
+    return Mismatch("the assembled file",
+                    "sha256 " + got + ", expected the index's " + index.sha256);
   }
   if (::fsync(fd) != 0) return Os("cannot fsync", tmp);
   return BundleStatus::Ok();
@@ -86,9 +92,11 @@ BundleStatus SyncDir(const std::string& dir) {
 
 }  // namespace
 
-BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label, const std::string& sha256,
-                                                  uint64_t size, const std::string& zstd_sha256,
-                                                  uint64_t zstd_size, std::span<const uint8_t> stored) {
+BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label,
+                                                  const std::string& sha256, uint64_t size,
+                                                  const std::string& zstd_sha256,
+                                                  uint64_t zstd_size,
+                                                  std::span<const uint8_t> stored) {
   std::string got = Sha256Hex(stored);
   if (stored.size() == zstd_size && got == zstd_sha256) {
     MOTA_BUNDLE_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, Decompress(label, size, stored));
@@ -98,28 +106,32 @@ BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label, cons
     }
     return raw;
   }
-  if (stored.size() == size && got == sha256) return std::vector<uint8_t>(stored.begin(), stored.end());
+  if (stored.size() == size && got == sha256)
+    return std::vector<uint8_t>(stored.begin(), stored.end());
   return Mismatch(label, "got " + std::to_string(stored.size()) + " bytes with sha256 " + got +
-                             ", expected the zstd frame (" + std::to_string(zstd_size) + " bytes, sha256 " +
-                             zstd_sha256 + ") or the raw bytes (" + std::to_string(size) + " bytes, sha256 " +
-                             sha256 + ")");
+                             ", expected the zstd frame (" + std::to_string(zstd_size) +
+                             " bytes, sha256 " + zstd_sha256 + ") or the raw bytes (" +
+                             std::to_string(size) + " bytes, sha256 " + sha256 + ")");
 }
 
 BundleResult<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkRef& chunk,
                                                std::span<const uint8_t> stored) {
-  std::string label = "chunk " + std::to_string(chunk_number) + " (offset " + std::to_string(chunk.offset) +
-                      ", sha256 " + chunk.sha256 + ")";
-  return DecodeVerified(label, chunk.sha256, chunk.size, chunk.zstd_sha256, chunk.zstd_size, stored);
+  std::string label = "chunk " + std::to_string(chunk_number) + " (offset " +
+                      std::to_string(chunk.offset) + ", sha256 " + chunk.sha256 + ")";
+  return DecodeVerified(label, chunk.sha256, chunk.size, chunk.zstd_sha256, chunk.zstd_size,
+                        stored);
 }
 
-BundleStatus AssembleFile(const VariantIndex& index, const ChunkSource& source, const std::string& path) {
+BundleStatus AssembleFile(const VariantIndex& index, const ChunkSource& source,
+                          const std::string& path) {
   MOTA_BUNDLE_RETURN_IF_ERROR(ValidateIndex(index));
   std::string tmp = path + ".partial-XXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Os("cannot create a temporary file beside", path);
   BundleStatus status = WriteChunks(index, source, fd, tmp);
   if (::close(fd) != 0 && status.ok()) status = Os("cannot close", tmp);
-  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0) status = Os("cannot rename into", path);
+  if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
+    status = Os("cannot rename into", path);
   if (!status.ok()) {
     ::unlink(tmp.c_str());  // nothing half-written stays
     return status;

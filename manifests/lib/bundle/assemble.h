@@ -27,13 +27,16 @@ using ChunkSource = std::function<BundleResult<std::vector<uint8_t>>(const Chunk
 
 // Checks `stored` against the hashes and sizes given and returns the raw bytes.
 // VERIFICATION_FAILED names `label` and says which hash or size did not match.
-BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label, const std::string& sha256,
-                                                  uint64_t size, const std::string& zstd_sha256,
-                                                  uint64_t zstd_size, std::span<const uint8_t> stored);
+BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label,
+                                                  const std::string& sha256, uint64_t size,
+                                                  const std::string& zstd_sha256,
+                                                  uint64_t zstd_size,
+                                                  std::span<const uint8_t> stored);
 BundleResult<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkRef& chunk,
                                                std::span<const uint8_t> stored);
 
 // Validates `index`, then writes the verified file to `path` atomically (see the top).
-BundleStatus AssembleFile(const VariantIndex& index, const ChunkSource& source, const std::string& path);
+BundleStatus AssembleFile(const VariantIndex& index, const ChunkSource& source,
+                          const std::string& path);
 
 }  // namespace mota::bundle

@@ -17,13 +17,15 @@ namespace fs = std::filesystem;
 class Assemble : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("mota_assemble_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("mota_assemble_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     file_ = testing::MakeModel({100, 20, 3000, 2500000, 300000, 7}, 9);
     packed_ = testing::Pack(file_);
-    for (size_t i = 0; i < packed_.frames.size(); ++i) store_[packed_.index.chunks[i].sha256] = packed_.frames[i];
+    for (size_t i = 0; i < packed_.frames.size(); ++i)
+      store_[packed_.index.chunks[i].sha256] = packed_.frames[i];
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -41,7 +43,9 @@ class Assemble : public ::testing::Test {
   }
   // Only `expected` files in the directory: no temporary file survives a failure.
   void ExpectDirHolds(size_t expected) const {
-    EXPECT_EQ(static_cast<size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator())), expected);
+    EXPECT_EQ(
+        static_cast<size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator())),
+        expected);
   }
   void ExpectVerificationFailure(const BundleStatus& s, const std::string& fragment) {
     ASSERT_FALSE(s.ok());
@@ -66,7 +70,8 @@ TEST_F(Assemble, compressed_chunks_reassemble_byte_exact) {
 
 TEST_F(Assemble, raw_chunks_from_a_local_copy_are_accepted) {
   for (const ChunkRef& c : packed_.index.chunks) {
-    store_[c.sha256] = std::vector<uint8_t>(file_.begin() + c.offset, file_.begin() + c.offset + c.size);
+    store_[c.sha256] =
+        std::vector<uint8_t>(file_.begin() + c.offset, file_.begin() + c.offset + c.size);
   }
   ASSERT_TRUE(AssembleFile(packed_.index, Source(), Out()).ok());
   EXPECT_EQ(ReadOut(), file_);
@@ -128,7 +133,8 @@ TEST_F(Assemble, a_source_error_is_passed_through_with_the_chunk) {
   store_.erase(packed_.index.chunks[4].sha256);
   BundleStatus s = AssembleFile(packed_.index, Source(), Out());
   EXPECT_EQ(s.code(), BundleCode::kNotFound);
-  EXPECT_NE(s.message().find("chunk 4 (sha256 " + packed_.index.chunks[4].sha256), std::string::npos);
+  EXPECT_NE(s.message().find("chunk 4 (sha256 " + packed_.index.chunks[4].sha256),
+            std::string::npos);
   ExpectDirHolds(0);
 }
 

@@ -1,7 +1,7 @@
 // A small status type for manifests/lib/bundle. manifests/lib sits below client_runtime (where
 // mota::Status lives), so it cannot use that type; the codes here carry the SAME numbers as
-// mota::StatusCode so a caller converts 1:1: Status(static_cast<StatusCode>(s.code()), s.message()).
-// Exception-free: the device links this code.
+// mota::StatusCode so a caller converts 1:1: Status(static_cast<StatusCode>(s.code()),
+// s.message()). Exception-free: the device links this code.
 #pragma once
 
 #include <cstdint>
@@ -55,8 +55,8 @@ BundleStatus MakeStatus(BundleCode code, const Args&... args) {
 template <typename T>
 class [[nodiscard]] BundleResult {
  public:
-  BundleResult(T value) : data_(std::move(value)) {}                // NOLINT: implicit by design
-  BundleResult(BundleStatus status) : data_(std::move(status)) {}   // NOLINT: implicit by design
+  BundleResult(T value) : data_(std::move(value)) {}               // NOLINT: implicit by design
+  BundleResult(BundleStatus status) : data_(std::move(status)) {}  // NOLINT: implicit by design
 
   bool ok() const { return std::holds_alternative<T>(data_); }
   BundleStatus status() const { return ok() ? BundleStatus() : std::get<BundleStatus>(data_); }
@@ -74,8 +74,8 @@ class [[nodiscard]] BundleResult {
 #define MOTA_BUNDLE_CONCAT_(a, b) MOTA_BUNDLE_CONCAT_INNER_(a, b)
 
 // Returns the BundleStatus from the enclosing function when `expr` fails.
-#define MOTA_BUNDLE_RETURN_IF_ERROR(expr)                  \
-  do {                                                     \
+#define MOTA_BUNDLE_RETURN_IF_ERROR(expr)                      \
+  do {                                                         \
     ::mota::bundle::BundleStatus mota_bundle_status_ = (expr); \
     if (!mota_bundle_status_.ok()) return mota_bundle_status_; \
   } while (0)

@@ -107,7 +107,8 @@ TEST(PlanChunks, a_buffer_outside_the_data_section_is_rejected) {
   std::memcpy(file.data(), &h, sizeof(h));
   auto plan = PlanChunks(file);
   ASSERT_FALSE(plan.ok());
-  EXPECT_NE(plan.status().message().find("outside the data section"), std::string::npos) << plan.status().ToString();
+  EXPECT_NE(plan.status().message().find("outside the data section"), std::string::npos)
+      << plan.status().ToString();
 }
 
 TEST(PlanChunks, out_of_range_options_are_rejected) {

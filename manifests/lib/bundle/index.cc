@@ -22,7 +22,8 @@ BundleStatus Invalid(const std::string& field, const std::string& what) {
 
 BundleStatus CheckHex(const std::string& field, const std::string& value) {
   if (IsSha256Hex(value)) return BundleStatus::Ok();
-  return Invalid(field, "\"" + value.substr(0, 80) + "\" is not 64 lowercase hex digits (a sha256)");
+  return Invalid(field,
+                 "\"" + value.substr(0, 80) + "\" is not 64 lowercase hex digits (a sha256)");
 }
 
 // Printable ASCII without quote or backslash: the canonical form never needs an escape.
@@ -33,8 +34,9 @@ BundleStatus CheckName(const std::string& field, const std::string& value) {
   }
   for (char c : value) {
     if (c < 0x20 || c > 0x7e || c == '"' || c == '\\') {
-      return Invalid(field, "name \"" + value + "\" has a character outside printable ASCII "
-                            "(quote and backslash excluded)");
+      return Invalid(field, "name \"" + value +
+                                "\" has a character outside printable ASCII "
+                                "(quote and backslash excluded)");
     }
   }
   return BundleStatus::Ok();
@@ -62,13 +64,15 @@ BundleStatus CheckDecimal(const std::string& field, const std::string& value) {
 
 BundleStatus CheckSizes(const std::string& field, uint64_t size, uint64_t zstd_size) {
   if (size == 0 || size > kMaxChunkSize) {
-    return Invalid(field + ".size", std::to_string(size) + ", expected 1.." + std::to_string(kMaxChunkSize));
+    return Invalid(field + ".size",
+                   std::to_string(size) + ", expected 1.." + std::to_string(kMaxChunkSize));
   }
   // A zstd frame is never larger than ZSTD_COMPRESSBOUND of its content.
   uint64_t bound = ZSTD_COMPRESSBOUND(size);
   if (zstd_size == 0 || zstd_size > bound) {
     return Invalid(field + ".zstd_size", std::to_string(zstd_size) + ", expected 1.." +
-                                             std::to_string(bound) + " for size " + std::to_string(size));
+                                             std::to_string(bound) + " for size " +
+                                             std::to_string(size));
   }
   return BundleStatus::Ok();
 }
@@ -116,7 +120,8 @@ BundleStatus CheckBlobs(const std::string& field, const std::vector<BlobRef>& bl
     std::string f = field + "[" + std::to_string(i) + "]";
     const BlobRef& b = blobs[i];
     MOTA_BUNDLE_RETURN_IF_ERROR(CheckName(f + ".name", b.name));
-    if (!names.insert(b.name).second) return Invalid(f + ".name", "\"" + b.name + "\" appears twice");
+    if (!names.insert(b.name).second)
+      return Invalid(f + ".name", "\"" + b.name + "\" appears twice");
     MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex(f + ".sha256", b.sha256));
     MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex(f + ".zstd_sha256", b.zstd_sha256));
     MOTA_BUNDLE_RETURN_IF_ERROR(CheckSizes(f, b.size, b.zstd_size));
@@ -177,12 +182,15 @@ class ObjectReader {
     const Json& v = j_[key];
     if (!v.is_array()) return Invalid(Path(key), "expected an array");
     if (v.size() > limit) {
-      return Invalid(Path(key), std::to_string(v.size()) + " entries, at most " + std::to_string(limit));
+      return Invalid(Path(key),
+                     std::to_string(v.size()) + " entries, at most " + std::to_string(limit));
     }
     *out = &v;
     return BundleStatus::Ok();
   }
-  std::string Path(const std::string& key) const { return field_.empty() ? key : field_ + "." + key; }
+  std::string Path(const std::string& key) const {
+    return field_.empty() ? key : field_ + "." + key;
+  }
 
  private:
   const Json& j_;
@@ -191,7 +199,8 @@ class ObjectReader {
 
 BundleStatus ReadChunk(const Json& j, const std::string& field, ChunkRef* c) {
   ObjectReader r(j, field);
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.ExpectKeys({"offset", "sha256", "size", "zstd_sha256", "zstd_size"}));
+  MOTA_BUNDLE_RETURN_IF_ERROR(
+      r.ExpectKeys({"offset", "sha256", "size", "zstd_sha256", "zstd_size"}));
   MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("offset", &c->offset));
   MOTA_BUNDLE_RETURN_IF_ERROR(r.String("sha256", &c->sha256));
   MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("size", &c->size));
@@ -199,13 +208,15 @@ BundleStatus ReadChunk(const Json& j, const std::string& field, ChunkRef* c) {
   return r.Uint("zstd_size", &c->zstd_size);
 }
 
-BundleStatus ReadBlobs(const ObjectReader& parent, const std::string& key, std::vector<BlobRef>* out) {
+BundleStatus ReadBlobs(const ObjectReader& parent, const std::string& key,
+                       std::vector<BlobRef>* out) {
   const Json* array = nullptr;
   MOTA_BUNDLE_RETURN_IF_ERROR(parent.Array(key, 4096, &array));
   for (size_t i = 0; i < array->size(); ++i) {
     ObjectReader r((*array)[i], parent.Path(key) + "[" + std::to_string(i) + "]");
     BlobRef b;
-    MOTA_BUNDLE_RETURN_IF_ERROR(r.ExpectKeys({"name", "sha256", "size", "zstd_sha256", "zstd_size"}));
+    MOTA_BUNDLE_RETURN_IF_ERROR(
+        r.ExpectKeys({"name", "sha256", "size", "zstd_sha256", "zstd_size"}));
     MOTA_BUNDLE_RETURN_IF_ERROR(r.String("name", &b.name));
     MOTA_BUNDLE_RETURN_IF_ERROR(r.String("sha256", &b.sha256));
     MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("size", &b.size));
@@ -242,12 +253,14 @@ BundleStatus ReadIndex(const Json& j, VariantIndex* index) {
       r.ExpectKeys({"chunks", "format_version", "selftest", "sha256", "size", "type"}));
   std::string type;
   MOTA_BUNDLE_RETURN_IF_ERROR(r.String("type", &type));
-  if (type != kIndexType) return Invalid("type", "\"" + type + "\", expected \"" + kIndexType + "\"");
+  if (type != kIndexType)
+    return Invalid("type", "\"" + type + "\", expected \"" + kIndexType + "\"");
   uint64_t version = 0;
   MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("format_version", &version));
   if (version != kIndexFormatVersion) {
     return Invalid("format_version", std::to_string(version) + ", this reader knows only " +
-                                         std::to_string(kIndexFormatVersion) + ": update the runtime");
+                                         std::to_string(kIndexFormatVersion) +
+                                         ": update the runtime");
   }
   MOTA_BUNDLE_RETURN_IF_ERROR(r.String("sha256", &index->sha256));
   MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("size", &index->size));
@@ -255,7 +268,8 @@ BundleStatus ReadIndex(const Json& j, VariantIndex* index) {
   MOTA_BUNDLE_RETURN_IF_ERROR(r.Array("chunks", kMaxChunks, &chunks));
   index->chunks.resize(chunks->size());
   for (size_t i = 0; i < chunks->size(); ++i) {
-    MOTA_BUNDLE_RETURN_IF_ERROR(ReadChunk((*chunks)[i], "chunks[" + std::to_string(i) + "]", &index->chunks[i]));
+    MOTA_BUNDLE_RETURN_IF_ERROR(
+        ReadChunk((*chunks)[i], "chunks[" + std::to_string(i) + "]", &index->chunks[i]));
   }
   return ReadSelftest(j["selftest"], &index->selftest);
 }
@@ -263,8 +277,11 @@ BundleStatus ReadIndex(const Json& j, VariantIndex* index) {
 // ---- canonical writing ----
 
 Json BlobJson(const BlobRef& b) {
-  return Json{{"name", b.name}, {"sha256", b.sha256}, {"size", b.size},
-              {"zstd_sha256", b.zstd_sha256}, {"zstd_size", b.zstd_size}};
+  return Json{{"name", b.name},
+              {"sha256", b.sha256},
+              {"size", b.size},
+              {"zstd_sha256", b.zstd_sha256},
+              {"zstd_size", b.zstd_size}};
 }
 
 Json BlobsJson(const std::vector<BlobRef>& blobs) {
@@ -276,8 +293,11 @@ Json BlobsJson(const std::vector<BlobRef>& blobs) {
 Json IndexJson(const VariantIndex& index) {
   Json chunks = Json::array();
   for (const ChunkRef& c : index.chunks) {
-    chunks.push_back(Json{{"offset", c.offset}, {"sha256", c.sha256}, {"size", c.size},
-                          {"zstd_sha256", c.zstd_sha256}, {"zstd_size", c.zstd_size}});
+    chunks.push_back(Json{{"offset", c.offset},
+                          {"sha256", c.sha256},
+                          {"size", c.size},
+                          {"zstd_sha256", c.zstd_sha256},
+                          {"zstd_size", c.zstd_size}});
   }
   Json vectors = Json::array();
   for (const SelftestVector& v : index.selftest.vectors) {
@@ -285,12 +305,13 @@ Json IndexJson(const VariantIndex& index) {
   }
   Json tolerance{{"max_abs_error", index.selftest.max_abs_error},
                  {"min_cosine", index.selftest.min_cosine}};
-  return Json{{"chunks", std::move(chunks)},
-              {"format_version", kIndexFormatVersion},
-              {"selftest", Json{{"tolerance", std::move(tolerance)}, {"vectors", std::move(vectors)}}},
-              {"sha256", index.sha256},
-              {"size", index.size},
-              {"type", kIndexType}};
+  return Json{
+      {"chunks", std::move(chunks)},
+      {"format_version", kIndexFormatVersion},
+      {"selftest", Json{{"tolerance", std::move(tolerance)}, {"vectors", std::move(vectors)}}},
+      {"sha256", index.sha256},
+      {"size", index.size},
+      {"type", kIndexType}};
 }
 
 }  // namespace
@@ -298,9 +319,11 @@ Json IndexJson(const VariantIndex& index) {
 BundleStatus ValidateIndex(const VariantIndex& index) {
   MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex("sha256", index.sha256));
   if (index.size == 0 || index.size > kMaxFileSize) {
-    return Invalid("size", std::to_string(index.size) + ", expected 1.." + std::to_string(kMaxFileSize));
+    return Invalid("size",
+                   std::to_string(index.size) + ", expected 1.." + std::to_string(kMaxFileSize));
   }
-  if (index.chunks.empty()) return Invalid("chunks", "empty, expected the chunks covering the file");
+  if (index.chunks.empty())
+    return Invalid("chunks", "empty, expected the chunks covering the file");
   if (index.chunks.size() > kMaxChunks) {
     return Invalid("chunks", std::to_string(index.chunks.size()) + " entries, at most " +
                                  std::to_string(kMaxChunks));
@@ -310,8 +333,9 @@ BundleStatus ValidateIndex(const VariantIndex& index) {
     MOTA_BUNDLE_RETURN_IF_ERROR(CheckChunk(i, index.chunks[i], offset));
     offset += index.chunks[i].size;  // no overflow: sizes <= 64 MiB, count <= 2^20
     if (offset > index.size) {
-      return Invalid("chunks[" + std::to_string(i) + "]",
-                     "ends at " + std::to_string(offset) + ", past the file size " + std::to_string(index.size));
+      return Invalid("chunks[" + std::to_string(i) + "]", "ends at " + std::to_string(offset) +
+                                                              ", past the file size " +
+                                                              std::to_string(index.size));
     }
   }
   if (offset != index.size) {
@@ -330,8 +354,9 @@ BundleResult<VariantIndex> ParseIndex(const std::string& text) {
   MOTA_BUNDLE_RETURN_IF_ERROR(ValidateIndex(index));
   // One index, one byte form: the TUF target hash covers these exact bytes.
   if (IndexJson(index).dump() != text) {
-    return Invalid("(document)", "not in canonical form (sorted keys, no whitespace, no repeated keys); "
-                                 "re-serialize it with SerializeIndex");
+    return Invalid("(document)",
+                   "not in canonical form (sorted keys, no whitespace, no repeated keys); "
+                   "re-serialize it with SerializeIndex");
   }
   return index;
 }

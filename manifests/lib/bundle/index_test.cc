@@ -28,7 +28,8 @@ void ExpectRejected(const std::string& text, const std::string& fragment) {
   auto parsed = ParseIndex(text);
   ASSERT_FALSE(parsed.ok()) << "accepted: " << text.substr(0, 200);
   EXPECT_EQ(parsed.status().code(), BundleCode::kInvalidArgument);
-  EXPECT_NE(parsed.status().message().find(fragment), std::string::npos) << parsed.status().ToString();
+  EXPECT_NE(parsed.status().message().find(fragment), std::string::npos)
+      << parsed.status().ToString();
 }
 
 void ExpectInvalid(const VariantIndex& index, const std::string& fragment) {
@@ -57,9 +58,10 @@ TEST(VariantIndex, canonical_form_has_sorted_keys_and_no_whitespace) {
   std::string text = Serialized(SampleIndex());
   EXPECT_EQ(text.find_first_of(" \n\t"), std::string::npos);
   EXPECT_EQ(text.rfind("{\"chunks\":[{\"offset\":0,\"sha256\":\"", 0), 0u) << text.substr(0, 60);
-  EXPECT_NE(text.find("\"format_version\":1,\"selftest\":{\"tolerance\":{\"max_abs_error\":\"1e-3\","
-                      "\"min_cosine\":\"0.995\"},\"vectors\":[{\"inputs\":[{\"name\":\"input\""),
-            std::string::npos);
+  EXPECT_NE(
+      text.find("\"format_version\":1,\"selftest\":{\"tolerance\":{\"max_abs_error\":\"1e-3\","
+                "\"min_cosine\":\"0.995\"},\"vectors\":[{\"inputs\":[{\"name\":\"input\""),
+      std::string::npos);
   EXPECT_NE(text.find(",\"type\":\"mota-variant-index\"}"), std::string::npos);
 }
 
@@ -184,7 +186,8 @@ TEST(VariantIndex, an_empty_selftest_is_valid) {
   VariantIndex index = SampleIndex();
   index.selftest = Selftest{};
   std::string text = Serialized(index);
-  EXPECT_NE(text.find("\"selftest\":{\"tolerance\":{\"max_abs_error\":\"0\",\"min_cosine\":\"0\"},\"vectors\":[]}"),
+  EXPECT_NE(text.find("\"selftest\":{\"tolerance\":{\"max_abs_error\":\"0\",\"min_cosine\":\"0\"},"
+                      "\"vectors\":[]}"),
             std::string::npos);
   EXPECT_TRUE(ParseIndex(text).ok());
 }

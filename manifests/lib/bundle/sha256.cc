@@ -21,7 +21,8 @@ std::string Hex(const unsigned char* digest, unsigned int length) {
 
 Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
   // Allocation failure of a 200-byte context: nothing sensible to recover into.
-  if (ctx_ == nullptr || EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
+  if (ctx_ == nullptr ||
+      EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(ctx_), EVP_sha256(), nullptr) != 1) {
     std::abort();
   }
 }

@@ -26,7 +26,8 @@ inline std::vector<uint8_t> MakeModel(const std::vector<uint64_t>& sizes, uint32
     buffers.emplace_back(at, s);
     at = format::AlignUp(at + s, format::kDataAlignment);
   }
-  auto model = fb::CreateModel(fbb, format::kModelFormatVersion, 0, 0, 0, 0, fbb.CreateVectorOfStructs(buffers));
+  auto model = fb::CreateModel(fbb, format::kModelFormatVersion, 0, 0, 0, 0,
+                               fbb.CreateVectorOfStructs(buffers));
   fb::FinishModelBuffer(fbb, model);
   format::ModelHeader h{};
   std::memcpy(h.magic, format::kModelMagic, 8);
@@ -42,7 +43,8 @@ inline std::vector<uint8_t> MakeModel(const std::vector<uint64_t>& sizes, uint32
   std::memcpy(file.data() + 64, fbb.GetBufferPointer(), fbb.GetSize());
   for (size_t i = 0; i < sizes.size(); ++i) {
     std::mt19937 rng(seed + static_cast<uint32_t>(i));
-    for (uint64_t k = 0; k < sizes[i]; ++k) file[h.data_offset + buffers[i].offset() + k] = rng() & 0xff;
+    for (uint64_t k = 0; k < sizes[i]; ++k)
+      file[h.data_offset + buffers[i].offset() + k] = rng() & 0xff;
   }
   return file;
 }
