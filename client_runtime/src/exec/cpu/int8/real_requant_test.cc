@@ -185,6 +185,33 @@ TEST(RealRequant, BinaryMatchesTheReferenceArithmetic) {
   }
 }
 
+// The rows round v / y_scale through v * RN(1 / y_scale) except near half-integers: values at,
+// and a few ulps around, every tie (k + 0.5) * y_scale and the saturation limits.
+TEST(RealRequant, NearTiesMatchTheDivision) {
+  Activation none;
+  for (const RealRequantIsa* isa : Variants()) {
+    SCOPED_TRACE(isa->name);
+    for (float y_scale : {0.1f, 0.047f, 3e-3f, 0.7f, 1.0f / 3.0f, 12.5f}) {
+      for (DType dtype : {DType::kI8, DType::kU8}) {
+        const int32_t zp = dtype == DType::kU8 ? 255 : -128;
+        const RealRow r = MakeRow(none, y_scale, zp, dtype);
+        std::vector<float> x;
+        for (int k = -520; k <= 520; ++k) {
+          float v = (static_cast<float>(k) + 0.5f) * y_scale;
+          for (int u = 0; u < 4; ++u) v = std::nextafter(v, -1e30f);
+          for (int u = 0; u < 9; ++u, v = std::nextafter(v, 1e30f)) x.push_back(v);
+        }
+        std::vector<uint8_t> y(x.size());
+        isa->quantize(r, x.data(), static_cast<int64_t>(x.size()), y.data());
+        for (size_t j = 0; j < x.size(); ++j) {
+          ASSERT_EQ(Code(y, j, r.u8), QuantizeValue(x[j], y_scale, zp, dtype))
+              << "x = " << x[j] << ", y_scale " << y_scale;
+        }
+      }
+    }
+  }
+}
+
 // ---- end to end on the auto backend, each variant forced ----
 
 HostTensor Random8(DType dtype, Shape shape, std::mt19937& rng) {
