@@ -1,0 +1,159 @@
+// The deployment spec `deploy.yaml` (manifests/spec/deploy-spec.md): parsed with yaml-cpp into
+// plain structs and validated as a whole. Every problem is reported, not only the first, each as
+// "FILE:LINE:COLUMN: where: what was wrong, and what was expected":
+//
+//   deploy.yaml:14:16: variant 'gpu-fp16': precision 'int4' is not one of fp32, fp16, int8,
+//   int8-weights
+//
+// Paths in the spec are resolved against the yaml's directory and checked: the source model
+// must exist, and calibration directories must hold samples matching the declared inputs.
+//
+// Usage:
+//   MOTA_ASSIGN_OR_RETURN(DeploySpec spec, LoadDeploySpec("examples/mobilenet_v2/deploy.yaml"));
+//   for (const Variant& v : spec.variants) { ... EffectiveGate(spec, v) ... }
+//
+// Host-only (packager): yaml-cpp exceptions are caught here and never leave this file.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace mota::packager {
+
+// Where a value came from in the yaml (1-based; 0 when unknown).
+struct SourceMark {
+  int line = 0;
+  int column = 0;
+};
+
+// Inclusive bounds on a dotted numeric version; an empty string is an open end.
+struct VersionRange {
+  std::string min;
+  std::string max;
+};
+
+struct GpuConditions {
+  std::string api;                   // "vulkan"; empty: any
+  std::vector<uint32_t> vendor_ids;  // any of; empty: any
+  std::vector<uint32_t> device_ids;  // any of; empty: any
+  VersionRange driver_version;
+};
+
+// Conditions on a device (a variant's `requires`, a quirk's `when`): every present field must
+// hold. Lists mean "any of", except cpu_features ("all of"). Empty / unset fields do not constrain.
+// Kept as data so the device client can evaluate it against its profile.
+struct DeviceConditions {
+  std::vector<std::string> arch;          // "arm64" | "armv7" | "x86_64" | "x86"
+  std::vector<std::string> cpu_features;  // all of
+  std::optional<int64_t> min_cores, max_cores;
+  std::optional<int64_t> min_ram_mb, max_ram_mb;
+  std::vector<std::string> os;  // "android" | "ios" | "linux" | "windows" | "macos"
+  VersionRange os_version;      // min_os_version / max_os_version; needs exactly one os
+  std::vector<std::string> soc;
+  std::string min_runtime_version;  // "MAJOR.MINOR.PATCH"; empty: any
+  std::optional<GpuConditions> gpu;
+
+  bool empty() const;
+};
+
+// The accuracy gate; unset fields take the precision's default (manifests/spec/quantization.md).
+struct AccuracyGate {
+  std::optional<double> min_cosine;
+  std::optional<double> min_sqnr_db;
+};
+
+struct Tuning {
+  std::optional<int64_t> threads;  // cpu
+  // vulkan: "default" or "0x" + 4 lowercase hex digits (PCI vendor id) -> {x, y, z}.
+  std::map<std::string, std::array<int64_t, 3>> workgroup_size;
+
+  bool empty() const { return !threads && workgroup_size.empty(); }
+};
+
+struct Variant {
+  std::string id;
+  std::string backend;    // "cpu" | "vulkan"
+  std::string precision;  // "fp32" | "fp16" | "int8" | "int8-weights"
+  DeviceConditions requires_;
+  int64_t priority = 0;
+  AccuracyGate gate;  // the variant's own override; see EffectiveGate
+  Tuning tuning;
+  SourceMark mark;
+};
+
+struct Quirk {
+  DeviceConditions when;
+  std::vector<std::string> deny;  // variant ids
+  std::string deny_all_backend;   // "cpu" | "vulkan"; empty when `deny` is used
+  std::string reason;
+  SourceMark mark;
+
+  // Whether this quirk denies `variant`.
+  bool Denies(const Variant& variant) const;
+};
+
+struct Calibration {
+  std::string dir;       // resolved (absolute or relative to the working directory)
+  std::string eval_dir;  // resolved; empty: the calibration samples
+  std::string method = "minmax";
+  double percentile = 99.99;
+  int samples = 0;       // sample subdirectories found in dir
+  int eval_samples = 0;  // ... in eval_dir
+};
+
+struct InputShape {
+  std::string name;
+  std::vector<int64_t> dims;
+};
+
+struct DeploySpec {
+  std::string path;  // the yaml file as given
+  int64_t format = 1;
+  std::string model;
+  std::string version;
+  std::string source;              // resolved path of the .onnx file
+  std::vector<InputShape> inputs;  // in file order
+  std::optional<Calibration> calibration;
+  AccuracyGate gate;
+  std::vector<Variant> variants;  // in file order
+  std::vector<Quirk> quirks;      // in file order
+};
+
+// Reads, parses and validates `path`. On any problem: INVALID_ARGUMENT (NOT_FOUND when only the
+// file itself is missing) whose message lists every error, one per line.
+Result<DeploySpec> LoadDeploySpec(const std::string& path);
+
+// Parses yaml text. `display_name` prefixes the errors; relative paths resolve against `base_dir`.
+// Returns the spec and every error found ("FILE:LINE:COLUMN: ..."); the spec is only meaningful
+// when `errors` is empty.
+struct ParsedDeploySpec {
+  DeploySpec spec;
+  std::vector<std::string> errors;
+};
+ParsedDeploySpec ParseDeploySpec(std::string_view yaml, const std::string& display_name,
+                                 const std::string& base_dir);
+
+// The variant's gate: its own fields, else the spec's, else unset (the precision's default).
+AccuracyGate EffectiveGate(const DeploySpec& spec, const Variant& variant);
+
+// Device conditions as canonical-JSON-ready data (integers and strings only, absent keys
+// omitted, keys as in the spec) and the target's `requires` object: the variant's conditions
+// plus "quirks": [{"when": ..., "reason": ...}] for every quirk that denies it (omitted if none).
+nlohmann::json ToJson(const DeviceConditions& conditions);
+nlohmann::json TargetRequires(const DeploySpec& spec, const Variant& variant);
+
+// Dotted numeric versions ("1.10.2"): IsDottedVersion checks the form (deploy-spec.md);
+// CompareVersions returns <0, 0, >0, components compared as integers, missing ones as 0.
+// Both inputs of CompareVersions must satisfy IsDottedVersion.
+bool IsDottedVersion(std::string_view version);
+int CompareVersions(std::string_view a, std::string_view b);
+
+}  // namespace mota::packager
