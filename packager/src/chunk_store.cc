@@ -12,10 +12,6 @@
 namespace mota::packager {
 namespace {
 
-Status FromBundle(const bundle::BundleStatus& s) {
-  return s.ok() ? Status::Ok() : Status(static_cast<StatusCode>(s.code()), s.message());
-}
-
 struct CCtxFree {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
 };
@@ -70,13 +66,9 @@ Result<std::vector<uint8_t>> ChunkStore::ReadFrame(const std::string& sha256) co
 }
 
 bundle::ChunkSource ChunkStore::Source() const {
-  return [this](const bundle::ChunkRef& c) -> bundle::BundleResult<std::vector<uint8_t>> {
+  return [this](const bundle::ChunkRef& c) -> Result<std::vector<uint8_t>> {
     Result<std::vector<uint8_t>> frame = ReadFrame(c.sha256);
-    if (!frame.ok()) {
-      return bundle::BundleStatus(static_cast<bundle::BundleCode>(frame.status().code()),
-                                  frame.status().message());
-    }
-    return std::move(frame).value();
+    return frame;
   };
 }
 
@@ -104,7 +96,7 @@ Result<ChunkStore::Stored> ChunkStore::Put(const std::string& sha256,
 Result<PackedVariant> ChunkStore::AddModel(std::span<const uint8_t> model,
                                            const bundle::ChunkingOptions& chunking) {
   auto plan = bundle::PlanChunks(model, chunking);
-  MOTA_RETURN_IF_ERROR(FromBundle(plan.status()));
+  MOTA_RETURN_IF_ERROR(plan.status());
   PackedVariant out;
   for (const bundle::ChunkSpan& span : plan.value()) {
     std::span<const uint8_t> raw = model.subspan(span.offset, span.size);
@@ -121,7 +113,7 @@ Result<PackedVariant> ChunkStore::AddModel(std::span<const uint8_t> model,
   out.index.size = model.size();
   out.stats.chunks = out.index.chunks.size();
   out.stats.raw_bytes = model.size();
-  MOTA_RETURN_IF_ERROR(FromBundle(bundle::ValidateIndex(out.index)));
+  MOTA_RETURN_IF_ERROR(bundle::ValidateIndex(out.index));
   return out;
 }
 

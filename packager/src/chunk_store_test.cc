@@ -80,7 +80,7 @@ TEST_F(ChunkStoreTest, six_shared_models_reassemble_byte_exact) {
     auto packed = store.AddModel(model);
     ASSERT_TRUE(packed.ok()) << name << ": " << packed.status().ToString();
     std::string out = Dir(std::string(name) + ".mota");
-    bundle::BundleStatus s =
+    Status s =
         bundle::AssembleFile(RoundTrip(packed.value().index), store.Source(), out);
     ASSERT_TRUE(s.ok()) << name << ": " << s.ToString();
     EXPECT_EQ(ReadFile(out).value(), model) << name;

@@ -123,15 +123,11 @@ Result<tuf::Key> KeyFromPkey(EVP_PKEY* pkey, const std::string& what) {
 
 }  // namespace
 
-Status ToStatus(const tuf::Status& status) {
-  return Status(static_cast<StatusCode>(status.code_number()), status.message());
-}
-
 Result<SigningKey> SigningKey::FromPkey(std::shared_ptr<EVP_PKEY> pkey) {
   SigningKey key;
   MOTA_ASSIGN_OR_RETURN(key.public_key_, KeyFromPkey(pkey.get(), "the private key"));
-  tuf::Result<std::string> keyid = tuf::KeyId(key.public_key_);
-  if (!keyid.ok()) return ToStatus(keyid.status());
+  Result<std::string> keyid = tuf::KeyId(key.public_key_);
+  if (!keyid.ok()) return keyid.status();
   key.keyid_ = keyid.value();
   key.pkey_ = std::move(pkey);
   return key;
@@ -184,8 +180,8 @@ Result<std::vector<uint8_t>> SigningKey::Sign(std::span<const uint8_t> message) 
 }
 
 Status WritePublicKeyPem(const std::string& path, const tuf::Key& key) {
-  tuf::Result<std::vector<uint8_t>> raw = tuf::FromHex(key.public_key, "keyval.public");
-  if (!raw.ok()) return ToStatus(raw.status());
+  Result<std::vector<uint8_t>> raw = tuf::FromHex(key.public_key, "keyval.public");
+  if (!raw.ok()) return raw.status();
   if (!tuf::IsSupportedKey(key)) {
     return InvalidArgument("cannot write ", path, ": key type ", key.keytype, " is not Ed25519");
   }
@@ -213,13 +209,13 @@ Result<tuf::Key> LoadPublicKey(const std::string& path) {
   if (text.find("PRIVATE KEY") != std::string::npos) {
     return InvalidArgument(path, " is a private key; give the public key (NAME.pub)");
   }
-  tuf::Result<nlohmann::json> doc = tuf::ParseJson(text, path);
+  Result<nlohmann::json> doc = tuf::ParseJson(text, path);
   if (!doc.ok()) {
     return InvalidArgument(path, " is neither a PEM public key nor a TUF key object in JSON (",
                            doc.status().message(), ")");
   }
-  tuf::Result<tuf::Key> key = tuf::ParseKey(doc.value(), path);
-  if (!key.ok()) return ToStatus(key.status());
+  Result<tuf::Key> key = tuf::ParseKey(doc.value(), path);
+  if (!key.ok()) return key.status();
   if (!tuf::IsSupportedKey(key.value())) {
     return InvalidArgument(path, ": key type ", key.value().keytype, "/", key.value().scheme,
                            " is not supported; expected ed25519/ed25519");

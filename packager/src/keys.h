@@ -27,8 +27,6 @@ typedef struct evp_pkey_st EVP_PKEY;
 
 namespace mota::packager {
 
-// A TUF core status as a mota::Status (the code numbers are shared by design).
-Status ToStatus(const tuf::Status& status);
 
 // An Ed25519 private key. Copyable (shares the OpenSSL key, which is immutable once made).
 class SigningKey {

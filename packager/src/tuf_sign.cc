@@ -10,15 +10,15 @@ namespace mota::packager {
 namespace {
 
 Result<std::string> Canonical(const nlohmann::json& value) {
-  tuf::Result<std::string> bytes = tuf::CanonicalJson(value);
-  if (!bytes.ok()) return ToStatus(bytes.status());
+  Result<std::string> bytes = tuf::CanonicalJson(value);
+  if (!bytes.ok()) return bytes.status();
   return bytes.value();
 }
 
 Result<std::string> Serialize(const nlohmann::json& signed_json,
                               const std::vector<tuf::Signature>& signatures) {
-  tuf::Result<std::string> bytes = tuf::SerializeEnvelope(signed_json, signatures);
-  if (!bytes.ok()) return ToStatus(bytes.status());
+  Result<std::string> bytes = tuf::SerializeEnvelope(signed_json, signatures);
+  if (!bytes.ok()) return bytes.status();
   return bytes.value();
 }
 

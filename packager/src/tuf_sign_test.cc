@@ -45,12 +45,12 @@ tuf::Root MakeRoot(const std::vector<SigningKey>& keys, int64_t threshold) {
 }
 
 Envelope Parse(const std::string& bytes) {
-  tuf::Result<Envelope> env = tuf::ParseEnvelope(bytes, "root.json");
+  Result<Envelope> env = tuf::ParseEnvelope(bytes, "root.json");
   EXPECT_TRUE(env.ok()) << env.status().message();
   return env.value();
 }
 
-tuf::Status VerifyRoot(const Envelope& env, const tuf::Root& trusted) {
+Status VerifyRoot(const Envelope& env, const tuf::Root& trusted) {
   return tuf::VerifyRole(env, trusted.keys, tuf::AuthorizationOf(trusted.roles.at("root")), "root",
                          "1.root.json");
 }
@@ -68,7 +68,7 @@ TEST(TufSign, SignedRootVerifiesAndParsesBackToTheSameBytes) {
   Envelope env = Parse(bytes);
   EXPECT_TRUE(VerifyRoot(env, root).ok()) << VerifyRoot(env, root).message();
   ASSERT_TRUE(tuf::CheckKeyIds(root.keys, "root").ok());
-  tuf::Result<tuf::Root> parsed = tuf::ParseRoot(env.signed_json, "1.root.json");
+  Result<tuf::Root> parsed = tuf::ParseRoot(env.signed_json, "1.root.json");
   ASSERT_TRUE(parsed.ok()) << parsed.status().message();
   EXPECT_EQ(SignEnvelope(tuf::ToJson(parsed.value()), {&k}).value(), bytes);  // deterministic
 }
@@ -78,9 +78,9 @@ TEST(TufSign, TamperedSignedBodyFailsVerification) {
   tuf::Root root = MakeRoot({k}, 1);
   Envelope env = Parse(Sign(root, {&k}));
   env.signed_json["expires"] = "2099-01-01T00:00:00Z";  // an attacker extends the expiry
-  tuf::Status st = VerifyRoot(env, root);
+  Status st = VerifyRoot(env, root);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(st.code(), tuf::Code::kVerificationFailed);
+  EXPECT_EQ(st.code(), StatusCode::kVerificationFailed);
   EXPECT_NE(st.message().find("does not verify"), std::string::npos) << st.message();
 }
 
@@ -90,7 +90,7 @@ TEST(TufSign, SignatureByAnUnauthorizedKeyDoesNotCount) {
   // The attacker's key is even listed in root.keys (e.g. as a targets key), but not for root.
   root.keys[attacker.keyid()] = attacker.PublicKey();
   Envelope env = Parse(Sign(root, {&attacker}));
-  tuf::Status st = VerifyRoot(env, root);
+  Status st = VerifyRoot(env, root);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("not authorized"), std::string::npos) << st.message();
 }
@@ -101,7 +101,7 @@ TEST(TufSign, DuplicateSignaturesByOneKeyCountOnceTowardTheThreshold) {
   Envelope env = Parse(Sign(root, {&a}));
   env.signatures.push_back(env.signatures[0]);
   env.signatures.push_back(env.signatures[0]);
-  tuf::Status st = VerifyRoot(env, root);
+  Status st = VerifyRoot(env, root);
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("has 1 valid signature"), std::string::npos) << st.message();
   EXPECT_NE(st.message().find("already counted"), std::string::npos) << st.message();
@@ -144,7 +144,7 @@ TEST(TufSign, ExpiredMetadataIsRejectedByTheInjectedClock) {
   root.expires = kNow;
   tuf::Root parsed = tuf::ParseRoot(Parse(Sign(root, {&k})).signed_json, "r").value();
   EXPECT_TRUE(tuf::CheckNotExpired(parsed, kNow - 1, "1.root.json").ok());
-  tuf::Status st = tuf::CheckNotExpired(parsed, kNow, "1.root.json");
+  Status st = tuf::CheckNotExpired(parsed, kNow, "1.root.json");
   ASSERT_FALSE(st.ok());
   EXPECT_NE(st.message().find("expired at 2027-01-15T08:00:00Z"), std::string::npos)
       << st.message();
@@ -176,7 +176,7 @@ TEST(TufSign, DelegatedRoleMayListOnlyItsOwnModelsPaths) {
     "expires":"2030-01-01T00:00:00Z","targets":{},
     "delegations":{"keys":{},"roles":[{"name":"mobilenet","keyids":[],"threshold":1,
       "terminating":true,"paths":["models/mobilenet/*"]}]}})";
-  tuf::Result<tuf::Targets> t = tuf::ParseTargets(tuf::ParseJson(text, "t").value(), "t");
+  Result<tuf::Targets> t = tuf::ParseTargets(tuf::ParseJson(text, "t").value(), "t");
   ASSERT_TRUE(t.ok()) << t.status().message();
   const tuf::DelegatedRole& role = t.value().delegations->roles[0];
   EXPECT_TRUE(tuf::RoleMayList(role, "models/mobilenet/cpu-int8.r3.json"));
@@ -189,14 +189,14 @@ TEST(TufSign, DelegatedRoleMayListOnlyItsOwnModelsPaths) {
 TEST(TufSign, MalformedMetadataNamesTheFieldAndTheValue) {
   const std::string text = R"({"_type":"snapshot","spec_version":"1.0.31","version":"7",
     "expires":"2030-01-01T00:00:00Z","meta":{}})";
-  tuf::Result<tuf::Snapshot> s =
+  Result<tuf::Snapshot> s =
       tuf::ParseSnapshot(tuf::ParseJson(text, "s").value(), "3.snapshot.json");
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.status().message().find("3.snapshot.json: signed.version: expected an integer >= 1, "
                                       "got \"7\""),
             std::string::npos)
       << s.status().message();
-  tuf::Result<int64_t> t = tuf::ParseUtcTime("2030-02-30T00:00:00Z");
+  Result<int64_t> t = tuf::ParseUtcTime("2030-02-30T00:00:00Z");
   EXPECT_FALSE(t.ok());
   EXPECT_EQ(tuf::FormatUtcTime(tuf::ParseUtcTime("2028-02-29T23:59:59Z").value()),
             "2028-02-29T23:59:59Z");

@@ -12,15 +12,15 @@
 namespace mota::bundle {
 namespace {
 
-BundleStatus Mismatch(const std::string& label, const std::string& what) {
-  return MakeStatus(BundleCode::kVerificationFailed, label, ": ", what, "; the chunk was not used");
+Status Mismatch(const std::string& label, const std::string& what) {
+  return MakeStatus(StatusCode::kVerificationFailed, label, ": ", what, "; the chunk was not used");
 }
 
-BundleStatus Os(const std::string& what, const std::string& path) {
-  return MakeStatus(BundleCode::kIoError, what, " ", path, ": ", std::strerror(errno));
+Status Os(const std::string& what, const std::string& path) {
+  return MakeStatus(StatusCode::kIoError, what, " ", path, ": ", std::strerror(errno));
 }
 
-BundleResult<std::vector<uint8_t>> Decompress(const std::string& label, uint64_t size,
+Result<std::vector<uint8_t>> Decompress(const std::string& label, uint64_t size,
                                               std::span<const uint8_t> frame) {
   // The declared size is checked before decoding, and the output buffer is exactly `size`
   // bytes, so a frame cannot make us allocate or write more than the index promised.
@@ -59,17 +59,17 @@ std::string DirOf(const std::string& path) {
 }
 
 // Streams every verified chunk into `fd` and checks the whole-file hash.
-BundleStatus WriteChunks(const VariantIndex& index, const ChunkSource& source, int fd,
+Status WriteChunks(const VariantIndex& index, const ChunkSource& source, int fd,
                          const std::string& tmp) {
   Sha256Stream whole;
   for (size_t i = 0; i < index.chunks.size(); ++i) {
     const ChunkRef& c = index.chunks[i];
-    BundleResult<std::vector<uint8_t>> stored = source(c);
+    Result<std::vector<uint8_t>> stored = source(c);
     if (!stored.ok()) {
       return MakeStatus(stored.status().code(), "chunk ", i, " (sha256 ", c.sha256,
                         "): ", stored.status().message());
     }
-    MOTA_BUNDLE_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, DecodeChunk(i, c, stored.value()));
+    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, DecodeChunk(i, c, stored.value()));
     whole.Update(raw);
     if (!WriteAll(fd, raw)) return Os("cannot write", tmp);
   }
@@ -79,27 +79,27 @@ BundleStatus WriteChunks(const VariantIndex& index, const ChunkSource& source, i
                     "sha256 " + got + ", expected the index's " + index.sha256);
   }
   if (::fsync(fd) != 0) return Os("cannot fsync", tmp);
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
-BundleStatus SyncDir(const std::string& dir) {
+Status SyncDir(const std::string& dir) {
   int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0) return Os("cannot open directory", dir);
   int rc = ::fsync(fd);
   ::close(fd);
-  return rc == 0 ? BundleStatus::Ok() : Os("cannot fsync directory", dir);
+  return rc == 0 ? Status::Ok() : Os("cannot fsync directory", dir);
 }
 
 }  // namespace
 
-BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label,
+Result<std::vector<uint8_t>> DecodeVerified(const std::string& label,
                                                   const std::string& sha256, uint64_t size,
                                                   const std::string& zstd_sha256,
                                                   uint64_t zstd_size,
                                                   std::span<const uint8_t> stored) {
   std::string got = Sha256Hex(stored);
   if (stored.size() == zstd_size && got == zstd_sha256) {
-    MOTA_BUNDLE_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, Decompress(label, size, stored));
+    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> raw, Decompress(label, size, stored));
     std::string raw_sha = Sha256Hex(raw);
     if (raw_sha != sha256) {
       return Mismatch(label, "the frame decodes to sha256 " + raw_sha + ", expected " + sha256);
@@ -114,7 +114,7 @@ BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label,
                              std::to_string(size) + " bytes, sha256 " + sha256 + ")");
 }
 
-BundleResult<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkRef& chunk,
+Result<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkRef& chunk,
                                                std::span<const uint8_t> stored) {
   std::string label = "chunk " + std::to_string(chunk_number) + " (offset " +
                       std::to_string(chunk.offset) + ", sha256 " + chunk.sha256 + ")";
@@ -122,13 +122,13 @@ BundleResult<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkR
                         stored);
 }
 
-BundleStatus AssembleFile(const VariantIndex& index, const ChunkSource& source,
+Status AssembleFile(const VariantIndex& index, const ChunkSource& source,
                           const std::string& path) {
-  MOTA_BUNDLE_RETURN_IF_ERROR(ValidateIndex(index));
+  MOTA_RETURN_IF_ERROR(ValidateIndex(index));
   std::string tmp = path + ".partial-XXXXXX";
   int fd = ::mkstemp(tmp.data());
   if (fd < 0) return Os("cannot create a temporary file beside", path);
-  BundleStatus status = WriteChunks(index, source, fd, tmp);
+  Status status = WriteChunks(index, source, fd, tmp);
   if (::close(fd) != 0 && status.ok()) status = Os("cannot close", tmp);
   if (status.ok() && ::rename(tmp.c_str(), path.c_str()) != 0)
     status = Os("cannot rename into", path);

@@ -1,7 +1,7 @@
 // Reassembling a .mota file from its variant index and a chunk source, verifying everything.
 //
 //   ChunkSource source = [&](const ChunkRef& c) { return FetchOrReadCached(c.sha256); };
-//   BundleStatus s = AssembleFile(index, source, "/data/models/mobilenet_v2.mota");
+//   Status s = AssembleFile(index, source, "/data/models/mobilenet_v2.mota");
 //
 // Each chunk's stored bytes (its zstd frame, or its raw bytes from a local copy of an earlier
 // release) are checked against the index, decoded into exactly `size` bytes and checked again;
@@ -23,20 +23,20 @@ namespace mota::bundle {
 
 // Returns the stored bytes of one chunk: the zstd frame (zstd_sha256 / zstd_size) or the raw
 // bytes (sha256 / size). Errors it returns are passed through with the chunk named.
-using ChunkSource = std::function<BundleResult<std::vector<uint8_t>>(const ChunkRef& chunk)>;
+using ChunkSource = std::function<Result<std::vector<uint8_t>>(const ChunkRef& chunk)>;
 
 // Checks `stored` against the hashes and sizes given and returns the raw bytes.
 // VERIFICATION_FAILED names `label` and says which hash or size did not match.
-BundleResult<std::vector<uint8_t>> DecodeVerified(const std::string& label,
+Result<std::vector<uint8_t>> DecodeVerified(const std::string& label,
                                                   const std::string& sha256, uint64_t size,
                                                   const std::string& zstd_sha256,
                                                   uint64_t zstd_size,
                                                   std::span<const uint8_t> stored);
-BundleResult<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkRef& chunk,
+Result<std::vector<uint8_t>> DecodeChunk(size_t chunk_number, const ChunkRef& chunk,
                                                std::span<const uint8_t> stored);
 
 // Validates `index`, then writes the verified file to `path` atomically (see the top).
-BundleStatus AssembleFile(const VariantIndex& index, const ChunkSource& source,
+Status AssembleFile(const VariantIndex& index, const ChunkSource& source,
                           const std::string& path);
 
 }  // namespace mota::bundle

@@ -30,9 +30,9 @@ class Assemble : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   ChunkSource Source() {
-    return [this](const ChunkRef& c) -> BundleResult<std::vector<uint8_t>> {
+    return [this](const ChunkRef& c) -> Result<std::vector<uint8_t>> {
       auto it = store_.find(c.sha256);
-      if (it == store_.end()) return BundleStatus(BundleCode::kNotFound, "no blob " + c.sha256);
+      if (it == store_.end()) return Status(StatusCode::kNotFound, "no blob " + c.sha256);
       return it->second;
     };
   }
@@ -47,9 +47,9 @@ class Assemble : public ::testing::Test {
         static_cast<size_t>(std::distance(fs::directory_iterator(dir_), fs::directory_iterator())),
         expected);
   }
-  void ExpectVerificationFailure(const BundleStatus& s, const std::string& fragment) {
+  void ExpectVerificationFailure(const Status& s, const std::string& fragment) {
     ASSERT_FALSE(s.ok());
-    EXPECT_EQ(s.code(), BundleCode::kVerificationFailed) << s.ToString();
+    EXPECT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
     EXPECT_NE(s.message().find(fragment), std::string::npos) << s.ToString();
     EXPECT_FALSE(fs::exists(Out()));
     ExpectDirHolds(0);
@@ -62,7 +62,7 @@ class Assemble : public ::testing::Test {
 };
 
 TEST_F(Assemble, compressed_chunks_reassemble_byte_exact) {
-  BundleStatus s = AssembleFile(packed_.index, Source(), Out());
+  Status s = AssembleFile(packed_.index, Source(), Out());
   ASSERT_TRUE(s.ok()) << s.ToString();
   EXPECT_EQ(ReadOut(), file_);
   ExpectDirHolds(1);
@@ -124,15 +124,15 @@ TEST_F(Assemble, a_whole_file_hash_mismatch_fails_and_names_the_file) {
 TEST_F(Assemble, an_invalid_index_writes_nothing) {
   VariantIndex index = packed_.index;
   std::swap(index.chunks[1], index.chunks[2]);
-  BundleStatus s = AssembleFile(index, Source(), Out());
-  EXPECT_EQ(s.code(), BundleCode::kInvalidArgument) << s.ToString();
+  Status s = AssembleFile(index, Source(), Out());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
   ExpectDirHolds(0);
 }
 
 TEST_F(Assemble, a_source_error_is_passed_through_with_the_chunk) {
   store_.erase(packed_.index.chunks[4].sha256);
-  BundleStatus s = AssembleFile(packed_.index, Source(), Out());
-  EXPECT_EQ(s.code(), BundleCode::kNotFound);
+  Status s = AssembleFile(packed_.index, Source(), Out());
+  EXPECT_EQ(s.code(), StatusCode::kNotFound);
   EXPECT_NE(s.message().find("chunk 4 (sha256 " + packed_.index.chunks[4].sha256),
             std::string::npos);
   ExpectDirHolds(0);
@@ -141,7 +141,7 @@ TEST_F(Assemble, a_source_error_is_passed_through_with_the_chunk) {
 TEST_F(Assemble, a_failed_update_leaves_the_previous_file_untouched) {
   ASSERT_TRUE(AssembleFile(packed_.index, Source(), Out()).ok());
   store_[packed_.index.chunks[3].sha256][7] ^= 0x80;
-  EXPECT_EQ(AssembleFile(packed_.index, Source(), Out()).code(), BundleCode::kVerificationFailed);
+  EXPECT_EQ(AssembleFile(packed_.index, Source(), Out()).code(), StatusCode::kVerificationFailed);
   EXPECT_EQ(ReadOut(), file_);
   ExpectDirHolds(1);
 }

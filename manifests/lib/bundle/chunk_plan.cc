@@ -13,13 +13,13 @@
 namespace mota::bundle {
 namespace {
 
-BundleStatus BadModel(const std::string& what) {
-  return MakeStatus(BundleCode::kInvalidArgument,
+Status BadModel(const std::string& what) {
+  return MakeStatus(StatusCode::kInvalidArgument,
                     "PlanChunks: not a well-formed .mota file: ", what);
 }
 
 // Header checks of manifests/spec/model-format.md, enough to find the sections safely.
-BundleResult<format::ModelHeader> ReadHeader(std::span<const uint8_t> model) {
+Result<format::ModelHeader> ReadHeader(std::span<const uint8_t> model) {
   format::ModelHeader h;
   if (model.size() < sizeof(h)) {
     return BadModel("size " + std::to_string(model.size()) + " is smaller than the 64-byte header");
@@ -51,14 +51,14 @@ BundleResult<format::ModelHeader> ReadHeader(std::span<const uint8_t> model) {
 }
 
 // The data-section start of every buffer, verified to lie inside the data section.
-BundleStatus CollectBufferStarts(std::span<const uint8_t> model, const format::ModelHeader& h,
+Status CollectBufferStarts(std::span<const uint8_t> model, const format::ModelHeader& h,
                                  std::set<uint64_t>* cuts) {
   const uint8_t* graph = model.data() + h.graph_offset;
   flatbuffers::Verifier verifier(graph, h.graph_size, /*max_depth=*/64);
   if (!fb::VerifyModelBuffer(verifier))
     return BadModel("the FlatBuffers verifier rejects the graph section");
   const fb::Model* m = fb::GetModel(graph);
-  if (m->buffers() == nullptr) return BundleStatus::Ok();
+  if (m->buffers() == nullptr) return Status::Ok();
   for (const fb::Buffer* b : *m->buffers()) {
     if (b->offset() > h.data_size || b->size() > h.data_size - b->offset()) {
       return BadModel("buffer {offset " + std::to_string(b->offset()) + ", size " +
@@ -67,7 +67,7 @@ BundleStatus CollectBufferStarts(std::span<const uint8_t> model, const format::M
     }
     cuts->insert(h.data_offset + b->offset());
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
 // Splits [start, start + size) every `piece` bytes from `start`.
@@ -101,17 +101,17 @@ std::vector<ChunkSpan> Group(const std::vector<ChunkSpan>& extents,
 
 }  // namespace
 
-BundleResult<std::vector<ChunkSpan>> PlanChunks(std::span<const uint8_t> model,
+Result<std::vector<ChunkSpan>> PlanChunks(std::span<const uint8_t> model,
                                                 const ChunkingOptions& options) {
   if (options.pack_target == 0 || options.pack_target > options.piece_size ||
       options.piece_size > kMaxChunkSize) {
-    return MakeStatus(BundleCode::kInvalidArgument, "PlanChunks: pack_target ", options.pack_target,
+    return MakeStatus(StatusCode::kInvalidArgument, "PlanChunks: pack_target ", options.pack_target,
                       " and piece_size ", options.piece_size,
                       " must satisfy 1 <= pack_target <= piece_size <= ", kMaxChunkSize);
   }
-  MOTA_BUNDLE_ASSIGN_OR_RETURN(format::ModelHeader h, ReadHeader(model));
+  MOTA_ASSIGN_OR_RETURN(format::ModelHeader h, ReadHeader(model));
   std::set<uint64_t> cuts = {h.data_offset, h.data_offset + h.data_size, model.size()};
-  MOTA_BUNDLE_RETURN_IF_ERROR(CollectBufferStarts(model, h, &cuts));
+  MOTA_RETURN_IF_ERROR(CollectBufferStarts(model, h, &cuts));
 
   std::vector<ChunkSpan> plan;
   Split(0, h.data_offset, options.piece_size, &plan);  // rule 1: the head

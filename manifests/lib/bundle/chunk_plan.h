@@ -35,7 +35,7 @@ struct ChunkSpan {
 // Contiguous spans covering [0, model.size()) exactly. INVALID_ARGUMENT when the bytes are not
 // a well-formed .mota layout (header fields, FlatBuffers verifier, buffers inside the data
 // section) or the options are out of range (1 <= pack_target <= piece_size <= kMaxChunkSize).
-BundleResult<std::vector<ChunkSpan>> PlanChunks(std::span<const uint8_t> model,
+Result<std::vector<ChunkSpan>> PlanChunks(std::span<const uint8_t> model,
                                                 const ChunkingOptions& options = {});
 
 }  // namespace mota::bundle

@@ -14,20 +14,20 @@ namespace {
 
 using Json = nlohmann::json;
 
-BundleStatus Invalid(const std::string& field, const std::string& what) {
-  return MakeStatus(BundleCode::kInvalidArgument, "variant index: ", field, ": ", what);
+Status Invalid(const std::string& field, const std::string& what) {
+  return MakeStatus(StatusCode::kInvalidArgument, "variant index: ", field, ": ", what);
 }
 
 // ---- validation ----
 
-BundleStatus CheckHex(const std::string& field, const std::string& value) {
-  if (IsSha256Hex(value)) return BundleStatus::Ok();
+Status CheckHex(const std::string& field, const std::string& value) {
+  if (IsSha256Hex(value)) return Status::Ok();
   return Invalid(field,
                  "\"" + value.substr(0, 80) + "\" is not 64 lowercase hex digits (a sha256)");
 }
 
 // Printable ASCII without quote or backslash: the canonical form never needs an escape.
-BundleStatus CheckName(const std::string& field, const std::string& value) {
+Status CheckName(const std::string& field, const std::string& value) {
   if (value.empty() || value.size() > kMaxNameLength) {
     return Invalid(field, "name length " + std::to_string(value.size()) + ", expected 1.." +
                               std::to_string(kMaxNameLength));
@@ -39,11 +39,11 @@ BundleStatus CheckName(const std::string& field, const std::string& value) {
                                 "(quote and backslash excluded)");
     }
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
 // A decimal number: digits, optional fraction, optional exponent ("0", "0.995", "1e-3").
-BundleStatus CheckDecimal(const std::string& field, const std::string& value) {
+Status CheckDecimal(const std::string& field, const std::string& value) {
   size_t i = 0;
   auto digits = [&] {
     size_t start = i;
@@ -57,12 +57,12 @@ BundleStatus CheckDecimal(const std::string& field, const std::string& value) {
     if (i < value.size() && (value[i] == '-' || value[i] == '+')) ++i;
     ok = digits();
   }
-  if (ok && i == value.size() && value.size() <= 32) return BundleStatus::Ok();
+  if (ok && i == value.size() && value.size() <= 32) return Status::Ok();
   return Invalid(field, "\"" + value.substr(0, 40) +
                             "\" is not a non-negative decimal number like \"0.995\" or \"1e-3\"");
 }
 
-BundleStatus CheckSizes(const std::string& field, uint64_t size, uint64_t zstd_size) {
+Status CheckSizes(const std::string& field, uint64_t size, uint64_t zstd_size) {
   if (size == 0 || size > kMaxChunkSize) {
     return Invalid(field + ".size",
                    std::to_string(size) + ", expected 1.." + std::to_string(kMaxChunkSize));
@@ -74,25 +74,25 @@ BundleStatus CheckSizes(const std::string& field, uint64_t size, uint64_t zstd_s
                                              std::to_string(bound) + " for size " +
                                              std::to_string(size));
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
-BundleStatus CheckChunk(size_t i, const ChunkRef& c, uint64_t expected_offset) {
+Status CheckChunk(size_t i, const ChunkRef& c, uint64_t expected_offset) {
   std::string field = "chunks[" + std::to_string(i) + "]";
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex(field + ".sha256", c.sha256));
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex(field + ".zstd_sha256", c.zstd_sha256));
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckSizes(field, c.size, c.zstd_size));
+  MOTA_RETURN_IF_ERROR(CheckHex(field + ".sha256", c.sha256));
+  MOTA_RETURN_IF_ERROR(CheckHex(field + ".zstd_sha256", c.zstd_sha256));
+  MOTA_RETURN_IF_ERROR(CheckSizes(field, c.size, c.zstd_size));
   if (c.offset != expected_offset) {
     return Invalid(field + ".offset", std::to_string(c.offset) + ", expected " +
                                           std::to_string(expected_offset) +
                                           " (chunks are ordered and contiguous from 0)");
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
 // The same content may appear twice (identical tensors), but then with the same stored frame;
 // one stored frame never stands for two different contents.
-BundleStatus CheckConsistentDuplicates(const std::vector<ChunkRef>& chunks) {
+Status CheckConsistentDuplicates(const std::vector<ChunkRef>& chunks) {
   std::map<std::string, size_t> by_sha, by_zstd;
   for (size_t i = 0; i < chunks.size(); ++i) {
     const ChunkRef& c = chunks[i];
@@ -111,27 +111,27 @@ BundleStatus CheckConsistentDuplicates(const std::vector<ChunkRef>& chunks) {
                          std::to_string(zit->second) + "] with different content");
     }
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
-BundleStatus CheckBlobs(const std::string& field, const std::vector<BlobRef>& blobs) {
+Status CheckBlobs(const std::string& field, const std::vector<BlobRef>& blobs) {
   std::set<std::string> names;
   for (size_t i = 0; i < blobs.size(); ++i) {
     std::string f = field + "[" + std::to_string(i) + "]";
     const BlobRef& b = blobs[i];
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckName(f + ".name", b.name));
+    MOTA_RETURN_IF_ERROR(CheckName(f + ".name", b.name));
     if (!names.insert(b.name).second)
       return Invalid(f + ".name", "\"" + b.name + "\" appears twice");
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex(f + ".sha256", b.sha256));
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex(f + ".zstd_sha256", b.zstd_sha256));
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckSizes(f, b.size, b.zstd_size));
+    MOTA_RETURN_IF_ERROR(CheckHex(f + ".sha256", b.sha256));
+    MOTA_RETURN_IF_ERROR(CheckHex(f + ".zstd_sha256", b.zstd_sha256));
+    MOTA_RETURN_IF_ERROR(CheckSizes(f, b.size, b.zstd_size));
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
-BundleStatus CheckSelftest(const Selftest& s) {
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckDecimal("selftest.tolerance.max_abs_error", s.max_abs_error));
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckDecimal("selftest.tolerance.min_cosine", s.min_cosine));
+Status CheckSelftest(const Selftest& s) {
+  MOTA_RETURN_IF_ERROR(CheckDecimal("selftest.tolerance.max_abs_error", s.max_abs_error));
+  MOTA_RETURN_IF_ERROR(CheckDecimal("selftest.tolerance.min_cosine", s.min_cosine));
   if (s.vectors.size() > kMaxSelftestVectors) {
     return Invalid("selftest.vectors", std::to_string(s.vectors.size()) + " vectors, at most " +
                                            std::to_string(kMaxSelftestVectors));
@@ -141,10 +141,10 @@ BundleStatus CheckSelftest(const Selftest& s) {
     if (s.vectors[i].inputs.empty() || s.vectors[i].outputs.empty()) {
       return Invalid(f, "a vector needs at least one input and one output");
     }
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckBlobs(f + ".inputs", s.vectors[i].inputs));
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckBlobs(f + ".outputs", s.vectors[i].outputs));
+    MOTA_RETURN_IF_ERROR(CheckBlobs(f + ".inputs", s.vectors[i].inputs));
+    MOTA_RETURN_IF_ERROR(CheckBlobs(f + ".outputs", s.vectors[i].outputs));
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
 // ---- JSON reading (no exceptions: every access is type-checked first) ----
@@ -154,7 +154,7 @@ class ObjectReader {
   ObjectReader(const Json& j, std::string field) : j_(j), field_(std::move(field)) {}
 
   // The object has exactly these keys: an unknown key is a newer format or a mistake.
-  BundleStatus ExpectKeys(std::set<std::string> keys) const {
+  Status ExpectKeys(std::set<std::string> keys) const {
     if (!j_.is_object()) return Invalid(field_, "expected a JSON object");
     for (auto it = j_.begin(); it != j_.end(); ++it) {
       if (!keys.count(it.key())) return Invalid(field_, "unknown key \"" + it.key() + "\"");
@@ -162,23 +162,23 @@ class ObjectReader {
     for (const std::string& k : keys) {
       if (!j_.contains(k)) return Invalid(field_, "missing key \"" + k + "\"");
     }
-    return BundleStatus::Ok();
+    return Status::Ok();
   }
-  BundleStatus String(const std::string& key, std::string* out) const {
+  Status String(const std::string& key, std::string* out) const {
     const Json& v = j_[key];
     if (!v.is_string()) return Invalid(Path(key), "expected a string");
     *out = v.get_ref<const std::string&>();
-    return BundleStatus::Ok();
+    return Status::Ok();
   }
-  BundleStatus Uint(const std::string& key, uint64_t* out) const {
+  Status Uint(const std::string& key, uint64_t* out) const {
     const Json& v = j_[key];
     if (v.is_number_unsigned()) {
       *out = v.get<uint64_t>();
-      return BundleStatus::Ok();
+      return Status::Ok();
     }
     return Invalid(Path(key), "expected a non-negative integer");
   }
-  BundleStatus Array(const std::string& key, size_t limit, const Json** out) const {
+  Status Array(const std::string& key, size_t limit, const Json** out) const {
     const Json& v = j_[key];
     if (!v.is_array()) return Invalid(Path(key), "expected an array");
     if (v.size() > limit) {
@@ -186,7 +186,7 @@ class ObjectReader {
                      std::to_string(v.size()) + " entries, at most " + std::to_string(limit));
     }
     *out = &v;
-    return BundleStatus::Ok();
+    return Status::Ok();
   }
   std::string Path(const std::string& key) const {
     return field_.empty() ? key : field_ + "." + key;
@@ -197,78 +197,78 @@ class ObjectReader {
   std::string field_;
 };
 
-BundleStatus ReadChunk(const Json& j, const std::string& field, ChunkRef* c) {
+Status ReadChunk(const Json& j, const std::string& field, ChunkRef* c) {
   ObjectReader r(j, field);
-  MOTA_BUNDLE_RETURN_IF_ERROR(
+  MOTA_RETURN_IF_ERROR(
       r.ExpectKeys({"offset", "sha256", "size", "zstd_sha256", "zstd_size"}));
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("offset", &c->offset));
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.String("sha256", &c->sha256));
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("size", &c->size));
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.String("zstd_sha256", &c->zstd_sha256));
+  MOTA_RETURN_IF_ERROR(r.Uint("offset", &c->offset));
+  MOTA_RETURN_IF_ERROR(r.String("sha256", &c->sha256));
+  MOTA_RETURN_IF_ERROR(r.Uint("size", &c->size));
+  MOTA_RETURN_IF_ERROR(r.String("zstd_sha256", &c->zstd_sha256));
   return r.Uint("zstd_size", &c->zstd_size);
 }
 
-BundleStatus ReadBlobs(const ObjectReader& parent, const std::string& key,
+Status ReadBlobs(const ObjectReader& parent, const std::string& key,
                        std::vector<BlobRef>* out) {
   const Json* array = nullptr;
-  MOTA_BUNDLE_RETURN_IF_ERROR(parent.Array(key, 4096, &array));
+  MOTA_RETURN_IF_ERROR(parent.Array(key, 4096, &array));
   for (size_t i = 0; i < array->size(); ++i) {
     ObjectReader r((*array)[i], parent.Path(key) + "[" + std::to_string(i) + "]");
     BlobRef b;
-    MOTA_BUNDLE_RETURN_IF_ERROR(
+    MOTA_RETURN_IF_ERROR(
         r.ExpectKeys({"name", "sha256", "size", "zstd_sha256", "zstd_size"}));
-    MOTA_BUNDLE_RETURN_IF_ERROR(r.String("name", &b.name));
-    MOTA_BUNDLE_RETURN_IF_ERROR(r.String("sha256", &b.sha256));
-    MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("size", &b.size));
-    MOTA_BUNDLE_RETURN_IF_ERROR(r.String("zstd_sha256", &b.zstd_sha256));
-    MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("zstd_size", &b.zstd_size));
+    MOTA_RETURN_IF_ERROR(r.String("name", &b.name));
+    MOTA_RETURN_IF_ERROR(r.String("sha256", &b.sha256));
+    MOTA_RETURN_IF_ERROR(r.Uint("size", &b.size));
+    MOTA_RETURN_IF_ERROR(r.String("zstd_sha256", &b.zstd_sha256));
+    MOTA_RETURN_IF_ERROR(r.Uint("zstd_size", &b.zstd_size));
     out->push_back(std::move(b));
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
-BundleStatus ReadSelftest(const Json& j, Selftest* s) {
+Status ReadSelftest(const Json& j, Selftest* s) {
   ObjectReader r(j, "selftest");
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.ExpectKeys({"tolerance", "vectors"}));
+  MOTA_RETURN_IF_ERROR(r.ExpectKeys({"tolerance", "vectors"}));
   ObjectReader tol(j["tolerance"], "selftest.tolerance");
-  MOTA_BUNDLE_RETURN_IF_ERROR(tol.ExpectKeys({"max_abs_error", "min_cosine"}));
-  MOTA_BUNDLE_RETURN_IF_ERROR(tol.String("max_abs_error", &s->max_abs_error));
-  MOTA_BUNDLE_RETURN_IF_ERROR(tol.String("min_cosine", &s->min_cosine));
+  MOTA_RETURN_IF_ERROR(tol.ExpectKeys({"max_abs_error", "min_cosine"}));
+  MOTA_RETURN_IF_ERROR(tol.String("max_abs_error", &s->max_abs_error));
+  MOTA_RETURN_IF_ERROR(tol.String("min_cosine", &s->min_cosine));
   const Json* vectors = nullptr;
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.Array("vectors", kMaxSelftestVectors, &vectors));
+  MOTA_RETURN_IF_ERROR(r.Array("vectors", kMaxSelftestVectors, &vectors));
   for (size_t i = 0; i < vectors->size(); ++i) {
     ObjectReader v((*vectors)[i], "selftest.vectors[" + std::to_string(i) + "]");
-    MOTA_BUNDLE_RETURN_IF_ERROR(v.ExpectKeys({"inputs", "outputs"}));
+    MOTA_RETURN_IF_ERROR(v.ExpectKeys({"inputs", "outputs"}));
     SelftestVector vector;
-    MOTA_BUNDLE_RETURN_IF_ERROR(ReadBlobs(v, "inputs", &vector.inputs));
-    MOTA_BUNDLE_RETURN_IF_ERROR(ReadBlobs(v, "outputs", &vector.outputs));
+    MOTA_RETURN_IF_ERROR(ReadBlobs(v, "inputs", &vector.inputs));
+    MOTA_RETURN_IF_ERROR(ReadBlobs(v, "outputs", &vector.outputs));
     s->vectors.push_back(std::move(vector));
   }
-  return BundleStatus::Ok();
+  return Status::Ok();
 }
 
-BundleStatus ReadIndex(const Json& j, VariantIndex* index) {
+Status ReadIndex(const Json& j, VariantIndex* index) {
   ObjectReader r(j, "");
-  MOTA_BUNDLE_RETURN_IF_ERROR(
+  MOTA_RETURN_IF_ERROR(
       r.ExpectKeys({"chunks", "format_version", "selftest", "sha256", "size", "type"}));
   std::string type;
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.String("type", &type));
+  MOTA_RETURN_IF_ERROR(r.String("type", &type));
   if (type != kIndexType)
     return Invalid("type", "\"" + type + "\", expected \"" + kIndexType + "\"");
   uint64_t version = 0;
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("format_version", &version));
+  MOTA_RETURN_IF_ERROR(r.Uint("format_version", &version));
   if (version != kIndexFormatVersion) {
     return Invalid("format_version", std::to_string(version) + ", this reader knows only " +
                                          std::to_string(kIndexFormatVersion) +
                                          ": update the runtime");
   }
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.String("sha256", &index->sha256));
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.Uint("size", &index->size));
+  MOTA_RETURN_IF_ERROR(r.String("sha256", &index->sha256));
+  MOTA_RETURN_IF_ERROR(r.Uint("size", &index->size));
   const Json* chunks = nullptr;
-  MOTA_BUNDLE_RETURN_IF_ERROR(r.Array("chunks", kMaxChunks, &chunks));
+  MOTA_RETURN_IF_ERROR(r.Array("chunks", kMaxChunks, &chunks));
   index->chunks.resize(chunks->size());
   for (size_t i = 0; i < chunks->size(); ++i) {
-    MOTA_BUNDLE_RETURN_IF_ERROR(
+    MOTA_RETURN_IF_ERROR(
         ReadChunk((*chunks)[i], "chunks[" + std::to_string(i) + "]", &index->chunks[i]));
   }
   return ReadSelftest(j["selftest"], &index->selftest);
@@ -316,8 +316,8 @@ Json IndexJson(const VariantIndex& index) {
 
 }  // namespace
 
-BundleStatus ValidateIndex(const VariantIndex& index) {
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckHex("sha256", index.sha256));
+Status ValidateIndex(const VariantIndex& index) {
+  MOTA_RETURN_IF_ERROR(CheckHex("sha256", index.sha256));
   if (index.size == 0 || index.size > kMaxFileSize) {
     return Invalid("size",
                    std::to_string(index.size) + ", expected 1.." + std::to_string(kMaxFileSize));
@@ -330,7 +330,7 @@ BundleStatus ValidateIndex(const VariantIndex& index) {
   }
   uint64_t offset = 0;
   for (size_t i = 0; i < index.chunks.size(); ++i) {
-    MOTA_BUNDLE_RETURN_IF_ERROR(CheckChunk(i, index.chunks[i], offset));
+    MOTA_RETURN_IF_ERROR(CheckChunk(i, index.chunks[i], offset));
     offset += index.chunks[i].size;  // no overflow: sizes <= 64 MiB, count <= 2^20
     if (offset > index.size) {
       return Invalid("chunks[" + std::to_string(i) + "]", "ends at " + std::to_string(offset) +
@@ -342,16 +342,16 @@ BundleStatus ValidateIndex(const VariantIndex& index) {
     return Invalid("chunks", "cover " + std::to_string(offset) + " bytes, expected the file size " +
                                  std::to_string(index.size));
   }
-  MOTA_BUNDLE_RETURN_IF_ERROR(CheckConsistentDuplicates(index.chunks));
+  MOTA_RETURN_IF_ERROR(CheckConsistentDuplicates(index.chunks));
   return CheckSelftest(index.selftest);
 }
 
-BundleResult<VariantIndex> ParseIndex(const std::string& text) {
+Result<VariantIndex> ParseIndex(const std::string& text) {
   Json j = Json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) return Invalid("(document)", "not valid JSON");
   VariantIndex index;
-  MOTA_BUNDLE_RETURN_IF_ERROR(ReadIndex(j, &index));
-  MOTA_BUNDLE_RETURN_IF_ERROR(ValidateIndex(index));
+  MOTA_RETURN_IF_ERROR(ReadIndex(j, &index));
+  MOTA_RETURN_IF_ERROR(ValidateIndex(index));
   // One index, one byte form: the TUF target hash covers these exact bytes.
   if (IndexJson(index).dump() != text) {
     return Invalid("(document)",
@@ -361,8 +361,8 @@ BundleResult<VariantIndex> ParseIndex(const std::string& text) {
   return index;
 }
 
-BundleResult<std::string> SerializeIndex(const VariantIndex& index) {
-  MOTA_BUNDLE_RETURN_IF_ERROR(ValidateIndex(index));
+Result<std::string> SerializeIndex(const VariantIndex& index) {
+  MOTA_RETURN_IF_ERROR(ValidateIndex(index));
   // Every string is validated printable ASCII, so dump() needs no escapes and cannot throw.
   return IndexJson(index).dump();
 }

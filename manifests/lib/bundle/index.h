@@ -72,14 +72,14 @@ struct VariantIndex {
 
 // Checks every rule of the spec (hex lengths, sizes, contiguity and coverage, consistent
 // duplicates, names, tolerances). INVALID_ARGUMENT names the field, the value and the rule.
-BundleStatus ValidateIndex(const VariantIndex& index);
+Status ValidateIndex(const VariantIndex& index);
 
 // Parses and validates; also requires `text` to be the canonical serialization (so one index
 // has exactly one byte form: duplicate keys, spaces or reordered keys are rejected).
-BundleResult<VariantIndex> ParseIndex(const std::string& text);
+Result<VariantIndex> ParseIndex(const std::string& text);
 
 // Canonical JSON: keys sorted bytewise, no whitespace, integers only, ASCII strings.
 // Validates first: an invalid index is an error, never serialized.
-BundleResult<std::string> SerializeIndex(const VariantIndex& index);
+Result<std::string> SerializeIndex(const VariantIndex& index);
 
 }  // namespace mota::bundle

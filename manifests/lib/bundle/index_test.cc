@@ -27,13 +27,13 @@ std::string Serialized(const VariantIndex& index) {
 void ExpectRejected(const std::string& text, const std::string& fragment) {
   auto parsed = ParseIndex(text);
   ASSERT_FALSE(parsed.ok()) << "accepted: " << text.substr(0, 200);
-  EXPECT_EQ(parsed.status().code(), BundleCode::kInvalidArgument);
+  EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(parsed.status().message().find(fragment), std::string::npos)
       << parsed.status().ToString();
 }
 
 void ExpectInvalid(const VariantIndex& index, const std::string& fragment) {
-  BundleStatus s = ValidateIndex(index);
+  Status s = ValidateIndex(index);
   ASSERT_FALSE(s.ok());
   EXPECT_NE(s.message().find(fragment), std::string::npos) << s.ToString();
   EXPECT_FALSE(SerializeIndex(index).ok()) << "an invalid index must never be serialized";

@@ -1,4 +1,4 @@
-#include "base/status.h"
+#include "manifests/lib/status/status.h"
 
 namespace mota {
 

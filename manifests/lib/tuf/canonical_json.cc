@@ -94,7 +94,7 @@ Status Append(const json& value, const std::string& path, std::string& out) {
       out.push_back('[');
       for (size_t i = 0; i < value.size(); ++i) {
         if (i) out.push_back(',');
-        TUF_RETURN_IF_ERROR(Append(value[i], Cat(path, "[", i, "]"), out));
+        MOTA_RETURN_IF_ERROR(Append(value[i], Cat(path, "[", i, "]"), out));
       }
       out.push_back(']');
       return Status::Ok();
@@ -108,7 +108,7 @@ Status Append(const json& value, const std::string& path, std::string& out) {
         first = false;
         AppendString(k, out);
         out.push_back(':');
-        TUF_RETURN_IF_ERROR(Append(v, Cat(path, ".", k), out));
+        MOTA_RETURN_IF_ERROR(Append(v, Cat(path, ".", k), out));
       }
       out.push_back('}');
       return Status::Ok();
@@ -137,7 +137,7 @@ Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
 
 Result<std::string> CanonicalJson(const nlohmann::json& value) {
   std::string out;
-  TUF_RETURN_IF_ERROR(Append(value, "$", out));
+  MOTA_RETURN_IF_ERROR(Append(value, "$", out));
   return out;
 }
 

@@ -7,8 +7,8 @@
 // every reader sees the same document: duplicate object keys, floats, invalid UTF-8 and nesting
 // deeper than kMaxJsonDepth are errors. Nothing here throws.
 //
-//   TUF_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJson(text, "1.root.json"));
-//   TUF_ASSIGN_OR_RETURN(std::string bytes, CanonicalJson(doc["signed"]));
+//   MOTA_ASSIGN_OR_RETURN(nlohmann::json doc, ParseJson(text, "1.root.json"));
+//   MOTA_ASSIGN_OR_RETURN(std::string bytes, CanonicalJson(doc["signed"]));
 #pragma once
 
 #include <nlohmann/json.hpp>

@@ -36,13 +36,13 @@ class Fields {
     return &*it;
   }
   Status String(const char* name, std::string* out) {
-    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    MOTA_ASSIGN_OR_RETURN(const Json* v, Get(name));
     if (!v->is_string()) return Invalid(Path(name), ": expected a string, got ", Describe(*v));
     *out = v->get_ref<const std::string&>();
     return Status::Ok();
   }
   Status Int(const char* name, int64_t min, int64_t* out) {
-    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    MOTA_ASSIGN_OR_RETURN(const Json* v, Get(name));
     const bool fits = v->is_number_integer() &&
                       (!v->is_number_unsigned() ||
                        v->get<uint64_t>() <= uint64_t{std::numeric_limits<int64_t>::max()});
@@ -53,18 +53,18 @@ class Fields {
     return Status::Ok();
   }
   Status Bool(const char* name, bool* out) {
-    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    MOTA_ASSIGN_OR_RETURN(const Json* v, Get(name));
     if (!v->is_boolean())
       return Invalid(Path(name), ": expected true or false, got ", Describe(*v));
     *out = v->get<bool>();
     return Status::Ok();
   }
   Status Object(const char* name, const Json** out) {
-    TUF_ASSIGN_OR_RETURN(*out, Get(name));
+    MOTA_ASSIGN_OR_RETURN(*out, Get(name));
     return RequireObject(**out, Path(name));
   }
   Status StringList(const char* name, std::vector<std::string>* out) {
-    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    MOTA_ASSIGN_OR_RETURN(const Json* v, Get(name));
     if (!v->is_array())
       return Invalid(Path(name), ": expected an array of strings, got ", Describe(*v));
     out->clear();
@@ -79,7 +79,7 @@ class Fields {
   // {"name": "string", ...} -> map.
   Status StringMap(const char* name, std::map<std::string, std::string>* out) {
     const Json* v = nullptr;
-    TUF_RETURN_IF_ERROR(Object(name, &v));
+    MOTA_RETURN_IF_ERROR(Object(name, &v));
     for (const auto& [k, value] : v->items()) {
       if (!value.is_string()) {
         return Invalid(Path(name), ".", k, ": expected a string, got ", Describe(value));
@@ -112,18 +112,18 @@ void Merge(const Json& unrecognized, Json& out) {
 
 Status ParseCommon(Fields& f, std::string_view type, Common* c) {
   std::string got_type;
-  TUF_RETURN_IF_ERROR(f.String("_type", &got_type));
+  MOTA_RETURN_IF_ERROR(f.String("_type", &got_type));
   if (got_type != type) {
     return Invalid(f.Path("_type"), ": expected \"", type, "\", got \"", got_type, "\"");
   }
-  TUF_RETURN_IF_ERROR(f.String("spec_version", &c->spec_version));
+  MOTA_RETURN_IF_ERROR(f.String("spec_version", &c->spec_version));
   if (c->spec_version.rfind("1.", 0) != 0) {
     return Invalid(f.Path("spec_version"), ": expected a 1.x.y version, got \"", c->spec_version,
                    "\"");
   }
-  TUF_RETURN_IF_ERROR(f.Int("version", 1, &c->version));
+  MOTA_RETURN_IF_ERROR(f.Int("version", 1, &c->version));
   std::string expires;
-  TUF_RETURN_IF_ERROR(f.String("expires", &expires));
+  MOTA_RETURN_IF_ERROR(f.String("expires", &expires));
   Result<int64_t> t = ParseUtcTime(expires);
   if (!t.ok()) return Invalid(f.Path("expires"), ": ", t.status().message());
   c->expires = t.value();
@@ -140,15 +140,15 @@ Json CommonJson(const Common& c, std::string_view type) {
 }
 
 Result<Key> ParseKeyAt(const Json& value, const std::string& path) {
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(value, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
   Key key;
-  TUF_RETURN_IF_ERROR(f.String("keytype", &key.keytype));
-  TUF_RETURN_IF_ERROR(f.String("scheme", &key.scheme));
+  MOTA_RETURN_IF_ERROR(f.String("keytype", &key.keytype));
+  MOTA_RETURN_IF_ERROR(f.String("scheme", &key.scheme));
   const Json* keyval = nullptr;
-  TUF_RETURN_IF_ERROR(f.Object("keyval", &keyval));
+  MOTA_RETURN_IF_ERROR(f.Object("keyval", &keyval));
   Fields kv(*keyval, f.Path("keyval"));
-  TUF_RETURN_IF_ERROR(kv.String("public", &key.public_key));
+  MOTA_RETURN_IF_ERROR(kv.String("public", &key.public_key));
   key.keyval_unrecognized = kv.Rest();
   key.unrecognized = f.Rest();
   return key;
@@ -156,9 +156,9 @@ Result<Key> ParseKeyAt(const Json& value, const std::string& path) {
 
 Status ParseKeyMap(Fields& f, const char* name, std::map<std::string, Key>* out) {
   const Json* keys = nullptr;
-  TUF_RETURN_IF_ERROR(f.Object(name, &keys));
+  MOTA_RETURN_IF_ERROR(f.Object(name, &keys));
   for (const auto& [keyid, value] : keys->items()) {
-    TUF_ASSIGN_OR_RETURN((*out)[keyid], ParseKeyAt(value, f.Path(name) + "." + keyid));
+    MOTA_ASSIGN_OR_RETURN((*out)[keyid], ParseKeyAt(value, f.Path(name) + "." + keyid));
   }
   return Status::Ok();
 }
@@ -170,29 +170,29 @@ Json KeyMapJson(const std::map<std::string, Key>& keys) {
 }
 
 Status ParseThreshold(Fields& f, std::vector<std::string>* keyids, int64_t* threshold) {
-  TUF_RETURN_IF_ERROR(f.StringList("keyids", keyids));
+  MOTA_RETURN_IF_ERROR(f.StringList("keyids", keyids));
   return f.Int("threshold", 1, threshold);
 }
 
 Result<RoleKeys> ParseRoleKeys(const Json& value, const std::string& path) {
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(value, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
   RoleKeys role;
-  TUF_RETURN_IF_ERROR(ParseThreshold(f, &role.keyids, &role.threshold));
+  MOTA_RETURN_IF_ERROR(ParseThreshold(f, &role.keyids, &role.threshold));
   role.unrecognized = f.Rest();
   return role;
 }
 
 Result<TargetFile> ParseTargetFile(const Json& value, const std::string& path) {
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(value, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
   TargetFile file;
-  TUF_RETURN_IF_ERROR(f.Int("length", 0, &file.length));
-  TUF_RETURN_IF_ERROR(f.StringMap("hashes", &file.hashes));
+  MOTA_RETURN_IF_ERROR(f.Int("length", 0, &file.length));
+  MOTA_RETURN_IF_ERROR(f.StringMap("hashes", &file.hashes));
   if (file.hashes.empty()) return Invalid(f.Path("hashes"), ": expected at least one hash");
   if (f.Has("custom")) {
     const Json* custom = nullptr;
-    TUF_RETURN_IF_ERROR(f.Object("custom", &custom));
+    MOTA_RETURN_IF_ERROR(f.Object("custom", &custom));
     file.custom = *custom;
   }
   file.unrecognized = f.Rest();
@@ -200,21 +200,21 @@ Result<TargetFile> ParseTargetFile(const Json& value, const std::string& path) {
 }
 
 Result<DelegatedRole> ParseDelegatedRole(const Json& value, const std::string& path) {
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(value, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
   DelegatedRole role;
-  TUF_RETURN_IF_ERROR(f.String("name", &role.name));
-  TUF_RETURN_IF_ERROR(ParseThreshold(f, &role.keyids, &role.threshold));
-  TUF_RETURN_IF_ERROR(f.Bool("terminating", &role.terminating));
+  MOTA_RETURN_IF_ERROR(f.String("name", &role.name));
+  MOTA_RETURN_IF_ERROR(ParseThreshold(f, &role.keyids, &role.threshold));
+  MOTA_RETURN_IF_ERROR(f.Bool("terminating", &role.terminating));
   if (f.Has("paths") == f.Has("path_hash_prefixes")) {
     return Invalid(path, ": expected exactly one of \"paths\" and \"path_hash_prefixes\"");
   }
   std::vector<std::string> list;
   if (f.Has("paths")) {
-    TUF_RETURN_IF_ERROR(f.StringList("paths", &list));
+    MOTA_RETURN_IF_ERROR(f.StringList("paths", &list));
     role.paths = std::move(list);
   } else {
-    TUF_RETURN_IF_ERROR(f.StringList("path_hash_prefixes", &list));
+    MOTA_RETURN_IF_ERROR(f.StringList("path_hash_prefixes", &list));
     role.path_hash_prefixes = std::move(list);
   }
   role.unrecognized = f.Rest();
@@ -222,17 +222,17 @@ Result<DelegatedRole> ParseDelegatedRole(const Json& value, const std::string& p
 }
 
 Result<Delegations> ParseDelegations(const Json& value, const std::string& path) {
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(value, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
   Delegations d;
-  TUF_RETURN_IF_ERROR(ParseKeyMap(f, "keys", &d.keys));
-  TUF_ASSIGN_OR_RETURN(const Json* roles, f.Get("roles"));
+  MOTA_RETURN_IF_ERROR(ParseKeyMap(f, "keys", &d.keys));
+  MOTA_ASSIGN_OR_RETURN(const Json* roles, f.Get("roles"));
   if (!roles->is_array())
     return Invalid(f.Path("roles"), ": expected an array, got ", Describe(*roles));
   std::set<std::string> names;
   for (size_t i = 0; i < roles->size(); ++i) {
     const std::string role_path = Cat(f.Path("roles"), "[", i, "]");
-    TUF_ASSIGN_OR_RETURN(DelegatedRole role, ParseDelegatedRole((*roles)[i], role_path));
+    MOTA_ASSIGN_OR_RETURN(DelegatedRole role, ParseDelegatedRole((*roles)[i], role_path));
     if (!names.insert(role.name).second) {
       return Invalid(role_path, ".name: role \"", role.name, "\" is delegated twice");
     }
@@ -264,16 +264,16 @@ Json ToJson(const Delegations& d) {
 }
 
 Result<MetaFile> ParseMetaFile(const Json& value, const std::string& path) {
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(value, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
   MetaFile m;
-  TUF_RETURN_IF_ERROR(f.Int("version", 1, &m.version));
+  MOTA_RETURN_IF_ERROR(f.Int("version", 1, &m.version));
   if (f.Has("length")) {
     int64_t length = 0;
-    TUF_RETURN_IF_ERROR(f.Int("length", 0, &length));
+    MOTA_RETURN_IF_ERROR(f.Int("length", 0, &length));
     m.length = length;
   }
-  if (f.Has("hashes")) TUF_RETURN_IF_ERROR(f.StringMap("hashes", &m.hashes));
+  if (f.Has("hashes")) MOTA_RETURN_IF_ERROR(f.StringMap("hashes", &m.hashes));
   m.unrecognized = f.Rest();
   return m;
 }
@@ -289,9 +289,9 @@ Json ToJson(const MetaFile& m) {
 
 Status ParseMetaMap(Fields& f, std::map<std::string, MetaFile>* out) {
   const Json* meta = nullptr;
-  TUF_RETURN_IF_ERROR(f.Object("meta", &meta));
+  MOTA_RETURN_IF_ERROR(f.Object("meta", &meta));
   for (const auto& [name, value] : meta->items()) {
-    TUF_ASSIGN_OR_RETURN((*out)[name], ParseMetaFile(value, f.Path("meta") + "." + name));
+    MOTA_ASSIGN_OR_RETURN((*out)[name], ParseMetaFile(value, f.Path("meta") + "." + name));
   }
   return Status::Ok();
 }
@@ -331,24 +331,24 @@ Json ToJson(const Signature& signature) {
 }
 
 Result<Envelope> ParseEnvelope(std::string_view bytes, std::string_view what) {
-  TUF_ASSIGN_OR_RETURN(Json doc, ParseJson(bytes, what));
+  MOTA_ASSIGN_OR_RETURN(Json doc, ParseJson(bytes, what));
   const std::string path(what);
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(doc, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(doc, path));
   Fields f(doc, path);
   Envelope env;
   const Json* signed_json = nullptr;
-  TUF_RETURN_IF_ERROR(f.Object("signed", &signed_json));
+  MOTA_RETURN_IF_ERROR(f.Object("signed", &signed_json));
   env.signed_json = *signed_json;
-  TUF_ASSIGN_OR_RETURN(const Json* sigs, f.Get("signatures"));
+  MOTA_ASSIGN_OR_RETURN(const Json* sigs, f.Get("signatures"));
   if (!sigs->is_array())
     return Invalid(path, ".signatures: expected an array, got ", Describe(*sigs));
   for (size_t i = 0; i < sigs->size(); ++i) {
     const std::string sig_path = Cat(path, ".signatures[", i, "]");
-    TUF_RETURN_IF_ERROR(Fields::RequireObject((*sigs)[i], sig_path));
+    MOTA_RETURN_IF_ERROR(Fields::RequireObject((*sigs)[i], sig_path));
     Fields sf((*sigs)[i], sig_path);
     Signature sig;
-    TUF_RETURN_IF_ERROR(sf.String("keyid", &sig.keyid));
-    TUF_RETURN_IF_ERROR(sf.String("sig", &sig.sig));
+    MOTA_RETURN_IF_ERROR(sf.String("keyid", &sig.keyid));
+    MOTA_RETURN_IF_ERROR(sf.String("sig", &sig.sig));
     sig.unrecognized = sf.Rest();
     env.signatures.push_back(std::move(sig));
   }
@@ -366,19 +366,19 @@ Result<std::string> SignedType(const Json& signed_json, std::string_view what) {
 
 Result<Root> ParseRoot(const Json& signed_json, std::string_view what) {
   const std::string path = SignedPath(what);
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
   Fields f(signed_json, path);
   Root root;
-  TUF_RETURN_IF_ERROR(ParseCommon(f, "root", &root));
-  TUF_RETURN_IF_ERROR(f.Bool("consistent_snapshot", &root.consistent_snapshot));
-  TUF_RETURN_IF_ERROR(ParseKeyMap(f, "keys", &root.keys));
+  MOTA_RETURN_IF_ERROR(ParseCommon(f, "root", &root));
+  MOTA_RETURN_IF_ERROR(f.Bool("consistent_snapshot", &root.consistent_snapshot));
+  MOTA_RETURN_IF_ERROR(ParseKeyMap(f, "keys", &root.keys));
   const Json* roles = nullptr;
-  TUF_RETURN_IF_ERROR(f.Object("roles", &roles));
+  MOTA_RETURN_IF_ERROR(f.Object("roles", &roles));
   for (const char* name : {"root", "targets", "snapshot", "timestamp"}) {
     if (!roles->contains(name)) return Invalid(f.Path("roles"), ": role \"", name, "\" is missing");
   }
   for (const auto& [name, value] : roles->items()) {
-    TUF_ASSIGN_OR_RETURN(root.roles[name], ParseRoleKeys(value, f.Path("roles") + "." + name));
+    MOTA_ASSIGN_OR_RETURN(root.roles[name], ParseRoleKeys(value, f.Path("roles") + "." + name));
   }
   root.unrecognized = f.Rest();
   return root;
@@ -386,19 +386,19 @@ Result<Root> ParseRoot(const Json& signed_json, std::string_view what) {
 
 Result<Targets> ParseTargets(const Json& signed_json, std::string_view what) {
   const std::string path = SignedPath(what);
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
   Fields f(signed_json, path);
   Targets targets;
-  TUF_RETURN_IF_ERROR(ParseCommon(f, "targets", &targets));
+  MOTA_RETURN_IF_ERROR(ParseCommon(f, "targets", &targets));
   const Json* files = nullptr;
-  TUF_RETURN_IF_ERROR(f.Object("targets", &files));
+  MOTA_RETURN_IF_ERROR(f.Object("targets", &files));
   for (const auto& [name, value] : files->items()) {
-    TUF_ASSIGN_OR_RETURN(targets.targets[name],
+    MOTA_ASSIGN_OR_RETURN(targets.targets[name],
                          ParseTargetFile(value, f.Path("targets") + "." + name));
   }
   if (f.Has("delegations")) {
-    TUF_ASSIGN_OR_RETURN(const Json* d, f.Get("delegations"));
-    TUF_ASSIGN_OR_RETURN(targets.delegations, ParseDelegations(*d, f.Path("delegations")));
+    MOTA_ASSIGN_OR_RETURN(const Json* d, f.Get("delegations"));
+    MOTA_ASSIGN_OR_RETURN(targets.delegations, ParseDelegations(*d, f.Path("delegations")));
   }
   targets.unrecognized = f.Rest();
   return targets;
@@ -406,22 +406,22 @@ Result<Targets> ParseTargets(const Json& signed_json, std::string_view what) {
 
 Result<Snapshot> ParseSnapshot(const Json& signed_json, std::string_view what) {
   const std::string path = SignedPath(what);
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
   Fields f(signed_json, path);
   Snapshot snapshot;
-  TUF_RETURN_IF_ERROR(ParseCommon(f, "snapshot", &snapshot));
-  TUF_RETURN_IF_ERROR(ParseMetaMap(f, &snapshot.meta));
+  MOTA_RETURN_IF_ERROR(ParseCommon(f, "snapshot", &snapshot));
+  MOTA_RETURN_IF_ERROR(ParseMetaMap(f, &snapshot.meta));
   snapshot.unrecognized = f.Rest();
   return snapshot;
 }
 
 Result<Timestamp> ParseTimestamp(const Json& signed_json, std::string_view what) {
   const std::string path = SignedPath(what);
-  TUF_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
+  MOTA_RETURN_IF_ERROR(Fields::RequireObject(signed_json, path));
   Fields f(signed_json, path);
   Timestamp timestamp;
-  TUF_RETURN_IF_ERROR(ParseCommon(f, "timestamp", &timestamp));
-  TUF_RETURN_IF_ERROR(ParseMetaMap(f, &timestamp.meta));
+  MOTA_RETURN_IF_ERROR(ParseCommon(f, "timestamp", &timestamp));
+  MOTA_RETURN_IF_ERROR(ParseMetaMap(f, &timestamp.meta));
   if (timestamp.meta.size() != 1 || !timestamp.meta.count("snapshot.json")) {
     return Invalid(f.Path("meta"), ": expected exactly one entry, \"snapshot.json\"");
   }

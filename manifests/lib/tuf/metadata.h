@@ -7,8 +7,8 @@
 // lengths and malformed times are errors that name the document, the field path and the value.
 // Signature checks live in verify.h; this file only models the data.
 //
-//   TUF_ASSIGN_OR_RETURN(Envelope env, ParseEnvelope(bytes, "1.root.json"));
-//   TUF_ASSIGN_OR_RETURN(Root root, ParseRoot(env.signed_json, "1.root.json"));
+//   MOTA_ASSIGN_OR_RETURN(Envelope env, ParseEnvelope(bytes, "1.root.json"));
+//   MOTA_ASSIGN_OR_RETURN(Root root, ParseRoot(env.signed_json, "1.root.json"));
 //   root.version += 1;
 //   nlohmann::json next = ToJson(root);   // sign with packager/src/tuf_sign.h
 #pragma once

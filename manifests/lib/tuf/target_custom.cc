@@ -57,13 +57,13 @@ struct Reader {
     return &*it;
   }
   Status Str(const char* name, std::string* out) {
-    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    MOTA_ASSIGN_OR_RETURN(const Json* v, Get(name));
     if (!v->is_string()) return Invalid(path, ".", name, ": expected a string");
     *out = v->get_ref<const std::string&>();
     return Status::Ok();
   }
   Status Int(const char* name, int64_t min, int64_t* out) {
-    TUF_ASSIGN_OR_RETURN(const Json* v, Get(name));
+    MOTA_ASSIGN_OR_RETURN(const Json* v, Get(name));
     if (!v->is_number_integer() || (v->is_number_unsigned() && v->get<uint64_t>() > INT64_MAX) ||
         v->get<int64_t>() < min) {
       return Invalid(path, ".", name, ": expected an integer >= ", min);
@@ -76,7 +76,7 @@ struct Reader {
 }  // namespace
 
 Status CheckModelName(std::string_view name, std::string_view what) {
-  TUF_RETURN_IF_ERROR(CheckName(name, "model", what));
+  MOTA_RETURN_IF_ERROR(CheckName(name, "model", what));
   for (const char* reserved : {"root", "targets", "snapshot", "timestamp"}) {
     if (name == reserved) {
       return Invalid(what, ": model \"", name, "\" is a top-level role name; choose another");
@@ -100,35 +100,35 @@ Result<VariantTarget> ParseVariantTarget(const Json& custom, std::string_view wh
   if (!custom.is_object()) return Invalid(path, ": expected an object");
   Reader r{custom, path, {}};
   VariantTarget t;
-  TUF_RETURN_IF_ERROR(r.Str("model", &t.model));
-  TUF_RETURN_IF_ERROR(CheckModelName(t.model, path + ".model"));
-  TUF_RETURN_IF_ERROR(r.Int("release", 1, &t.release));
-  TUF_RETURN_IF_ERROR(r.Str("version", &t.version));
+  MOTA_RETURN_IF_ERROR(r.Str("model", &t.model));
+  MOTA_RETURN_IF_ERROR(CheckModelName(t.model, path + ".model"));
+  MOTA_RETURN_IF_ERROR(r.Int("release", 1, &t.release));
+  MOTA_RETURN_IF_ERROR(r.Str("version", &t.version));
   if (t.version.empty() || t.version.size() > 64) {
     return Invalid(path, ".version: expected 1 to 64 bytes, got ", t.version.size());
   }
-  TUF_RETURN_IF_ERROR(r.Str("variant", &t.variant));
-  TUF_RETURN_IF_ERROR(CheckVariantId(t.variant, path + ".variant"));
-  TUF_RETURN_IF_ERROR(r.Str("backend", &t.backend));
+  MOTA_RETURN_IF_ERROR(r.Str("variant", &t.variant));
+  MOTA_RETURN_IF_ERROR(CheckVariantId(t.variant, path + ".variant"));
+  MOTA_RETURN_IF_ERROR(r.Str("backend", &t.backend));
   if (!OneOf(t.backend, {"cpu", "vulkan"})) {
     return Invalid(path, ".backend: \"", t.backend, "\" is not one of cpu, vulkan");
   }
-  TUF_RETURN_IF_ERROR(r.Str("precision", &t.precision));
+  MOTA_RETURN_IF_ERROR(r.Str("precision", &t.precision));
   if (!OneOf(t.precision, {"fp32", "fp16", "int8", "int8-weights"})) {
     return Invalid(path, ".precision: \"", t.precision,
                    "\" is not one of fp32, fp16, int8, int8-weights");
   }
-  TUF_ASSIGN_OR_RETURN(const Json* req, r.Get("requires"));
+  MOTA_ASSIGN_OR_RETURN(const Json* req, r.Get("requires"));
   if (!req->is_object()) return Invalid(path, ".requires: expected an object");
   t.requires_ = *req;
-  TUF_RETURN_IF_ERROR(r.Int("priority", INT64_MIN, &t.priority));
-  TUF_RETURN_IF_ERROR(r.Str("min_runtime_version", &t.min_runtime_version));
+  MOTA_RETURN_IF_ERROR(r.Int("priority", INT64_MIN, &t.priority));
+  MOTA_RETURN_IF_ERROR(r.Str("min_runtime_version", &t.min_runtime_version));
   if (!IsSemver(t.min_runtime_version)) {
     return Invalid(path, ".min_runtime_version: \"", t.min_runtime_version,
                    "\" is not MAJOR.MINOR.PATCH");
   }
-  TUF_RETURN_IF_ERROR(r.Int("format_version", 1, &t.format_version));
-  TUF_ASSIGN_OR_RETURN(const Json* revoked, r.Get("revoked"));
+  MOTA_RETURN_IF_ERROR(r.Int("format_version", 1, &t.format_version));
+  MOTA_ASSIGN_OR_RETURN(const Json* revoked, r.Get("revoked"));
   if (!revoked->is_boolean()) return Invalid(path, ".revoked: expected true or false");
   t.revoked = revoked->get<bool>();
   for (const auto& [k, v] : custom.items()) {

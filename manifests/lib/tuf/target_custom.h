@@ -2,7 +2,7 @@
 // the profile's naming rules. Shared so the packager writes, the server checks and the device
 // reads exactly the same fields.
 //
-//   TUF_ASSIGN_OR_RETURN(VariantTarget v, ParseVariantTarget(*file.custom, path));
+//   MOTA_ASSIGN_OR_RETURN(VariantTarget v, ParseVariantTarget(*file.custom, path));
 //   if (v.revoked) ...;
 #pragma once
 

@@ -62,13 +62,13 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 Result<std::string> KeyId(const Key& key) {
-  TUF_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(ToJson(key)));
+  MOTA_ASSIGN_OR_RETURN(std::string canonical, CanonicalJson(ToJson(key)));
   return Sha256Hex(canonical);
 }
 
 Status CheckKeyIds(const std::map<std::string, Key>& keys, std::string_view what) {
   for (const auto& [keyid, key] : keys) {
-    TUF_ASSIGN_OR_RETURN(std::string computed, KeyId(key));
+    MOTA_ASSIGN_OR_RETURN(std::string computed, KeyId(key));
     if (computed != keyid) {
       return Invalid(what, ": keys.", keyid, ": the key's id is ", computed,
                      " (sha256 of its canonical JSON); the listed keyid does not match");
@@ -87,8 +87,8 @@ Status VerifyEd25519(const Key& key, std::string_view message, std::string_view 
     return Invalid("key type ", key.keytype, "/", key.scheme,
                    " is not supported (expected ed25519/ed25519 with a 64-hex-digit public key)");
   }
-  TUF_ASSIGN_OR_RETURN(std::vector<uint8_t> pub, FromHex(key.public_key, "keyval.public"));
-  TUF_ASSIGN_OR_RETURN(std::vector<uint8_t> sig, FromHex(sig_hex, "sig"));
+  MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> pub, FromHex(key.public_key, "keyval.public"));
+  MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> sig, FromHex(sig_hex, "sig"));
   if (sig.size() != kEd25519SignatureSize) {
     return Rejected("signature has ", sig.size(), " bytes, expected ", kEd25519SignatureSize);
   }
@@ -97,7 +97,7 @@ Status VerifyEd25519(const Key& key, std::string_view message, std::string_view 
   if (!pkey) return Invalid("keyval.public is not a valid Ed25519 public key");
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
-    return Status(Code::kInternal, "OpenSSL could not set up Ed25519 verification");
+    return Status(StatusCode::kInternal, "OpenSSL could not set up Ed25519 verification");
   }
   const int rc =
       EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
@@ -110,7 +110,7 @@ Result<std::vector<std::string>> ValidSigners(const Envelope& env,
                                               const std::map<std::string, Key>& keys,
                                               const Authorization& auth,
                                               std::vector<std::string>* notes) {
-  TUF_ASSIGN_OR_RETURN(std::string message, CanonicalJson(env.signed_json));
+  MOTA_ASSIGN_OR_RETURN(std::string message, CanonicalJson(env.signed_json));
   const std::set<std::string> authorized(auth.keyids.begin(), auth.keyids.end());
   std::set<std::string> counted_ids, counted_public;
   std::vector<std::string> signers;
@@ -147,7 +147,7 @@ Result<std::vector<std::string>> ValidSigners(const Envelope& env,
 Status VerifyRole(const Envelope& env, const std::map<std::string, Key>& keys,
                   const Authorization& auth, std::string_view role, std::string_view what) {
   std::vector<std::string> notes;
-  TUF_ASSIGN_OR_RETURN(std::vector<std::string> signers, ValidSigners(env, keys, auth, &notes));
+  MOTA_ASSIGN_OR_RETURN(std::vector<std::string> signers, ValidSigners(env, keys, auth, &notes));
   if (auth.threshold >= 1 && static_cast<int64_t>(signers.size()) >= auth.threshold) {
     return Status::Ok();
   }

@@ -5,11 +5,11 @@
 // Nothing here reads the system clock: `now` is passed in (seconds since the Unix epoch), so
 // tests and the device's trusted-time logic decide what "now" is.
 //
-//   TUF_RETURN_IF_ERROR(VerifyRole(env, trusted_root.keys, trusted_root.roles.at("timestamp"),
+//   MOTA_RETURN_IF_ERROR(VerifyRole(env, trusted_root.keys, trusted_root.roles.at("timestamp"),
 //                                  "timestamp", "timestamp.json"));
-//   TUF_ASSIGN_OR_RETURN(Timestamp ts, ParseTimestamp(env.signed_json, "timestamp.json"));
-//   TUF_RETURN_IF_ERROR(CheckNotExpired(ts, now, "timestamp.json"));
-//   TUF_RETURN_IF_ERROR(CheckNoRollback(trusted_ts.version, ts.version, "timestamp.json"));
+//   MOTA_ASSIGN_OR_RETURN(Timestamp ts, ParseTimestamp(env.signed_json, "timestamp.json"));
+//   MOTA_RETURN_IF_ERROR(CheckNotExpired(ts, now, "timestamp.json"));
+//   MOTA_RETURN_IF_ERROR(CheckNoRollback(trusted_ts.version, ts.version, "timestamp.json"));
 #pragma once
 
 #include <cstdint>
