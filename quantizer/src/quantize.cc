@@ -280,6 +280,11 @@ Result<model::Graph> QuantizeInt8(const model::Graph& fp32, const Samples& sampl
   std::map<std::string, std::string> reasons;
   MOTA_ASSIGN_OR_RETURN(Candidate chosen, SearchKeepSet(WorstFirst(isolated), build, o, report, &reasons));
   const std::set<std::string> int8(chosen.int8_layers.begin(), chosen.int8_layers.end());
+  const size_t kept = layers.size() - int8.size();
+  if (kept * 4 > layers.size())
+    report->notes.push_back(std::to_string(kept) + " of " + std::to_string(layers.size()) +
+                            " layers stay fp32 to pass the gate: this variant is barely smaller than fp32 and "
+                            "the int8/fp32 boundaries can make it slower; fp16 or int8-weights may serve better");
   for (const QuantLayer& l : layers) {
     LayerReport lr{l.node, l.op, int8.count(l.node) ? "int8" : "fp32", {}, false, ""};
     auto it = isolated.find(l.node);

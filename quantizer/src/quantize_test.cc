@@ -117,6 +117,7 @@ TEST(Quantize, UnreachableGateKeepsTheWorstLayersInFp32) {
     EXPECT_EQ(l.precision, "fp32") << l.node;
     EXPECT_NE(l.reason.find("kept in fp32: isolated SQNR"), std::string::npos) << l.reason;
   }
+  EXPECT_NE(ReportToText(r->report).find("layers stay fp32 to pass the gate"), std::string::npos);
 }
 
 TEST(Quantize, Int8WeightsKeepTheWorstWeightsInFp32ForAnUnreachableGate) {
