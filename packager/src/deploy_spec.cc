@@ -475,14 +475,13 @@ AccuracyGate EffectiveGate(const DeploySpec& spec, const Variant& variant) {
   return gate;
 }
 
-nlohmann::json TargetRequires(const DeploySpec& spec, const Variant& variant) {
-  nlohmann::json j = ToJson(variant.requires_);
-  nlohmann::json quirks = nlohmann::json::array();
+conditions::Requires TargetRequires(const DeploySpec& spec, const Variant& variant) {
+  conditions::Requires out;
+  out.conditions = variant.requires_;
   for (const Quirk& q : spec.quirks) {
-    if (q.Denies(variant)) quirks.push_back({{"when", ToJson(q.when)}, {"reason", q.reason}});
+    if (q.Denies(variant)) out.quirks.push_back({q.when, q.reason});
   }
-  if (!quirks.empty()) j["quirks"] = quirks;
-  return j;
+  return out;
 }
 
 }  // namespace mota::packager

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "manifests/lib/conditions/conditions.h"
 
 namespace mota::packager {
 
@@ -34,35 +35,14 @@ struct SourceMark {
   int column = 0;
 };
 
-// Inclusive bounds on a dotted numeric version; an empty string is an open end.
-struct VersionRange {
-  std::string min;
-  std::string max;
-};
-
-struct GpuConditions {
-  std::string api;                   // "vulkan"; empty: any
-  std::vector<uint32_t> vendor_ids;  // any of; empty: any
-  std::vector<uint32_t> device_ids;  // any of; empty: any
-  VersionRange driver_version;
-};
-
-// Conditions on a device (a variant's `requires`, a quirk's `when`): every present field must
-// hold. Lists mean "any of", except cpu_features ("all of"). Empty / unset fields do not constrain.
-// Kept as data so the device client can evaluate it against its profile.
-struct DeviceConditions {
-  std::vector<std::string> arch;          // "arm64" | "armv7" | "x86_64" | "x86"
-  std::vector<std::string> cpu_features;  // all of
-  std::optional<int64_t> min_cores, max_cores;
-  std::optional<int64_t> min_ram_mb, max_ram_mb;
-  std::vector<std::string> os;  // "android" | "ios" | "linux" | "windows" | "macos"
-  VersionRange os_version;      // min_os_version / max_os_version; needs exactly one os
-  std::vector<std::string> soc;
-  std::string min_runtime_version;  // "MAJOR.MINOR.PATCH"; empty: any
-  std::optional<GpuConditions> gpu;
-
-  bool empty() const;
-};
+// Device conditions (a variant's `requires`, a quirk's `when`) are the shared type of
+// manifests/lib/conditions, which the device client evaluates; see conditions.h.
+using conditions::CompareVersions;
+using conditions::DeviceConditions;
+using conditions::GpuConditions;
+using conditions::IsDottedVersion;
+using conditions::ToJson;
+using conditions::VersionRange;
 
 // The accuracy gate; unset fields take the precision's default (manifests/spec/quantization.md).
 struct AccuracyGate {
@@ -144,16 +124,9 @@ ParsedDeploySpec ParseDeploySpec(std::string_view yaml, const std::string& displ
 // The variant's gate: its own fields, else the spec's, else unset (the precision's default).
 AccuracyGate EffectiveGate(const DeploySpec& spec, const Variant& variant);
 
-// Device conditions as canonical-JSON-ready data (integers and strings only, absent keys
-// omitted, keys as in the spec) and the target's `requires` object: the variant's conditions
-// plus "quirks": [{"when": ..., "reason": ...}] for every quirk that denies it (omitted if none).
-nlohmann::json ToJson(const DeviceConditions& conditions);
-nlohmann::json TargetRequires(const DeploySpec& spec, const Variant& variant);
-
-// Dotted numeric versions ("1.10.2"): IsDottedVersion checks the form (deploy-spec.md);
-// CompareVersions returns <0, 0, >0, components compared as integers, missing ones as 0.
-// Both inputs of CompareVersions must satisfy IsDottedVersion.
-bool IsDottedVersion(std::string_view version);
-int CompareVersions(std::string_view a, std::string_view b);
+// The target's `requires` (deploy-spec.md "What travels with the release"): the variant's
+// conditions plus "quirks": [{"when": ..., "reason": ...}] for every quirk that denies it.
+// Canonical-JSON-ready: integers and strings only, absent keys omitted.
+conditions::Requires TargetRequires(const DeploySpec& spec, const Variant& variant);
 
 }  // namespace mota::packager

@@ -1,4 +1,5 @@
-// Device conditions of deploy.yaml: parsing, contradiction checks, JSON form, version order.
+// Device conditions of deploy.yaml: parsing and contradiction checks (the type, its JSON form
+// and version order are manifests/lib/conditions).
 #include <algorithm>
 #include <set>
 
@@ -170,71 +171,9 @@ void ParseConditions(Diagnostics& diag, const YAML::Node& node, const std::strin
 
 }  // namespace deploy_internal
 
-bool DeviceConditions::empty() const {
-  return arch.empty() && cpu_features.empty() && !min_cores && !max_cores && !min_ram_mb &&
-         !max_ram_mb && os.empty() && os_version.min.empty() && os_version.max.empty() &&
-         soc.empty() && min_runtime_version.empty() && !gpu;
-}
-
 bool Quirk::Denies(const Variant& variant) const {
   if (!deny_all_backend.empty()) return deny_all_backend == variant.backend;
   return std::find(deny.begin(), deny.end(), variant.id) != deny.end();
-}
-
-nlohmann::json ToJson(const DeviceConditions& c) {
-  nlohmann::json j = nlohmann::json::object();
-  auto put_list = [&](const char* key, const std::vector<std::string>& v) {
-    if (!v.empty()) j[key] = v;
-  };
-  auto put_int = [&](const char* key, const std::optional<int64_t>& v) {
-    if (v) j[key] = *v;
-  };
-  auto put_str = [&](nlohmann::json& o, const char* key, const std::string& v) {
-    if (!v.empty()) o[key] = v;
-  };
-  put_list("arch", c.arch);
-  put_list("cpu_features", c.cpu_features);
-  put_int("min_cores", c.min_cores);
-  put_int("max_cores", c.max_cores);
-  put_int("min_ram_mb", c.min_ram_mb);
-  put_int("max_ram_mb", c.max_ram_mb);
-  put_list("os", c.os);
-  put_str(j, "min_os_version", c.os_version.min);
-  put_str(j, "max_os_version", c.os_version.max);
-  put_list("soc", c.soc);
-  put_str(j, "min_runtime_version", c.min_runtime_version);
-  if (c.gpu) {
-    nlohmann::json g = nlohmann::json::object();
-    put_str(g, "api", c.gpu->api);
-    if (!c.gpu->vendor_ids.empty()) g["vendor_ids"] = c.gpu->vendor_ids;
-    if (!c.gpu->device_ids.empty()) g["device_ids"] = c.gpu->device_ids;
-    nlohmann::json range = nlohmann::json::object();
-    put_str(range, "min", c.gpu->driver_version.min);
-    put_str(range, "max", c.gpu->driver_version.max);
-    if (!range.empty()) g["driver_version"] = range;
-    j["gpu"] = g;
-  }
-  return j;
-}
-
-bool IsDottedVersion(std::string_view version) {
-  int components = 0;
-  return deploy_internal::IsVersionText(version, &components);
-}
-
-int CompareVersions(std::string_view a, std::string_view b) {
-  // Components have at most 9 digits (IsDottedVersion), so they fit an int64 without overflow.
-  auto next = [](std::string_view& s) -> int64_t {
-    int64_t v = 0;
-    while (!s.empty() && s.front() != '.') v = v * 10 + (s.front() - '0'), s.remove_prefix(1);
-    if (!s.empty()) s.remove_prefix(1);
-    return v;
-  };
-  while (!a.empty() || !b.empty()) {
-    const int64_t x = next(a), y = next(b);
-    if (x != y) return x < y ? -1 : 1;
-  }
-  return 0;
 }
 
 }  // namespace mota::packager

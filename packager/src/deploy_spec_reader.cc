@@ -280,19 +280,8 @@ bool ReadVersion(Diagnostics& diag, const Entry& e, const std::string& label, in
 }
 
 bool IsVersionText(std::string_view v, int* components) {
-  int parts = 0;
-  size_t digits = 0;
-  for (size_t i = 0; i <= v.size(); ++i) {
-    if (i < v.size() && v[i] >= '0' && v[i] <= '9') {
-      if (++digits > 9) return false;
-    } else if (i == v.size() || v[i] == '.') {
-      if (digits == 0 || ++parts > 8) return false;
-      digits = 0;
-    } else {
-      return false;
-    }
-  }
-  *components = parts;
+  if (!conditions::IsDottedVersion(v)) return false;
+  *components = 1 + static_cast<int>(std::count(v.begin(), v.end(), '.'));
   return true;
 }
 

@@ -118,12 +118,12 @@ TEST_F(DeploySpecTest, mobilenet_example_parses) {
   EXPECT_TRUE(spec.quirks[0].Denies(gpu));
   EXPECT_FALSE(spec.quirks[0].Denies(spec.variants[1]));
   // The target's requires: the conditions plus the quirk that denies this variant.
-  EXPECT_EQ(TargetRequires(spec, gpu).dump(),
+  EXPECT_EQ(ToJson(TargetRequires(spec, gpu)).dump(),
             R"j({"gpu":{"api":"vulkan","vendor_ids":[20803,5045]},"min_os_version":"10",)j"
             R"j("os":["android"],"quirks":[{"reason":"fp16 depthwise convolution returns wrong )j"
             R"j(values on Mali drivers <= r32 (example quirk)","when":{"gpu":{"driver_version":)j"
             R"j({"max":"32.0"},"vendor_ids":[5045]}}}]})j");
-  EXPECT_EQ(TargetRequires(spec, spec.variants[1]).dump(),
+  EXPECT_EQ(ToJson(TargetRequires(spec, spec.variants[1])).dump(),
             R"({"arch":["arm64","x86_64"],"min_runtime_version":"0.1.0"})");
 }
 
@@ -351,15 +351,24 @@ TEST_F(DeploySpecTest, load_reports_a_missing_file_and_joins_errors) {
   EXPECT_TRUE(LoadDeploySpec((dir_ / "deploy.yaml").string()).ok());
 }
 
-TEST(VersionTest, dotted_versions_compare_numerically) {
-  EXPECT_LT(CompareVersions("1.9", "1.10"), 0);
-  EXPECT_EQ(CompareVersions("10", "10.0.0"), 0);
-  EXPECT_GT(CompareVersions("512.700", "512.615.0"), 0);
-  EXPECT_TRUE(IsDottedVersion("1.2.3"));
-  EXPECT_FALSE(IsDottedVersion("1..2"));
-  EXPECT_FALSE(IsDottedVersion("1.2-beta"));
-  EXPECT_FALSE(IsDottedVersion("1234567890"));  // more than 9 digits in a component
-  EXPECT_FALSE(IsDottedVersion(""));
+// The requires the packager writes is what the device client reads back.
+TEST_F(DeploySpecTest, target_requires_round_trips_through_the_device_parser) {
+  const std::string yaml = std::string(kBase) +
+                           "    requires:\n"
+                           "      os: [android]\n"
+                           "      min_os_version: \"9\"\n"
+                           "      gpu: {vendor_ids: [0x13b5], driver_version: {min: \"1.2\"}}\n"
+                           "quirks:\n"
+                           "  - when: {soc: [MT6789]}\n"
+                           "    deny_all_backend: cpu\n"
+                           "    reason: \"slow memory\"\n";
+  const DeploySpec spec = Parse(yaml);
+  const nlohmann::json json = ToJson(TargetRequires(spec, spec.variants[0]));
+  Result<conditions::Requires> back = conditions::ParseRequires(json, "requires");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(ToJson(*back), json);
+  ASSERT_EQ(back->quirks.size(), 1u);
+  EXPECT_EQ(back->quirks[0].reason, "slow memory");
 }
 
 }  // namespace
