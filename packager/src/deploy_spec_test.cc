@@ -145,6 +145,82 @@ TEST_F(DeploySpecTest, json_schema_accepts_the_example_and_rejects_a_bad_precisi
   EXPECT_NE(std::system((check + (dir_ / "bad.yaml").string() + " 2> /dev/null").c_str()), 0);
 }
 
+// Parser and schema agree on keys, types, enums and patterns: each mutation below is rejected
+// by both, and a spec using every condition key is accepted by both.
+TEST_F(DeploySpecTest, parser_and_json_schema_agree) {
+  if (std::system("/usr/bin/python3 -c 'import jsonschema, yaml' > /dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "python3-jsonschema or python3-yaml is not installed (scripts/setup.sh "
+                    "installs them); the schema check did not run";
+  }
+  auto with = [](const std::string& from, const std::string& to) {
+    std::string yaml = kBase;
+    return yaml.replace(yaml.find(from), from.size(), to);
+  };
+  const std::string vulkan = with("backend: cpu", "backend: vulkan");
+  const std::vector<std::string> bad = {
+      with("precision: fp32", "precision: int4"),
+      with("backend: cpu", "backend: metal"),
+      with("version: \"1.0\"", "version: 1.0"),
+      with("precision: fp32", "precison: fp32"),
+      with("model: tiny", "model: Tiny"),
+      with("x: [1, 3, 4, 4]", "x: [1, 3, 0, 4]"),
+      std::string(kBase) + "    priority: high\n",
+      std::string(kBase) + "    requires: {min_cores: \"4\"}\n",
+      std::string(kBase) + "    requires: {arch: []}\n",
+      std::string(kBase) + "    requires: {min_runtime_version: \"1.2\"}\n",
+      std::string(kBase) + "    requires: {gpu: {vendor_ids: [\"0x5143\"]}}\n",
+      vulkan + "    tuning: {workgroup_size: {0x5143: [64, 1, 1]}}\n",
+      vulkan + "    tuning: {workgroup_size: {default: [64, 1]}}\n",
+      std::string(kBase) + "quirks: [{when: {os: [ios]}, reason: r}]\n",
+      std::string(kBase) + "quirks: [{when: {}, deny: [cpu-fp32], reason: r}]\n"};
+  const std::string good =
+      std::string(kBase) +
+      "    priority: -3\n"
+      "    gate: {min_cosine: 0.99, min_sqnr_db: 20}\n"
+      "    tuning: {threads: 2}\n"
+      "    requires:\n"
+      "      arch: [arm64]\n"
+      "      cpu_features: [neon, dotprod]\n"
+      "      min_cores: 2\n"
+      "      max_cores: 8\n"
+      "      min_ram_mb: 512\n"
+      "      max_ram_mb: 16384\n"
+      "      os: [android]\n"
+      "      min_os_version: \"10\"\n"
+      "      max_os_version: \"14.1\"\n"
+      "      soc: [SM8550]\n"
+      "      min_runtime_version: \"0.1.0\"\n"
+      "      gpu: {api: vulkan, vendor_ids: [0x5143], device_ids: [1],\n"
+      "            driver_version: {min: \"1\", max: \"2\"}}\n"
+      "quirks:\n"
+      "  - {when: {soc: [SM8550]}, deny_all_backend: vulkan, reason: \"GPU hangs\"}\n";
+  std::string files;
+  for (size_t i = 0; i <= bad.size(); ++i) {
+    const std::string& yaml = i < bad.size() ? bad[i] : good;
+    EXPECT_EQ(Errors(yaml).empty(), i == bad.size()) << yaml;
+    const fs::path file = dir_ / ("case" + std::to_string(i) + ".yaml");
+    std::ofstream(file) << yaml;
+    files += " " + file.string();
+  }
+  // Prints one character per file: 'a' accepted, 'r' rejected. The YAML goes through JSON first,
+  // as any YAML -> JSON tool would give it to a validator (a plain 0x5143 key becomes "20803").
+  const std::string script =
+      "import json, sys, yaml, jsonschema\n"
+      "v = jsonschema.Draft202012Validator(json.load(open(sys.argv[1])))\n"
+      "load = lambda f: json.loads(json.dumps(yaml.safe_load(open(f))))\n"
+      "print(''.join('a' if v.is_valid(load(f)) else 'r' for f in sys.argv[2:]))\n";
+  std::ofstream(dir_ / "check.py") << script;
+  const std::string out = (dir_ / "verdicts.txt").string();
+  ASSERT_EQ(
+      std::system(("/usr/bin/python3 " + (dir_ / "check.py").string() + " " + MOTA_SOURCE_DIR +
+                   "/manifests/schema/deploy.schema.json" + files + " > " + out)
+                      .c_str()),
+      0);
+  Result<std::vector<uint8_t>> verdicts = ReadFile(out);
+  ASSERT_TRUE(verdicts.ok());
+  EXPECT_EQ(std::string(verdicts->begin(), verdicts->end()), std::string(bad.size(), 'r') + "a\n");
+}
+
 TEST_F(DeploySpecTest, missing_source_file_is_named_with_its_resolved_path) {
   std::string yaml = kBase;
   yaml.replace(yaml.find("model.onnx"), 10, "../gone/missing.onnx");
