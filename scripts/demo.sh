@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The mota tour: installs the dependencies, builds the `mota` CLI, converts MobileNetV2 from
-# ONNX to .mota, inspects it, and runs it on seeded random input with a 20-run benchmark.
+# ONNX to .mota, inspects it, runs it on seeded random input with a 20-run benchmark, and makes
+# an fp16 variant (int8 needs calibration data: see bench/quant/README.md).
 # Works from any directory.
 #
 # Environment: MOTA_SHARED_DIR (default <repo>/../shared: holds models/mobilenet_v2.onnx),
@@ -48,4 +49,8 @@ step "run: mota run mobilenet_v2.mota --seed 0 --bench 20 --threads $THREADS"
 "$MOTA" run "$DEMO/mobilenet_v2.mota" --seed 0 --bench 20 --threads "$THREADS" \
   --output-dir "$DEMO/outputs"
 
-step "done: outputs in $DEMO/outputs (numpy .npy files)"
+step "quantize: mota quantize mobilenet_v2.mota --precision fp16 (half the bytes, gated on accuracy)"
+"$MOTA" quantize "$DEMO/mobilenet_v2.mota" -o "$DEMO/mobilenet_v2.fp16.mota" --precision fp16 \
+  --calibration-random 4 --report "$DEMO/mobilenet_v2.fp16.report.json" -q
+
+step "done: outputs in $DEMO/outputs (numpy .npy files), fp16 variant in $DEMO"
