@@ -22,6 +22,7 @@ Command AddInspectCommand(CLI::App& app);
 Command AddRunCommand(CLI::App& app);
 Command AddQuantizeCommand(CLI::App& app);
 Command AddKeygenCommand(CLI::App& app);
+Command AddPackageCommand(CLI::App& app);
 
 // Prints "mota <command>: error: <message>" to stderr and returns exit code 1.
 int ReportError(const std::string& command, const Status& status);

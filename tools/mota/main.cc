@@ -44,7 +44,7 @@ int Main(int argc, char** argv) {
   app.footer("Run 'mota <command> --help' for a command's options.");
   const std::vector<Command> commands = {AddConvertCommand(app), AddQuantizeCommand(app),
                                          AddInspectCommand(app), AddRunCommand(app),
-                                         AddKeygenCommand(app)};
+                                         AddKeygenCommand(app), AddPackageCommand(app)};
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
   try {
     app.parse(argc, argv);
