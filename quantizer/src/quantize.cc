@@ -202,6 +202,16 @@ std::string KeepReason(const std::pair<double, std::string>& layer, size_t rank,
          Num(without.cosine, 6) + ", SQNR " + Num(without.sqnr_db, 2) + " dB, short of the gate";
 }
 
+// A "quantized" model with every layer kept in fp32 is the fp32 model under another name: that
+// is a gate miss, not a pass.
+void FailWhenNothingQuantized(size_t quantized, size_t layers, Report* report) {
+  if (quantized > 0 || layers == 0) return;
+  report->passed = false;
+  report->notes.push_back("every one of the " + std::to_string(layers) +
+                          " layers had to stay fp32 to meet the gate: no " + report->precision +
+                          " variant meets it");
+}
+
 // A candidate with `keep` layers in fp32, and how it compares with the fp32 model.
 struct Candidate {
   model::Graph graph;
@@ -281,7 +291,8 @@ Result<model::Graph> QuantizeInt8(const model::Graph& fp32, const Samples& sampl
   MOTA_ASSIGN_OR_RETURN(Candidate chosen, SearchKeepSet(WorstFirst(isolated), build, o, report, &reasons));
   const std::set<std::string> int8(chosen.int8_layers.begin(), chosen.int8_layers.end());
   const size_t kept = layers.size() - int8.size();
-  if (kept * 4 > layers.size())
+  FailWhenNothingQuantized(int8.size(), layers.size(), report);
+  if (!int8.empty() && kept * 4 > layers.size())
     report->notes.push_back(std::to_string(kept) + " of " + std::to_string(layers.size()) +
                             " layers stay fp32 to pass the gate: this variant is barely smaller than fp32 and "
                             "the int8/fp32 boundaries can make it slower; fp16 or int8-weights may serve better");
@@ -338,6 +349,7 @@ Result<model::Graph> QuantizeInt8Weights(const model::Graph& fp32, const Samples
   }
   report->notes.push_back(std::to_string(int8.size()) + " of " + std::to_string(layers.size()) +
                           " layers' weights stored as per-channel i8; layer metrics compare the weights");
+  FailWhenNothingQuantized(int8.size(), layers.size(), report);
   return std::move(chosen.graph);
 }
 

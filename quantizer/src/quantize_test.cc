@@ -106,26 +106,27 @@ TEST(Quantize, Int8ChainsQLinearOpsAndPassesTheGate) {
   ExpectLoadsAndRuns(*r, "int8");
 }
 
-TEST(Quantize, UnreachableGateKeepsTheWorstLayersInFp32) {
+TEST(Quantize, UnreachableGateKeepsEveryLayerInFp32AndFails) {
   QuantizeOptions o = Options("int8");
   o.min_sqnr_db = 150;  // only an exact (all-fp32) model reaches it
   auto r = Quantize(Classifier(), 552392, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->report.passed);
+  EXPECT_FALSE(r->report.passed);  // all fp32 is not an int8 model
+  EXPECT_NE(ReportToText(r->report).find("no int8 variant meets it"), std::string::npos);
   EXPECT_EQ(OpCounts(r->graph).count("QLinearConv"), 0u);
   for (const LayerReport& l : r->report.layers) {
     EXPECT_EQ(l.precision, "fp32") << l.node;
     EXPECT_NE(l.reason.find("kept in fp32: isolated SQNR"), std::string::npos) << l.reason;
   }
-  EXPECT_NE(ReportToText(r->report).find("layers stay fp32 to pass the gate"), std::string::npos);
 }
 
-TEST(Quantize, Int8WeightsKeepTheWorstWeightsInFp32ForAnUnreachableGate) {
+TEST(Quantize, Int8WeightsWithAnUnreachableGateKeepEveryLayerAndFail) {
   QuantizeOptions o = Options("int8-weights");
   o.min_sqnr_db = 150;
   auto r = Quantize(Classifier(), 552392, o);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->report.passed);
+  EXPECT_FALSE(r->report.passed);
+  EXPECT_NE(ReportToText(r->report).find("no int8-weights variant meets it"), std::string::npos);
   EXPECT_EQ(OpCounts(r->graph).count("DequantizeLinear"), 0u);
   ASSERT_FALSE(r->report.layers.empty());
   for (const LayerReport& l : r->report.layers) EXPECT_EQ(l.precision, "fp32") << l.node;
