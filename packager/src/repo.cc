@@ -90,7 +90,8 @@ Result<tuf::Root> VerifyRootChain(const std::string& repo) {
     if (!fs::exists(path)) break;
     MOTA_ASSIGN_OR_RETURN(bytes, ReadText(path));
     MOTA_ASSIGN_OR_RETURN(env, LoadEnvelope(path, bytes));
-    MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, root.keys, auth, "root (by the previous root)", path));
+    MOTA_RETURN_IF_ERROR(
+        tuf::VerifyRole(env, root.keys, auth, "root (by the previous root)", path));
     MOTA_ASSIGN_OR_RETURN(tuf::Root next, tuf::ParseRoot(env.signed_json, path));
     MOTA_RETURN_IF_ERROR(tuf::CheckKeyIds(next.keys, path));
     MOTA_RETURN_IF_ERROR(tuf::CheckRootSuccessor(root.version, next.version, path));
@@ -103,7 +104,8 @@ Result<tuf::Root> VerifyRootChain(const std::string& repo) {
 
 // Reads metadata/<file>, checks it against `meta`, verifies its signatures and returns it.
 Result<tuf::Envelope> LoadListed(const std::string& repo, const std::string& file,
-                                 const tuf::MetaFile& meta, const std::map<std::string, tuf::Key>& keys,
+                                 const tuf::MetaFile& meta,
+                                 const std::map<std::string, tuf::Key>& keys,
                                  const tuf::Authorization& auth, const std::string& role) {
   const std::string path = MetaDir(repo) + "/" + file;
   MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadText(path));
@@ -157,7 +159,8 @@ Result<RepoState> LoadChain(const std::string& repo, int64_t now, bool check_exp
   MOTA_ASSIGN_OR_RETURN(s.timestamp, tuf::ParseTimestamp(env.signed_json, ts_path));
   MOTA_RETURN_IF_ERROR(expiry(s.timestamp, ts_path));
 
-  MOTA_ASSIGN_OR_RETURN(const tuf::MetaFile* sm, FindMeta(s.timestamp.meta, "snapshot.json", ts_path));
+  MOTA_ASSIGN_OR_RETURN(const tuf::MetaFile* sm,
+                        FindMeta(s.timestamp.meta, "snapshot.json", ts_path));
   const std::string snap_file = std::to_string(sm->version) + ".snapshot.json";
   MOTA_ASSIGN_OR_RETURN(auth, RoleAuth(s.root, "snapshot", snap_file));
   MOTA_ASSIGN_OR_RETURN(env, LoadListed(repo, snap_file, *sm, s.root.keys, auth, "snapshot"));
@@ -165,7 +168,8 @@ Result<RepoState> LoadChain(const std::string& repo, int64_t now, bool check_exp
   MOTA_RETURN_IF_ERROR(tuf::CheckVersionMatches(sm->version, s.snapshot.version, snap_file));
   MOTA_RETURN_IF_ERROR(expiry(s.snapshot, snap_file));
 
-  MOTA_ASSIGN_OR_RETURN(const tuf::MetaFile* tm, FindMeta(s.snapshot.meta, "targets.json", snap_file));
+  MOTA_ASSIGN_OR_RETURN(const tuf::MetaFile* tm,
+                        FindMeta(s.snapshot.meta, "targets.json", snap_file));
   const std::string targets_file = std::to_string(tm->version) + ".targets.json";
   MOTA_ASSIGN_OR_RETURN(auth, RoleAuth(s.root, "targets", targets_file));
   MOTA_ASSIGN_OR_RETURN(env, LoadListed(repo, targets_file, *tm, s.root.keys, auth, "targets"));
@@ -201,11 +205,11 @@ Status CheckSigner(const tuf::Root& root, const std::string& role, const Signing
   const tuf::RoleKeys& r = it->second;
   if (std::find(r.keyids.begin(), r.keyids.end(), key->keyid()) == r.keyids.end()) {
     return InvalidArgument(flag, ": key ", key->keyid(), " is not a ", role,
-                           " key of this repository's root (", role, " keys: ", Json(r.keyids).dump(), ")");
+                           " key of this repository's root (", role,
+                           " keys: ", Json(r.keyids).dump(), ")");
   }
   if (r.threshold != 1) {
-    return FailedPrecondition(role, " needs ", r.threshold, " signatures; ", flag,
-                              " gives one");
+    return FailedPrecondition(role, " needs ", r.threshold, " signatures; ", flag, " gives one");
   }
   return Status::Ok();
 }
@@ -281,7 +285,8 @@ tuf::Root InitialRoot(const InitOptions& o) {
 }
 
 // Writes `files` (name -> bytes) into a fresh folder and renames it to DIR/metadata.
-Status WriteNewMetadataDir(const std::string& repo, const std::map<std::string, std::string>& files) {
+Status WriteNewMetadataDir(const std::string& repo,
+                           const std::map<std::string, std::string>& files) {
   const std::string tmp = repo + "/.metadata.init";
   std::error_code ec;
   fs::remove_all(tmp, ec);
@@ -335,10 +340,11 @@ Result<Staged> ReadStaging(const std::string& staging) {
   MOTA_ASSIGN_OR_RETURN(std::string text, ReadText(path));
   MOTA_ASSIGN_OR_RETURN(Json doc, tuf::ParseJson(text, path));
   if (!doc.is_object() || !doc.contains("model") || !doc["model"].is_string() ||
-      !doc.contains("release") || !doc["release"].is_number_integer() ||
-      !doc.contains("targets") || !doc["targets"].is_object() || doc["targets"].empty()) {
-    return InvalidArgument(path, ": expected {\"model\": string, \"release\": integer, "
-                                 "\"targets\": non-empty object} (the output of mota package)");
+      !doc.contains("release") || !doc["release"].is_number_integer() || !doc.contains("targets") ||
+      !doc["targets"].is_object() || doc["targets"].empty()) {
+    return InvalidArgument(path,
+                           ": expected {\"model\": string, \"release\": integer, "
+                           "\"targets\": non-empty object} (the output of mota package)");
   }
   Staged s;
   s.model = doc["model"].get<std::string>();
@@ -428,13 +434,13 @@ Result<tuf::DelegatedRole> ResolveDelegation(tuf::Targets* targets, const std::s
 }
 
 // Writes the versioned files in order, then timestamp.json last.
-Status Publish(const std::string& repo, const std::vector<std::pair<std::string, std::string>>& files,
-               int fail_after) {
+Status Publish(const std::string& repo,
+               const std::vector<std::pair<std::string, std::string>>& files, int fail_after) {
   int written = 0;
   for (const auto& [name, bytes] : files) {
     if (fail_after >= 0 && written == fail_after) {
-      return Internal("stopped before writing ", name, " (fail_after_metadata_files = ",
-                      fail_after, ")");
+      return Internal("stopped before writing ", name, " (fail_after_metadata_files = ", fail_after,
+                      ")");
     }
     MOTA_RETURN_IF_ERROR(WriteText(MetaDir(repo) + "/" + name, bytes));
     ++written;
@@ -461,8 +467,7 @@ Status InitRepository(const InitOptions& o) {
   tuf::Snapshot snapshot = NewSnapshot(1, o.now + o.expiry.snapshot_days * kDay);
   snapshot.meta["targets.json"] = MetaOf(1, targets_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
-  const tuf::Timestamp ts =
-      TimestampFor(1, o.now + o.expiry.timestamp_days * kDay, snap_bytes, 1);
+  const tuf::Timestamp ts = TimestampFor(1, o.now + o.expiry.timestamp_days * kDay, snap_bytes, 1);
   MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {o.timestamp_key}));
   std::error_code ec;
   fs::create_directories(o.repo, ec);
@@ -493,8 +498,8 @@ Result<AddResult> AddStaging(const AddOptions& o) {
   }
   for (const auto& [path, file] : staged.targets) {
     if (!tuf::RoleMayList(role, path)) {
-      return InvalidArgument("target ", path, " is outside model \"", staged.model,
-                             "\"'s paths ", tuf::ModelPathPattern(staged.model));
+      return InvalidArgument("target ", path, " is outside model \"", staged.model, "\"'s paths ",
+                             tuf::ModelPathPattern(staged.model));
     }
     model_role.targets[path] = file;
   }
@@ -517,18 +522,18 @@ Result<AddResult> AddStaging(const AddOptions& o) {
   snapshot.meta["targets.json"] = MetaOf(targets.version, targets_bytes);
   snapshot.meta[staged.model + ".json"] = MetaOf(model_role.version, role_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
-  const tuf::Timestamp ts = TimestampFor(state.timestamp.version + 1,
-                                         o.now + o.expiry.timestamp_days * kDay, snap_bytes,
-                                         snapshot.version);
+  const tuf::Timestamp ts =
+      TimestampFor(state.timestamp.version + 1, o.now + o.expiry.timestamp_days * kDay, snap_bytes,
+                   snapshot.version);
   MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {o.timestamp_key}));
 
-  MOTA_RETURN_IF_ERROR(Publish(
-      o.repo,
-      {{std::to_string(model_role.version) + "." + staged.model + ".json", role_bytes},
-       {std::to_string(targets.version) + ".targets.json", targets_bytes},
-       {std::to_string(snapshot.version) + ".snapshot.json", snap_bytes},
-       {"timestamp.json", ts_bytes}},
-      o.fail_after_metadata_files));
+  MOTA_RETURN_IF_ERROR(
+      Publish(o.repo,
+              {{std::to_string(model_role.version) + "." + staged.model + ".json", role_bytes},
+               {std::to_string(targets.version) + ".targets.json", targets_bytes},
+               {std::to_string(snapshot.version) + ".snapshot.json", snap_bytes},
+               {"timestamp.json", ts_bytes}},
+              o.fail_after_metadata_files));
   r.role_version = model_role.version;
   r.targets_version = targets.version;
   r.snapshot_version = snapshot.version;
@@ -567,10 +572,9 @@ Result<int64_t> RotateRoot(const RotateOptions& o) {
   // Check it exactly as a client will before writing anything.
   const std::string name = std::to_string(root.version) + ".root.json";
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, LoadEnvelope(name, bytes));
-  MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, old_root.keys,
-                                       tuf::AuthorizationOf(old_root.roles.at("root")),
-                                       "root (by the old root keys: give a threshold with --old-key)",
-                                       name));
+  MOTA_RETURN_IF_ERROR(
+      tuf::VerifyRole(env, old_root.keys, tuf::AuthorizationOf(old_root.roles.at("root")),
+                      "root (by the old root keys: give a threshold with --old-key)", name));
   MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, root.keys, tuf::AuthorizationOf(root.roles.at("root")),
                                        "root (by the new root keys)", name));
   MOTA_RETURN_IF_ERROR(WriteText(MetaDir(o.repo) + "/" + name, bytes));
