@@ -15,7 +15,9 @@ namespace {
 using Json = nlohmann::json;
 
 Status Invalid(const std::string& field, const std::string& what) {
-  return MakeStatus(StatusCode::kInvalidArgument, "variant index: ", field, ": ", what);
+  // The top-level object has an empty path; name it so the message never reads "index: : ...".
+  return MakeStatus(StatusCode::kInvalidArgument, "variant index: ", field.empty() ? "(document)" : field,
+                    ": ", what);
 }
 
 // ---- validation ----
