@@ -23,6 +23,7 @@ Command AddRunCommand(CLI::App& app);
 Command AddQuantizeCommand(CLI::App& app);
 Command AddKeygenCommand(CLI::App& app);
 Command AddPackageCommand(CLI::App& app);
+Command AddRepoCommand(CLI::App& app);
 
 // Prints "mota <command>: error: <message>" to stderr and returns exit code 1.
 int ReportError(const std::string& command, const Status& status);

@@ -44,7 +44,8 @@ int Main(int argc, char** argv) {
   app.footer("Run 'mota <command> --help' for a command's options.");
   const std::vector<Command> commands = {AddConvertCommand(app), AddQuantizeCommand(app),
                                          AddInspectCommand(app), AddRunCommand(app),
-                                         AddKeygenCommand(app), AddPackageCommand(app)};
+                                         AddKeygenCommand(app), AddPackageCommand(app),
+                                         AddRepoCommand(app)};
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
   try {
     app.parse(argc, argv);
