@@ -374,7 +374,16 @@ Status CopyBlobs(const std::string& staging, const std::string& repo, AddResult*
   const fs::path from = fs::path(staging) / "blobs";
   if (!fs::exists(from)) return Status::Ok();
   std::vector<fs::path> names;
-  for (const auto& e : fs::directory_iterator(from)) names.push_back(e.path().filename());
+  for (const auto& e : fs::directory_iterator(from)) {
+    // Only <sha256> files: a staging directory must not place anything else in the store.
+    const std::string name = e.path().filename().string();
+    const bool hex =
+        name.size() == 64 && name.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (!hex || !e.is_regular_file()) {
+      return InvalidArgument(e.path().string(), ": expected a file named by a lowercase sha256");
+    }
+    names.push_back(e.path().filename());
+  }
   std::sort(names.begin(), names.end());
   std::vector<std::pair<std::string, std::string>> fresh;
   for (const fs::path& name : names) {

@@ -256,6 +256,21 @@ TEST_F(RepoTest, AFailureMidAddLeavesThePreviousMetadataValidAndARetrySucceeds) 
   EXPECT_TRUE(VerifyRepository((dir_ / "r").string(), kNow + 120).ok());
 }
 
+TEST_F(RepoTest, AStagingBlobThatDiffersFromTheStoredOneIsRefusedBeforeAnythingIsPublished) {
+  ASSERT_TRUE(Init("r").ok());
+  ASSERT_TRUE(AddStaging(Add("r", 7)).ok());
+  const auto blobs = Tree(fs::path(Staging(8)) / "blobs");
+  const fs::path victim = dir_ / "r/blobs" / blobs.begin()->first;
+  ASSERT_TRUE(WriteFileAtomic(victim.string(), std::string("not the frame")).ok());
+  const auto before = Tree(dir_ / "r/metadata");
+  auto r = AddStaging(Add("r", 8));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("differs from " + victim.string()), std::string::npos)
+      << r.status().ToString();
+  EXPECT_EQ(Text(victim), "not the frame");  // never rewritten
+  EXPECT_EQ(Tree(dir_ / "r/metadata"), before);
+}
+
 TEST_F(RepoTest, InitRefusesAThresholdAboveTheRootKeysAndAnExistingRepository) {
   InitOptions o{.repo = (dir_ / "r").string(),
                 .root_keys = {&root_},
