@@ -107,7 +107,8 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, HelpAndVersionWorkForEveryCommand) {
   CliResult help = Mota("--help");
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* cmd : {"convert", "quantize", "inspect", "run"}) EXPECT_CONTAINS(help.out, cmd);
+  for (const char* cmd : {"convert", "quantize", "inspect", "run", "keygen", "package", "repo"})
+    EXPECT_CONTAINS(help.out, cmd);
   CliResult version = Mota("--version");
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_CONTAINS(version.out, std::string("mota ") + MOTA_VERSION);
@@ -166,6 +167,36 @@ TEST_F(Cli, QuantizeWritesTheModelAndTheReportOnlyWhenTheGatePasses) {
   EXPECT_CONTAINS(miss.err, "misses the accuracy gate");
   EXPECT_FALSE(fs::exists(dir_ / "m.mota"));
   EXPECT_CONTAINS(Slurp(report), "\"passed\": false");
+}
+
+TEST_F(Cli, KeygenAndRepoInitRefuseUnsafeInput) {
+  const std::string key = (dir_ / "root").string();
+  CliResult made = Mota("keygen -o " + key);
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_EQ(fs::status(key + ".key").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_TRUE(fs::exists(key + ".pub"));
+  EXPECT_EQ(Mota("keygen -o " + key).exit_code, 1);  // never overwrites a key
+  for (const char* role : {"targets", "snapshot", "timestamp"})
+    ASSERT_EQ(Mota("keygen -o " + (dir_ / role).string()).exit_code, 0);
+  const std::string keys = " --targets-key " + (dir_ / "targets.key").string() + " --snapshot-key " +
+                           (dir_ / "snapshot.key").string() + " --timestamp-key " +
+                           (dir_ / "timestamp.key").string();
+  const std::string repo = (dir_ / "repo").string();
+  CliResult too_many = Mota("repo init --repo " + repo + " --root-key " + key + ".key --threshold 2" + keys);
+  EXPECT_EQ(too_many.exit_code, 1);
+  EXPECT_CONTAINS(too_many.err, "threshold");
+  EXPECT_FALSE(fs::exists(dir_ / "repo" / "metadata"));
+  fs::permissions(key + ".key", fs::perms::group_read, fs::perm_options::add);
+  CliResult readable = Mota("repo init --repo " + repo + " --root-key " + key + ".key" + keys);
+  EXPECT_EQ(readable.exit_code, 1);
+  EXPECT_CONTAINS(readable.err, "chmod 600");
+  fs::permissions(key + ".key", fs::perms::group_read, fs::perm_options::remove);
+  CliResult ok = Mota("repo init --repo " + repo + " --root-key " + key + ".key" + keys + " --now 1800000000");
+  ASSERT_EQ(ok.exit_code, 0) << ok.err;
+  CliResult verify = Mota("repo verify --repo " + repo + " --now 1800000000");
+  EXPECT_EQ(verify.exit_code, 0) << verify.err;
+  EXPECT_EQ(Mota("repo init --repo " + repo + " --root-key " + key + ".key" + keys).exit_code, 1);
 }
 
 TEST_F(Cli, RunWritesOutputsThatReadBackAsNpy) {
