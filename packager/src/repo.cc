@@ -463,6 +463,59 @@ Status CheckAddKeys(const AddOptions& o, const tuf::Root& root) {
   return CheckSigner(root, "timestamp", o.timestamp_key, "--timestamp-key");
 }
 
+// ---- revoke ----
+
+// The key must be one of the model's role keys, and one signature must meet its threshold.
+Status CheckRevokeKey(const tuf::Targets& targets, const std::string& model,
+                      const SigningKey& key) {
+  if (!targets.delegations) return NotFound("targets.json delegates no roles");
+  for (const tuf::DelegatedRole& role : targets.delegations->roles) {
+    if (role.name != model) continue;
+    if (std::find(role.keyids.begin(), role.keyids.end(), key.keyid()) == role.keyids.end()) {
+      return InvalidArgument("key ", key.keyid(), " (--delegation-key, or --targets-key without "
+                             "it) is not a key of model \"", model, "\"'s role (its keys: ",
+                             Json(role.keyids).dump(), ")");
+    }
+    if (role.threshold != 1) {
+      return FailedPrecondition("model \"", model, "\"'s role needs ", role.threshold,
+                                " signatures; revoke signs with one key");
+    }
+    return Status::Ok();
+  }
+  return NotFound("targets.json delegates no role named \"", model, "\"");
+}
+
+// Sets custom.revoked (and revoked_reason) on every target of the release.
+Result<RevokeResult> MarkRevoked(tuf::Targets* role, const RevokeOptions& o) {
+  RevokeResult r;
+  std::set<int64_t> releases;
+  size_t already = 0;
+  for (auto& [path, file] : role->targets) {
+    if (!file.custom) continue;
+    MOTA_ASSIGN_OR_RETURN(tuf::VariantTarget v, tuf::ParseVariantTarget(*file.custom, path));
+    releases.insert(v.release);
+    if (v.release != o.release) continue;
+    r.targets.push_back(path);
+    if (v.revoked) {
+      ++already;
+      continue;
+    }
+    (*file.custom)["revoked"] = true;
+    if (!o.reason.empty()) (*file.custom)["revoked_reason"] = o.reason;
+  }
+  if (r.targets.empty()) {
+    std::string listed;
+    for (int64_t n : releases) listed += (listed.empty() ? "" : ", ") + std::to_string(n);
+    return NotFound("model \"", o.model, "\" has no release ", o.release, " (releases listed: ",
+                    listed.empty() ? "none" : listed, ")");
+  }
+  if (already == r.targets.size()) {
+    return FailedPrecondition("release ", o.release, " of model \"", o.model,
+                              "\" is already revoked; nothing was written");
+  }
+  return r;
+}
+
 }  // namespace
 
 Status InitRepository(const InitOptions& o) {
@@ -545,6 +598,44 @@ Result<AddResult> AddStaging(const AddOptions& o) {
               o.fail_after_metadata_files));
   r.role_version = model_role.version;
   r.targets_version = targets.version;
+  r.snapshot_version = snapshot.version;
+  r.timestamp_version = ts.version;
+  return r;
+}
+
+Result<RevokeResult> Revoke(const RevokeOptions& o) {
+  MOTA_ASSIGN_OR_RETURN(RepoState state, LoadChain(o.repo, o.now, /*check_expiry=*/false));
+  MOTA_RETURN_IF_ERROR(CheckSigner(state.root, "snapshot", o.snapshot_key, "--snapshot-key"));
+  MOTA_RETURN_IF_ERROR(CheckSigner(state.root, "timestamp", o.timestamp_key, "--timestamp-key"));
+  const SigningKey* team_key = o.delegation_key ? o.delegation_key : o.targets_key;
+  if (!team_key) return InvalidArgument("--delegation-key or --targets-key is required");
+  auto found = state.models.find(o.model);
+  if (found == state.models.end()) {
+    return NotFound("model \"", o.model, "\" is not in ", o.repo, " (no delegated role of it)");
+  }
+  MOTA_RETURN_IF_ERROR(CheckRevokeKey(state.targets, o.model, *team_key));
+  tuf::Targets role = found->second;
+  MOTA_ASSIGN_OR_RETURN(RevokeResult r, MarkRevoked(&role, o));
+
+  role.version += 1;
+  role.expires = o.now + o.expiry.targets_days * kDay;
+  MOTA_ASSIGN_OR_RETURN(std::string role_bytes, Sign(tuf::ToJson(role), {team_key}));
+  tuf::Snapshot snapshot = state.snapshot;
+  snapshot.version += 1;
+  snapshot.expires = o.now + o.expiry.snapshot_days * kDay;
+  snapshot.meta[o.model + ".json"] = MetaOf(role.version, role_bytes);
+  MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
+  const tuf::Timestamp ts =
+      TimestampFor(state.timestamp.version + 1, o.now + o.expiry.timestamp_days * kDay, snap_bytes,
+                   snapshot.version);
+  MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {o.timestamp_key}));
+  MOTA_RETURN_IF_ERROR(
+      Publish(o.repo,
+              {{std::to_string(role.version) + "." + o.model + ".json", role_bytes},
+               {std::to_string(snapshot.version) + ".snapshot.json", snap_bytes},
+               {"timestamp.json", ts_bytes}},
+              /*fail_after=*/-1));
+  r.role_version = role.version;
   r.snapshot_version = snapshot.version;
   r.timestamp_version = ts.version;
   return r;

@@ -1,5 +1,6 @@
 // A local TUF repository (manifests/spec/repository.md) and the commands that change it:
-// `mota repo init`, `mota repo add STAGING`, `mota repo rotate-root`, `mota repo refresh`.
+// `mota repo init`, `mota repo add STAGING`, `mota repo revoke`, `mota repo rotate-root`,
+// `mota repo refresh`.
 //
 //   MOTA_RETURN_IF_ERROR(InitRepository({.repo = "repo", .root_keys = {&root}, .threshold = 1,
 //                                        .targets_key = &t, .snapshot_key = &s,
@@ -90,6 +91,33 @@ struct AddResult {
 // release must be greater than every release the model's role lists, and every staged target
 // must lie under models/<model>/ with the model and release staging.json names.
 Result<AddResult> AddStaging(const AddOptions& options);
+
+struct RevokeOptions {
+  std::string repo;
+  std::string model;
+  int64_t release = 0;
+  // Signs the model's delegated role: must be one of the role's keys. Null: the targets key
+  // (a repository with one team). targets.json itself does not change.
+  const SigningKey* delegation_key = nullptr;
+  const SigningKey* targets_key = nullptr;
+  const SigningKey* snapshot_key = nullptr;
+  const SigningKey* timestamp_key = nullptr;
+  std::string reason;  // optional, stored as custom.revoked_reason
+  int64_t now = 0;
+  Expiry expiry;
+};
+
+struct RevokeResult {
+  std::vector<std::string> targets;  // the target paths now revoked, sorted
+  int64_t role_version = 0, snapshot_version = 0, timestamp_version = 0;
+};
+
+// Marks every target of the model's release `release` revoked (custom.revoked = true, plus
+// custom.revoked_reason when a reason is given) in a new version of the model's delegated role,
+// then snapshot and timestamp, written in the same order as AddStaging (timestamp last). Length
+// and hashes stay. An unknown model or release is NotFound; a release already revoked is
+// FailedPrecondition (repository.md "Revocation": revoking is not idempotent, nothing changes).
+Result<RevokeResult> Revoke(const RevokeOptions& options);
 
 struct RotateOptions {
   std::string repo;

@@ -329,5 +329,81 @@ TEST_F(RepoTest, AnExpiredTimestampIsRefreshedWithTheTimestampKeyOnly) {
   EXPECT_EQ(state->timestamp.expires, later + kDay);
 }
 
+RevokeOptions RevokeOf(const fs::path& repo, int64_t release, const SigningKey* team) {
+  return {.repo = repo.string(), .model = "mlp", .release = release, .delegation_key = team,
+          .snapshot_key = nullptr, .timestamp_key = nullptr, .reason = "wrong labels",
+          .now = kNow + 600};
+}
+
+TEST_F(RepoTest, RevokingAReleaseMarksItsTargetsAndLeavesTheOtherReleaseAndTheChainValid) {
+  ASSERT_TRUE(Init("r").ok());
+  ASSERT_TRUE(AddStaging(Add("r", 7)).ok());
+  ASSERT_TRUE(AddStaging(Add("r", 8)).ok());
+  auto before = VerifyRepository((dir_ / "r").string(), kNow + 120);
+  ASSERT_TRUE(before.ok());
+  RevokeOptions o = RevokeOf(dir_ / "r", 7, &team_);
+  o.snapshot_key = &snapshot_;
+  o.timestamp_key = &timestamp_;
+  auto revoked = Revoke(o);
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  EXPECT_EQ(revoked->targets, std::vector<std::string>{"models/mlp/cpu-fp32.r7.json"});
+  EXPECT_EQ(revoked->role_version, 3);
+  EXPECT_EQ(revoked->snapshot_version, before->snapshot.version + 1);
+  EXPECT_EQ(revoked->timestamp_version, before->timestamp.version + 1);
+
+  auto after = VerifyRepository((dir_ / "r").string(), kNow + 700);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(after->targets.version, before->targets.version);  // targets.json is not touched
+  const auto& old_targets = before->models.at("mlp").targets;
+  const auto& new_targets = after->models.at("mlp").targets;
+  const tuf::TargetFile& r7 = new_targets.at("models/mlp/cpu-fp32.r7.json");
+  auto custom = tuf::ParseVariantTarget(*r7.custom, "r7");
+  ASSERT_TRUE(custom.ok()) << custom.status().ToString();
+  EXPECT_TRUE(custom->revoked);
+  EXPECT_EQ((*r7.custom)["revoked_reason"], "wrong labels");
+  // Length and hashes never change: the device fetches nothing new to learn of a revocation.
+  EXPECT_EQ(r7.length, old_targets.at("models/mlp/cpu-fp32.r7.json").length);
+  EXPECT_EQ(r7.hashes, old_targets.at("models/mlp/cpu-fp32.r7.json").hashes);
+  EXPECT_EQ(*new_targets.at("models/mlp/cpu-fp32.r8.json").custom,
+            *old_targets.at("models/mlp/cpu-fp32.r8.json").custom);
+}
+
+TEST_F(RepoTest, RevokingTwiceAnUnknownReleaseOrModelOrWithAnotherTeamsKeyIsRefused) {
+  ASSERT_TRUE(Init("r").ok());
+  ASSERT_TRUE(AddStaging(Add("r", 7)).ok());
+  RevokeOptions o = RevokeOf(dir_ / "r", 7, &team_);
+  o.snapshot_key = &snapshot_;
+  o.timestamp_key = &timestamp_;
+  ASSERT_TRUE(Revoke(o).ok());
+  const auto before = Tree(dir_ / "r");
+
+  auto twice = Revoke(o);
+  ASSERT_FALSE(twice.ok());
+  EXPECT_NE(twice.status().message().find("already revoked"), std::string::npos)
+      << twice.status().ToString();
+  RevokeOptions unknown_release = o;
+  unknown_release.release = 9;
+  auto r9 = Revoke(unknown_release);
+  ASSERT_FALSE(r9.ok());
+  EXPECT_NE(r9.status().message().find("has no release 9 (releases listed: 7)"),
+            std::string::npos)
+      << r9.status().ToString();
+  RevokeOptions unknown_model = o;
+  unknown_model.model = "resnet";
+  auto model = Revoke(unknown_model);
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("model \"resnet\" is not in"), std::string::npos)
+      << model.status().ToString();
+  RevokeOptions stranger = o;
+  stranger.delegation_key = &other_team_;
+  auto key = Revoke(stranger);
+  ASSERT_FALSE(key.ok());
+  EXPECT_NE(key.status().message().find("is not a key of model \"mlp\"'s role"),
+            std::string::npos)
+      << key.status().ToString();
+  EXPECT_EQ(Tree(dir_ / "r"), before);  // no refused revoke writes anything
+  ASSERT_TRUE(VerifyRepository((dir_ / "r").string(), kNow + 700).ok());
+}
+
 }  // namespace
 }  // namespace mota::packager

@@ -1,4 +1,4 @@
-// `mota repo init|add|rotate-root|refresh|verify`: a local TUF repository without a server, a
+// `mota repo init|add|revoke|rotate-root|refresh|verify`: a local TUF repository without a server, a
 // thin layer over packager/src/repo.h (manifests/spec/repository.md). Keys are files made by
 // `mota keygen` (mode 0600, refused otherwise). `--now UNIX_SECONDS` fixes the clock, so the
 // same inputs give a byte-identical repository; by default it is the system clock.
@@ -17,7 +17,8 @@ namespace mota::cli {
 namespace {
 
 struct RepoArgs {
-  std::string repo, staging;
+  std::string repo, staging, model, reason;
+  int64_t release = 0;
   std::vector<std::string> root_keys, old_keys, new_keys;
   std::string targets_key, delegation_key, snapshot_key, timestamp_key;
   int64_t threshold = 1;
@@ -81,6 +82,29 @@ Status Add(const RepoArgs& a) {
   return Status::Ok();
 }
 
+Status RevokeRelease(const RepoArgs& a) {
+  std::vector<std::unique_ptr<packager::SigningKey>> store;
+  packager::RevokeOptions o{.repo = a.repo,
+                            .model = a.model,
+                            .release = a.release,
+                            .reason = a.reason,
+                            .now = Now(a),
+                            .expiry = a.expiry};
+  MOTA_ASSIGN_OR_RETURN(o.targets_key, LoadKey(a.targets_key, &store));
+  MOTA_ASSIGN_OR_RETURN(o.delegation_key, LoadKey(a.delegation_key, &store));
+  MOTA_ASSIGN_OR_RETURN(o.snapshot_key, LoadKey(a.snapshot_key, &store));
+  MOTA_ASSIGN_OR_RETURN(o.timestamp_key, LoadKey(a.timestamp_key, &store));
+  MOTA_ASSIGN_OR_RETURN(packager::RevokeResult r, packager::Revoke(o));
+  std::printf("revoked %s release %lld: %zu target(s); %s.json v%lld, snapshot v%lld, "
+              "timestamp v%lld\n",
+              a.model.c_str(), static_cast<long long>(a.release), r.targets.size(),
+              a.model.c_str(), static_cast<long long>(r.role_version),
+              static_cast<long long>(r.snapshot_version),
+              static_cast<long long>(r.timestamp_version));
+  for (const std::string& t : r.targets) std::printf("  %s\n", t.c_str());
+  return Status::Ok();
+}
+
 Status Rotate(const RepoArgs& a) {
   std::vector<std::unique_ptr<packager::SigningKey>> store;
   packager::RotateOptions o{
@@ -133,7 +157,7 @@ void AddOnlineKeys(CLI::App* sub, RepoArgs* a) {
 Command AddRepoCommand(CLI::App& app) {
   auto a = std::make_shared<RepoArgs>();
   CLI::App* repo = app.add_subcommand(
-      "repo", "Manage a local TUF repository (init, add, rotate-root, refresh, verify)");
+      "repo", "Manage a local TUF repository (init, add, revoke, rotate-root, refresh, verify)");
   repo->require_subcommand(1);
   CLI::App* init =
       repo->add_subcommand("init", "Create a repository: root, targets, snapshot, timestamp v1");
@@ -148,6 +172,21 @@ Command AddRepoCommand(CLI::App& app) {
   AddOnlineKeys(add, a.get());
   add->add_option("--delegation-key", a->delegation_key,
                   "The model team's key (default: the targets key)");
+  CLI::App* revoke = repo->add_subcommand(
+      "revoke", "Mark every target of a model's release revoked (a new role version)");
+  revoke->add_option("model", a->model, "The model (its delegated role)")->required();
+  revoke->add_option("--release", a->release, "The release to revoke")
+      ->required()
+      ->check(CLI::PositiveNumber);
+  revoke->add_option("--delegation-key", a->delegation_key,
+                     "The model team's key (default: --targets-key)");
+  revoke->add_option("--targets-key", a->targets_key,
+                     "The targets key, when it signs the model's role");
+  revoke->add_option("--snapshot-key", a->snapshot_key, "The snapshot role's private key")
+      ->required();
+  revoke->add_option("--timestamp-key", a->timestamp_key, "The timestamp role's private key")
+      ->required();
+  revoke->add_option("--reason", a->reason, "Why (stored as custom.revoked_reason)");
   CLI::App* rotate =
       repo->add_subcommand("rotate-root", "Write root N+1 signed by the old and new keys");
   rotate->add_option("--old-key", a->old_keys, "A current root key (a threshold of them)")
@@ -157,7 +196,7 @@ Command AddRepoCommand(CLI::App& app) {
   CLI::App* refresh = repo->add_subcommand("refresh", "Re-sign the timestamp with a new expiry");
   refresh->add_option("--timestamp-key", a->timestamp_key, "The timestamp private key")->required();
   CLI::App* verify = repo->add_subcommand("verify", "Verify the whole chain as a client would");
-  for (CLI::App* sub : {init, add, rotate, refresh, verify}) {
+  for (CLI::App* sub : {init, add, revoke, rotate, refresh, verify}) {
     sub->add_option("--repo", a->repo, "The repository directory")->required();
     AddClock(sub, a.get());
   }
@@ -165,12 +204,14 @@ Command AddRepoCommand(CLI::App& app) {
       "Example: mota repo add staging/ --repo repo/ --targets-key keys/targets.key \\\n"
       "  --delegation-key keys/mlp.key --snapshot-key keys/snapshot.key "
       "--timestamp-key keys/timestamp.key");
-  return {repo, [a, init, add, rotate, refresh] {
+  return {repo, [a, init, add, revoke, rotate, refresh] {
             std::pair<const char*, Status> r{"repo verify", Status::Ok()};
             if (init->parsed())
               r = {"repo init", Init(*a)};
             else if (add->parsed())
               r = {"repo add", Add(*a)};
+            else if (revoke->parsed())
+              r = {"repo revoke", RevokeRelease(*a)};
             else if (rotate->parsed())
               r = {"repo rotate-root", Rotate(*a)};
             else if (refresh->parsed())
