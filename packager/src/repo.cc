@@ -472,9 +472,10 @@ Status CheckRevokeKey(const tuf::Targets& targets, const std::string& model,
   for (const tuf::DelegatedRole& role : targets.delegations->roles) {
     if (role.name != model) continue;
     if (std::find(role.keyids.begin(), role.keyids.end(), key.keyid()) == role.keyids.end()) {
-      return InvalidArgument("key ", key.keyid(), " (--delegation-key, or --targets-key without "
-                             "it) is not a key of model \"", model, "\"'s role (its keys: ",
-                             Json(role.keyids).dump(), ")");
+      return InvalidArgument("key ", key.keyid(),
+                             " (--delegation-key, or --targets-key without "
+                             "it) is not a key of model \"",
+                             model, "\"'s role (its keys: ", Json(role.keyids).dump(), ")");
     }
     if (role.threshold != 1) {
       return FailedPrecondition("model \"", model, "\"'s role needs ", role.threshold,
@@ -506,8 +507,8 @@ Result<RevokeResult> MarkRevoked(tuf::Targets* role, const RevokeOptions& o) {
   if (r.targets.empty()) {
     std::string listed;
     for (int64_t n : releases) listed += (listed.empty() ? "" : ", ") + std::to_string(n);
-    return NotFound("model \"", o.model, "\" has no release ", o.release, " (releases listed: ",
-                    listed.empty() ? "none" : listed, ")");
+    return NotFound("model \"", o.model, "\" has no release ", o.release,
+                    " (releases listed: ", listed.empty() ? "none" : listed, ")");
   }
   if (already == r.targets.size()) {
     return FailedPrecondition("release ", o.release, " of model \"", o.model,

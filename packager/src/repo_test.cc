@@ -330,8 +330,13 @@ TEST_F(RepoTest, AnExpiredTimestampIsRefreshedWithTheTimestampKeyOnly) {
 }
 
 RevokeOptions RevokeOf(const fs::path& repo, int64_t release, const SigningKey* team) {
-  return {.repo = repo.string(), .model = "mlp", .release = release, .delegation_key = team,
-          .snapshot_key = nullptr, .timestamp_key = nullptr, .reason = "wrong labels",
+  return {.repo = repo.string(),
+          .model = "mlp",
+          .release = release,
+          .delegation_key = team,
+          .snapshot_key = nullptr,
+          .timestamp_key = nullptr,
+          .reason = "wrong labels",
           .now = kNow + 600};
 }
 
@@ -385,8 +390,7 @@ TEST_F(RepoTest, RevokingTwiceAnUnknownReleaseOrModelOrWithAnotherTeamsKeyIsRefu
   unknown_release.release = 9;
   auto r9 = Revoke(unknown_release);
   ASSERT_FALSE(r9.ok());
-  EXPECT_NE(r9.status().message().find("has no release 9 (releases listed: 7)"),
-            std::string::npos)
+  EXPECT_NE(r9.status().message().find("has no release 9 (releases listed: 7)"), std::string::npos)
       << r9.status().ToString();
   RevokeOptions unknown_model = o;
   unknown_model.model = "resnet";
@@ -398,8 +402,7 @@ TEST_F(RepoTest, RevokingTwiceAnUnknownReleaseOrModelOrWithAnotherTeamsKeyIsRefu
   stranger.delegation_key = &other_team_;
   auto key = Revoke(stranger);
   ASSERT_FALSE(key.ok());
-  EXPECT_NE(key.status().message().find("is not a key of model \"mlp\"'s role"),
-            std::string::npos)
+  EXPECT_NE(key.status().message().find("is not a key of model \"mlp\"'s role"), std::string::npos)
       << key.status().ToString();
   EXPECT_EQ(Tree(dir_ / "r"), before);  // no refused revoke writes anything
   ASSERT_TRUE(VerifyRepository((dir_ / "r").string(), kNow + 700).ok());

@@ -1,5 +1,5 @@
-// `mota repo init|add|revoke|rotate-root|refresh|verify`: a local TUF repository without a server, a
-// thin layer over packager/src/repo.h (manifests/spec/repository.md). Keys are files made by
+// `mota repo init|add|revoke|rotate-root|refresh|verify`: a local TUF repository without a server,
+// a thin layer over packager/src/repo.h (manifests/spec/repository.md). Keys are files made by
 // `mota keygen` (mode 0600, refused otherwise). `--now UNIX_SECONDS` fixes the clock, so the
 // same inputs give a byte-identical repository; by default it is the system clock.
 #include "packager/src/repo.h"
@@ -95,12 +95,12 @@ Status RevokeRelease(const RepoArgs& a) {
   MOTA_ASSIGN_OR_RETURN(o.snapshot_key, LoadKey(a.snapshot_key, &store));
   MOTA_ASSIGN_OR_RETURN(o.timestamp_key, LoadKey(a.timestamp_key, &store));
   MOTA_ASSIGN_OR_RETURN(packager::RevokeResult r, packager::Revoke(o));
-  std::printf("revoked %s release %lld: %zu target(s); %s.json v%lld, snapshot v%lld, "
-              "timestamp v%lld\n",
-              a.model.c_str(), static_cast<long long>(a.release), r.targets.size(),
-              a.model.c_str(), static_cast<long long>(r.role_version),
-              static_cast<long long>(r.snapshot_version),
-              static_cast<long long>(r.timestamp_version));
+  std::printf(
+      "revoked %s release %lld: %zu target(s); %s.json v%lld, snapshot v%lld, "
+      "timestamp v%lld\n",
+      a.model.c_str(), static_cast<long long>(a.release), r.targets.size(), a.model.c_str(),
+      static_cast<long long>(r.role_version), static_cast<long long>(r.snapshot_version),
+      static_cast<long long>(r.timestamp_version));
   for (const std::string& t : r.targets) std::printf("  %s\n", t.c_str());
   return Status::Ok();
 }
