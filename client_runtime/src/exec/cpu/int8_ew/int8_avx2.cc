@@ -20,6 +20,14 @@ inline VI WidenCodes(const void* p, bool u8) {
   const __m128i v = _mm_loadl_epi64(static_cast<const __m128i*>(p));
   return (VI)(u8 ? _mm256_cvtepu8_epi32(v) : _mm256_cvtepi8_epi32(v));
 }
+// vpmaddwd: the two int16 halves of each i32 lane multiplied and summed.
+inline VI MaddPairs(VI x, VI w) { return (VI)_mm256_madd_epi16((__m256i)x, (__m256i)w); }
+// The int16 pairs (lo[i], hi[i]) as i32 lanes: zero-extended lo, hi shifted up.
+inline VI PairUp(const int16_t* lo, const int16_t* hi) {
+  const __m256i l = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(lo)));
+  const __m256i h = _mm256_cvtepi16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(hi)));
+  return (VI)_mm256_or_si256(l, _mm256_slli_epi32(h, 16));
+}
 int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip) {
   const __m256i f = _mm256_set1_epi8(static_cast<char>(flip));
   const __m256i zero = _mm256_setzero_si256();

@@ -20,6 +20,14 @@ inline VI WidenCodes(const void* p, bool u8) {
   const __m128i v = _mm_loadu_si128(static_cast<const __m128i*>(p));
   return (VI)(u8 ? _mm512_cvtepu8_epi32(v) : _mm512_cvtepi8_epi32(v));
 }
+// vpmaddwd: the two int16 halves of each i32 lane multiplied and summed.
+inline VI MaddPairs(VI x, VI w) { return (VI)_mm512_madd_epi16((__m512i)x, (__m512i)w); }
+// The int16 pairs (lo[i], hi[i]) as i32 lanes: zero-extended lo, hi shifted up.
+inline VI PairUp(const int16_t* lo, const int16_t* hi) {
+  const __m512i l = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(lo)));
+  const __m512i h = _mm512_cvtepi16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(hi)));
+  return (VI)_mm512_or_si512(l, _mm512_slli_epi32(h, 16));
+}
 int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip) {
   const __m512i f = _mm512_set1_epi8(static_cast<char>(flip));
   const __m512i zero = _mm512_setzero_si512();

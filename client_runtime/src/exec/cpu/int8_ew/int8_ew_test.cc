@@ -112,26 +112,56 @@ TEST(Int8Table, RoutinesMatchPortableOnOddLengths) {
   });
 }
 
+int32_t Int16Pair(int32_t lo, int32_t hi) {
+  return static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) |
+                              static_cast<uint16_t>(static_cast<int16_t>(lo)));
+}
+
+// Tap pairs of values in [-255, 255] (the extremes included): the i32 sums are exact.
 TEST(Int8Table, DwRowIsExactIntegerSum) {
   ForEachTable([](const Table& t) {
-    const int taps = 25;
+    const int pairs = 13;
     const int64_t n = 70, padded = 80;
-    std::vector<std::vector<float>> rows(taps, std::vector<float>(padded));
-    std::vector<const float*> ptrs;
-    std::vector<float> w(taps);
+    std::vector<std::vector<int32_t>> rows(pairs, std::vector<int32_t>(padded));
+    std::vector<std::vector<int32_t>> lo(pairs, std::vector<int32_t>(padded)), hi = lo;
+    std::vector<const int32_t*> ptrs;
+    std::vector<int32_t> w(pairs), w_lo(pairs), w_hi(pairs);
     uint64_t s = 5;
-    for (int k = 0; k < taps; ++k) {
-      w[k] = static_cast<float>(static_cast<int32_t>(Next(s) % 511) - 255);
-      for (float& v : rows[k]) v = static_cast<float>(static_cast<int32_t>(Next(s) % 511) - 255);
-      ptrs.push_back(rows[k].data());
+    auto value = [&] { return static_cast<int32_t>(Next(s) % 511) - 255; };
+    for (int p = 0; p < pairs; ++p) {
+      w_lo[p] = p == 0 ? -255 : value();
+      w_hi[p] = p == 0 ? -255 : value();
+      w[p] = Int16Pair(w_lo[p], w_hi[p]);
+      for (int64_t i = 0; i < padded; ++i) {
+        lo[p][i] = i == 0 ? -255 : value();
+        hi[p][i] = i == 0 ? -255 : value();
+        rows[p][i] = Int16Pair(lo[p][i], hi[p][i]);
+      }
+      ptrs.push_back(rows[p].data());
     }
     std::vector<float> acc(padded);
-    t.dw_row(ptrs.data(), w.data(), taps, n, acc.data());
+    t.dw_row(ptrs.data(), w.data(), pairs, n, acc.data());
     for (int64_t i = 0; i < n; ++i) {
       int64_t want = 0;
-      for (int k = 0; k < taps; ++k)
-        want += static_cast<int64_t>(rows[k][i]) * static_cast<int64_t>(w[k]);
+      for (int p = 0; p < pairs; ++p)
+        want += int64_t{lo[p][i]} * w_lo[p] + int64_t{hi[p][i]} * w_hi[p];
       ASSERT_EQ(static_cast<int64_t>(acc[i]), want) << t.isa << " at " << i;
+    }
+  });
+}
+
+// pair_up on every table, odd lengths (vector body and scalar tail), extremes included.
+TEST(Int8Table, PairUpPacksInt16Pairs) {
+  std::vector<int16_t> v(100);
+  uint64_t s = 11;
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = static_cast<int16_t>(i < 2 ? (i == 0 ? -255 : 255) : Next(s) % 511 - 255);
+  ForEachTable([&](const Table& t) {
+    for (int64_t n : {1, 7, 16, 37, 63}) {
+      std::vector<int32_t> got(n);
+      t.pair_up(v.data(), 30, n, got.data());
+      for (int64_t f = 0; f < n; ++f)
+        ASSERT_EQ(got[f], Int16Pair(v[f], v[f + 30])) << t.isa << " n " << n << " at " << f;
     }
   });
 }

@@ -5,6 +5,8 @@
 //   VF Round(VF)    nearbyint, ties to even
 //   int64_t SumBytes(const uint8_t* p, int64_t n, uint8_t flip)   sum of (p[i] ^ flip), exact
 //   VI WidenCodes(const void* p, bool u8)   kL i8 / u8 codes at p as i32
+//   VI MaddPairs(VI x, VI w)   vpmaddwd: lo16(x) * lo16(w) + hi16(x) * hi16(w) per i32 lane
+//   VI PairUp(const int16_t* lo, const int16_t* hi)   kL i32 lanes (lo[i] low half, hi[i] high)
 //   VF NoFuse(VF)   an optimization barrier: the value is rounded to f32 here, so a following add
 //                   cannot be fused with the multiply that produced it (the reference never fuses)
 // then includes this file and calls MOTA_I8_DEFINE_TABLE(name).
@@ -19,7 +21,7 @@
 #include "exec/cpu/int8_ew/int8_table.h"
 
 #ifndef MOTA_I8_NS
-#error "define MOTA_I8_NS, kL, VF, VI, Round, SumBytes, WidenCodes, NoFuse before int8_impl.h"
+#error "define MOTA_I8_NS, kL, VF, VI, Round, SumBytes, WidenCodes, MaddPairs, NoFuse first"
 #endif
 
 namespace mota::exec::int8_ew::MOTA_I8_NS {
@@ -34,6 +36,11 @@ inline VF LoadF(const float* p) {
   return v;
 }
 inline void StoreF(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
+inline VI LoadI(const int32_t* p) {
+  VI v;
+  __builtin_memcpy(&v, p, sizeof v);
+  return v;
+}
 inline VF SplatF(float s) { return s - VF{}; }  // s - (+0) == s exactly, -0 included
 inline VI SplatI(int32_t s) { return s - VI{}; }
 
@@ -118,29 +125,41 @@ int64_t SumCodes(const void* q, bool u8, int64_t n) {
   return u8 ? SumBytes(p, n, 0) : SumBytes(p, n, 0x80) - 128 * n;
 }
 
-// Four vectors per pass over the taps: each weight is broadcast once per 4 * kL outputs.
-void DwRow(const float* const* rows, const float* w, int taps, int64_t n, float* acc) {
+// Four vectors per pass over the tap pairs: each weight pair is broadcast once per 4 * kL outputs.
+// The i32 sums are exact; converting them to f32 is too (|sum| < 2^24).
+void DwRow(const int32_t* const* rows, const int32_t* w, int pairs, int64_t n, float* acc) {
   int64_t i = 0;
   for (; i + 4 * kL <= n; i += 4 * kL) {
-    VF a0{}, a1{}, a2{}, a3{};
-    for (int t = 0; t < taps; ++t) {
-      const float* r = rows[t] + i;
-      const VF wt = SplatF(w[t]);
-      a0 += LoadF(r) * wt;
-      a1 += LoadF(r + kL) * wt;
-      a2 += LoadF(r + 2 * kL) * wt;
-      a3 += LoadF(r + 3 * kL) * wt;
+    VI a0{}, a1{}, a2{}, a3{};
+    for (int p = 0; p < pairs; ++p) {
+      const int32_t* r = rows[p] + i;
+      const VI wp = SplatI(w[p]);
+      a0 += MaddPairs(LoadI(r), wp);
+      a1 += MaddPairs(LoadI(r + kL), wp);
+      a2 += MaddPairs(LoadI(r + 2 * kL), wp);
+      a3 += MaddPairs(LoadI(r + 3 * kL), wp);
     }
-    StoreF(acc + i, a0);
-    StoreF(acc + i + kL, a1);
-    StoreF(acc + i + 2 * kL, a2);
-    StoreF(acc + i + 3 * kL, a3);
+    StoreF(acc + i, __builtin_convertvector(a0, VF));
+    StoreF(acc + i + kL, __builtin_convertvector(a1, VF));
+    StoreF(acc + i + 2 * kL, __builtin_convertvector(a2, VF));
+    StoreF(acc + i + 3 * kL, __builtin_convertvector(a3, VF));
   }
   for (; i < n; i += kL) {
-    VF a{};
-    for (int t = 0; t < taps; ++t) a += LoadF(rows[t] + i) * SplatF(w[t]);
-    StoreF(acc + i, a);
+    VI a{};
+    for (int p = 0; p < pairs; ++p) a += MaddPairs(LoadI(rows[p] + i), SplatI(w[p]));
+    StoreF(acc + i, __builtin_convertvector(a, VF));
   }
+}
+
+void PairUpRow(const int16_t* v, int64_t offset, int64_t n, int32_t* dst) {
+  int64_t f = 0;
+  for (; f + kL <= n; f += kL) {
+    const VI p = PairUp(v + f, v + f + offset);
+    __builtin_memcpy(dst + f, &p, sizeof p);
+  }
+  for (; f < n; ++f)
+    dst[f] = static_cast<int32_t>((static_cast<uint32_t>(v[f + offset]) << 16) |
+                                  static_cast<uint16_t>(v[f]));
 }
 
 void RequantRow(const float* acc, int64_t n, int32_t bias, float mult, const QOut& out, void* y) {
@@ -153,10 +172,11 @@ void RequantRow(const float* acc, int64_t n, int32_t bias, float mult, const QOu
 }  // namespace
 }  // namespace mota::exec::int8_ew::MOTA_I8_NS
 
-#define MOTA_I8_DEFINE_TABLE(name, isa)                                                        \
-  const ::mota::exec::int8_ew::Table& name() {                                                 \
-    namespace k = ::mota::exec::int8_ew::MOTA_I8_NS;                                           \
-    static const ::mota::exec::int8_ew::Table table{                                           \
-        isa, k::Quantize, k::Dequantize, k::RealBinary, k::SumCodes, k::DwRow, k::RequantRow}; \
-    return table;                                                                              \
+#define MOTA_I8_DEFINE_TABLE(name, isa)                                                         \
+  const ::mota::exec::int8_ew::Table& name() {                                                  \
+    namespace k = ::mota::exec::int8_ew::MOTA_I8_NS;                                            \
+    static const ::mota::exec::int8_ew::Table table{isa,           k::Quantize,  k::Dequantize, \
+                                                    k::RealBinary, k::SumCodes,  k::DwRow,      \
+                                                    k::PairUpRow,  k::RequantRow};              \
+    return table;                                                                               \
   }

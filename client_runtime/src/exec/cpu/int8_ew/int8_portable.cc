@@ -54,10 +54,25 @@ int64_t SumCodes(const void* q, bool u8, int64_t n) {
   return s;
 }
 
-void DwRow(const float* const* rows, const float* w, int taps, int64_t n, float* acc) {
-  for (int64_t i = 0; i < n; ++i) acc[i] = 0.0f;
-  for (int t = 0; t < taps; ++t)
-    for (int64_t i = 0; i < n; ++i) acc[i] += rows[t][i] * w[t];
+// The low / high int16 halves of a tap pair (arithmetic shift: defined since C++20).
+inline int32_t Lo(int32_t v) { return static_cast<int16_t>(static_cast<uint16_t>(v & 0xffff)); }
+inline int32_t Hi(int32_t v) { return v >> 16; }
+
+void DwRow(const int32_t* const* rows, const int32_t* w, int pairs, int64_t n, float* acc) {
+  for (int64_t i = 0; i < n; ++i) {
+    int32_t s = 0;
+    for (int p = 0; p < pairs; ++p) {
+      const int32_t x = rows[p][i];
+      s += Lo(x) * Lo(w[p]) + Hi(x) * Hi(w[p]);
+    }
+    acc[i] = static_cast<float>(s);
+  }
+}
+
+void PairUp(const int16_t* v, int64_t offset, int64_t n, int32_t* dst) {
+  for (int64_t f = 0; f < n; ++f)
+    dst[f] = static_cast<int32_t>((static_cast<uint32_t>(v[f + offset]) << 16) |
+                                  static_cast<uint16_t>(v[f]));
 }
 
 void RequantRow(const float* acc, int64_t n, int32_t bias, float mult, const QOut& out, void* y) {
@@ -74,7 +89,7 @@ std::atomic<const Table*> g_override{nullptr};
 
 const Table& PortableTable() {
   static const Table table{"portable", Quantize, Dequantize, RealBinary,
-                           SumCodes,   DwRow,    RequantRow};
+                           SumCodes,   DwRow,    PairUp,     RequantRow};
   return table;
 }
 

@@ -10,7 +10,7 @@
 //   quantize   q = clamp(nearbyint(x / scale) + zp, lo, hi), NaN -> 0 (IEEE division, ties even)
 //   dequantize y = float(q - zp) * scale
 //   real       r = scale * float(q - zp)        (the reference's RealTable entries)
-// and the depthwise accumulation is exact: integer products summed in f32 stay below 2^24.
+// and the depthwise accumulation is exact: int16 x int16 products summed in i32 (vpmaddwd).
 #pragma once
 
 #include <cstdint>
@@ -43,9 +43,14 @@ struct Table {
                       const QParams& qa, const QParams& qb, float* y);
   // Sum of n i8 or u8 codes (exact).
   int64_t (*sum_codes)(const void* q, bool u8, int64_t n);
-  // acc[i] = sum over t < taps of rows[t][i] * w[t], for i < n rounded up to 16: rows must be
-  // readable and acc writable that far. Values are integers whose sums stay below 2^24 (exact).
-  void (*dw_row)(const float* const* rows, const float* w, int taps, int64_t n, float* acc);
+  // Depthwise taps, two per i32 element (low int16 half: one tap, high half: the next), as
+  // vpmaddwd multiplies them: acc[i] = float(sum over p < pairs of lo(rows[p][i]) * lo(w[p]) +
+  // hi(rows[p][i]) * hi(w[p])), summed exactly in i32, for i < n rounded up to 16: rows must be
+  // readable and acc writable that far. Callers keep |sum| < 2^24, so the float is exact.
+  void (*dw_row)(const int32_t* const* rows, const int32_t* w, int pairs, int64_t n, float* acc);
+  // dst[f] = the int16 pair (v[f], v[f + offset]) as one i32 (low half v[f]), for f < n: the
+  // rows of dw_row.
+  void (*pair_up)(const int16_t* v, int64_t offset, int64_t n, int32_t* dst);
   // y[i] = clamp(nearbyint(float(int32(acc[i]) + bias) * mult) + out.zero_point, out.lo, out.hi):
   // the reference Requantizer without a real-domain activation. acc holds exact integers.
   void (*requant_row)(const float* acc, int64_t n, int32_t bias, float mult, const QOut& out,

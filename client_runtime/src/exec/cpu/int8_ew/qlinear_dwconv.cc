@@ -1,17 +1,23 @@
 // Fast kernel for QLinearConv: depthwise 2-D convolutions (group == C == M, W [C, 1, kh, kw],
 // dilation 1, any stride and pads) run here; every other QLinearConv runs the reference compute.
 //
-// Per (image, channel) plane: the input minus its zero point is written once as f32 into `sw`
-// zero-padded column-phase planes (phase p holds padded columns p, p + sw, p + 2 sw, ...), so that
-// every kernel tap of an output row reads one contiguous run: tap (ky, kx) of output column ox
-// reads padded column ox * sw + kx = sw * (ox + kx / sw) + kx % sw. With vertical stride 1 the
-// whole plane is one run: output (oy, ox) at flat index j = oy * cols + ox reads j + ky * cols +
-// kx / sw, so small planes (7x7, 14x14) cost one call, not one per row; the columns ox >= OW of
-// that flat result are discarded. Padding is real 0, as the
-// reference reads x_zero_point there. Products of codes are integers below 2^16 and a window has
-// at most 256 taps, so the f32 sums are exact (< 2^24) and the i32 results equal the reference's
-// int64 accumulators. Requantization is the reference Requantizer's f32 arithmetic (int8_table.h),
-// so outputs are bit-identical.
+// Per (image, channel) plane: the input minus its zero point (|v| <= 255: an int16) is written once
+// into `sw` zero-padded column-phase planes (phase p holds padded columns p, p + sw, p + 2 sw,
+// ...), so that every kernel tap of an output row reads one contiguous run: tap (ky, kx) of output
+// column ox reads padded column ox * sw + kx = sw * (ox + kx / sw) + kx % sw. With vertical stride
+// 1 the whole plane is one run: output (oy, ox) at flat index j = oy * cols + ox reads
+// j + ky * cols + kx / sw, so small planes (7x7, 14x14) cost one call, not one per row; the
+// columns ox >= OW of that flat result are discarded. Padding is real 0, as the reference reads
+// x_zero_point there.
+//
+// Taps are summed in pairs of kernel rows, as vpmaddwd multiplies (int8_table.h dw_row): the pair
+// plane holds at flat index f the int16 pair (v[f], v[f + cols]), so taps (ky, kx) and (ky + 1, kx)
+// are one i32 load, multiplied by the weight pair (w[ky][kx], w[ky + 1][kx]); an odd last kernel
+// row pairs with weight 0 (it reads an extra zero row). Products of int16 values below 256 in
+// magnitude are below 2^16 and a window has at most 256 taps, so the i32 sums are exact and equal
+// the reference's int64 accumulators (and below 2^24, exact as f32 for the requantization rows).
+// Requantization is the reference Requantizer's f32 arithmetic (int8_table.h), so outputs are
+// bit-identical.
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -39,7 +45,9 @@ struct DwConv {
   int64_t h = 0, w = 0, oh = 0, ow = 0, kh = 0, kw = 0, sh = 1, sw = 1, pt = 0, pl = 0;
   int64_t rows = 0;        // padded rows read: (oh - 1) * sh + kh
   int64_t phase_cols = 0;  // columns of one phase plane: ow + (kw - 1) / sw
-  int64_t phase_size = 0;  // floats of one phase plane, with slack for dw_row's over-reads
+  int64_t phase_size = 0;  // elements of one phase (pair) plane, with slack for over-reads
+  int64_t value_size = 0;  // int16 values of one phase plane: phase_size plus one zero row
+  int64_t pair_rows = 0;   // kernel row pairs: (kh + 1) / 2
   bool x_u8 = false;
   bool w_u8 = false;
   int32_t x_zp = 0;
@@ -82,6 +90,8 @@ bool MakeDwConv(const KernelContext& ctx, DwConv& d) {
   d.rows = (d.oh - 1) * d.sh + d.kh;
   d.phase_cols = d.ow + (d.kw - 1) / d.sw;
   d.phase_size = d.rows * d.phase_cols + 2 * kRowPad;
+  d.value_size = d.phase_size + d.phase_cols;
+  d.pair_rows = (d.kh + 1) / 2;
   d.x_u8 = x.dtype == DType::kU8;
   d.w_u8 = w.dtype == DType::kU8;
   d.x_zp = xq->zero_point(0);
@@ -97,10 +107,20 @@ int32_t CodeAt(const void* base, bool u8, int64_t i) {
   return u8 ? static_cast<const uint8_t*>(base)[i] : static_cast<const int8_t*>(base)[i];
 }
 
+// dst[i] = code i of src minus zp, for n 1-byte codes.
+void Values(const uint8_t* src, bool u8, int64_t n, int32_t zp, int16_t* dst) {
+  if (u8) {
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<int16_t>(src[i] - zp);
+  } else {
+    const int8_t* s = reinterpret_cast<const int8_t*>(src);
+    for (int64_t i = 0; i < n; ++i) dst[i] = static_cast<int16_t>(s[i] - zp);
+  }
+}
+
 // Writes the `sw` phase planes of one input plane (codes minus x_zp, padding 0). With sw > 1 each
-// padded row is first converted into `line` (sw * phase_cols floats), then dealt to the phases.
-void FillPhases(const DwConv& d, const Table& t, const void* plane, float* phases, float* line) {
-  std::fill(phases, phases + d.sw * d.phase_size, 0.0f);
+// padded row is first written into `line` (sw * phase_cols values), then dealt to the phases.
+void FillPhases(const DwConv& d, const void* plane, int16_t* phases, int16_t* line) {
+  std::fill(phases, phases + d.sw * d.value_size, int16_t{0});
   const int64_t width = d.sw * d.phase_cols;  // padded columns the phases hold
   const int64_t n = std::min(d.w, width - d.pl);
   if (n <= 0) return;
@@ -109,22 +129,37 @@ void FillPhases(const DwConv& d, const Table& t, const void* plane, float* phase
     if (iy < 0 || iy >= d.h) continue;
     const uint8_t* src = static_cast<const uint8_t*>(plane) + iy * d.w;  // 1-byte codes
     if (d.sw == 1) {
-      t.dequantize(src, d.x_u8, n, d.x_zp, 1.0f, phases + r * d.phase_cols + d.pl);
+      Values(src, d.x_u8, n, d.x_zp, phases + r * d.phase_cols + d.pl);
       continue;
     }
-    std::fill(line, line + width, 0.0f);
-    t.dequantize(src, d.x_u8, n, d.x_zp, 1.0f, line + d.pl);
+    std::fill(line, line + width, int16_t{0});
+    Values(src, d.x_u8, n, d.x_zp, line + d.pl);
     for (int64_t ph = 0; ph < d.sw; ++ph) {
-      float* dst = phases + ph * d.phase_size + r * d.phase_cols;
+      int16_t* dst = phases + ph * d.value_size + r * d.phase_cols;
       for (int64_t c = 0; c < d.phase_cols; ++c) dst[c] = line[ph + d.sw * c];
     }
   }
 }
 
+// An i32 holding the int16 pair (lo, hi), as vpmaddwd reads it.
+int32_t Pair(int32_t lo, int32_t hi) {
+  return static_cast<int32_t>((static_cast<uint32_t>(hi) << 16) |
+                              static_cast<uint16_t>(static_cast<int16_t>(lo)));
+}
+
+// pairs[f] = (v[f], v[f + cols]) for each phase plane: vertically adjacent values side by side.
+void FillPairs(const DwConv& d, const Table& t, const int16_t* values, int32_t* pairs) {
+  for (int64_t ph = 0; ph < d.sw; ++ph)
+    t.pair_up(values + ph * d.value_size, d.phase_cols, d.phase_size, pairs + ph * d.phase_size);
+}
+
 struct Scratch {
-  std::vector<float> phases, line, acc, weights;
+  std::vector<int16_t> values, line;
+  std::vector<int32_t> pairs, weights;
+  std::vector<float> acc;
   std::vector<uint8_t> codes;
-  std::vector<const float*> rows;
+  std::vector<const int32_t*> rows;
+  std::vector<int64_t> offsets;  // of each tap pair in s.pairs, for output row 0
 };
 
 // Quantizes n accumulators of channel c into `dst` (i8 / u8 codes).
@@ -147,28 +182,45 @@ void Requantize(const DwConv& d, const Table& t, int64_t c, const float* acc, in
   int8::ActiveRealRequant().row_f32(r, acc, n, dst);
 }
 
-// Points s.rows at the taps of output row oy (flat: oy = 0 and the whole plane).
-void TapRows(const DwConv& d, int64_t oy, Scratch& s) {
-  for (int64_t ky = 0; ky < d.kh; ++ky)
+// s.offsets: where each tap pair of output row 0 starts in s.pairs (computed once per node).
+void TapOffsets(const DwConv& d, Scratch& s) {
+  for (int64_t py = 0; py < d.pair_rows; ++py)
     for (int64_t kx = 0; kx < d.kw; ++kx)
-      s.rows[ky * d.kw + kx] = s.phases.data() + (kx % d.sw) * d.phase_size +
-                               (oy * d.sh + ky) * d.phase_cols + kx / d.sw;
+      s.offsets[py * d.kw + kx] = (kx % d.sw) * d.phase_size + 2 * py * d.phase_cols + kx / d.sw;
+}
+
+// Points s.rows at the tap pairs of output row oy (flat: oy = 0 and the whole plane).
+void TapRows(const DwConv& d, int64_t oy, Scratch& s) {
+  const int32_t* base = s.pairs.data() + oy * d.sh * d.phase_cols;
+  for (size_t k = 0; k < s.offsets.size(); ++k) s.rows[k] = base + s.offsets[k];
+}
+
+// s.weights: the (w[2 py][kx], w[2 py + 1][kx]) pairs of channel c minus its zero point; a
+// missing last row is weight 0.
+void PairWeights(const DwConv& d, const TensorView& w, int64_t c, Scratch& s) {
+  const int32_t w_zp = d.wq.zero_point(c);
+  const int64_t base = c * d.kh * d.kw;
+  auto weight = [&](int64_t ky, int64_t kx) {
+    return ky < d.kh ? CodeAt(w.data, d.w_u8, base + ky * d.kw + kx) - w_zp : 0;
+  };
+  for (int64_t py = 0; py < d.pair_rows; ++py)
+    for (int64_t kx = 0; kx < d.kw; ++kx)
+      s.weights[py * d.kw + kx] = Pair(weight(2 * py, kx), weight(2 * py + 1, kx));
 }
 
 // One output plane (image n, channel c = nc % C).
 void RunPlane(const DwConv& d, const Table& t, int64_t nc, const TensorView& x, const TensorView& w,
               const TensorView& y, Scratch& s) {
   const int64_t c = nc % d.p.channels;
-  const int taps = static_cast<int>(d.kh * d.kw);
-  FillPhases(d, t, x.as<const uint8_t>() + nc * d.h * d.w, s.phases.data(), s.line.data());
-  const int32_t w_zp = d.wq.zero_point(c);
-  for (int k = 0; k < taps; ++k)
-    s.weights[k] = static_cast<float>(CodeAt(w.data, d.w_u8, c * taps + k) - w_zp);
+  const int pairs = static_cast<int>(d.pair_rows * d.kw);
+  FillPhases(d, x.as<const uint8_t>() + nc * d.h * d.w, s.values.data(), s.line.data());
+  FillPairs(d, t, s.values.data(), s.pairs.data());
+  PairWeights(d, w, c, s);
   uint8_t* out = y.as<uint8_t>() + nc * d.oh * d.ow;
   if (d.sh == 1) {
     const int64_t n = (d.oh - 1) * d.phase_cols + d.ow;
     TapRows(d, 0, s);
-    t.dw_row(s.rows.data(), s.weights.data(), taps, n, s.acc.data());
+    t.dw_row(s.rows.data(), s.weights.data(), pairs, n, s.acc.data());
     Requantize(d, t, c, s.acc.data(), n, s.codes.data(), s);
     for (int64_t oy = 0; oy < d.oh; ++oy)
       std::copy_n(s.codes.data() + oy * d.phase_cols, d.ow, out + oy * d.ow);
@@ -176,7 +228,7 @@ void RunPlane(const DwConv& d, const Table& t, int64_t nc, const TensorView& x, 
   }
   for (int64_t oy = 0; oy < d.oh; ++oy) {
     TapRows(d, oy, s);
-    t.dw_row(s.rows.data(), s.weights.data(), taps, d.ow, s.acc.data());
+    t.dw_row(s.rows.data(), s.weights.data(), pairs, d.ow, s.acc.data());
     Requantize(d, t, c, s.acc.data(), d.ow, out + oy * d.ow, s);
   }
 }
@@ -191,12 +243,15 @@ Status ComputeQLinearConvFast(KernelContext& ctx) {
   const int64_t acc_n = (d.sh == 1 ? d.oh * d.phase_cols : d.ow) + kRowPad;
   ParallelFor(ctx.pool, d.p.batch * d.p.channels, 1, [&](int64_t begin, int64_t end) {
     Scratch s;
-    s.phases.resize(static_cast<size_t>(d.sw * d.phase_size));
+    s.values.resize(static_cast<size_t>(d.sw * d.value_size));
     s.line.resize(static_cast<size_t>(d.sw * d.phase_cols));
+    s.pairs.resize(static_cast<size_t>(d.sw * d.phase_size));
     s.acc.resize(static_cast<size_t>(acc_n));
     s.codes.resize(static_cast<size_t>(acc_n));
-    s.weights.resize(static_cast<size_t>(d.kh * d.kw));
-    s.rows.resize(static_cast<size_t>(d.kh * d.kw));
+    s.weights.resize(static_cast<size_t>(d.pair_rows * d.kw));
+    s.rows.resize(static_cast<size_t>(d.pair_rows * d.kw));
+    s.offsets.resize(static_cast<size_t>(d.pair_rows * d.kw));
+    TapOffsets(d, s);
     for (int64_t nc = begin; nc < end; ++nc)
       RunPlane(d, t, nc, ctx.inputs[kX], ctx.inputs[kW], y, s);
   });
