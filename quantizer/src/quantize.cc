@@ -6,6 +6,7 @@
 #include <set>
 
 #include "converter/src/writer.h"
+#include "quantizer/src/gemm_to_conv.h"
 #include "quantizer/src/int8_rewrite.h"
 #include "quantizer/src/weight_only.h"
 
@@ -205,8 +206,14 @@ std::string KeepReason(const std::pair<double, std::string>& layer, size_t rank,
 // A "quantized" model with every layer kept in fp32 is the fp32 model under another name: that
 // is a gate miss, not a pass.
 void FailWhenNothingQuantized(size_t quantized, size_t layers, Report* report) {
-  if (quantized > 0 || layers == 0) return;
+  if (quantized > 0) return;
   report->passed = false;
+  if (layers == 0) {
+    report->notes.push_back("no layer of this model has a " + report->precision +
+                            " form (Conv, MatMul / Gemm with constant weights, Add, Mul, pooling, "
+                            "Concat): nothing to quantize");
+    return;
+  }
   report->notes.push_back("every one of the " + std::to_string(layers) +
                           " layers had to stay fp32 to meet the gate: no " + report->precision +
                           " variant meets it");
@@ -274,8 +281,13 @@ std::vector<std::pair<double, std::string>> WorstFirst(const std::map<std::strin
   return order;
 }
 
-Result<model::Graph> QuantizeInt8(const model::Graph& fp32, const Samples& samples,
+Result<model::Graph> QuantizeInt8(const model::Graph& original, const Samples& samples,
                                   const OutputValues& reference, const QuantizeOptions& o, Report* report) {
+  // Gemm -> 1x1 Conv first (same arithmetic), so fully connected layers get an int8 form.
+  model::Graph fp32 = original;
+  MOTA_ASSIGN_OR_RETURN(int gemms, RewriteGemmAsConv(fp32));
+  if (gemms > 0)
+    report->notes.push_back(std::to_string(gemms) + " Gemm layer(s) run as 1x1 QLinearConv (exact i32 bias)");
   MOTA_ASSIGN_OR_RETURN(ActivationParams params, Calibrate(fp32, samples.calibration, o));
   MOTA_ASSIGN_OR_RETURN(auto isolated, MeasureLayers(fp32, params, samples.calibration, o));
   std::vector<QuantLayer> layers;

@@ -164,6 +164,38 @@ TEST(Quantize, QuantizedModelIsRefused) {
   EXPECT_NE(by_content.status().message().find("already quantized"), std::string::npos);
 }
 
+// The MLP is two Gemm layers: they quantize as 1x1 QLinearConv with an exact i32 bias.
+TEST(Quantize, GemmLayersQuantizeThroughOneByOneConv) {
+  auto g = converter::ConvertOnnxFile(std::string(MOTA_SHARED_DIR) + "/models/mlp_784_256_10.onnx", {});
+  ASSERT_TRUE(g.ok()) << g.status().ToString();
+  auto r = Quantize(*g, 815848, Options("int8"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->report.passed) << r->report.model.cosine;
+  EXPECT_GE(r->report.model.cosine, 0.999);
+  const auto ops = OpCounts(r->graph);
+  EXPECT_EQ(ops.at("QLinearConv"), 2);
+  EXPECT_EQ(ops.count("Gemm"), 0u);
+  EXPECT_LT(r->bytes.size(), 815848u * 3 / 10);
+}
+
+TEST(Quantize, AModelWithNothingToQuantizeMissesTheGate) {
+  model::Graph g;
+  model::TensorInfo x;
+  x.name = "x";
+  x.dtype = DType::kF32;
+  x.has_shape = true;
+  x.dims = {{1, {}}, {8, {}}};
+  model::TensorInfo y = x;
+  y.name = "y";
+  g.inputs = {g.AddTensor(x)};
+  g.outputs = {g.AddTensor(y)};
+  g.nodes.push_back({"softmax", "Softmax", {}, {g.inputs[0]}, {g.outputs[0]}});
+  auto r = Quantize(g, 1000, Options("int8"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->report.passed);
+  EXPECT_NE(ReportToText(r->report).find("nothing to quantize"), std::string::npos);
+}
+
 TEST(Quantize, BadOptionsAreRejected) {
   auto r = Quantize(Classifier(), 1, Options("int4"));
   ASSERT_FALSE(r.ok());
