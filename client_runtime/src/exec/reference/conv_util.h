@@ -4,7 +4,11 @@
 // 3-D (Window3): missing leading dims become size 1, so one loop nest serves 1-D, 2-D and 3-D.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <functional>
+#include <type_traits>
 #include <vector>
 
 #include "base/status.h"
@@ -77,6 +81,48 @@ Window3 ToWindow3(const WindowGeometry& g);
 // [0, in): the positions where one kernel tap reads real input, not padding.
 void ValidOutputRange(int64_t out, int64_t stride, int64_t offset, int64_t in, int64_t* lo,
                       int64_t* hi);
+
+// Fills rows [r0, r1) of the im2col matrix of one image (and group): row r = (channel c, tap kd,
+// kh, kw), columns = output positions of output rows [q0, q1) (a row is one (od, oh) pair with all
+// ow). Each input element goes through `convert`; padding positions get Dst{}. With std::identity
+// and stride 1 the valid span of a row is one memcpy.
+template <typename Src, typename Dst, typename Convert>
+void Im2colRows(const Window3& w, const Src* x, int64_t r0, int64_t r1, int64_t q0, int64_t q1,
+                Dst* col, Convert convert) {
+  const int64_t ksz = w.kernel_size();
+  const int64_t cols = (q1 - q0) * w.out[2];
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t c = r / ksz, t = r % ksz;
+    const int64_t kd = t / (w.kernel[1] * w.kernel[2]);
+    const int64_t kh = t / w.kernel[2] % w.kernel[1];
+    const int64_t kw = t % w.kernel[2];
+    const Src* src = x + c * w.in_size();
+    Dst* dst = col + r * cols;
+    const int64_t offset = kw * w.dilation[2] - w.pad[2];
+    int64_t lo, hi;
+    ValidOutputRange(w.out[2], w.stride[2], offset, w.in[2], &lo, &hi);
+    for (int64_t q = q0; q < q1; ++q, dst += w.out[2]) {
+      const int64_t id = q / w.out[1] * w.stride[0] - w.pad[0] + kd * w.dilation[0];
+      const int64_t ih = q % w.out[1] * w.stride[1] - w.pad[1] + kh * w.dilation[1];
+      if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1]) {
+        std::fill(dst, dst + w.out[2], Dst{});
+        continue;
+      }
+      const Src* row = src + (id * w.in[1] + ih) * w.in[2] + offset;
+      std::fill(dst, dst + lo, Dst{});
+      if constexpr (std::is_same_v<Convert, std::identity> && std::is_same_v<Src, Dst>) {
+        if (w.stride[2] == 1 && hi > lo) {
+          std::memcpy(dst + lo, row + lo, (hi - lo) * sizeof(Dst));
+        } else {
+          for (int64_t o = lo; o < hi; ++o) dst[o] = row[o * w.stride[2]];
+        }
+      } else {
+        for (int64_t o = lo; o < hi; ++o) dst[o] = convert(row[o * w.stride[2]]);
+      }
+      std::fill(dst + std::max(lo, hi), dst + w.out[2], Dst{});
+    }
+  }
+}
 
 // One kernel column kw of a window: output columns ow in [lo, hi) read input column
 // ow * stride + offset, which lies inside the input (offset = kw * dilation - pad).

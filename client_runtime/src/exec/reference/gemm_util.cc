@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "exec/reference/op_util.h"
+
 // x86-64 with GCC or Clang: a 4x16 AVX2+FMA micro-kernel (intrinsics in a target-attributed
 // function, picked at run time when the CPU has AVX2 and FMA; about 2x the portable kernel).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -276,6 +278,34 @@ void GemmF32Parallel(ThreadPool* pool, const GemmArgs& g) {
   }
   const int64_t parts = int64_t{4} * pool->threads();
   ForEachGemmBlock(pool, g, parts, 16, 4, 64, 16, [](const GemmArgs& part) { GemmF32(part); });
+}
+
+Result<MatMulShape> MakeMatMulShape(const model::Node& node, const Shape& a, const Shape& b) {
+  auto error = [&](const auto&... args) {
+    return InvalidArgument(node.op_type, " node '", node.name, "': ", args...);
+  };
+  if (a.empty() || b.empty()) {
+    return error("operands must have rank >= 1, got A ", ShapeToString(a), " and B ",
+                 ShapeToString(b));
+  }
+  MatMulShape s;
+  s.m = a.size() == 1 ? 1 : a[a.size() - 2];
+  s.k = a.back();
+  const int64_t kb = b.size() == 1 ? b[0] : b[b.size() - 2];
+  s.n = b.size() == 1 ? 1 : b.back();
+  if (s.k != kb) {
+    return error("A ", ShapeToString(a), " and B ", ShapeToString(b),
+                 " do not chain: A's last dim is ", s.k, " but B's contraction dim is ", kb);
+  }
+  if (a.size() > 2) s.a_batch.assign(a.begin(), a.end() - 2);
+  if (b.size() > 2) s.b_batch.assign(b.begin(), b.end() - 2);
+  Result<Shape> batch = BroadcastShapes(s.a_batch, s.b_batch);
+  if (!batch.ok()) return error("batch dims: ", batch.status().message());
+  s.batch = *batch;
+  s.out = s.batch;
+  if (a.size() > 1) s.out.push_back(s.m);
+  if (b.size() > 1) s.out.push_back(s.n);
+  return s;
 }
 
 }  // namespace mota::exec

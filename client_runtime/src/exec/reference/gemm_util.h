@@ -15,7 +15,9 @@
 
 #include <cstdint>
 
+#include "base/status.h"
 #include "base/thread_pool.h"
+#include "model/graph.h"
 
 namespace mota::exec {
 
@@ -78,5 +80,17 @@ void ForEachGemmBlock(ThreadPool* pool, const GemmArgs& g, int64_t parts, int64_
     }
   });
 }
+
+// Shapes of a numpy matmul A [..., M, K] x B [..., K, N] with broadcast batch dims (1-D A is
+// [1, K] with M dropped from the output, 1-D B is [K, 1] with N dropped). Shared by MatMul and
+// the integer matmuls (MatMulInteger, QLinearMatMul).
+struct MatMulShape {
+  int64_t m = 0, k = 0, n = 0;
+  Shape batch;             // broadcast batch dims
+  Shape a_batch, b_batch;  // each operand's own batch dims
+  Shape out;
+};
+// Errors name the node and both shapes.
+Result<MatMulShape> MakeMatMulShape(const model::Node& node, const Shape& a, const Shape& b);
 
 }  // namespace mota::exec

@@ -225,39 +225,15 @@ Status CheckZeroPointsView(const model::Node& node, const TensorView& zp, int in
   return Status::Ok();
 }
 
+// The im2col element of the integer conv: x - x_zp as int16 (padding becomes 0 = the zero point).
+auto ToCentered16(int32_t x_zp) {
+  return [x_zp](auto v) { return static_cast<int16_t>(static_cast<int32_t>(v) - x_zp); };
+}
+
 bool IsInt8DType(DType d) { return d == DType::kI8 || d == DType::kU8; }
 
 // The largest reduction length whose sum of 8-bit products (each |.| <= 255 * 255) fits int32.
 constexpr int64_t kMaxInt32Reduction = std::numeric_limits<int32_t>::max() / (255 * 255);
-
-// Rows [r0, r1) of the im2col matrix of one image and group, as (x - x_zp) in int16: row r =
-// (channel, kd, kh, kw), columns = output positions of output rows [q0, q1). Padding is 0.
-template <typename T>
-void IntIm2colRows(const Window3& w, const T* x, int32_t x_zp, int64_t r0, int64_t r1, int64_t q0,
-                   int64_t q1, int16_t* col) {
-  const int64_t ksz = w.kernel_size();
-  const int64_t cols = (q1 - q0) * w.out[2];
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t c = r / ksz, t = r % ksz;
-    const int64_t kd = t / (w.kernel[1] * w.kernel[2]);
-    const int64_t kh = t / w.kernel[2] % w.kernel[1];
-    const int64_t kw = t % w.kernel[2];
-    const T* src = x + c * w.in_size();
-    int16_t* dst = col + r * cols;
-    const int64_t offset = kw * w.dilation[2] - w.pad[2];
-    int64_t lo, hi;
-    ValidOutputRange(w.out[2], w.stride[2], offset, w.in[2], &lo, &hi);
-    for (int64_t q = q0; q < q1; ++q, dst += w.out[2]) {
-      const int64_t id = q / w.out[1] * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-      const int64_t ih = q % w.out[1] * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-      std::fill(dst, dst + w.out[2], int16_t{0});
-      if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1]) continue;
-      const T* row = src + (id * w.in[1] + ih) * w.in[2] + offset;
-      for (int64_t o = lo; o < hi; ++o)
-        dst[o] = static_cast<int16_t>(static_cast<int32_t>(row[o * w.stride[2]]) - x_zp);
-    }
-  }
-}
 
 // out[j] (j < n) = sum_p a[p] * b[p * ldb + j], accumulated in Acc and widened to int64.
 template <typename Acc>
@@ -367,9 +343,9 @@ void IntConvUnit(ThreadPool* pool, const IntConvProblem& p, const TensorView& x,
     const int64_t cols = (q1 - q0) * win.out[2];
     ParallelFor(pool, k, 8, [&](int64_t r0, int64_t r1) {
       if (x.dtype == DType::kI8) {
-        IntIm2colRows(win, x.as<const int8_t>() + x_offset, x_zp, r0, r1, q0, q1, col);
+        Im2colRows(win, x.as<const int8_t>() + x_offset, r0, r1, q0, q1, col, ToCentered16(x_zp));
       } else {
-        IntIm2colRows(win, x.as<const uint8_t>() + x_offset, x_zp, r0, r1, q0, q1, col);
+        Im2colRows(win, x.as<const uint8_t>() + x_offset, r0, r1, q0, q1, col, ToCentered16(x_zp));
       }
     });
     ParallelFor(pool, mg, 1, [&](int64_t m0, int64_t m1) {
@@ -425,33 +401,7 @@ Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, cons
   return Status::Ok();
 }
 
-Result<IntMatMulShape> MakeIntMatMulShape(const model::Node& node, const Shape& a, const Shape& b) {
-  auto error = [&](const auto&... args) {
-    return InvalidArgument(node.op_type, " node '", node.name, "': ", args...);
-  };
-  if (a.empty() || b.empty())
-    return error("operands must have rank >= 1, got a ", ShapeToString(a), " and b ",
-                 ShapeToString(b));
-  IntMatMulShape s;
-  s.m = a.size() == 1 ? 1 : a[a.size() - 2];
-  s.k = a.back();
-  const int64_t kb = b.size() == 1 ? b[0] : b[b.size() - 2];
-  s.n = b.size() == 1 ? 1 : b.back();
-  if (s.k != kb)
-    return error("a ", ShapeToString(a), " and b ", ShapeToString(b),
-                 " do not chain: a's last dim is ", s.k, " but b's contraction dim is ", kb);
-  if (a.size() > 2) s.a_batch.assign(a.begin(), a.end() - 2);
-  if (b.size() > 2) s.b_batch.assign(b.begin(), b.end() - 2);
-  Result<Shape> batch = BroadcastShapes(s.a_batch, s.b_batch);
-  if (!batch.ok()) return error("batch dims: ", batch.status().message());
-  s.batch = *batch;
-  s.out = s.batch;
-  if (a.size() > 1) s.out.push_back(s.m);
-  if (b.size() > 1) s.out.push_back(s.n);
-  return s;
-}
-
-void IntMatMulAccumulate(const KernelContext& ctx, const IntMatMulShape& s, const TensorView& a,
+void IntMatMulAccumulate(const KernelContext& ctx, const MatMulShape& s, const TensorView& a,
                          const std::vector<int32_t>& a_zp, const TensorView& b,
                          const std::vector<int32_t>& b_zp, int64_t* acc) {
   // a - a_zp[row] and b - b_zp[column], once for the whole tensors.

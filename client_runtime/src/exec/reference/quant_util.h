@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "exec/activation.h"
 #include "exec/op_registry.h"
+#include "exec/reference/gemm_util.h"
 #include "exec/reference/conv_util.h"
 
 namespace mota::exec {
@@ -123,18 +124,9 @@ Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, cons
                          int32_t x_zp, const TensorView& w, const std::vector<int32_t>& w_zp,
                          int64_t* acc);
 
-// Shapes of a numpy matmul A [..., M, K] x B [..., K, N] with broadcast batch dims (1-D A is
-// [1, K] with M dropped from the output, 1-D B is [K, 1] with N dropped).
-struct IntMatMulShape {
-  int64_t m = 0, k = 0, n = 0;
-  Shape batch;             // broadcast batch dims
-  Shape a_batch, b_batch;  // each operand's own batch dims
-  Shape out;
-};
-Result<IntMatMulShape> MakeIntMatMulShape(const model::Node& node, const Shape& a, const Shape& b);
 // acc[batch, i, j] = sum_p (a[i, p] - a_zp[i]) * (b[p, j] - b_zp[j]) for i8 / u8 A and B;
 // `a_zp` has 1 or M values (per row), `b_zp` 1 or N (per column).
-void IntMatMulAccumulate(const KernelContext& ctx, const IntMatMulShape& s, const TensorView& a,
+void IntMatMulAccumulate(const KernelContext& ctx, const MatMulShape& s, const TensorView& a,
                          const std::vector<int32_t>& a_zp, const TensorView& b,
                          const std::vector<int32_t>& b_zp, int64_t* acc);
 

@@ -59,41 +59,6 @@ Status InferConv(InferContext& ctx) {
   return SetConvOutput(ctx, p.batch, p.filters, g);
 }
 
-// Fills rows of the im2col matrix: row r = (channel c, tap kd, kh, kw), columns = output
-// positions of output rows [q0, q1) (a row is one (od, oh) pair with all ow).
-void Im2colRows(const Window3& w, const float* x, int64_t r0, int64_t r1, int64_t q0, int64_t q1,
-                float* col) {
-  const int64_t ksz = w.kernel_size();
-  const int64_t cols = (q1 - q0) * w.out[2];
-  for (int64_t r = r0; r < r1; ++r) {
-    const int64_t c = r / ksz, t = r % ksz;
-    const int64_t kd = t / (w.kernel[1] * w.kernel[2]);
-    const int64_t kh = t / w.kernel[2] % w.kernel[1];
-    const int64_t kw = t % w.kernel[2];
-    const float* src = x + c * w.in_size();
-    float* dst = col + r * cols;
-    const int64_t offset = kw * w.dilation[2] - w.pad[2];
-    int64_t lo, hi;
-    ValidOutputRange(w.out[2], w.stride[2], offset, w.in[2], &lo, &hi);
-    for (int64_t q = q0; q < q1; ++q, dst += w.out[2]) {
-      const int64_t id = q / w.out[1] * w.stride[0] - w.pad[0] + kd * w.dilation[0];
-      const int64_t ih = q % w.out[1] * w.stride[1] - w.pad[1] + kh * w.dilation[1];
-      if (id < 0 || id >= w.in[0] || ih < 0 || ih >= w.in[1]) {
-        for (int64_t o = 0; o < w.out[2]; ++o) dst[o] = 0.0f;
-        continue;
-      }
-      const float* row = src + (id * w.in[1] + ih) * w.in[2] + offset;
-      for (int64_t o = 0; o < lo; ++o) dst[o] = 0.0f;
-      if (w.stride[2] == 1) {
-        if (hi > lo) std::memcpy(dst + lo, row + lo, (hi - lo) * sizeof(float));
-      } else {
-        for (int64_t o = lo; o < hi; ++o) dst[o] = row[o * w.stride[2]];
-      }
-      for (int64_t o = hi; o < w.out[2]; ++o) dst[o] = 0.0f;
-    }
-  }
-}
-
 bool IsPointwise(const Window3& w) {
   for (int d = 0; d < 3; ++d) {
     if (w.kernel[d] != 1 || w.stride[d] != 1 || w.pad[d] != 0 || w.in[d] != w.out[d]) return false;
@@ -130,7 +95,7 @@ Status ConvIm2col(KernelContext& ctx, const ConvProblem& p, const float* x, cons
         int64_t ldb = w.out_size();
         if (!pointwise) {
           ParallelFor(ctx.pool, k, 8, [&](int64_t r0, int64_t r1) {
-            Im2colRows(w, xg, r0, r1, q0, q1, col.get());
+            Im2colRows(w, xg, r0, r1, q0, q1, col.get(), std::identity{});
           });
           b = col.get();
           ldb = cols;

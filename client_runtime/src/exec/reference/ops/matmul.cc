@@ -9,41 +9,6 @@
 namespace mota::exec {
 namespace {
 
-struct MatMulShape {
-  int64_t m = 0, k = 0, n = 0;
-  Shape batch;             // broadcast batch dims
-  Shape a_batch, b_batch;  // each operand's own batch dims
-  Shape out;
-};
-
-Result<MatMulShape> MakeShape(const model::Node& node, const Shape& a, const Shape& b) {
-  auto error = [&](const auto&... args) {
-    return InvalidArgument("MatMul node '", node.name, "': ", args...);
-  };
-  if (a.empty() || b.empty()) {
-    return error("operands must have rank >= 1, got A ", ShapeToString(a), " and B ",
-                 ShapeToString(b));
-  }
-  MatMulShape s;
-  s.m = a.size() == 1 ? 1 : a[a.size() - 2];
-  s.k = a.back();
-  const int64_t kb = b.size() == 1 ? b[0] : b[b.size() - 2];
-  s.n = b.size() == 1 ? 1 : b.back();
-  if (s.k != kb) {
-    return error("A ", ShapeToString(a), " and B ", ShapeToString(b),
-                 " do not chain: A's last dim is ", s.k, " but B's contraction dim is ", kb);
-  }
-  if (a.size() > 2) s.a_batch.assign(a.begin(), a.end() - 2);
-  if (b.size() > 2) s.b_batch.assign(b.begin(), b.end() - 2);
-  Result<Shape> batch = BroadcastShapes(s.a_batch, s.b_batch);
-  if (!batch.ok()) return error("batch dims: ", batch.status().message());
-  s.batch = *batch;
-  s.out = s.batch;
-  if (a.size() > 1) s.out.push_back(s.m);
-  if (b.size() > 1) s.out.push_back(s.n);
-  return s;
-}
-
 Status InferMatMul(InferContext& ctx) {
   const TensorView& a = ctx.inputs[0];
   const TensorView& b = ctx.inputs[1];
@@ -52,7 +17,7 @@ Status InferMatMul(InferContext& ctx) {
     return ctx.Error("expects A and B of one dtype among f32, i32, i64; got ", DTypeName(a.dtype),
                      " and ", DTypeName(b.dtype));
   }
-  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeShape(ctx.node, a.shape, b.shape));
+  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeMatMulShape(ctx.node, a.shape, b.shape));
   ctx.outputs[0] = {a.dtype, s.out, nullptr};
   return Status::Ok();
 }
@@ -125,7 +90,7 @@ void MatMulF32(KernelContext& ctx, const MatMulShape& s, const float* a, const f
 Status ComputeMatMul(KernelContext& ctx) {
   const TensorView& a = ctx.inputs[0];
   const TensorView& b = ctx.inputs[1];
-  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeShape(ctx.node, a.shape, b.shape));
+  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeMatMulShape(ctx.node, a.shape, b.shape));
   if (a.dtype == DType::kF32) {
     MatMulF32(ctx, s, a.as<float>(), b.as<float>(), ctx.outputs[0].as<float>());
     return Status::Ok();

@@ -27,7 +27,7 @@ Status InferMatMulInteger(InferContext& ctx) {
   const TensorView& a = ctx.inputs[kA];
   const TensorView& b = ctx.inputs[kB];
   MOTA_RETURN_IF_ERROR(CheckOperandDTypes(ctx.node, a, b));
-  MOTA_ASSIGN_OR_RETURN(IntMatMulShape s, MakeIntMatMulShape(ctx.node, a.shape, b.shape));
+  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeMatMulShape(ctx.node, a.shape, b.shape));
   MOTA_RETURN_IF_ERROR(CheckZeroPoints(ctx, kAZp, "a_zero_point", a.dtype, s.m));
   MOTA_RETURN_IF_ERROR(CheckZeroPoints(ctx, kBZp, "b_zero_point", b.dtype, s.n));
   if (ctx.attrs().Has(kActivationAttr))
@@ -42,7 +42,7 @@ Status ComputeMatMulInteger(KernelContext& ctx) {
   const TensorView& a = ctx.inputs[kA];
   const TensorView& b = ctx.inputs[kB];
   MOTA_RETURN_IF_ERROR(CheckOperandDTypes(ctx.node, a, b));
-  MOTA_ASSIGN_OR_RETURN(IntMatMulShape s, MakeIntMatMulShape(ctx.node, a.shape, b.shape));
+  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeMatMulShape(ctx.node, a.shape, b.shape));
   MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> a_zp,
                         ReadZeroPoints(ctx, kAZp, "a_zero_point", a.dtype, s.m));
   MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> b_zp,

@@ -42,8 +42,8 @@ Status CheckOperands(const model::Node& node, std::span<const TensorView> inputs
 
 Status InferQLinearMatMul(InferContext& ctx) {
   MOTA_RETURN_IF_ERROR(CheckOperands(ctx.node, ctx.inputs));
-  MOTA_ASSIGN_OR_RETURN(IntMatMulShape s,
-                        MakeIntMatMulShape(ctx.node, ctx.inputs[kA].shape, ctx.inputs[kB].shape));
+  MOTA_ASSIGN_OR_RETURN(MatMulShape s,
+                        MakeMatMulShape(ctx.node, ctx.inputs[kA].shape, ctx.inputs[kB].shape));
   MOTA_RETURN_IF_ERROR(CheckQuantOperand(ctx, kAScale, kAZp, s.m));
   MOTA_RETURN_IF_ERROR(CheckQuantOperand(ctx, kBScale, kBZp, s.n));
   MOTA_RETURN_IF_ERROR(CheckQuantOperand(ctx, kYScale, kYZp, 1));
@@ -63,7 +63,7 @@ Status ComputeQLinearMatMul(KernelContext& ctx) {
   MOTA_RETURN_IF_ERROR(CheckOperands(ctx.node, ctx.inputs));
   const TensorView& a = ctx.inputs[kA];
   const TensorView& b = ctx.inputs[kB];
-  MOTA_ASSIGN_OR_RETURN(IntMatMulShape s, MakeIntMatMulShape(ctx.node, a.shape, b.shape));
+  MOTA_ASSIGN_OR_RETURN(MatMulShape s, MakeMatMulShape(ctx.node, a.shape, b.shape));
   MOTA_ASSIGN_OR_RETURN(QuantOperand aq, ReadQuantOperand(ctx, kAScale, kAZp, s.m));
   MOTA_ASSIGN_OR_RETURN(QuantOperand bq, ReadQuantOperand(ctx, kBScale, kBZp, s.n));
   MOTA_ASSIGN_OR_RETURN(QuantOperand yq, ReadQuantOperand(ctx, kYScale, kYZp, 1));
