@@ -401,6 +401,14 @@ Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, cons
   return Status::Ok();
 }
 
+Result<std::unique_ptr<int64_t[]>> AllocateAccumulators(const KernelContext& ctx, int64_t count) {
+  std::unique_ptr<int64_t[]> acc(new (std::nothrow) int64_t[static_cast<size_t>(count)]);
+  if (!acc)
+    return OutOfMemory(ctx.node.op_type, " node '", ctx.node.name, "': cannot allocate ", count,
+                       " accumulators");
+  return acc;
+}
+
 void IntMatMulAccumulate(const KernelContext& ctx, const MatMulShape& s, const TensorView& a,
                          const std::vector<int32_t>& a_zp, const TensorView& b,
                          const std::vector<int32_t>& b_zp, int64_t* acc) {

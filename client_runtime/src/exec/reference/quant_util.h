@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -124,6 +125,9 @@ Status IntConvAccumulate(const KernelContext& ctx, const IntConvProblem& p, cons
                          int32_t x_zp, const TensorView& w, const std::vector<int32_t>& w_zp,
                          int64_t* acc);
 
+// One int64 accumulator per output element of an integer conv / matmul; OUT_OF_MEMORY naming the
+// node when the allocation fails.
+Result<std::unique_ptr<int64_t[]>> AllocateAccumulators(const KernelContext& ctx, int64_t count);
 // acc[batch, i, j] = sum_p (a[i, p] - a_zp[i]) * (b[p, j] - b_zp[j]) for i8 / u8 A and B;
 // `a_zp` has 1 or M values (per row), `b_zp` 1 or N (per column).
 void IntMatMulAccumulate(const KernelContext& ctx, const MatMulShape& s, const TensorView& a,

@@ -37,10 +37,7 @@ Status ComputeConvInteger(KernelContext& ctx) {
                         ReadZeroPoints(ctx, kWZp, "w_zero_point", w.dtype, p.filters));
   const int64_t total = ctx.outputs[0].numel();
   if (total == 0) return Status::Ok();
-  std::unique_ptr<int64_t[]> acc(new (std::nothrow) int64_t[static_cast<size_t>(total)]);
-  if (!acc)
-    return OutOfMemory("ConvInteger node '", ctx.node.name, "': cannot allocate ", total,
-                       " accumulators");
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<int64_t[]> acc, AllocateAccumulators(ctx, total));
   MOTA_RETURN_IF_ERROR(IntConvAccumulate(ctx, p, x, x_zp[0], w, w_zp, acc.get()));
   int32_t* y = ctx.outputs[0].as<int32_t>();
   for (int64_t i = 0; i < total; ++i) y[i] = static_cast<int32_t>(acc[i]);  // wraps, as in i32

@@ -71,10 +71,7 @@ Status ComputeQLinearConv(KernelContext& ctx) {
   const TensorView& y = ctx.outputs[0];
   const int64_t total = y.numel();
   if (total == 0) return Status::Ok();
-  std::unique_ptr<int64_t[]> acc(new (std::nothrow) int64_t[static_cast<size_t>(total)]);
-  if (!acc)
-    return OutOfMemory("QLinearConv node '", ctx.node.name, "': cannot allocate ", total,
-                       " accumulators");
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<int64_t[]> acc, AllocateAccumulators(ctx, total));
   MOTA_RETURN_IF_ERROR(IntConvAccumulate(ctx, p, ctx.inputs[kX], xq.zero_point(0), ctx.inputs[kW],
                                          wq.zero_points, acc.get()));
   const int32_t* bias = ctx.has_input(kBias) ? ctx.inputs[kBias].as<const int32_t>() : nullptr;

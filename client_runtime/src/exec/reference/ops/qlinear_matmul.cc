@@ -71,10 +71,7 @@ Status ComputeQLinearMatMul(KernelContext& ctx) {
   const TensorView& y = ctx.outputs[0];
   const int64_t total = y.numel();
   if (total == 0) return Status::Ok();
-  std::unique_ptr<int64_t[]> acc(new (std::nothrow) int64_t[static_cast<size_t>(total)]);
-  if (!acc)
-    return OutOfMemory("QLinearMatMul node '", ctx.node.name, "': cannot allocate ", total,
-                       " accumulators");
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<int64_t[]> acc, AllocateAccumulators(ctx, total));
   IntMatMulAccumulate(ctx, s, a, aq.zero_points, b, bq.zero_points, acc.get());
   ParallelFor(ctx.pool, total / s.n, 1, [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
