@@ -31,11 +31,6 @@ bool IsConstant(const model::Graph& g, int32_t t) { return t >= 0 && g.tensors[t
 
 bool IsF32(const model::Graph& g, int32_t t) { return t >= 0 && g.tensors[t].dtype == DType::kF32; }
 
-std::vector<uint8_t> Bytes(const void* data, size_t size) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  return std::vector<uint8_t>(p, p + size);
-}
-
 class Rewriter {
  public:
   Rewriter(const model::Graph& fp32, const ActivationParams& params, const Int8RewriteOptions& options)
@@ -113,12 +108,12 @@ class Rewriter {
     auto s = scales_.find(scale_bits);
     if (s == scales_.end())
       s = scales_.emplace(scale_bits, AddConstant(graph_.tensors[q].name + ".scale", DType::kF32, {},
-                                                  Bytes(&p.scale, 4))).first;
+                                                  ToBytes(&p.scale, 4))).first;
     auto z = zero_points_.find(p.zero_point);
     if (z == zero_points_.end()) {
       const int8_t zp = static_cast<int8_t>(p.zero_point);
       z = zero_points_.emplace(p.zero_point, AddConstant("zero_point" + std::to_string(p.zero_point),
-                                                         DType::kI8, {}, Bytes(&zp, 1))).first;
+                                                         DType::kI8, {}, ToBytes(&zp, 1))).first;
     }
     return {s->second, z->second};
   }
@@ -221,7 +216,7 @@ class Rewriter {
     copy.outputs = {yq};
     if (node.op_type == "Pad" && node.attrs.GetString("mode", "constant") == "constant") {
       const int8_t zp = static_cast<int8_t>(p.zero_point);
-      const int32_t pad_value = AddConstant(graph_.tensors[yq].name + ".pad_value", DType::kI8, {}, Bytes(&zp, 1));
+      const int32_t pad_value = AddConstant(graph_.tensors[yq].name + ".pad_value", DType::kI8, {}, ToBytes(&zp, 1));
       copy.inputs.resize(std::max<size_t>(copy.inputs.size(), 3), -1);
       copy.inputs[2] = pad_value;
     }
@@ -271,9 +266,9 @@ class Rewriter {
                                                   w.StaticShape(), conv ? 0 : 1);
     const int64_t channels = static_cast<int64_t>(q.scales.size());
     const int32_t wq = AddConstant(w.name + ".i8", DType::kI8, w.StaticShape(),
-                                   Bytes(q.values.data(), q.values.size()));
+                                   ToBytes(q.values.data(), q.values.size()));
     const int32_t ws = AddConstant(w.name + ".scale", DType::kF32, {channels},
-                                   Bytes(q.scales.data(), channels * sizeof(float)));
+                                   ToBytes(q.scales.data(), channels * sizeof(float)));
     const int32_t wz = ZeroWeightPoints(channels);
     std::vector<int32_t> out = {wq, ws, wz};
     if (conv && node.inputs.size() > 2 && node.inputs[2] >= 0) {
@@ -286,7 +281,7 @@ class Rewriter {
                                                         std::numeric_limits<int32_t>::max()));
       }
       out.push_back(AddConstant(b.name + ".i32", DType::kI32, {channels},
-                                Bytes(bq.data(), channels * sizeof(int32_t))));
+                                ToBytes(bq.data(), channels * sizeof(int32_t))));
     }
     return out;
   }

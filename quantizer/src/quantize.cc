@@ -189,18 +189,12 @@ Result<GateRun> TryInt8(const model::Graph& fp32, const ActivationParams& params
   return run;
 }
 
-std::string Num(double v, int digits) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
-  return buf;
-}
-
 // The reason recorded for a layer kept in fp32.
 std::string KeepReason(const std::pair<double, std::string>& layer, size_t rank, size_t total,
                        const ErrorMetrics& without) {
-  return "kept in fp32: isolated SQNR " + Num(layer.first, 2) + " dB (rank " + std::to_string(rank + 1) +
+  return "kept in fp32: isolated SQNR " + Fixed(layer.first, 2) + " dB (rank " + std::to_string(rank + 1) +
          " of " + std::to_string(total) + "); with fewer layers kept the model reached cosine " +
-         Num(without.cosine, 6) + ", SQNR " + Num(without.sqnr_db, 2) + " dB, short of the gate";
+         Fixed(without.cosine, 6) + ", SQNR " + Fixed(without.sqnr_db, 2) + " dB, short of the gate";
 }
 
 // A "quantized" model with every layer kept in fp32 is the fp32 model under another name: that
@@ -336,16 +330,12 @@ Result<model::Graph> QuantizeFp16(const model::Graph& fp32, const Samples& sampl
 Result<model::Graph> QuantizeInt8Weights(const model::Graph& fp32, const Samples& samples,
                                          const OutputValues& reference, const QuantizeOptions& o,
                                          Report* report) {
-  std::vector<WeightLayer> layers;
-  {
-    model::Graph probe = fp32;
-    MOTA_RETURN_IF_ERROR(RewriteToInt8Weights(probe, {}, &layers).status());
-  }
+  const std::vector<WeightLayer> layers = QuantizeWeights(fp32);
   std::map<std::string, ErrorMetrics> weight_error;
   for (const WeightLayer& l : layers) weight_error[l.node] = l.weight_error;
   const CandidateBuilder build = [&](const std::set<std::string>& keep) -> Result<Candidate> {
     Candidate c{fp32, {}, {}, {}};
-    MOTA_RETURN_IF_ERROR(RewriteToInt8Weights(c.graph, keep).status());
+    ApplyInt8Weights(c.graph, layers, keep);
     for (const WeightLayer& l : layers)
       if (!keep.count(l.node)) c.int8_layers.push_back(l.node);
     MOTA_ASSIGN_OR_RETURN(c.outputs, CompareOutputs(c.graph, reference, samples.evaluation(), o.run, &c.worst));

@@ -19,13 +19,13 @@ nlohmann::json MetricsJson(const ErrorMetrics& m) {
   return {{"cosine", Round6(m.cosine)}, {"sqnr_db", Round6(m.sqnr_db)}, {"max_abs", Round6(m.max_abs)}};
 }
 
+}  // namespace
+
 std::string Fixed(double v, int digits) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%.*f", digits, v);
   return buf;
 }
-
-}  // namespace
 
 nlohmann::json ReportToJson(const Report& r) {
   nlohmann::json j;

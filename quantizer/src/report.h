@@ -39,6 +39,8 @@ struct Report {
 };
 
 nlohmann::json ReportToJson(const Report& report);
+// `v` with `digits` decimals ("0.995000"), for messages and the table.
+std::string Fixed(double v, int digits);
 // Canonical JSON: sorted keys, no spaces (what goes into the metadata).
 std::string CanonicalJson(const nlohmann::json& value);
 // A readable summary and per-layer table (kept-in-fp32 layers first).

@@ -12,11 +12,6 @@ namespace {
 
 using converter::UniqueTensorName;
 
-std::vector<uint8_t> ToBytes(const void* data, size_t size) {
-  const auto* p = static_cast<const uint8_t*>(data);
-  return std::vector<uint8_t>(p, p + size);
-}
-
 // Constant f32 tensors some node reads, in first-use order.
 std::vector<int32_t> F32ConstantsRead(const model::Graph& graph) {
   std::vector<int32_t> ids;
@@ -88,55 +83,62 @@ Result<WeightRewriteSummary> RewriteToFp16(model::Graph& graph) {
   return summary;
 }
 
-Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph, const std::set<std::string>& keep_fp32,
-                                                  std::vector<WeightLayer>* layers) {
-  WeightRewriteSummary summary;
-  std::set<int32_t> done;
-  // Collect first: the rewrite inserts nodes at the front.
-  std::vector<std::pair<int32_t, int>> weights;
+std::vector<WeightLayer> QuantizeWeights(const model::Graph& graph) {
+  std::vector<WeightLayer> layers;
+  std::set<int32_t> done;  // a weight read by several nodes is stored once, with the first
   for (const model::Node& node : graph.nodes) {
     for (size_t slot = 0; slot < node.inputs.size(); ++slot) {
       const int32_t t = node.inputs[slot];
       if (t < 0 || !graph.tensors[t].is_constant || graph.tensors[t].dtype != DType::kF32) continue;
       const int axis = WeightAxis(graph, node, slot);
       if (axis < 0 || !done.insert(t).second) continue;
-      if (layers != nullptr) {
-        const model::TensorInfo& info = graph.tensors[t];
-        const ChannelQuantized q = QuantizePerChannel(FloatData(info), info.StaticShape(), axis);
-        const Shape shape = info.StaticShape();
-        const int64_t channels = static_cast<int64_t>(q.scales.size());
-        int64_t after = 1;  // elements per step of the channel axis
-        for (size_t d = axis + 1; d < shape.size(); ++d) after *= shape[d];
-        std::vector<float> back(q.values.size());
-        for (size_t i = 0; i < back.size(); ++i)
-          back[i] = q.values[i] * q.scales[(static_cast<int64_t>(i) / after) % channels];
-        ErrorAccumulator acc;
-        acc.Add(FloatData(info), back.data(), static_cast<int64_t>(back.size()));
-        layers->push_back({node.name, node.op_type, acc.Get()});
-      }
-      if (keep_fp32.count(node.name)) continue;
-      weights.push_back({t, axis});
+      const model::TensorInfo& info = graph.tensors[t];
+      const Shape shape = info.StaticShape();
+      WeightLayer layer{
+          node.name, node.op_type, t, axis, QuantizePerChannel(FloatData(info), shape, axis), {}};
+      const ChannelQuantized& q = layer.quantized;
+      const int64_t channels = static_cast<int64_t>(q.scales.size());
+      int64_t after = 1;  // elements per step of the channel axis
+      for (size_t d = axis + 1; d < shape.size(); ++d) after *= shape[d];
+      std::vector<float> back(q.values.size());
+      for (size_t i = 0; i < back.size(); ++i)
+        back[i] = q.values[i] * q.scales[(static_cast<int64_t>(i) / after) % channels];
+      ErrorAccumulator acc;
+      acc.Add(FloatData(info), back.data(), static_cast<int64_t>(back.size()));
+      layer.weight_error = acc.Get();
+      layers.push_back(std::move(layer));
     }
   }
-  for (auto [t, axis] : weights) {
-    const model::TensorInfo info = graph.tensors[t];
-    const Shape shape = info.StaticShape();
-    const ChannelQuantized q = QuantizePerChannel(FloatData(info), shape, axis);
+  return layers;
+}
+
+WeightRewriteSummary ApplyInt8Weights(model::Graph& graph, const std::vector<WeightLayer>& layers,
+                                      const std::set<std::string>& keep_fp32) {
+  WeightRewriteSummary summary;
+  for (const WeightLayer& layer : layers) {
+    if (keep_fp32.count(layer.node)) continue;
+    const model::TensorInfo info = graph.tensors[layer.tensor];
+    const ChannelQuantized& q = layer.quantized;
     const int64_t channels = static_cast<int64_t>(q.scales.size());
-    const int32_t wq = graph.AddConstant(UniqueTensorName(graph, info.name + ".i8"), DType::kI8,
-                                         shape, ToBytes(q.values.data(), q.values.size()));
+    const int32_t wq =
+        graph.AddConstant(UniqueTensorName(graph, info.name + ".i8"), DType::kI8,
+                          info.StaticShape(), ToBytes(q.values.data(), q.values.size()));
     const int32_t scale =
         graph.AddConstant(UniqueTensorName(graph, info.name + ".scale"), DType::kF32, {channels},
                           ToBytes(q.scales.data(), q.scales.size() * sizeof(float)));
     const int32_t zp = graph.AddConstant(UniqueTensorName(graph, info.name + ".zero_point"),
-                                         DType::kI8, {channels},
-                                         std::vector<uint8_t>(channels, 0));
+                                         DType::kI8, {channels}, std::vector<uint8_t>(channels, 0));
     model::Attributes attrs;
-    attrs.SetInt("axis", axis);
-    ReplaceConstantWithNode(graph, t, "DequantizeLinear", {wq, scale, zp}, std::move(attrs));
+    attrs.SetInt("axis", layer.axis);
+    ReplaceConstantWithNode(graph, layer.tensor, "DequantizeLinear", {wq, scale, zp},
+                            std::move(attrs));
     ++summary.converted;
   }
   return summary;
+}
+
+Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph) {
+  return ApplyInt8Weights(graph, QuantizeWeights(graph), {});
 }
 
 }  // namespace mota::quantizer

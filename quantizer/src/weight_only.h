@@ -9,13 +9,14 @@
 #include "base/status.h"
 #include "model/graph.h"
 #include "quantizer/src/metrics.h"
+#include "quantizer/src/weights.h"
 
 namespace mota::quantizer {
 
 // What a weight-only rewrite did, for the report.
 struct WeightRewriteSummary {
-  int converted = 0;                // constants rewritten
-  std::vector<std::string> kept;    // constants left in f32, each with the reason
+  int converted = 0;              // constants rewritten
+  std::vector<std::string> kept;  // constants left in f32, each with the reason
 };
 
 // fp16: every f32 constant of at least kMinHalfElements elements read by a node becomes an f16
@@ -23,18 +24,24 @@ struct WeightRewriteSummary {
 constexpr int64_t kMinHalfElements = 16;
 Result<WeightRewriteSummary> RewriteToFp16(model::Graph& graph);
 
-// One weight the int8-weights precision stores, with its own quantization error.
+// One weight the int8-weights precision stores, quantized once, with its own quantization error.
 struct WeightLayer {
   std::string node, op;
+  int32_t tensor = -1;  // the f32 weight's id in the graph it was read from
+  int axis = 0;         // the per-channel axis
+  ChannelQuantized quantized;
   ErrorMetrics weight_error;  // the i8 weights against the f32 ones
 };
 
 // int8-weights: Conv weights (per output channel) and constant MatMul / Gemm B matrices (per
-// output column) become symmetric per-channel i8 + DequantizeLinear, except those of the nodes
-// named in `keep_fp32`. `layers` (optional) receives every candidate weight's error.
-Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph,
-                                                  const std::set<std::string>& keep_fp32 = {},
-                                                  std::vector<WeightLayer>* layers = nullptr);
+// output column) become symmetric per-channel i8 + DequantizeLinear.
+// QuantizeWeights finds and quantizes every such weight once; ApplyInt8Weights stores them in
+// `graph` (the graph QuantizeWeights read, or a copy of it), except those of the nodes named in
+// `keep_fp32`. RewriteToInt8Weights does both.
+std::vector<WeightLayer> QuantizeWeights(const model::Graph& graph);
+WeightRewriteSummary ApplyInt8Weights(model::Graph& graph, const std::vector<WeightLayer>& layers,
+                                      const std::set<std::string>& keep_fp32);
+Result<WeightRewriteSummary> RewriteToInt8Weights(model::Graph& graph);
 
 // Makes constant tensor `t` the output of a new node `op_type` reading `inputs`, inserted at the
 // front of the node list (its inputs are constants, so the order stays topological).

@@ -18,6 +18,12 @@ struct ChannelQuantized {
 // to [-127, 127] (-128 unused, so negation never saturates). An all-zero channel gets scale 1.
 ChannelQuantized QuantizePerChannel(const float* values, const Shape& shape, int axis);
 
+// A copy of `size` bytes at `data` (the payload of a new constant tensor).
+inline std::vector<uint8_t> ToBytes(const void* data, size_t size) {
+  const auto* p = static_cast<const uint8_t*>(data);
+  return std::vector<uint8_t>(p, p + size);
+}
+
 // Largest |value| an f16 holds.
 constexpr float kHalfMax = 65504.0f;
 
