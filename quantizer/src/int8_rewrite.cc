@@ -16,13 +16,14 @@ using converter::UniqueTensorName;
 
 // Ops that only move data: they run on int8 with their input's parameters.
 bool IsDataMovement(const model::Node& node) {
-  static const std::set<std::string> kOps = {"MaxPool", "Reshape", "Flatten", "Transpose",
-                                             "Squeeze", "Unsqueeze", "Slice", "Pad"};
+  static const std::set<std::string> kOps = {"MaxPool", "Reshape",   "Flatten", "Transpose",
+                                             "Squeeze", "Unsqueeze", "Slice",   "Pad"};
   if (!kOps.count(node.op_type) || node.outputs.size() != 1) return false;
   if (converter::HasActivation(node)) return false;
   if (node.op_type == "Pad") {
     if (node.attrs.GetString("mode", "constant") != "constant") return true;
-    return node.inputs.size() < 3 || node.inputs[2] < 0;  // a nonzero pad value would need requantizing
+    return node.inputs.size() < 3 ||
+           node.inputs[2] < 0;  // a nonzero pad value would need requantizing
   }
   return true;
 }
@@ -33,7 +34,8 @@ bool IsF32(const model::Graph& g, int32_t t) { return t >= 0 && g.tensors[t].dty
 
 class Rewriter {
  public:
-  Rewriter(const model::Graph& fp32, const ActivationParams& params, const Int8RewriteOptions& options)
+  Rewriter(const model::Graph& fp32, const ActivationParams& params,
+           const Int8RewriteOptions& options)
       : params_(params), options_(options) {
     graph_ = fp32;
     graph_.nodes.clear();
@@ -75,8 +77,9 @@ class Rewriter {
     if (it != tied_.end()) return it->second;
     auto p = params_.find(graph_.tensors[t].name);
     if (p == params_.end())
-      return InvalidArgument("no calibrated range for tensor '", graph_.tensors[t].name,
-                             "'; calibration must observe every tensor a quantized node reads or writes");
+      return InvalidArgument(
+          "no calibrated range for tensor '", graph_.tensors[t].name,
+          "'; calibration must observe every tensor a quantized node reads or writes");
     return p->second;
   }
 
@@ -92,8 +95,10 @@ class Rewriter {
     return id;
   }
 
-  int32_t AddConstant(const std::string& base, DType dtype, const Shape& shape, std::vector<uint8_t> bytes) {
-    const int32_t id = graph_.AddConstant(UniqueTensorName(graph_, base), dtype, shape, std::move(bytes));
+  int32_t AddConstant(const std::string& base, DType dtype, const Shape& shape,
+                      std::vector<uint8_t> bytes) {
+    const int32_t id =
+        graph_.AddConstant(UniqueTensorName(graph_, base), dtype, shape, std::move(bytes));
     has_float_.push_back(1);
     quantized_.push_back(-1);
     return id;
@@ -107,13 +112,17 @@ class Rewriter {
     std::memcpy(&scale_bits, &p.scale, 4);
     auto s = scales_.find(scale_bits);
     if (s == scales_.end())
-      s = scales_.emplace(scale_bits, AddConstant(graph_.tensors[q].name + ".scale", DType::kF32, {},
-                                                  ToBytes(&p.scale, 4))).first;
+      s = scales_
+              .emplace(scale_bits, AddConstant(graph_.tensors[q].name + ".scale", DType::kF32, {},
+                                               ToBytes(&p.scale, 4)))
+              .first;
     auto z = zero_points_.find(p.zero_point);
     if (z == zero_points_.end()) {
       const int8_t zp = static_cast<int8_t>(p.zero_point);
-      z = zero_points_.emplace(p.zero_point, AddConstant("zero_point" + std::to_string(p.zero_point),
-                                                         DType::kI8, {}, ToBytes(&zp, 1))).first;
+      z = zero_points_
+              .emplace(p.zero_point, AddConstant("zero_point" + std::to_string(p.zero_point),
+                                                 DType::kI8, {}, ToBytes(&zp, 1)))
+              .first;
     }
     return {s->second, z->second};
   }
@@ -122,8 +131,9 @@ class Rewriter {
   int32_t ZeroWeightPoints(int64_t channels) {
     auto it = weight_zero_points_.find(channels);
     if (it != weight_zero_points_.end()) return it->second;
-    return weight_zero_points_[channels] = AddConstant("weight_zero_point" + std::to_string(channels),
-                                                       DType::kI8, {channels}, std::vector<uint8_t>(channels, 0));
+    return weight_zero_points_[channels] =
+               AddConstant("weight_zero_point" + std::to_string(channels), DType::kI8, {channels},
+                           std::vector<uint8_t>(channels, 0));
   }
 
   void SetQuant(int32_t q, Int8Params p) {
@@ -131,8 +141,8 @@ class Rewriter {
     params_of_q_[q] = p;
   }
 
-  void Emit(std::string name, std::string op, std::vector<int32_t> inputs, std::vector<int32_t> outputs,
-            model::Attributes attrs = {}) {
+  void Emit(std::string name, std::string op, std::vector<int32_t> inputs,
+            std::vector<int32_t> outputs, model::Attributes attrs = {}) {
     model::Node n;
     n.name = std::move(name);
     n.op_type = std::move(op);
@@ -190,7 +200,8 @@ class Rewriter {
       const float q = std::nearbyint(v[i] / p->scale) + p->zero_point;
       bytes[i] = static_cast<uint8_t>(static_cast<int8_t>(std::clamp(q, -128.0f, 127.0f)));
     }
-    const int32_t q = AddConstant(info.name + ".i8", DType::kI8, info.StaticShape(), std::move(bytes));
+    const int32_t q =
+        AddConstant(info.name + ".i8", DType::kI8, info.StaticShape(), std::move(bytes));
     SetQuant(q, *p);
     return q;
   }
@@ -216,7 +227,8 @@ class Rewriter {
     copy.outputs = {yq};
     if (node.op_type == "Pad" && node.attrs.GetString("mode", "constant") == "constant") {
       const int8_t zp = static_cast<int8_t>(p.zero_point);
-      const int32_t pad_value = AddConstant(graph_.tensors[yq].name + ".pad_value", DType::kI8, {}, ToBytes(&zp, 1));
+      const int32_t pad_value =
+          AddConstant(graph_.tensors[yq].name + ".pad_value", DType::kI8, {}, ToBytes(&zp, 1));
       copy.inputs.resize(std::max<size_t>(copy.inputs.size(), 3), -1);
       copy.inputs[2] = pad_value;
     }
@@ -241,8 +253,8 @@ class Rewriter {
     } else if (op == "Add" || op == "Mul") {
       MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> a, Operand(node.inputs[0]));
       MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> b, Operand(node.inputs[1]));
-      Emit(name, op == "Add" ? "QLinearAdd" : "QLinearMul", {a[0], a[1], a[2], b[0], b[1], b[2], ys, yz},
-           {out_q}, std::move(attrs));
+      Emit(name, op == "Add" ? "QLinearAdd" : "QLinearMul",
+           {a[0], a[1], a[2], b[0], b[1], b[2], ys, yz}, {out_q}, std::move(attrs));
     } else if (op == "GlobalAveragePool" || op == "AveragePool") {
       MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> x, Operand(node.inputs[0]));
       Emit(name, "QLinear" + op, {x[0], x[1], x[2], ys, yz}, {out_q}, std::move(attrs));
@@ -259,11 +271,22 @@ class Rewriter {
 
   // (w_q, w_scale, w_zero_point[, bias_i32]) for a Conv weight (per output channel, axis 0) or a
   // MatMul B (per column, axis 1).
+  const ChannelQuantized& QuantizedWeight(const model::TensorInfo& w, int axis) {
+    std::map<std::string, ChannelQuantized>& cache =
+        options_.weight_cache != nullptr ? *options_.weight_cache : local_weights_;
+    auto it = cache.find(w.name);
+    if (it == cache.end())
+      it = cache
+               .emplace(w.name, QuantizePerChannel(reinterpret_cast<const float*>(w.constant.data),
+                                                   w.StaticShape(), axis))
+               .first;
+    return it->second;
+  }
+
   Result<std::vector<int32_t>> ChannelWeights(const model::Node& node, float x_scale) {
     const bool conv = node.op_type == "Conv";
     const model::TensorInfo w = graph_.tensors[node.inputs[1]];
-    const ChannelQuantized q = QuantizePerChannel(reinterpret_cast<const float*>(w.constant.data),
-                                                  w.StaticShape(), conv ? 0 : 1);
+    const ChannelQuantized& q = QuantizedWeight(w, conv ? 0 : 1);
     const int64_t channels = static_cast<int64_t>(q.scales.size());
     const int32_t wq = AddConstant(w.name + ".i8", DType::kI8, w.StaticShape(),
                                    ToBytes(q.values.data(), q.values.size()));
@@ -276,7 +299,8 @@ class Rewriter {
       const float* bv = reinterpret_cast<const float*>(b.constant.data);
       std::vector<int32_t> bq(channels);
       for (int64_t c = 0; c < channels; ++c) {
-        const double v = std::nearbyint(static_cast<double>(bv[c]) / (static_cast<double>(x_scale) * q.scales[c]));
+        const double v = std::nearbyint(static_cast<double>(bv[c]) /
+                                        (static_cast<double>(x_scale) * q.scales[c]));
         bq[c] = static_cast<int32_t>(std::clamp<double>(v, std::numeric_limits<int32_t>::min(),
                                                         std::numeric_limits<int32_t>::max()));
       }
@@ -304,7 +328,8 @@ class Rewriter {
     const int32_t yq = AddTensor(graph_.tensors[y].name + ".i8", DType::kI8, graph_.tensors[y]);
     SetQuant(yq, yp);
     MOTA_RETURN_IF_ERROR(EmitQLinear(node, node.name + "/int8", yq).status());
-    const int32_t probe = AddTensor(graph_.tensors[y].name + ".int8_probe", DType::kF32, graph_.tensors[y]);
+    const int32_t probe =
+        AddTensor(graph_.tensors[y].name + ".int8_probe", DType::kF32, graph_.tensors[y]);
     auto [s, z] = ScaleAndZeroPoint(yq, yp);
     Emit(graph_.tensors[probe].name + "/DequantizeLinear", "DequantizeLinear", {yq, s, z}, {probe});
     graph_.outputs.push_back(probe);  // keeps the twin alive through dead-node elimination
@@ -316,12 +341,13 @@ class Rewriter {
   const Int8RewriteOptions& options_;
   std::vector<uint8_t> has_float_;
   std::vector<int32_t> quantized_;
-  std::map<int32_t, Int8Params> tied_;        // f32 tensors whose params follow their input
+  std::map<int32_t, Int8Params> tied_;         // f32 tensors whose params follow their input
   std::map<int32_t, Int8Params> params_of_q_;  // int8 tensor -> its params
-  std::map<uint32_t, int32_t> scales_;        // scale bits -> constant
-  std::map<int32_t, int32_t> zero_points_;    // zero point -> constant
+  std::map<uint32_t, int32_t> scales_;         // scale bits -> constant
+  std::map<int32_t, int32_t> zero_points_;     // zero point -> constant
   std::map<int64_t, int32_t> weight_zero_points_;
   std::vector<QuantLayer> layers_;
+  std::map<std::string, ChannelQuantized> local_weights_;  // when the caller passes no cache
 };
 
 }  // namespace
@@ -339,7 +365,8 @@ bool IsQuantizable(const model::Graph& g, const model::Node& node) {
     return IsConstant(g, node.inputs[1]) && g.tensors[node.inputs[1]].dims.size() == 2 &&
            !IsConstant(g, node.inputs[0]);
   if (op == "Add" || op == "Mul")
-    return node.inputs.size() == 2 && !(IsConstant(g, node.inputs[0]) && IsConstant(g, node.inputs[1]));
+    return node.inputs.size() == 2 &&
+           !(IsConstant(g, node.inputs[0]) && IsConstant(g, node.inputs[1]));
   if (op == "GlobalAveragePool" || op == "AveragePool") return !IsConstant(g, node.inputs[0]);
   if (op == "Concat") {
     for (int32_t in : node.inputs)

@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "model/graph.h"
 #include "quantizer/src/ranges.h"
+#include "quantizer/src/weights.h"
 
 namespace mota::quantizer {
 
@@ -24,6 +25,9 @@ struct Int8RewriteOptions {
   // int8 twin on quantized copies of its fp32 inputs, dequantized into a side tensor. One run
   // then gives every layer's own error, free of upstream error.
   bool isolated = false;
+  // Optional: quantized weights by weight tensor name, filled on first use and reused, so the
+  // rewrites of one mixed-precision search quantize each weight once.
+  std::map<std::string, ChannelQuantized>* weight_cache = nullptr;
 };
 
 // One quantizable node.

@@ -33,27 +33,30 @@ bool IsQuantizedOp(const std::string& op) {
 // Graph outputs of every sample, as f32.
 using OutputValues = std::vector<std::vector<exec::HostTensor>>;
 
-Result<OutputValues> RunOutputs(const model::Graph& graph, const SampleSet& samples, const RunConfig& run) {
+Result<OutputValues> RunOutputs(const model::Graph& graph, const SampleSet& samples,
+                                const RunConfig& run) {
   OutputValues values(samples.samples.size());
-  MOTA_RETURN_IF_ERROR(ObserveTensors(graph, graph.outputs, samples, run,
-                                      [&](size_t s, std::span<const exec::HostTensor> v) {
-                                        for (const exec::HostTensor& t : v) {
-                                          exec::HostTensor copy = exec::HostTensor::Allocate(t.dtype(), t.shape());
-                                          std::copy(t.data(), t.data() + t.nbytes(), copy.data());
-                                          values[s].push_back(std::move(copy));
-                                        }
-                                        return Status::Ok();
-                                      }));
+  MOTA_RETURN_IF_ERROR(ObserveTensors(
+      graph, graph.outputs, samples, run, [&](size_t s, std::span<const exec::HostTensor> v) {
+        for (const exec::HostTensor& t : v) {
+          exec::HostTensor copy = exec::HostTensor::Allocate(t.dtype(), t.shape());
+          std::copy(t.data(), t.data() + t.nbytes(), copy.data());
+          values[s].push_back(std::move(copy));
+        }
+        return Status::Ok();
+      }));
   return values;
 }
 
 // Per-output and worst-case metrics of `candidate` against the fp32 outputs.
-Result<std::vector<OutputReport>> CompareOutputs(const model::Graph& candidate, const OutputValues& reference,
+Result<std::vector<OutputReport>> CompareOutputs(const model::Graph& candidate,
+                                                 const OutputValues& reference,
                                                  const SampleSet& samples, const RunConfig& run,
                                                  ErrorMetrics* worst) {
   std::vector<ErrorAccumulator> acc(candidate.outputs.size());
   MOTA_RETURN_IF_ERROR(ObserveTensors(
-      candidate, candidate.outputs, samples, run, [&](size_t s, std::span<const exec::HostTensor> v) {
+      candidate, candidate.outputs, samples, run,
+      [&](size_t s, std::span<const exec::HostTensor> v) {
         for (size_t o = 0; o < v.size(); ++o) {
           const exec::HostTensor& ref = reference[s][o];
           if (v[o].dtype() != DType::kF32 || ref.dtype() != DType::kF32) continue;
@@ -91,8 +94,9 @@ Result<Samples> LoadSamples(const model::Graph& graph, const QuantizeOptions& o,
     const int count = o.calibration_random > 0 ? o.calibration_random : 8;
     MOTA_ASSIGN_OR_RETURN(s.calibration, RandomSamples(graph, count, o.seed));
     if (o.precision == "int8")
-      report->notes.push_back("calibrated on " + std::to_string(count) +
-                              " random samples: random data calibrates poorly; use --calibration DIR");
+      report->notes.push_back(
+          "calibrated on " + std::to_string(count) +
+          " random samples: random data calibrates poorly; use --calibration DIR");
   }
   if (!o.eval_dir.empty()) {
     MOTA_ASSIGN_OR_RETURN(s.held_out, LoadSampleDir(graph, o.eval_dir));
@@ -118,13 +122,16 @@ Result<ActivationParams> Calibrate(const model::Graph& graph, const SampleSet& s
   for (int32_t t : FloatNodeOutputs(graph)) ids.push_back(t);
   std::vector<RangeCollector> ranges(ids.size());
   const auto observe = [&](bool histogram) {
-    return ObserveTensors(graph, ids, samples, o.run, [&](size_t, std::span<const exec::HostTensor> v) {
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (histogram) ranges[i].ObserveHistogram(v[i].as<float>(), v[i].numel());
-        else ranges[i].ObserveMinMax(v[i].as<float>(), v[i].numel());
-      }
-      return Status::Ok();
-    });
+    return ObserveTensors(graph, ids, samples, o.run,
+                          [&](size_t, std::span<const exec::HostTensor> v) {
+                            for (size_t i = 0; i < v.size(); ++i) {
+                              if (histogram)
+                                ranges[i].ObserveHistogram(v[i].as<float>(), v[i].numel());
+                              else
+                                ranges[i].ObserveMinMax(v[i].as<float>(), v[i].numel());
+                            }
+                            return Status::Ok();
+                          });
   };
   Progress(o, "calibrating: ranges of " + std::to_string(ids.size()) + " tensors on " +
                   std::to_string(samples.samples.size()) + " samples");
@@ -140,11 +147,12 @@ Result<ActivationParams> Calibrate(const model::Graph& graph, const SampleSet& s
 }
 
 // Every quantizable layer's own error: its int8 form on fp32 inputs vs its fp32 output.
-Result<std::map<std::string, ErrorMetrics>> MeasureLayers(const model::Graph& fp32,
-                                                          const ActivationParams& params,
-                                                          const SampleSet& samples, const QuantizeOptions& o) {
+Result<std::map<std::string, ErrorMetrics>> MeasureLayers(
+    const model::Graph& fp32, const ActivationParams& params, const SampleSet& samples,
+    const QuantizeOptions& o, std::map<std::string, ChannelQuantized>* weights) {
   Int8RewriteOptions iso;
   iso.isolated = true;
+  iso.weight_cache = weights;
   MOTA_ASSIGN_OR_RETURN(Int8Rewrite twin, RewriteToInt8(fp32, params, iso));
   std::vector<int32_t> ids;
   for (const QuantLayer& l : twin.layers) {
@@ -153,13 +161,12 @@ Result<std::map<std::string, ErrorMetrics>> MeasureLayers(const model::Graph& fp
   }
   std::vector<ErrorAccumulator> acc(twin.layers.size());
   Progress(o, "measuring " + std::to_string(twin.layers.size()) + " layers in isolation");
-  MOTA_RETURN_IF_ERROR(ObserveTensors(twin.graph, ids, samples, o.run,
-                                      [&](size_t, std::span<const exec::HostTensor> v) {
-                                        for (size_t l = 0; l < acc.size(); ++l)
-                                          acc[l].Add(v[2 * l].as<float>(), v[2 * l + 1].as<float>(),
-                                                     v[2 * l].numel());
-                                        return Status::Ok();
-                                      }));
+  MOTA_RETURN_IF_ERROR(ObserveTensors(
+      twin.graph, ids, samples, o.run, [&](size_t, std::span<const exec::HostTensor> v) {
+        for (size_t l = 0; l < acc.size(); ++l)
+          acc[l].Add(v[2 * l].as<float>(), v[2 * l + 1].as<float>(), v[2 * l].numel());
+        return Status::Ok();
+      }));
   std::map<std::string, ErrorMetrics> metrics;
   for (size_t l = 0; l < acc.size(); ++l) metrics[twin.layers[l].node] = acc[l].Get();
   return metrics;
@@ -178,9 +185,11 @@ struct GateRun {
 
 Result<GateRun> TryInt8(const model::Graph& fp32, const ActivationParams& params,
                         const std::set<std::string>& keep, const OutputValues& reference,
-                        const SampleSet& eval, const QuantizeOptions& o) {
+                        const SampleSet& eval, const QuantizeOptions& o,
+                        std::map<std::string, ChannelQuantized>* weights) {
   Int8RewriteOptions ro;
   ro.keep_fp32 = keep;
+  ro.weight_cache = weights;
   MOTA_ASSIGN_OR_RETURN(Int8Rewrite rw, RewriteToInt8(fp32, params, ro));
   GateRun run;
   MOTA_ASSIGN_OR_RETURN(run.outputs, CompareOutputs(rw.graph, reference, eval, o.run, &run.worst));
@@ -192,9 +201,10 @@ Result<GateRun> TryInt8(const model::Graph& fp32, const ActivationParams& params
 // The reason recorded for a layer kept in fp32.
 std::string KeepReason(const std::pair<double, std::string>& layer, size_t rank, size_t total,
                        const ErrorMetrics& without) {
-  return "kept in fp32: isolated SQNR " + Fixed(layer.first, 2) + " dB (rank " + std::to_string(rank + 1) +
-         " of " + std::to_string(total) + "); with fewer layers kept the model reached cosine " +
-         Fixed(without.cosine, 6) + ", SQNR " + Fixed(without.sqnr_db, 2) + " dB, short of the gate";
+  return "kept in fp32: isolated SQNR " + Fixed(layer.first, 2) + " dB (rank " +
+         std::to_string(rank + 1) + " of " + std::to_string(total) +
+         "); with fewer layers kept the model reached cosine " + Fixed(without.cosine, 6) +
+         ", SQNR " + Fixed(without.sqnr_db, 2) + " dB, short of the gate";
 }
 
 // A "quantized" model with every layer kept in fp32 is the fp32 model under another name: that
@@ -226,14 +236,15 @@ using CandidateBuilder = std::function<Result<Candidate>(const std::set<std::str
 // the gate: doubling until it passes, then bisection (the gate is close to monotonic in the
 // number kept; each probe is one evaluation). Fills the report's gate and model metrics.
 Result<Candidate> SearchKeepSet(const std::vector<std::pair<double, std::string>>& order,
-                                const CandidateBuilder& build, const QuantizeOptions& o, Report* report,
-                                std::map<std::string, std::string>* reasons) {
+                                const CandidateBuilder& build, const QuantizeOptions& o,
+                                Report* report, std::map<std::string, std::string>* reasons) {
   std::map<size_t, Candidate> runs;  // by the number of worst layers kept in fp32
   const auto try_keep = [&](size_t k) -> Result<bool> {
     if (!runs.count(k)) {
       std::set<std::string> keep;
       for (size_t i = 0; i < k; ++i) keep.insert(order[i].second);
-      Progress(o, "evaluating " + o.precision + " with " + std::to_string(k) + " layer(s) kept in fp32");
+      Progress(
+          o, "evaluating " + o.precision + " with " + std::to_string(k) + " layer(s) kept in fp32");
       MOTA_ASSIGN_OR_RETURN(Candidate c, build(keep));
       runs.emplace(k, std::move(c));
     }
@@ -268,7 +279,8 @@ Result<Candidate> SearchKeepSet(const std::vector<std::pair<double, std::string>
 }
 
 // Layers worst first by SQNR; ties by name so the order is deterministic.
-std::vector<std::pair<double, std::string>> WorstFirst(const std::map<std::string, ErrorMetrics>& metrics) {
+std::vector<std::pair<double, std::string>> WorstFirst(
+    const std::map<std::string, ErrorMetrics>& metrics) {
   std::vector<std::pair<double, std::string>> order;
   for (const auto& [name, m] : metrics) order.push_back({m.sqnr_db, name});
   std::sort(order.begin(), order.end());
@@ -276,17 +288,22 @@ std::vector<std::pair<double, std::string>> WorstFirst(const std::map<std::strin
 }
 
 Result<model::Graph> QuantizeInt8(const model::Graph& original, const Samples& samples,
-                                  const OutputValues& reference, const QuantizeOptions& o, Report* report) {
+                                  const OutputValues& reference, const QuantizeOptions& o,
+                                  Report* report) {
   // Gemm -> 1x1 Conv first (same arithmetic), so fully connected layers get an int8 form.
   model::Graph fp32 = original;
   MOTA_ASSIGN_OR_RETURN(int gemms, RewriteGemmAsConv(fp32));
   if (gemms > 0)
-    report->notes.push_back(std::to_string(gemms) + " Gemm layer(s) run as 1x1 QLinearConv (exact i32 bias)");
+    report->notes.push_back(std::to_string(gemms) +
+                            " Gemm layer(s) run as 1x1 QLinearConv (exact i32 bias)");
   MOTA_ASSIGN_OR_RETURN(ActivationParams params, Calibrate(fp32, samples.calibration, o));
-  MOTA_ASSIGN_OR_RETURN(auto isolated, MeasureLayers(fp32, params, samples.calibration, o));
+  std::map<std::string, ChannelQuantized> weights;  // each weight quantized once for the search
+  MOTA_ASSIGN_OR_RETURN(auto isolated,
+                        MeasureLayers(fp32, params, samples.calibration, o, &weights));
   std::vector<QuantLayer> layers;
   const CandidateBuilder build = [&](const std::set<std::string>& keep) -> Result<Candidate> {
-    MOTA_ASSIGN_OR_RETURN(GateRun run, TryInt8(fp32, params, keep, reference, samples.evaluation(), o));
+    MOTA_ASSIGN_OR_RETURN(
+        GateRun run, TryInt8(fp32, params, keep, reference, samples.evaluation(), o, &weights));
     layers = run.layers;
     Candidate c{std::move(run.graph), {}, std::move(run.outputs), run.worst};
     for (const QuantLayer& l : run.layers)
@@ -294,14 +311,16 @@ Result<model::Graph> QuantizeInt8(const model::Graph& original, const Samples& s
     return c;
   };
   std::map<std::string, std::string> reasons;
-  MOTA_ASSIGN_OR_RETURN(Candidate chosen, SearchKeepSet(WorstFirst(isolated), build, o, report, &reasons));
+  MOTA_ASSIGN_OR_RETURN(Candidate chosen,
+                        SearchKeepSet(WorstFirst(isolated), build, o, report, &reasons));
   const std::set<std::string> int8(chosen.int8_layers.begin(), chosen.int8_layers.end());
   const size_t kept = layers.size() - int8.size();
   FailWhenNothingQuantized(int8.size(), layers.size(), report);
   if (!int8.empty() && kept * 4 > layers.size())
-    report->notes.push_back(std::to_string(kept) + " of " + std::to_string(layers.size()) +
-                            " layers stay fp32 to pass the gate: this variant is barely smaller than fp32 and "
-                            "the int8/fp32 boundaries can make it slower; fp16 or int8-weights may serve better");
+    report->notes.push_back(
+        std::to_string(kept) + " of " + std::to_string(layers.size()) +
+        " layers stay fp32 to pass the gate: this variant is barely smaller than fp32 and "
+        "the int8/fp32 boundaries can make it slower; fp16 or int8-weights may serve better");
   for (const QuantLayer& l : layers) {
     LayerReport lr{l.node, l.op, int8.count(l.node) ? "int8" : "fp32", {}, false, ""};
     auto it = isolated.find(l.node);
@@ -313,14 +332,15 @@ Result<model::Graph> QuantizeInt8(const model::Graph& original, const Samples& s
 }
 
 Result<model::Graph> QuantizeFp16(const model::Graph& fp32, const Samples& samples,
-                                  const OutputValues& reference, const QuantizeOptions& o, Report* report) {
+                                  const OutputValues& reference, const QuantizeOptions& o,
+                                  Report* report) {
   model::Graph graph = fp32;
   MOTA_ASSIGN_OR_RETURN(WeightRewriteSummary summary, RewriteToFp16(graph));
   for (const std::string& k : summary.kept) report->notes.push_back("kept in f32: " + k);
   report->notes.push_back(std::to_string(summary.converted) + " weight tensors stored as f16");
   Progress(o, "evaluating fp16");
-  MOTA_ASSIGN_OR_RETURN(report->outputs, CompareOutputs(graph, reference, samples.evaluation(), o.run,
-                                                        &report->model));
+  MOTA_ASSIGN_OR_RETURN(report->outputs, CompareOutputs(graph, reference, samples.evaluation(),
+                                                        o.run, &report->model));
   report->passed = GatePasses(report->model, report->min_cosine, report->min_sqnr_db);
   return graph;
 }
@@ -338,19 +358,23 @@ Result<model::Graph> QuantizeInt8Weights(const model::Graph& fp32, const Samples
     ApplyInt8Weights(c.graph, layers, keep);
     for (const WeightLayer& l : layers)
       if (!keep.count(l.node)) c.int8_layers.push_back(l.node);
-    MOTA_ASSIGN_OR_RETURN(c.outputs, CompareOutputs(c.graph, reference, samples.evaluation(), o.run, &c.worst));
+    MOTA_ASSIGN_OR_RETURN(
+        c.outputs, CompareOutputs(c.graph, reference, samples.evaluation(), o.run, &c.worst));
     return c;
   };
   std::map<std::string, std::string> reasons;
-  MOTA_ASSIGN_OR_RETURN(Candidate chosen, SearchKeepSet(WorstFirst(weight_error), build, o, report, &reasons));
+  MOTA_ASSIGN_OR_RETURN(Candidate chosen,
+                        SearchKeepSet(WorstFirst(weight_error), build, o, report, &reasons));
   const std::set<std::string> int8(chosen.int8_layers.begin(), chosen.int8_layers.end());
   for (const WeightLayer& l : layers) {
-    LayerReport lr{l.node, l.op, int8.count(l.node) ? "int8-weights" : "fp32", l.weight_error, true, ""};
+    LayerReport lr{l.node,         l.op, int8.count(l.node) ? "int8-weights" : "fp32",
+                   l.weight_error, true, ""};
     if (!int8.count(l.node)) lr.reason = reasons[l.node];
     report->layers.push_back(lr);
   }
-  report->notes.push_back(std::to_string(int8.size()) + " of " + std::to_string(layers.size()) +
-                          " layers' weights stored as per-channel i8; layer metrics compare the weights");
+  report->notes.push_back(
+      std::to_string(int8.size()) + " of " + std::to_string(layers.size()) +
+      " layers' weights stored as per-channel i8; layer metrics compare the weights");
   FailWhenNothingQuantized(int8.size(), layers.size(), report);
   return std::move(chosen.graph);
 }
@@ -377,8 +401,8 @@ Status CheckFp32Model(const model::Graph& graph) {
                            "'); quantize the fp32 model it came from");
   for (const model::Node& node : graph.nodes)
     if (IsQuantizedOp(node.op_type))
-      return InvalidArgument("the model is already quantized (node '", node.name, "' is ", node.op_type,
-                             "); quantize the fp32 model it came from");
+      return InvalidArgument("the model is already quantized (node '", node.name, "' is ",
+                             node.op_type, "); quantize the fp32 model it came from");
   for (const model::TensorInfo& t : graph.tensors)
     if (t.is_constant && (t.dtype == DType::kF16 || !t.quant.empty()))
       return InvalidArgument("the model is already quantized (constant '", t.name, "' is ",
@@ -386,9 +410,11 @@ Status CheckFp32Model(const model::Graph& graph) {
   return Status::Ok();
 }
 
-Result<QuantizeResult> Quantize(const model::Graph& fp32, uint64_t fp32_bytes, const QuantizeOptions& o) {
+Result<QuantizeResult> Quantize(const model::Graph& fp32, uint64_t fp32_bytes,
+                                const QuantizeOptions& o) {
   if (o.precision != "fp16" && o.precision != "int8" && o.precision != "int8-weights")
-    return InvalidArgument("unknown precision '", o.precision, "'; expected int8, fp16 or int8-weights");
+    return InvalidArgument("unknown precision '", o.precision,
+                           "'; expected int8, fp16 or int8-weights");
   if (!o.calibration_dir.empty() && o.calibration_random > 0)
     return InvalidArgument("give either --calibration DIR or --calibration-random N, not both");
   MOTA_RETURN_IF_ERROR(CheckFp32Model(fp32));
