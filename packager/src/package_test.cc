@@ -3,6 +3,7 @@
 #include "packager/src/package.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -42,7 +43,8 @@ class PackageTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = fs::path(::testing::TempDir()) /
-           ("package_test_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+           ("package_test_" + std::to_string(::getpid()) + "_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     uint32_t state = 12345;  // a fixed LCG: the same samples every run

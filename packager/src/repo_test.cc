@@ -5,6 +5,7 @@
 #include "packager/src/repo.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -43,7 +44,8 @@ class RepoTest : public ::testing::Test {
  protected:
   // Packages the MLP once (release 7) for every test: packaging is the slow part.
   static void SetUpTestSuite() {
-    base_ = fs::path(::testing::TempDir()) / "repo_test_staging";
+    // Per process: ctest runs each test in its own process, in parallel, each with this setup.
+    base_ = fs::path(::testing::TempDir()) / ("repo_test_staging_" + std::to_string(::getpid()));
     fs::remove_all(base_);
     fs::create_directories(base_);
     std::ofstream((base_ / "deploy.yaml").string())
@@ -64,7 +66,7 @@ class RepoTest : public ::testing::Test {
 
   void SetUp() override {
     dir_ = fs::path(::testing::TempDir()) /
-           ("repo_test_" +
+           ("repo_test_" + std::to_string(::getpid()) + "_" +
             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
