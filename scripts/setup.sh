@@ -16,6 +16,7 @@ PACKAGES=(
   libvulkan-dev mesa-vulkan-drivers glslc
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3-pil fonts-dejavu-core python3-securesystemslib python3-jsonschema
+  nginx wrk faketime clang-14 libclang-rt-14-dev
   # host-side libraries
   libboost-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev libyaml-cpp-dev libsqlite3-dev
 )
