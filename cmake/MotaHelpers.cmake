@@ -34,3 +34,26 @@ function(mota_test name)
     MOTA_BINARY_DIR="${PROJECT_BINARY_DIR}")
   gtest_discover_tests(${name} DISCOVERY_TIMEOUT 60 PROPERTIES LABELS "${ARG_LABELS}")
 endfunction()
+
+# MOTA_FUZZ=ON (clang only): everything is built with ASan + UBSan and libFuzzer's coverage, so
+# the parsers the fuzz targets call are instrumented too; UBSan findings abort like crashes.
+if(MOTA_FUZZ)
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "MOTA_FUZZ needs clang (libFuzzer), got ${CMAKE_CXX_COMPILER_ID}")
+  endif()
+  add_compile_options(-fsanitize=address,undefined,fuzzer-no-link -fno-sanitize-recover=undefined
+                      -fno-omit-frame-pointer -g)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# mota_fuzz(NAME SRCS ... DEPS ...): a libFuzzer binary (MOTA_FUZZ=ON). The sources define their
+# entry point with MOTA_FUZZ_TARGET (tests/fuzz/fuzz_target.h), so the ordinary test suite can
+# replay the same code over the saved corpus without clang.
+function(mota_fuzz name)
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS" ${ARGN})
+  add_executable(${name} ${ARG_SRCS})
+  target_link_libraries(${name} PRIVATE ${ARG_DEPS})
+  target_compile_definitions(${name} PRIVATE MOTA_LIBFUZZER=1)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer)
+  mota_warnings(${name})
+endfunction()
