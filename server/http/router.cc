@@ -66,4 +66,16 @@ Router::Match Router::Find(std::string_view method, std::string_view path) const
   return match;
 }
 
+std::vector<std::string> Router::RouteClasses() const {
+  std::vector<std::string> out;
+  for (const auto* list : {&exact_, &prefixes_}) {
+    for (const Route& route : *list) {
+      if (std::find(out.begin(), out.end(), route.options.route_class) == out.end()) {
+        out.push_back(route.options.route_class);
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace mota::server::http

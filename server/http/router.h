@@ -69,6 +69,8 @@ class Router {
     std::string allow;              // the methods that path accepts, for the Allow header
   };
   Match Find(std::string_view method, std::string_view path) const;
+  // Every route_class registered (for metrics).
+  std::vector<std::string> RouteClasses() const;
 
  private:
   void Add(Route route);

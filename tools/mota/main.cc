@@ -45,7 +45,11 @@ int Main(int argc, char** argv) {
   const std::vector<Command> commands = {AddConvertCommand(app), AddQuantizeCommand(app),
                                          AddInspectCommand(app), AddRunCommand(app),
                                          AddKeygenCommand(app), AddPackageCommand(app),
-                                         AddRepoCommand(app)};
+                                         AddRepoCommand(app)
+#ifdef MOTA_WITH_SERVER
+                                         , AddServeCommand(app), AddMirrorCommand(app)
+#endif
+  };
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
   try {
     app.parse(argc, argv);

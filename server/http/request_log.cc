@@ -1,0 +1,72 @@
+#include "server/http/request_log.h"
+
+#include <chrono>
+#include <ctime>
+
+namespace mota::server::http::internal {
+
+void AppendJsonString(std::string& out, std::string_view value) {
+  static const char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (unsigned char c : value) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\u00";
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  out += '"';
+}
+
+void WriteLogLine(FILE* log, const LogEntry& e) {
+  if (log == nullptr) return;
+  auto now = std::chrono::system_clock::now();
+  std::time_t secs = std::chrono::system_clock::to_time_t(now);
+  int millis = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char time_buf[96];
+  std::snprintf(time_buf, sizeof(time_buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                millis);
+  std::string line;
+  line.reserve(256);
+  line += "{\"time\":\"";
+  line += time_buf;
+  line += "\",\"remote\":";
+  AppendJsonString(line, e.remote);
+  line += ",\"method\":";
+  AppendJsonString(line, e.method);
+  line += ",\"target\":";
+  AppendJsonString(line, e.target);
+  line += ",\"route\":";
+  AppendJsonString(line, e.route);
+  char tail[96];
+  std::snprintf(tail, sizeof(tail), ",\"status\":%d,\"bytes\":%llu,\"duration_ms\":%.3f}\n",
+                e.status, static_cast<unsigned long long>(e.bytes), e.duration_ms);
+  line += tail;
+  std::fwrite(line.data(), 1, line.size(), log);
+}
+
+const std::string& HttpDateNow() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = buf;
+    cached_second = now;
+  }
+  return cached;
+}
+
+}  // namespace mota::server::http::internal

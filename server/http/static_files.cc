@@ -1,0 +1,304 @@
+#include "server/http/static_files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+#include "manifests/lib/bundle/sha256.h"
+
+namespace mota::server::http {
+
+namespace {
+
+// Strict percent-decoding: "%2e%2e" becomes ".." (and is then refused like ".."); a bad escape
+// is an error, never passed through.
+bool PercentDecode(std::string_view in, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != '%') {
+      out->push_back(in[i]);
+      continue;
+    }
+    if (i + 2 >= in.size()) return false;
+    auto hex = [](char c) -> int {
+      if (c >= '0' && c <= '9') return c - '0';
+      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+      return -1;
+    };
+    int hi = hex(in[i + 1]), lo = hex(in[i + 2]);
+    if (hi < 0 || lo < 0) return false;
+    out->push_back(static_cast<char>(hi * 16 + lo));
+    i += 2;
+  }
+  return true;
+}
+
+bool SegmentOk(std::string_view segment) {
+  if (segment.empty() || segment.front() == '.') return false;
+  for (char c : segment) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == '-' || c == '+';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// Checks every '/'-separated segment of `relative` (no leading '/').
+bool RelativePathOk(std::string_view relative, size_t* segments) {
+  *segments = 0;
+  size_t start = 0;
+  while (true) {
+    size_t slash = relative.find('/', start);
+    std::string_view seg = relative.substr(start, slash == std::string_view::npos
+                                                      ? std::string_view::npos
+                                                      : slash - start);
+    if (!SegmentOk(seg)) return false;
+    ++*segments;
+    if (slash == std::string_view::npos) return true;
+    start = slash + 1;
+  }
+}
+
+bool IsLowerHex64(std::string_view s) {
+  if (s.size() != 64) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+
+// ETags of non-blob files, keyed by what identifies one version of a file: publishing renames a
+// new inode over the name, so (dev, ino, size, mtime, ctime) changes with every new version.
+class EtagCache {
+ public:
+  std::string Get(const struct stat& st, int fd) {
+    Key key{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
+            st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      auto it = map_.find(key);
+      if (it != map_.end()) return it->second;
+    }
+    std::string etag = HashFile(fd, static_cast<uint64_t>(st.st_size));
+    if (etag.empty()) return etag;
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (map_.size() > 4096) map_.clear();  // bounded; old versions are never asked for again
+    map_.emplace(key, etag);
+    return etag;
+  }
+
+ private:
+  struct Key {
+    dev_t dev;
+    ino_t ino;
+    uint64_t size;
+    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      size_t h = std::hash<uint64_t>()(k.ino);
+      for (uint64_t v : {static_cast<uint64_t>(k.dev), k.size, static_cast<uint64_t>(k.mtime_ns),
+                         static_cast<uint64_t>(k.ctime_ns)}) {
+        h = h * 1000003u ^ std::hash<uint64_t>()(v);
+      }
+      return h;
+    }
+  };
+
+  static std::string HashFile(int fd, uint64_t size) {
+    bundle::Sha256Stream sha;
+    std::unique_ptr<uint8_t[]> buf(new uint8_t[64 * 1024]);
+    uint64_t done = 0;
+    while (done < size) {
+      ssize_t got = ::pread(fd, buf.get(), 64 * 1024, static_cast<off_t>(done));
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) return "";
+      sha.Update({buf.get(), static_cast<size_t>(got)});
+      done += static_cast<uint64_t>(got);
+    }
+    // The first 32 hex digits (128 bits) are plenty to tell versions apart.
+    return "\"" + sha.FinishHex().substr(0, 32) + "\"";
+  }
+
+  std::mutex mutex_;
+  std::unordered_map<Key, std::string, KeyHash> map_;
+};
+
+// True when If-None-Match lists `etag` (or is "*"). Weak comparison, as RFC 7232 asks for 304s.
+bool NoneMatch(std::string_view header, std::string_view etag) {
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t comma = header.find(',', pos);
+    std::string_view item = header.substr(pos, comma == std::string_view::npos ? header.npos
+                                                                               : comma - pos);
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
+    if (item == "*") return true;
+    if (item.substr(0, 2) == "W/") item.remove_prefix(2);
+    if (item == etag) return true;
+    if (comma == std::string_view::npos) break;
+    pos = comma + 1;
+  }
+  return false;
+}
+
+std::string ContentTypeFor(std::string_view path) {
+  if (path.size() >= 5 && path.substr(path.size() - 5) == ".json") return "application/json";
+  return "application/octet-stream";
+}
+
+Response ServeFile(const StaticOptions& options, EtagCache& etags, const Request& request,
+                   std::string_view prefix) {
+  // prefix is "metadata", "targets" or "blobs"; the path is "/<prefix>/<relative>".
+  std::string decoded;
+  if (!PercentDecode(request.path, &decoded)) {
+    return Response::Error(400, "malformed percent-encoding in path '" +
+                                    std::string(request.path) + "'");
+  }
+  std::string_view relative = std::string_view(decoded).substr(prefix.size() + 2);
+  size_t segments = 0;
+  if (!RelativePathOk(relative, &segments)) {
+    return Response::Error(400, "invalid path '" + std::string(request.path) +
+                                    "': each segment must be [A-Za-z0-9_.+-]+ and not start "
+                                    "with '.' (no '..', empty segments, NUL or backslashes)");
+  }
+  if ((prefix == "metadata" && segments != 1) ||
+      (prefix == "blobs" && (segments != 1 || !IsLowerHex64(relative)))) {
+    return Response::Error(404, "no such file: " + std::string(request.path) +
+                                    (prefix == "blobs" ? " (blobs are named by 64 lowercase hex "
+                                                         "digits of their sha256)"
+                                                       : ""));
+  }
+  std::string repo_path = std::string(prefix) + "/" + std::string(relative);
+  std::string full = options.repo + "/" + repo_path;
+  int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) return Response::Error(404, "no such file: " + std::string(request.path));
+  auto file = std::make_shared<OpenFile>(fd);
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Response::Error(404, "no such file: " + std::string(request.path));
+  }
+  uint64_t size = static_cast<uint64_t>(st.st_size);
+  std::string etag = prefix == "blobs" ? "\"" + std::string(relative) + "\"" : etags.Get(st, fd);
+  if (etag.empty()) {
+    return Response::Error(500, "cannot read " + std::string(request.path) + ": " +
+                                    std::strerror(errno));
+  }
+  Response r;
+  r.SetHeader("ETag", etag);
+  r.SetHeader("Cache-Control", CacheControlFor(repo_path, options.mutable_max_age_seconds));
+  std::string_view inm = request.Header("If-None-Match");
+  if (!inm.empty() && NoneMatch(inm, etag)) {
+    r.status = 304;
+    return r;
+  }
+  r.SetHeader("Content-Type", ContentTypeFor(repo_path));
+  r.SetHeader("Accept-Ranges", "bytes");
+  auto slice = std::make_shared<FileSlice>();
+  slice->file = std::move(file);
+  slice->offset = 0;
+  slice->length = size;
+  std::string_view range = request.Header("Range");
+  std::string_view if_range = request.Header("If-Range");
+  // If-Range with another ETag (or a date, which we do not track): send the whole file.
+  if (!range.empty() && (if_range.empty() || if_range == etag)) {
+    ByteRange br;
+    switch (ParseRange(range, size, &br)) {
+      case RangeResult::kNone:
+        break;
+      case RangeResult::kUnsatisfiable: {
+        Response bad = Response::Error(416, "range '" + std::string(range) + "' is outside " +
+                                                std::string(request.path) + " of " +
+                                                std::to_string(size) + " bytes");
+        bad.SetHeader("Content-Range", "bytes */" + std::to_string(size));
+        return bad;
+      }
+      case RangeResult::kSatisfiable:
+        r.status = 206;
+        slice->offset = br.first;
+        slice->length = br.length;
+        r.SetHeader("Content-Range", "bytes " + std::to_string(br.first) + "-" +
+                                         std::to_string(br.first + br.length - 1) + "/" +
+                                         std::to_string(size));
+        break;
+    }
+  }
+  r.file = std::move(slice);
+  return r;
+}
+
+}  // namespace
+
+RangeResult ParseRange(std::string_view header, uint64_t size, ByteRange* out) {
+  constexpr std::string_view kUnit = "bytes=";
+  if (header.substr(0, kUnit.size()) != kUnit) return RangeResult::kNone;
+  std::string_view spec = header.substr(kUnit.size());
+  while (!spec.empty() && spec.front() == ' ') spec.remove_prefix(1);
+  while (!spec.empty() && spec.back() == ' ') spec.remove_suffix(1);
+  if (spec.find(',') != std::string_view::npos) return RangeResult::kNone;
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos) return RangeResult::kNone;
+  auto parse = [](std::string_view s, uint64_t* v) {
+    if (s.empty()) return false;
+    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *v);
+    return ec == std::errc() && ptr == s.data() + s.size();
+  };
+  std::string_view a = spec.substr(0, dash), b = spec.substr(dash + 1);
+  uint64_t first = 0, last = 0;
+  if (a.empty()) {  // suffix: the last n bytes
+    uint64_t n = 0;
+    if (!parse(b, &n)) return RangeResult::kNone;
+    if (n == 0 || size == 0) return RangeResult::kUnsatisfiable;
+    n = std::min(n, size);
+    *out = {size - n, n};
+    return RangeResult::kSatisfiable;
+  }
+  if (!parse(a, &first)) return RangeResult::kNone;
+  if (b.empty()) {
+    last = size == 0 ? 0 : size - 1;
+  } else {
+    if (!parse(b, &last)) return RangeResult::kNone;
+    if (last < first) return RangeResult::kNone;  // syntactically invalid: ignore the header
+    if (size > 0 && last >= size) last = size - 1;
+  }
+  if (first >= size) return RangeResult::kUnsatisfiable;
+  *out = {first, last - first + 1};
+  return RangeResult::kSatisfiable;
+}
+
+std::string CacheControlFor(std::string_view repo_path, int mutable_max_age_seconds) {
+  constexpr const char* kImmutable = "public, max-age=31536000, immutable";
+  if (repo_path.substr(0, 6) == "blobs/" || repo_path.substr(0, 8) == "targets/") {
+    return kImmutable;
+  }
+  // metadata/N.<role>.json is a consistent snapshot: never changes once referenced.
+  std::string_view name = repo_path.substr(repo_path.rfind('/') + 1);
+  size_t digits = 0;
+  while (digits < name.size() && name[digits] >= '0' && name[digits] <= '9') ++digits;
+  if (digits > 0 && digits < name.size() && name[digits] == '.') return kImmutable;
+  return "public, max-age=" + std::to_string(mutable_max_age_seconds);
+}
+
+void RegisterStaticRoutes(Router& router, const StaticOptions& options) {
+  auto etags = std::make_shared<EtagCache>();
+  for (const char* prefix : {"metadata", "targets", "blobs"}) {
+    std::string p = prefix;
+    router.HandlePrefix(
+        "GET", "/" + p + "/",
+        [options, etags, p](const Request& request) {
+          return ServeFile(options, *etags, request, p);
+        },
+        {.route_class = p});
+  }
+}
+
+}  // namespace mota::server::http
