@@ -8,8 +8,6 @@
 namespace mota::server::repository {
 namespace {
 
-constexpr int64_t kDay = 24 * 60 * 60;
-
 std::string ReleaseList(const std::map<int64_t, PublishedRelease>& releases) {
   std::string out;
   for (const auto& [n, r] : releases) out += (out.empty() ? "" : ", ") + std::to_string(n);

@@ -15,7 +15,7 @@
 // change says (devices that took it already keep it: never backwards), and "unlisted": "hold",
 // so a release published later waits for its own rollout.
 //
-//   RolloutManager manager({.repo = dir, .keys = {&snapshot_key, &timestamp_key}});
+//   RolloutManager manager({.repo = dir, .keys = {snapshot_key, timestamp_key}});
 //   MOTA_ASSIGN_OR_RETURN(RolloutResult r, manager.Apply({.model = "mobilenet_v2",
 //       .release = 4, .action = RolloutAction::kSetPercent, .basis_points = 1000}, now));
 //

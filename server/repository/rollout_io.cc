@@ -144,15 +144,14 @@ tuf::MetaFile MetaOf(int64_t version, const std::string& bytes) {
 
 // Signs and checks the result against the root's role, so a key the root does not list for
 // `role` is caught before anything is written.
-Result<std::string> SignChecked(const tuf::Json& signed_json, const tuf::SigningKey* key,
+Result<std::string> SignChecked(const tuf::Json& signed_json, const tuf::SigningKey& key,
                                 const tuf::Root& root, const char* role, const std::string& what) {
-  if (key == nullptr) return InvalidArgument("no ", role, " key given to sign ", what);
-  MOTA_ASSIGN_OR_RETURN(std::string bytes, tuf::SignEnvelope(signed_json, {key}));
+  MOTA_ASSIGN_OR_RETURN(std::string bytes, tuf::SignEnvelope(signed_json, {&key}));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, tuf::ParseEnvelope(bytes, what));
   MOTA_ASSIGN_OR_RETURN(tuf::Authorization auth, TopRole(root, role));
   Status s = tuf::VerifyRole(env, root.keys, auth, role, what);
   if (!s.ok()) {
-    return FailedPrecondition("the ", role, " key (keyid ", key->keyid(),
+    return FailedPrecondition("the ", role, " key (keyid ", key.keyid(),
                               ") does not satisfy root's '", role, "' role: ", s.message());
   }
   return bytes;

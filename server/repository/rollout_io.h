@@ -28,6 +28,7 @@
 #include "manifests/lib/status/status.h"
 #include "manifests/lib/tuf/metadata.h"
 #include "manifests/lib/tuf_sign/keys.h"
+#include "server/repository/publish.h"  // OnlineKeys
 
 namespace mota::server::repository {
 
@@ -62,11 +63,6 @@ struct RolloutView {
 // NotFound when the model has no delegated role; VerificationFailed when a signature chain does
 // not hold; every error names the file.
 Result<RolloutView> LoadRolloutView(const std::string& repo, const std::string& model);
-
-struct OnlineKeys {
-  const tuf::SigningKey* snapshot = nullptr;
-  const tuf::SigningKey* timestamp = nullptr;
-};
 
 struct WriteVersions {
   int64_t rollout = 0, snapshot = 0, timestamp = 0;

@@ -30,7 +30,7 @@ class RolloutTest : public ::testing::Test {
     ASSERT_TRUE(repo.ok()) << repo.status().message();
     repo_.emplace(std::move(repo).value());
     manager_.emplace(
-        RolloutConfig{.repo = dir_.string(), .keys = {&repo_->snapshot, &repo_->timestamp}});
+        RolloutConfig{.repo = dir_.string(), .keys = {repo_->snapshot, repo_->timestamp}});
   }
   void TearDown() override { fs::remove_all(dir_); }
 
@@ -160,7 +160,7 @@ TEST_F(RolloutTest, release_revoked_by_its_publisher_cannot_be_rolled_out) {
 
 TEST_F(RolloutTest, wrong_online_key_is_refused_before_anything_is_written) {
   const std::string before = Timestamp();
-  RolloutManager wrong({.repo = dir_.string(), .keys = {&repo_->team, &repo_->timestamp}});
+  RolloutManager wrong({.repo = dir_.string(), .keys = {repo_->team, repo_->timestamp}});
   Result<RolloutResult> r = wrong.Apply({.model = "mlp", .release = 2, .basis_points = 100}, kNow);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("does not satisfy root's 'snapshot' role"), std::string::npos)
