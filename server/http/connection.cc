@@ -1,6 +1,7 @@
 #include "server/http/connection.h"
 
 #include <exception>
+#include <limits>
 #include <optional>
 
 #include <boost/asio/dispatch.hpp>
@@ -94,7 +95,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_->header_limit(static_cast<std::uint32_t>(options().max_header_bytes));
     // No body limit while reading the header: Beast would reject a Content-Length above its
     // default before we know the route. The route's limit is checked in OnHeader.
-    parser_->body_limit(boost::none);
+    // (Not boost::none: Boost 1.74 compares Content-Length > none as true and rejects every body.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     // One deadline for the whole header, not per read: a client that trickles bytes is dropped.
     stream_.expires_after(requests_ == 0 ? options().header_timeout
                                          : std::min(options().idle_timeout,

@@ -165,6 +165,7 @@ Response ServeFile(const StaticOptions& options, EtagCache& etags, const Request
                                     std::string(request.path) + "'");
   }
   std::string_view relative = std::string_view(decoded).substr(prefix.size() + 2);
+  if (relative.empty()) return Response::Error(404, "no such file: " + std::string(request.path));
   size_t segments = 0;
   if (!RelativePathOk(relative, &segments)) {
     return Response::Error(400, "invalid path '" + std::string(request.path) +
