@@ -79,6 +79,15 @@ const Isa& BestIsa() {
   return PortableIsa();
 }
 
+void PrepareEpilogue(Epilogue& e) {
+  RealRow r;
+  r.act = e.requant.act;
+  r.y_scale = e.requant.scale;
+  PrepareDivision(r);
+  e.inv_y_scale = r.inv_y_scale;
+  e.near = r.near;
+}
+
 void FinishRow(const Isa& isa, const Epilogue& e, const int32_t* acc, int64_t row, int64_t col,
                int64_t n, uint8_t* out) {
   const int32_t row_add = e.row_add != nullptr ? e.row_add[row] : 0;
@@ -101,6 +110,8 @@ void FinishRow(const Isa& isa, const Epilogue& e, const int32_t* acc, int64_t ro
     r.lo = static_cast<float>(q.lo);
     r.hi = static_cast<float>(q.hi);
     r.u8 = q.dtype == DType::kU8;
+    r.inv_y_scale = e.inv_y_scale;
+    r.near = e.near;
     ActiveRealRequant().row(r, acc, n, out);
     return;
   }

@@ -84,7 +84,14 @@ struct Epilogue {
   const float* in_scale = nullptr;
   bool per_col = false;
   Requantizer requant;
+  // real_requant.h's PrepareDivision for `requant` (PrepareEpilogue): rows then skip most
+  // divisions.
+  float inv_y_scale = 0.0f;
+  float near = -1.0f;
 };
+
+// Sets e.inv_y_scale and e.near from e.requant (call once after setting it).
+void PrepareEpilogue(Epilogue& e);
 
 // Writes n outputs of row `row`, columns [col, col + n), read from acc (that row's tile
 // accumulators at column col), to out.

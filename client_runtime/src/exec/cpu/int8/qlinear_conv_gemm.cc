@@ -147,6 +147,7 @@ bool ConvGemm::Init(const TensorView& w, const TensorView* bias, const ConvQuant
   epilogue_.mult = mult_.data();
   epilogue_.in_scale = in_scale_.data();
   epilogue_.requant = q.requant;
+  PrepareEpilogue(epilogue_);
   pad_row_.assign(static_cast<size_t>(std::max<int64_t>(g_.w, 1)), zx_ ^ flip_);
   return packed_.Resize(static_cast<size_t>(g_.packed_bytes));
 }

@@ -78,6 +78,7 @@ bool MatMulGemm::Init(const TensorView& b, int32_t za, int32_t zb, const QuantOp
   epilogue_.in_scale = in_scale_.data();
   epilogue_.per_col = true;
   epilogue_.requant = requant;
+  PrepareEpilogue(epilogue_);
   return true;
 }
 

@@ -65,6 +65,27 @@ std::atomic<const RealRequantIsa*> g_override{nullptr};
 
 float ApplyActivationScalar(const Activation& act, float x) { return act.Apply(x); }
 
+// Bounds, with u = 2^-24: z' = RN(act(x) * RN(1 / y_scale)) is within 4u|z| of the reference's
+// z = RN(act(x) / y_scale) (three roundings), so for |z| <= 2^10 both round to the same integer
+// unless z' is within 2^-12 of a half-integer; the margin is 2^-10. Larger |z| saturate on the same
+// side in both (|zero point| <= 255). HardSwish's act' uses x * RN(1 / 6) (fused or not): its
+// factor min(1, max(0, x / 6 + 1/2)) is then off by < 4u where |x| < 3, and exactly 0 or 1 in both
+// elsewhere (RN(1 / 6) > 1 / 6), which moves z by less than (3 / y_scale) * 2^-22; the margin adds
+// twice that. Zero, subnormal or non-finite scales and reciprocals always divide.
+void PrepareDivision(RealRow& r) {
+  constexpr float kMinNormal = 0x1p-126f, kMaxFinite = 0x1.fffffep127f;
+  r.inv_y_scale = 0.0f;
+  r.near = -1.0f;
+  if (!(r.y_scale >= kMinNormal && r.y_scale <= kMaxFinite)) return;
+  const float inv = 1.0f / r.y_scale;
+  if (!(inv >= kMinNormal && inv <= kMaxFinite)) return;
+  float margin = 0x1p-10f;
+  if (r.act.kind == ActivationKind::kHardSwish) margin += 3.0f / r.y_scale * 0x1p-21f;
+  if (margin >= 0.25f) return;
+  r.inv_y_scale = inv;
+  r.near = 0.5f - margin;
+}
+
 const RealRequantIsa& PortableRealRequant() {
   static const RealRequantIsa isa{"portable", RowPortable<int32_t>, RowPortable<float>,
                                   QuantizePortable, BinaryPortable};

@@ -27,7 +27,17 @@ struct RealRow {
   float lo = -128.0f;
   float hi = 127.0f;
   bool u8 = false;  // y holds u8 codes (else i8)
+  // Set by PrepareDivision: RN(1 / y_scale), and the largest distance from an integer at which a
+  // reciprocal-scaled value still rounds as the reference's quotient (-1: always divide).
+  float inv_y_scale = 0.0f;
+  float near = -1.0f;
 };
+
+// The division act(x) / y_scale is the slow step of every row (HardSwish has a second one, x / 6).
+// Only the integer it rounds to matters, so after PrepareDivision the vector rows compute
+// z' = act'(x) * RN(1 / y_scale) and keep it when no lane lies within `margin` of a half-integer;
+// other vectors (rare) take the reference's divisions. Rows whose RealRow was not prepared divide.
+void PrepareDivision(RealRow& r);
 
 // QLinearAdd / QLinearMul operands (per tensor): real(q) = scale * float(q - zero_point), rounded
 // to f32 before the op, as the reference's real tables are.

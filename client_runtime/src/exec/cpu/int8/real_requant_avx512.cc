@@ -15,6 +15,12 @@ inline VF NoFuse(VF v) {
   __asm__("" : "+v"(v));
   return v;
 }
+// a < b ? a : b and a > b ? a : b per lane (vminps / vmaxps return b when either is NaN, as
+// these expressions do; GCC emits a compare and a blend for the generic form).
+inline VF Min(VF a, VF b) { return (VF)_mm512_min_ps((__m512)a, (__m512)b); }
+inline VF Max(VF a, VF b) { return (VF)_mm512_max_ps((__m512)a, (__m512)b); }
+// True when every lane of the comparison result m is set.
+inline bool AllLanes(VI m) { return _mm512_movepi32_mask((__m512i)m) == 0xFFFF; }
 // kL i8 or u8 codes at p as i32 (vpmovsxbd / vpmovzxbd: GCC scalarizes the generic conversion).
 inline VI WidenCodes(const uint8_t* p, bool u8) {
   const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));

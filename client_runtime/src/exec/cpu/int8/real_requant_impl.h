@@ -2,9 +2,10 @@
 // types and compiled per ISA. The including file (real_requant_avx512.cc, real_requant_avx2.cc)
 // defines MOTA_RR_NS and, in namespace mota::exec::int8::MOTA_RR_NS, kL (16 or 8 lanes), VF
 // (kL x f32), VI (kL x i32), VF Round(VF) (nearbyint, ties to even), VI WidenCodes(const
-// uint8_t* p, bool u8) (kL i8 / u8 codes as i32) and VF NoFuse(VF) (an
-// optimization barrier that keeps a product rounded to f32, so no FMA forms: the reference has
-// none), then includes this file and calls MOTA_RR_DEFINE_ISA(name, "isa").
+// uint8_t* p, bool u8) (kL i8 / u8 codes as i32), VF NoFuse(VF) (an optimization barrier that
+// keeps a product rounded to f32, so no FMA forms: the reference has none) and bool AllLanes(VI)
+// (every lane of a comparison set), then includes this file and calls MOTA_RR_DEFINE_ISA(name,
+// "isa").
 //
 // Everything has internal linkage and uses no std:: function: an inline function shared with a
 // file compiled for a lesser ISA could otherwise be merged by the linker into code that runs on
@@ -38,22 +39,26 @@ inline VF SplatF(float s) { return s - VF{}; }  // s - (+0) == s exactly, -0 inc
 // clamp(nearbyint(v) + zp, lo, hi), NaN -> 0, stored as kL i8 / u8 codes.
 inline void QuantizeStore(VF v, const RealRow& r, uint8_t* dst) {
   VF q = Round(v) + r.zero_point;
-  q = q <= r.lo ? SplatF(r.lo) : q;
-  q = q >= r.hi ? SplatF(r.hi) : q;
+  q = Max(SplatF(r.lo), q);  // q <= lo ? lo : q, NaN kept
+  q = Min(SplatF(r.hi), q);  // q >= hi ? hi : q, NaN kept
   q = q == q ? q : VF{};
   const VI i = __builtin_convertvector(q, VI);
+  // Narrowed in a register, then stored: GCC would otherwise fold the store into vpmovdb to
+  // memory, which Zen 4 runs many times slower than the register form plus a plain store.
   if (r.u8) {
-    const VU b = __builtin_convertvector(i, VU);
+    VU b = __builtin_convertvector(i, VU);
+    __asm__("" : "+x"(b));
     __builtin_memcpy(dst, &b, sizeof b);
   } else {
-    const VB b = __builtin_convertvector(i, VB);
+    VB b = __builtin_convertvector(i, VB);
+    __asm__("" : "+x"(b));
     __builtin_memcpy(dst, &b, sizeof b);
   }
 }
 
 // Activation::Apply on kL lanes for kind K, with its f32 operations in its order: std::min(a, b)
-// is (b < a ? b : a) and std::max(a, b) is (a < b ? b : a), so NaN and signed zeros come out as
-// in the scalar code.
+// is (b < a ? b : a) = Min(b, a) and std::max(a, b) is (a < b ? b : a) = Max(b, a), so NaN and
+// signed zeros come out as in the scalar code.
 template <ActivationKind K>
 inline VF Act(VF x, VF alpha, VF beta, const Activation& act) {
   const VF zero{};
@@ -61,26 +66,42 @@ inline VF Act(VF x, VF alpha, VF beta, const Activation& act) {
   if constexpr (K == ActivationKind::kNone) {
     return x;
   } else if constexpr (K == ActivationKind::kRelu) {
-    return x > zero ? x : zero;
+    return Max(x, zero);
   } else if constexpr (K == ActivationKind::kClip) {
-    const VF m = x < alpha ? alpha : x;
-    return beta < m ? beta : m;
+    return Min(beta, Max(alpha, x));
   } else if constexpr (K == ActivationKind::kLeakyRelu) {
     return x >= zero ? x : alpha * x;
   } else if constexpr (K == ActivationKind::kHardSigmoid) {
-    const VF t = NoFuse(alpha * x) + beta;
-    const VF m = t < one ? t : one;
-    return zero < m ? m : zero;
+    return Max(Min(NoFuse(alpha * x) + beta, one), zero);
   } else if constexpr (K == ActivationKind::kHardSwish) {
-    const VF t = x / SplatF(6.0f) + SplatF(0.5f);
-    const VF m = t < one ? t : one;
-    return x * (zero < m ? m : zero);
+    return x * Max(Min(x / SplatF(6.0f) + SplatF(0.5f), one), zero);
   } else {  // Sigmoid, Tanh
     float lanes[kL];
     StoreF(lanes, x);
     for (int l = 0; l < kL; ++l) lanes[l] = ApplyActivationScalar(act, lanes[l]);
     return Load<VF>(lanes);
   }
+}
+
+// act(x) / y_scale as the reference computes it, or a value that rounds to the same integer:
+// act'(x) * RN(1 / y_scale) when no lane is near a tie (PrepareDivision), else the division.
+struct Divider {
+  float inv_y_scale, near;
+};
+template <ActivationKind K>
+inline VF ScaledAct(VF x, VF alpha, VF beta, const Activation& act, float y_scale,
+                    const Divider& d) {
+  VF a;
+  if constexpr (K == ActivationKind::kHardSwish) {
+    a = x * Max(Min(x * SplatF(1.0f / 6.0f) + SplatF(0.5f), SplatF(1.0f)), VF{});
+  } else {
+    a = Act<K>(x, alpha, beta, act);
+  }
+  const VF z = a * d.inv_y_scale;
+  const VF f = z - Round(z);
+  const VF abs_f = (VF)((VI)f & 0x7fffffff);
+  if (AllLanes(abs_f <= d.near)) return z;  // NaN and infinities fail too
+  return Act<K>(x, alpha, beta, act) / y_scale;
 }
 
 template <ActivationKind K>
@@ -122,12 +143,13 @@ void RowK(const RealRow& r_in, const Acc* acc, int64_t n, uint8_t* y) {
   const RealRow r = r_in;
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta), scale = SplatF(r.scale);
   const VUI add = static_cast<uint32_t>(r.add) - VUI{};
+  const Divider d{r.inv_y_scale, r.near};
   auto step = [&](const Acc* a, const int32_t* ca, const float* cs, uint8_t* dst) {
     VUI sum = LoadAcc(a) + add;
     if (ca != nullptr) sum += Load<VUI>(ca);
     const VF s = cs != nullptr ? Load<VF>(cs) : scale;
     const VF real = NoFuse(__builtin_convertvector((VI)sum, VF) * s);
-    QuantizeStore(Act<K>(real, alpha, beta, r.act) / r.y_scale, r, dst);
+    QuantizeStore(ScaledAct<K>(real, alpha, beta, r.act, r.y_scale, d), r, dst);
   };
   int64_t j = 0;
   for (; j + kL <= n; j += kL)
@@ -151,14 +173,15 @@ template <ActivationKind K>
 void QuantizeK(const RealRow& r_in, const float* x, int64_t n, uint8_t* y) {
   const RealRow r = r_in;
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
+  const Divider d{r.inv_y_scale, r.near};
   int64_t j = 0;
   for (; j + kL <= n; j += kL)
-    QuantizeStore(Act<K>(Load<VF>(x + j), alpha, beta, r.act) / r.y_scale, r, y + j);
+    QuantizeStore(ScaledAct<K>(Load<VF>(x + j), alpha, beta, r.act, r.y_scale, d), r, y + j);
   if (j == n) return;
   float tx[kL] = {};
   uint8_t ty[kL] = {};
   __builtin_memcpy(tx, x + j, (n - j) * sizeof(float));
-  QuantizeStore(Act<K>(Load<VF>(tx), alpha, beta, r.act) / r.y_scale, r, ty);
+  QuantizeStore(ScaledAct<K>(Load<VF>(tx), alpha, beta, r.act, r.y_scale, d), r, ty);
   __builtin_memcpy(y + j, ty, n - j);
 }
 
@@ -169,6 +192,7 @@ void BinaryK(const RealRow& r_in, const RealBinaryOp& op_in, const uint8_t* a, c
   const RealBinaryOp op = op_in;
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
   const VF sa = SplatF(op.a_scale), sb = SplatF(op.b_scale);
+  const Divider d{r.inv_y_scale, r.near};
   // real(q) rounded to f32 before the op (NoFuse), as the reference's real tables.
   const auto real = [](VI codes, int32_t zp, VF scale) {
     return NoFuse(scale * __builtin_convertvector(codes - zp, VF));
@@ -179,7 +203,7 @@ void BinaryK(const RealRow& r_in, const RealBinaryOp& op_in, const uint8_t* a, c
     const VF ra = real(WidenCodes(pa, r.u8), op.a_zero_point, sa);
     const VF rb = op.b_scalar ? rb_scalar : real(WidenCodes(pb, r.u8), op.b_zero_point, sb);
     const VF v = NoFuse(op.mul ? ra * rb : ra + rb);
-    QuantizeStore(Act<K>(v, alpha, beta, r.act) / r.y_scale, r, dst);
+    QuantizeStore(ScaledAct<K>(v, alpha, beta, r.act, r.y_scale, d), r, dst);
   };
   int64_t j = 0;
   for (; j + kL <= n; j += kL) step(a + j, op.b_scalar ? b : b + j, y + j);

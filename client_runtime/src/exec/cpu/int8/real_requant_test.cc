@@ -56,6 +56,7 @@ RealRow MakeRow(const Activation& act, float y_scale, int32_t zp, DType dtype) {
   r.lo = static_cast<float>(QuantMin(dtype));
   r.hi = static_cast<float>(QuantMax(dtype));
   r.u8 = dtype == DType::kU8;
+  PrepareDivision(r);  // as every caller in the kernels does
   return r;
 }
 
@@ -206,6 +207,44 @@ TEST(RealRequant, NearTiesMatchTheDivision) {
         for (size_t j = 0; j < x.size(); ++j) {
           ASSERT_EQ(Code(y, j, r.u8), QuantizeValue(x[j], y_scale, zp, dtype))
               << "x = " << x[j] << ", y_scale " << y_scale;
+        }
+      }
+    }
+  }
+}
+
+// Prepared rows (PrepareDivision: reciprocal except near ties) against Requantizer::Apply on every
+// accumulator of a dense range whose real values sweep the bends of each activation (HardSwish's
+// |x| < 3 included) over thousands of rounding ties, for y scales down to where the margin forces
+// the division everywhere; and unprepared rows, which always divide.
+TEST(RealRequant, PreparedRowsMatchTheReferenceOnDenseSweeps) {
+  const int64_t n = 1 << 15;
+  std::vector<int32_t> acc(n);
+  for (int64_t j = 0; j < n; ++j) acc[j] = static_cast<int32_t>(j - n / 2);
+  for (const RealRequantIsa* isa : Variants()) {
+    SCOPED_TRACE(isa->name);
+    for (const Activation& act : Activations()) {
+      SCOPED_TRACE(ActivationName(act.kind));
+      for (float y_scale : {0.05f, 0.0123f, 0.031f, 1e-3f, 2e-6f}) {
+        for (DType dtype : {DType::kI8, DType::kU8}) {
+          const int32_t zp = dtype == DType::kU8 ? 100 : -20;
+          Requantizer q;
+          q.dtype = dtype, q.zero_point = zp, q.scale = y_scale, q.act = act;
+          q.lo = static_cast<int32_t>(QuantMin(dtype)),
+          q.hi = static_cast<int32_t>(QuantMax(dtype));
+          q.real_domain = true;
+          for (bool prepared : {true, false}) {
+            RealRow r = MakeRow(act, y_scale, zp, dtype);
+            r.scale = 9.0f / static_cast<float>(n);  // real values in [-4.5, 4.5)
+            r.add = 17;
+            if (!prepared) r.inv_y_scale = 0.0f, r.near = -1.0f;
+            std::vector<uint8_t> y(n);
+            isa->row(r, acc.data(), n, y.data());
+            for (int64_t j = 0; j < n; ++j) {
+              ASSERT_EQ(Code(y, j, r.u8), q.Apply(int64_t{acc[j]} + r.add, r.scale))
+                  << "acc " << acc[j] << ", y_scale " << y_scale << ", prepared " << prepared;
+            }
+          }
         }
       }
     }

@@ -179,6 +179,7 @@ void Requantize(const DwConv& d, const Table& t, int64_t c, const float* acc, in
   r.act = d.rq.act;
   r.y_scale = d.rq.scale;
   r.zero_point = d.out.zero_point, r.lo = d.out.lo, r.hi = d.out.hi, r.u8 = d.out.u8;
+  int8::PrepareDivision(r);
   int8::ActiveRealRequant().row_f32(r, acc, n, dst);
 }
 

@@ -84,6 +84,7 @@ Status ComputeQLinearBinaryFast(KernelContext& ctx, bool mul) {
   r.act = *act;
   r.y_scale = qc->scale;
   r.zero_point = out.zero_point, r.lo = out.lo, r.hi = out.hi, r.u8 = out.u8;
+  int8::PrepareDivision(r);
   const int64_t chunks_per_block = (inner + kChunk - 1) / kChunk;
   const uint8_t* pf_data = full->as<const uint8_t>();
   const uint8_t* ps_data = small->as<const uint8_t>();
