@@ -24,7 +24,8 @@ namespace {
 
 using tuf::Json;
 
-// flock on DIR/.publish.lock: serializes publishers in different processes. flock locks belong
+// flock on DIR/.write.lock, the lock every writer of snapshot/timestamp takes (rollouts too,
+// server/repository/rollout_io.h): serializes writers across processes. flock locks belong
 // to the open file description, so each holder opens its own.
 class FileLock {
  public:
@@ -259,7 +260,7 @@ Publisher::Publisher(std::string repo, OnlineKeys keys, PublisherOptions options
 Result<PublishResult> Publisher::Publish(const PublishRequest& req, int64_t now) {
   MOTA_RETURN_IF_ERROR(tuf::CheckModelName(req.model, "model"));
   std::lock_guard<std::mutex> guard(mutex_);
-  MOTA_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(repo_ + "/.publish.lock"));
+  MOTA_ASSIGN_OR_RETURN(FileLock lock, FileLock::Acquire(repo_ + "/.write.lock"));
   MOTA_ASSIGN_OR_RETURN(RepoState state, LoadRepoState(repo_, {.now = now}));
   MOTA_RETURN_IF_ERROR(CheckOnlineKey(state.root, "snapshot", keys_.snapshot));
   MOTA_RETURN_IF_ERROR(CheckOnlineKey(state.root, "timestamp", keys_.timestamp));

@@ -16,7 +16,7 @@
 // Readers start at timestamp.json, so until that last rename they see the previous state,
 // complete and valid; after it, the whole new state. Every write is temp + fsync + rename + fsync
 // of the folder (server/storage/atomic_file.h). Publishes are serialized: one at a time per
-// repository, across threads (a mutex) and processes (flock on DIR/.publish.lock).
+// repository, across threads (a mutex) and processes (flock on DIR/.write.lock).
 //
 //   Publisher publisher(repo, {.snapshot = snap_key, .timestamp = ts_key});
 //   MOTA_ASSIGN_OR_RETURN(PublishResult r, publisher.Publish(request, now));
