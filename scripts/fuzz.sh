@@ -9,7 +9,9 @@
 # seconds, new corpus files, crash or not. A crash, leak, timeout or broken round-trip rule stops
 # that target; its input is kept as build-fuzz/fuzz-crashes/<target>/crash-* (copy it to
 # tests/fuzz/regressions/<target>/ once fixed) and the script exits 1 after the other targets.
-# Environment: FUZZ_JOBS (ninja -j, default 2), FUZZ_BUILD (build dir, default build-fuzz).
+# Environment: FUZZ_JOBS (ninja -j, default 2), FUZZ_BUILD (build dir, default build-fuzz),
+# FUZZ_PARALLEL=1 (run the targets at the same time, one core each, on a machine with cores to
+# spare), FUZZ_NICE (nice level of the fuzzers, default 10).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -29,15 +31,15 @@ nice ninja -C "$build" -j"${FUZZ_JOBS:-2}" $(for t in $targets; do echo "mota_fu
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-status=0
-printf '%-14s %10s %6s %8s  %s\n' target execs seconds new_files result
-for t in $targets; do
+# One target: prints its result line; returns 1 when it found something.
+run_target() {
+  local t=$1 work crashes seeds seed_dirs before log start rc elapsed execs result
   work="$build/fuzz-corpus/$t"
   crashes="$build/fuzz-crashes/$t"
   mkdir -p "$work" "$crashes"
   seeds=$(awk -v t="$t" '$1 == t {for (i = 2; i <= NF; i++) print $i}' tests/fuzz/seeds.txt)
   [ -d "tests/fuzz/regressions/$t" ] && seeds="$seeds tests/fuzz/regressions/$t"
-  # libFuzzer takes folders; single seed files go through a folder of links.
+  # libFuzzer takes folders; single seed files are copied into a folder of their own.
   seed_dirs=""
   for s in $seeds; do
     if [ -f "$s" ]; then
@@ -49,18 +51,30 @@ for t in $targets; do
   before=$(ls "$work" | wc -l)
   log="$build/fuzz-$t.log"
   start=$(date +%s)
-  nice -n 10 "$build/tests/fuzz/mota_fuzz_$t" -max_total_time="$seconds" -timeout=10 \
-    -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=65536 -print_final_stats=1 \
+  nice -n "${FUZZ_NICE:-10}" "$build/tests/fuzz/mota_fuzz_$t" -max_total_time="$seconds" \
+    -timeout=10 \
+    -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=8192 -print_final_stats=1 \
     -artifact_prefix="$crashes/" "$work" $seed_dirs >"$log" 2>&1
   rc=$?
   elapsed=$(( $(date +%s) - start ))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)
   result=ok
-  if [ $rc -ne 0 ]; then
-    result="FAILED (rc $rc): $(ls -t "$crashes" | head -1) - see $log"
-    status=1
-  fi
+  [ $rc -ne 0 ] && result="FAILED (rc $rc): $(ls -t "$crashes" | head -1) - see $log"
   printf '%-14s %10s %6s %8s  %s\n' "$t" "${execs:-?}" "$elapsed" \
     "$(( $(ls "$work" | wc -l) - before ))" "$result"
-done
+  [ $rc -eq 0 ]
+}
+
+status=0
+printf '%-14s %10s %6s %8s  %s\n' target execs seconds new_files result
+if [ "${FUZZ_PARALLEL:-0}" = 1 ]; then
+  for t in $targets; do run_target "$t" >"$build/fuzz-$t.result" & done
+  wait
+  for t in $targets; do
+    cat "$build/fuzz-$t.result"
+    grep -q FAILED "$build/fuzz-$t.result" && status=1
+  done
+else
+  for t in $targets; do run_target "$t" || status=1; done
+fi
 exit $status

@@ -222,13 +222,13 @@ void ParseCalibration(Context& ctx, const Entry& e, bool inputs_ok) {
 
 void ParseWorkgroupSizes(Diagnostics& diag, const Entry& e, const std::string& where, Tuning* t) {
   MapReader m(diag, e.value, where, "tuning.workgroup_size.", {});
-  static const std::regex kFamily("default|0x[0-9a-f]{4,8}");
   for (const Entry& family : m.entries()) {
     const std::string label = m.Label(family.key);
-    if (!std::regex_match(family.key, kFamily)) {
+    if (!tuf::IsGpuFamilyKey(family.key)) {
       diag.Error(family.key_node.Mark(),
                  StrCat(label, ": GPU family ", Quote(family.key),
-                        " is neither 'default' nor a PCI vendor id like '0x5143' (lowercase hex)"));
+                        " is neither 'default' nor a PCI vendor id like '0x5143' (lowercase hex, "
+                        "at least 4 digits, no extra leading zeros)"));
       continue;
     }
     std::vector<int64_t> xyz;

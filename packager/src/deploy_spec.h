@@ -26,6 +26,7 @@
 
 #include "base/status.h"
 #include "manifests/lib/conditions/conditions.h"
+#include "manifests/lib/tuf/target_custom.h"
 
 namespace mota::packager {
 
@@ -50,13 +51,9 @@ struct AccuracyGate {
   std::optional<double> min_sqnr_db;
 };
 
-struct Tuning {
-  std::optional<int64_t> threads;  // cpu
-  // vulkan: "default" or "0x" + 4 lowercase hex digits (PCI vendor id) -> {x, y, z}.
-  std::map<std::string, std::array<int64_t, 3>> workgroup_size;
-
-  bool empty() const { return !threads && workgroup_size.empty(); }
-};
+// Backend tuning parameters: the type that travels in the target's custom metadata
+// (manifests/lib/tuf/target_custom.h), so what the parser checked is what the device reads.
+using Tuning = tuf::VariantTuning;
 
 struct Variant {
   std::string id;

@@ -171,6 +171,7 @@ TEST_F(DeploySpecTest, parser_and_json_schema_agree) {
       std::string(kBase) + "    requires: {gpu: {vendor_ids: [\"0x5143\"]}}\n",
       vulkan + "    tuning: {workgroup_size: {0x5143: [64, 1, 1]}}\n",
       vulkan + "    tuning: {workgroup_size: {default: [64, 1]}}\n",
+      vulkan + "    tuning: {workgroup_size: {\"0x05143\": [64, 1, 1]}}\n",
       std::string(kBase) + "quirks: [{when: {os: [ios]}, reason: r}]\n",
       std::string(kBase) + "quirks: [{when: {}, deny: [cpu-fp32], reason: r}]\n"};
   const std::string good =
@@ -388,6 +389,23 @@ TEST_F(DeploySpecTest, tuning_of_the_other_backend_is_an_error) {
                           "only to backend vulkan (this variant's backend is cpu)",
                           "deploy.yaml:14:16: variant 'cpu-fp32': tuning.threads: 0 is out of "
                           "range (expected 1 to 256)"));
+}
+
+TEST_F(DeploySpecTest, misspelled_tuning_key_is_named_with_its_line_and_a_suggestion) {
+  const std::string yaml = std::string(kBase) +
+                           "    tuning:\n"           // 12
+                           "      thread: 4\n";      // 13
+  EXPECT_THAT(Errors(yaml), ElementsAre("deploy.yaml:13:7: variant 'cpu-fp32': unknown key "
+                                        "'tuning.thread' (did you mean 'threads'?)"));
+}
+
+TEST_F(DeploySpecTest, gpu_family_with_extra_leading_zeros_is_an_error) {
+  std::string yaml = std::string(kBase) + "    tuning:\n      workgroup_size:\n";
+  yaml.replace(yaml.find("backend: cpu"), 12, "backend: vulkan");
+  EXPECT_THAT(Errors(yaml + "        \"0x00005143\": [64, 1, 1]\n"),  // line 14
+              ElementsAre(HasSubstr("deploy.yaml:14:9: variant 'cpu-fp32': "
+                                    "tuning.workgroup_size.0x00005143: GPU family")));
+  EXPECT_THAT(Errors(yaml + "        \"0x10005\": [64, 1, 1]\n"), ElementsAre());
 }
 
 TEST_F(DeploySpecTest, duplicate_keys_and_syntax_errors_have_positions) {

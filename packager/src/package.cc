@@ -261,6 +261,7 @@ json TargetEntry(const DeploySpec& spec, const Variant& v, const std::string& in
   t.priority = v.priority;
   t.min_runtime_version = RuntimeVersionFor(v, o);
   t.format_version = format::kModelFormatVersion;
+  if (!v.tuning.empty()) t.tuning = v.tuning;  // deploy-spec.md: tuning travels in the target
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(index_bytes.data()),
                                        index_bytes.size());
   return json{{"custom", tuf::ToJson(t)},

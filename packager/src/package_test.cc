@@ -33,8 +33,10 @@ std::string Spec(const std::string& fp16_gate = "") {
          "\ninputs:\n  input: [1, 784]\ncalibration:\n  dir: calib\n"
          "variants:\n"
          "  - id: cpu-fp32\n    backend: cpu\n    precision: fp32\n    priority: 1\n"
+         "    tuning: {threads: 2}\n"
          "  - id: gpu-fp16\n    backend: vulkan\n    precision: fp16\n"
-         "    requires: {gpu: {api: vulkan}}\n    priority: 3\n" +
+         "    requires: {gpu: {api: vulkan}}\n    priority: 3\n"
+         "    tuning: {workgroup_size: {default: [64, 1, 1], \"0x5143\": [128, 1, 1]}}\n" +
          fp16_gate +
          "  - id: cpu-w8\n    backend: cpu\n    precision: int8-weights\n    priority: 2\n";
 }
@@ -122,9 +124,22 @@ TEST_F(PackageTest, StagingJsonListsEachIndexWithItsHashAndCustomMetadata) {
     EXPECT_EQ(custom->model, "mlp");
     EXPECT_EQ(custom->release, 7);
     EXPECT_EQ(path, tuf::VariantTargetPath("mlp", custom->variant, 7));
+    // deploy.yaml's tuning travels in the target (deploy-spec.md "What travels with the release").
     if (custom->variant == "gpu-fp16") {
       EXPECT_EQ(custom->backend, "vulkan");
       EXPECT_EQ(custom->requires_["gpu"]["api"], "vulkan");
+      ASSERT_TRUE(custom->tuning.has_value());
+      EXPECT_EQ(custom->tuning->workgroup_size, spec.variants[1].tuning.workgroup_size);
+      EXPECT_EQ(entry["custom"]["tuning"]["workgroup_size"]["0x5143"],
+                nlohmann::json::array({128, 1, 1}));
+      EXPECT_EQ(tuf::WorkgroupSizeFor(*custom->tuning, 0x13b5), (std::array<int64_t, 3>{64, 1, 1}));
+    } else if (custom->variant == "cpu-fp32") {
+      ASSERT_TRUE(custom->tuning.has_value());
+      EXPECT_EQ(custom->tuning->threads, 2);
+      EXPECT_TRUE(custom->tuning->workgroup_size.empty());
+    } else {
+      EXPECT_FALSE(custom->tuning.has_value());  // no tuning in deploy.yaml: none written
+      EXPECT_FALSE(entry["custom"].contains("tuning"));
     }
   }
 }

@@ -1,5 +1,6 @@
 #include "manifests/lib/tuf/canonical_json.h"
 
+#include <cstdio>
 #include <set>
 #include <vector>
 
@@ -7,6 +8,8 @@ namespace mota::tuf {
 namespace {
 
 using json = nlohmann::json;
+
+std::string ControlCharacter(const std::string& s);
 
 // A SAX pass that only validates: it finds duplicate keys, floats and excessive nesting, and
 // remembers where the first problem is so the error can name the byte offset.
@@ -23,13 +26,14 @@ class StrictValidator : public json::json_sax_t {
                     " is not an integer (canonical JSON allows only integers "
                     "from -2^63 to 2^64-1)"));
   }
-  bool string(string_t&) override { return true; }
+  bool string(string_t& s) override { return CheckControl(s, "string"); }
   bool binary(binary_t&) override { return Fail("binary values are not JSON"); }
   bool start_object(std::size_t) override {
     keys_.emplace_back();
     return CheckDepth();
   }
   bool key(string_t& k) override {
+    if (!CheckControl(k, "object key")) return false;
     if (!keys_.back().insert(k).second) return Fail(Cat("duplicate object key \"", k, "\""));
     return true;
   }
@@ -57,12 +61,40 @@ class StrictValidator : public json::json_sax_t {
     error = std::move(message);
     return false;
   }
+  // See CheckNoControl below.
+  bool CheckControl(const std::string& s, const char* what) {
+    const std::string code = ControlCharacter(s);
+    if (code.empty()) return true;
+    return Fail(Cat(what, " \"", s.substr(0, 40), "\" holds control character ", code,
+                    ", which canonical JSON cannot carry (escape-free output would not be JSON)"));
+  }
   bool CheckDepth() {
     if (static_cast<int>(keys_.size()) <= kMaxJsonDepth) return true;
     return Fail(Cat("nesting deeper than ", kMaxJsonDepth, " levels"));
   }
   std::vector<std::set<std::string>> keys_;
 };
+
+// The first control character (U+0000..U+001F) in `s`, as "U+000A"; empty when there is none.
+std::string ControlCharacter(const std::string& s) {
+  for (unsigned char c : s) {
+    if (c < 0x20) {
+      char code[8];
+      std::snprintf(code, sizeof(code), "U+%04X", c);
+      return code;
+    }
+  }
+  return "";
+}
+
+// Canonical JSON passes control characters through raw, and raw ones are not JSON: a document
+// holding one would sign bytes that no JSON reader (ours included) accepts back.
+Status CheckNoControl(const std::string& s, const std::string& path, const char* what) {
+  const std::string code = ControlCharacter(s);
+  if (code.empty()) return Status::Ok();
+  return Invalid("canonical JSON: ", path, ": ", what, " holds control character ", code,
+                 ", which canonical JSON cannot carry (raw, it is not JSON)");
+}
 
 void AppendString(const std::string& s, std::string& out) {
   out.push_back('"');
@@ -88,6 +120,7 @@ Status Append(const json& value, const std::string& path, std::string& out) {
       out += std::to_string(value.get<uint64_t>());
       return Status::Ok();
     case json::value_t::string:
+      MOTA_RETURN_IF_ERROR(CheckNoControl(value.get_ref<const std::string&>(), path, "string"));
       AppendString(value.get_ref<const std::string&>(), out);
       return Status::Ok();
     case json::value_t::array: {
@@ -106,6 +139,7 @@ Status Append(const json& value, const std::string& path, std::string& out) {
       for (const auto& [k, v] : value.items()) {
         if (!first) out.push_back(',');
         first = false;
+        MOTA_RETURN_IF_ERROR(CheckNoControl(k, Cat(path, ".", k), "key"));
         AppendString(k, out);
         out.push_back(':');
         MOTA_RETURN_IF_ERROR(Append(v, Cat(path, ".", k), out));

@@ -26,10 +26,27 @@ TEST(CanonicalJson, NestedObjectsAreSortedAtEveryLevel) {
 }
 
 TEST(CanonicalJson, OnlyQuoteAndBackslashAreEscaped) {
-  // Input escapes \n, \t, \u0001 and \/ become raw bytes; only " and \ are escaped on output.
-  EXPECT_EQ(Canon(R"({"s":"a\"b\\c\nd\te\u0001f\/g"})"),
-            std::string("{\"s\":\"a\\\"b\\\\c\nd\te\x01"
-                        "f/g\"}"));
+  // Input escapes \u0041 and \/ become raw bytes; only " and \ are escaped on output.
+  EXPECT_EQ(Canon(R"({"s":"a\"b\\c\u0041d\/g\u007f"})"),
+            std::string("{\"s\":\"a\\\"b\\\\cAd/g\x7f\"}"));
+}
+
+// Found by tests/fuzz/tuf_metadata_fuzz.cc: canonical(parse(x)) did not parse again when x held
+// an escaped control character, because canonical JSON writes it raw.
+TEST(CanonicalJson, control_character_in_string_or_key_is_rejected) {
+  for (const char* text : {R"({"s":"a\u0001b"})", R"({"s":"line\nbreak"})", R"({"k\t":1})",
+                           R"(["\u0000"])"}) {
+    Result<nlohmann::json> doc = ParseJson(text, "test.json");
+    ASSERT_FALSE(doc.ok()) << text;
+    EXPECT_NE(doc.status().message().find("control character U+00"), std::string::npos)
+        << doc.status().message();
+  }
+  nlohmann::json value = {{"ok", "fine"}, {"reason", "two\nlines"}};
+  Result<std::string> bytes = CanonicalJson(value);
+  ASSERT_FALSE(bytes.ok());
+  EXPECT_NE(bytes.status().message().find("$.reason: string holds control character U+000A"),
+            std::string::npos)
+      << bytes.status().message();
 }
 
 TEST(CanonicalJson, UnicodePassesThroughAsUtf8Bytes) {

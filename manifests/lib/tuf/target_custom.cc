@@ -1,7 +1,9 @@
 #include "manifests/lib/tuf/target_custom.h"
 
 #include <algorithm>
+#include <cinttypes>
 #include <cstdint>
+#include <cstdio>
 #include <initializer_list>
 #include <vector>
 
@@ -73,7 +75,94 @@ struct Reader {
   }
 };
 
+Status ParseWorkgroupSizes(const Json& json, std::string_view backend, const std::string& path,
+                           VariantTuning* t) {
+  if (backend != "vulkan") {
+    return Invalid(path, ": applies only to backend vulkan (this target's backend is ", backend,
+                   ")");
+  }
+  if (!json.is_object()) return Invalid(path, ": expected an object {family: [x, y, z]}");
+  for (const auto& [family, xyz] : json.items()) {
+    const std::string at = Cat(path, ".", family);
+    if (!IsGpuFamilyKey(family)) {
+      return Invalid(at, ": GPU family \"", family,
+                     "\" is neither \"default\" nor a vendor id like \"0x5143\" (lowercase hex, "
+                     "at least 4 digits, no extra leading zeros)");
+    }
+    std::array<int64_t, 3> size{};
+    bool ok = xyz.is_array() && xyz.size() == 3;
+    for (size_t i = 0; ok && i < 3; ++i) {
+      ok = xyz[i].is_number_integer() && xyz[i].get<int64_t>() >= 1 &&
+           xyz[i].get<int64_t>() <= 1024;
+      if (ok) size[i] = xyz[i].get<int64_t>();
+    }
+    if (!ok || size[0] * size[1] * size[2] > 1024) {
+      return Invalid(at, ": expected [x, y, z], integers >= 1 with x*y*z <= 1024");
+    }
+    t->workgroup_size[family] = size;
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+std::string GpuFamilyKey(uint32_t vendor_id) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%04" PRIx32, vendor_id);
+  return buf;
+}
+
+bool IsGpuFamilyKey(std::string_view key) {
+  if (key == "default") return true;
+  if (key.size() < 6 || key.size() > 10 || key.substr(0, 2) != "0x") return false;
+  for (char c : key.substr(2)) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return key.size() == 6 || key[2] != '0';  // "0x0005143" would be a second spelling of 0x5143
+}
+
+std::optional<std::array<int64_t, 3>> WorkgroupSizeFor(const VariantTuning& tuning,
+                                                       uint32_t vendor_id) {
+  auto it = tuning.workgroup_size.find(GpuFamilyKey(vendor_id));
+  if (it == tuning.workgroup_size.end()) it = tuning.workgroup_size.find("default");
+  if (it == tuning.workgroup_size.end()) return std::nullopt;
+  return it->second;
+}
+
+Result<VariantTuning> ParseVariantTuning(const Json& json, std::string_view backend,
+                                         std::string_view what) {
+  const std::string path(what);
+  if (!json.is_object()) return Invalid(path, ": expected an object");
+  VariantTuning t;
+  for (const auto& [key, value] : json.items()) {
+    if (key == "threads") {
+      if (backend != "cpu") {
+        return Invalid(path, ".threads: applies only to backend cpu (this target's backend is ",
+                       backend, ")");
+      }
+      if (!value.is_number_integer() || value.get<int64_t>() < 1 || value.get<int64_t>() > 256) {
+        return Invalid(path, ".threads: expected an integer 1..256");
+      }
+      t.threads = value.get<int64_t>();
+    } else if (key == "workgroup_size") {
+      MOTA_RETURN_IF_ERROR(ParseWorkgroupSizes(value, backend, path + ".workgroup_size", &t));
+    } else {
+      t.unrecognized[key] = value;
+    }
+  }
+  return t;
+}
+
+Json ToJson(const VariantTuning& t) {
+  Json out = t.unrecognized.is_object() ? t.unrecognized : Json::object();
+  if (t.threads) out["threads"] = *t.threads;
+  if (!t.workgroup_size.empty()) {
+    Json sizes = Json::object();
+    for (const auto& [family, xyz] : t.workgroup_size) sizes[family] = xyz;
+    out["workgroup_size"] = sizes;
+  }
+  return out;
+}
 
 Status CheckModelName(std::string_view name, std::string_view what) {
   MOTA_RETURN_IF_ERROR(CheckName(name, "model", what));
@@ -131,6 +220,10 @@ Result<VariantTarget> ParseVariantTarget(const Json& custom, std::string_view wh
   MOTA_ASSIGN_OR_RETURN(const Json* revoked, r.Get("revoked"));
   if (!revoked->is_boolean()) return Invalid(path, ".revoked: expected true or false");
   t.revoked = revoked->get<bool>();
+  r.used.push_back("tuning");
+  if (auto it = custom.find("tuning"); it != custom.end()) {
+    MOTA_ASSIGN_OR_RETURN(t.tuning, ParseVariantTuning(*it, t.backend, path + ".tuning"));
+  }
   for (const auto& [k, v] : custom.items()) {
     if (std::find(r.used.begin(), r.used.end(), k) == r.used.end()) t.unrecognized[k] = v;
   }
@@ -150,6 +243,7 @@ Json ToJson(const VariantTarget& t) {
   out["min_runtime_version"] = t.min_runtime_version;
   out["format_version"] = t.format_version;
   out["revoked"] = t.revoked;
+  if (t.tuning) out["tuning"] = ToJson(*t.tuning);
   return out;
 }
 

@@ -6,7 +6,10 @@
 //   if (v.revoked) ...;
 #pragma once
 
+#include <array>
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,7 +18,35 @@
 
 namespace mota::tuf {
 
-// The custom object of one variant-index target. Every field is required.
+// Backend tuning parameters (deploy-spec.md `tuning`; repository.md "Targets"): hints the device
+// backend applies to this variant. Each key belongs to one backend (threads: cpu, workgroup_size:
+// vulkan); a hint the device does not use only costs speed, never correctness.
+struct VariantTuning {
+  std::optional<int64_t> threads;  // cpu: 1..256
+  // vulkan: GPU family -> workgroup [x, y, z] (each >= 1, x*y*z <= 1024). The family is "default"
+  // or the PCI vendor id as "0x" + lowercase hex, at least 4 digits, no other leading zeros
+  // ("0x5143", "0x10005"): one spelling per vendor, so the device finds its entry by formatting.
+  std::map<std::string, std::array<int64_t, 3>> workgroup_size;
+  Json unrecognized = EmptyObject();  // keys of a newer packager, kept
+
+  bool empty() const { return !threads && workgroup_size.empty() && unrecognized.empty(); }
+};
+
+// The family key of a vendor id: 0x5143 -> "0x5143", 0x10005 -> "0x10005".
+std::string GpuFamilyKey(uint32_t vendor_id);
+// Whether `key` is "default" or a GpuFamilyKey spelling.
+bool IsGpuFamilyKey(std::string_view key);
+// The workgroup size for a GPU: its vendor's entry, else "default", else none (the backend's
+// own choice).
+std::optional<std::array<int64_t, 3>> WorkgroupSizeFor(const VariantTuning& tuning,
+                                                       uint32_t vendor_id);
+
+// `backend` is the target's; a key of the other backend is an error naming it.
+Result<VariantTuning> ParseVariantTuning(const Json& json, std::string_view backend,
+                                         std::string_view what);
+Json ToJson(const VariantTuning& tuning);
+
+// The custom object of one variant-index target. Every field is required except `tuning`.
 struct VariantTarget {
   std::string model;                // = the delegated role's name
   int64_t release = 1;              // >= 1, only increases per model
@@ -28,6 +59,7 @@ struct VariantTarget {
   std::string min_runtime_version;  // "MAJOR.MINOR.PATCH"
   int64_t format_version = 1;       // the .mota format version
   bool revoked = false;
+  std::optional<VariantTuning> tuning;  // absent: no tuning, the backend chooses
   Json unrecognized = EmptyObject();
 };
 

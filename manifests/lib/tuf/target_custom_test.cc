@@ -44,6 +44,45 @@ TEST(VariantTarget, EachBadFieldIsNamed) {
   EXPECT_FALSE(ParseVariantTarget(missing, "t").ok());
 }
 
+TEST(VariantTarget, TuningRoundTripsAndIsFoundByVendorId) {
+  Json custom = Valid();
+  custom["backend"] = "vulkan";
+  custom["tuning"] = ParseJson(
+      R"({"workgroup_size":{"0x10005":[32,2,1],"0x5143":[128,1,1],"default":[64,1,1]},"x":1})",
+      "tuning").value();
+  Result<VariantTarget> t = ParseVariantTarget(custom, "t");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  ASSERT_TRUE(t.value().tuning.has_value());
+  EXPECT_EQ(ToJson(t.value()), custom);  // the unknown tuning key "x" is kept
+  const VariantTuning& tuning = *t.value().tuning;
+  EXPECT_EQ(WorkgroupSizeFor(tuning, 0x5143), (std::array<int64_t, 3>{128, 1, 1}));
+  EXPECT_EQ(WorkgroupSizeFor(tuning, 0x10005), (std::array<int64_t, 3>{32, 2, 1}));
+  EXPECT_EQ(WorkgroupSizeFor(tuning, 0x13b5), (std::array<int64_t, 3>{64, 1, 1}));
+  EXPECT_FALSE(WorkgroupSizeFor(VariantTuning{}, 0x13b5).has_value());
+  EXPECT_FALSE(ParseVariantTarget(Valid(), "t").value().tuning.has_value());  // optional
+}
+
+TEST(VariantTarget, BadTuningIsNamed) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"cpu", R"({"workgroup_size":{"default":[64,1,1]}})"},    // the other backend's key
+      {"vulkan", R"({"threads":4})"},                           // the other backend's key
+      {"cpu", R"({"threads":0})"},                              // out of range
+      {"vulkan", R"({"workgroup_size":{"0x05143":[64,1,1]}})"},  // a second spelling of 0x5143
+      {"vulkan", R"({"workgroup_size":{"Default":[64,1,1]}})"},
+      {"vulkan", R"({"workgroup_size":{"default":[64,32,1]}})"},  // 2048 > 1024 invocations
+      {"vulkan", R"({"workgroup_size":{"default":[64,1]}})"},
+      {"vulkan", R"([])"}};
+  for (const auto& [backend, tuning] : cases) {
+    Json custom = Valid();
+    custom["backend"] = backend;
+    custom["tuning"] = ParseJson(tuning, "tuning").value();
+    Result<VariantTarget> t = ParseVariantTarget(custom, "t");
+    ASSERT_FALSE(t.ok()) << tuning;
+    EXPECT_NE(t.status().message().find("t.custom.tuning"), std::string::npos)
+        << t.status().message();
+  }
+}
+
 TEST(VariantTarget, PathsFollowTheProfile) {
   EXPECT_EQ(VariantTargetPath("mobilenet_v2", "cpu-int8", 3),
             "models/mobilenet_v2/cpu-int8.r3.json");
