@@ -1,0 +1,217 @@
+#include "server/repository/telemetry_store.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+namespace mota::server::repository {
+namespace {
+
+// Schema steps (PRAGMA user_version); append, never edit a published step.
+const std::vector<std::string>& Schema() {
+  static const std::vector<std::string> kSteps = {
+      R"sql(
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  received_at INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  model TEXT NOT NULL,
+  release INTEGER NOT NULL,
+  variant TEXT NOT NULL,
+  device_class TEXT NOT NULL,
+  install_id_hash TEXT NOT NULL,
+  outcome TEXT, stage TEXT, from_variant TEXT, detail TEXT,
+  runs INTEGER, p50_us INTEGER, p90_us INTEGER, p99_us INTEGER);
+CREATE INDEX events_by_release ON events (model, release, device_class, variant);
+CREATE TABLE admin_audit (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  remote TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
+  action TEXT NOT NULL, status INTEGER NOT NULL, detail TEXT NOT NULL);
+)sql"};
+  return kSteps;
+}
+
+constexpr char kInsertSql[] =
+    "INSERT INTO events (received_at, type, model, release, variant, device_class, "
+    "install_id_hash, outcome, stage, from_variant, detail, runs, p50_us, p90_us, p99_us) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+constexpr char kAuditSql[] =
+    "INSERT INTO admin_audit (time, remote, method, path, action, status, detail) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+
+// Devices are counted once per group (COUNT DISTINCT of the install id hash).
+std::string StatsSql(bool by_variant) {
+  const std::string variant = by_variant ? "variant" : "''";
+  return "SELECT release, " + variant + R"sql(, device_class,
+  COUNT(DISTINCT CASE WHEN type = 'update_outcome' THEN install_id_hash END),
+  COUNT(DISTINCT CASE WHEN type = 'update_outcome' AND outcome = 'failure'
+                      THEN install_id_hash END),
+  SUM(type = 'update_outcome' AND outcome = 'success'),
+  SUM(type = 'update_outcome' AND outcome = 'failure'),
+  SUM(type = 'selftest_failure'), SUM(type = 'fallback'), SUM(type = 'latency'),
+  COALESCE(MAX(p99_us), 0)
+FROM events WHERE model = ?1 AND (?2 = 0 OR release = ?2)
+GROUP BY release, )sql" +
+         (by_variant ? std::string("variant, ") : std::string()) +
+         "device_class ORDER BY release, device_class" + (by_variant ? ", variant" : "");
+}
+
+std::optional<int64_t> IfSet(bool set, int64_t v) {
+  return set ? std::optional<int64_t>(v) : std::nullopt;
+}
+
+std::string Percent1(double rate) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", rate * 100);
+  return buf;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<TelemetryStore>> TelemetryStore::Open(const std::string& path) {
+  MOTA_ASSIGN_OR_RETURN(storage::Database db, storage::Database::Open(path));
+  MOTA_RETURN_IF_ERROR(db.Migrate(Schema()));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement insert, db.Prepare(kInsertSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement audit, db.Prepare(kAuditSql));
+  return std::unique_ptr<TelemetryStore>(
+      new TelemetryStore(std::move(db), std::move(insert), std::move(audit)));
+}
+
+Status TelemetryStore::Insert(const std::vector<TelemetryEvent>& events, int64_t now) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  for (const TelemetryEvent& e : events) {
+    const bool latency = e.type == EventType::kLatency;
+    auto text = [](const std::string& s) -> std::optional<std::string_view> {
+      return s.empty() ? std::nullopt : std::optional<std::string_view>(s);
+    };
+    MOTA_RETURN_IF_ERROR(
+        insert_.BindAll(now, std::string_view(EventTypeName(e.type)), std::string_view(e.model),
+                        e.release, std::string_view(e.variant), std::string_view(e.device_class),
+                        std::string_view(e.install_id_hash)));
+    const std::optional<std::string_view> texts[] = {text(e.outcome), text(e.stage),
+                                                     text(e.from_variant), text(e.detail)};
+    for (int i = 0; i < 4; ++i) {
+      MOTA_RETURN_IF_ERROR(texts[i] ? insert_.Bind(8 + i, *texts[i])
+                                    : insert_.Bind(8 + i, std::nullopt));
+    }
+    MOTA_RETURN_IF_ERROR(insert_.Bind(12, IfSet(latency, e.runs)));
+    MOTA_RETURN_IF_ERROR(insert_.Bind(13, IfSet(latency, e.p50_us)));
+    MOTA_RETURN_IF_ERROR(insert_.Bind(14, IfSet(latency, e.p90_us)));
+    MOTA_RETURN_IF_ERROR(insert_.Bind(15, IfSet(latency, e.p99_us)));
+    MOTA_RETURN_IF_ERROR(insert_.Run());
+  }
+  return tx.Commit();
+}
+
+Result<std::vector<GroupStats>> TelemetryStore::Stats(const std::string& model, int64_t release,
+                                                      bool by_variant) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_ASSIGN_OR_RETURN(storage::Statement q, db_.Prepare(StatsSql(by_variant)));
+  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
+  std::vector<GroupStats> out;
+  for (;;) {
+    MOTA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    GroupStats g;
+    g.release = q.ColumnInt(0);
+    g.variant = q.ColumnText(1);
+    g.device_class = q.ColumnText(2);
+    g.devices = q.ColumnInt(3);
+    g.failed_devices = q.ColumnInt(4);
+    g.successes = q.ColumnInt(5);
+    g.failures = q.ColumnInt(6);
+    g.selftest_failures = q.ColumnInt(7);
+    g.fallbacks = q.ColumnInt(8);
+    g.latency_reports = q.ColumnInt(9);
+    g.max_p99_us = q.ColumnInt(10);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+Result<int64_t> TelemetryStore::EventCount() {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_ASSIGN_OR_RETURN(storage::Statement q, db_.Prepare("SELECT COUNT(*) FROM events"));
+  MOTA_ASSIGN_OR_RETURN(bool row, q.Step());
+  return row ? q.ColumnInt(0) : 0;
+}
+
+Status TelemetryStore::Audit(const AuditEntry& a) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_RETURN_IF_ERROR(audit_.BindAll(
+      a.time, std::string_view(a.remote), std::string_view(a.method), std::string_view(a.path),
+      std::string_view(a.action), int64_t{a.status}, std::string_view(a.detail)));
+  return audit_.Run();
+}
+
+Result<std::vector<AuditEntry>> TelemetryStore::RecentAudit(size_t limit) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_ASSIGN_OR_RETURN(storage::Statement q,
+                        db_.Prepare("SELECT time, remote, method, path, action, status, detail "
+                                    "FROM admin_audit ORDER BY id DESC LIMIT ?1"));
+  MOTA_RETURN_IF_ERROR(q.Bind(1, static_cast<int64_t>(limit)));
+  std::vector<AuditEntry> out;
+  for (;;) {
+    MOTA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    out.push_back({q.ColumnInt(0), q.ColumnText(1), q.ColumnText(2), q.ColumnText(3),
+                   q.ColumnText(4), q.ColumnText(6), static_cast<int>(q.ColumnInt(5))});
+  }
+  return out;
+}
+
+std::vector<Breach> FindBreaches(const std::vector<GroupStats>& class_totals,
+                                 const FailurePolicy& policy) {
+  std::vector<Breach> out;
+  for (const GroupStats& g : class_totals) {
+    if (g.devices < policy.min_devices || g.FailureRate() <= policy.max_failure_rate) continue;
+    Breach b;
+    b.release = g.release;
+    b.device_class = g.device_class;
+    b.devices = g.devices;
+    b.failed_devices = g.failed_devices;
+    b.reason = StrCat("auto: failure rate ", Percent1(g.FailureRate()), " (", g.failed_devices,
+                      " of ", g.devices, " devices) on device class ", g.device_class, " > ",
+                      Percent1(policy.max_failure_rate), " threshold (minimum ", policy.min_devices,
+                      " devices)");
+    out.push_back(std::move(b));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const Breach& a, const Breach& b) {
+    return a.failed_devices * b.devices > b.failed_devices * a.devices;
+  });
+  return out;
+}
+
+Result<std::vector<HaltAction>> HaltOnBreach(TelemetryStore& store, RolloutManager& manager,
+                                             const std::vector<TelemetryEvent>& batch,
+                                             const FailurePolicy& policy, int64_t now) {
+  std::set<std::pair<std::string, int64_t>> reported;
+  for (const TelemetryEvent& e : batch) {
+    if (e.type == EventType::kUpdateOutcome) reported.insert({e.model, e.release});
+  }
+  std::vector<HaltAction> halted;
+  for (const auto& [model, release] : reported) {
+    MOTA_ASSIGN_OR_RETURN(std::vector<GroupStats> totals, store.Stats(model, release, false));
+    const std::vector<Breach> breaches = FindBreaches(totals, policy);
+    if (breaches.empty()) continue;
+    Result<RolloutResult> r = manager.Apply({.model = model,
+                                             .release = release,
+                                             .action = RolloutAction::kHalt,
+                                             .reason = breaches.front().reason},
+                                            now);
+    // Already halted or revoked (FailedPrecondition), or a model/release the repository does
+    // not sign (devices reporting on something unknown): nothing to halt.
+    if (!r.ok() && (r.status().code() == StatusCode::kFailedPrecondition ||
+                    r.status().code() == StatusCode::kNotFound)) {
+      continue;
+    }
+    if (!r.ok()) return r.status();
+    halted.push_back({model, breaches.front(), r->versions.rollout});
+  }
+  return halted;
+}
+
+}  // namespace mota::server::repository
