@@ -517,6 +517,108 @@ Result<RevokeResult> MarkRevoked(tuf::Targets* role, const RevokeOptions& o) {
   return r;
 }
 
+// ---- publish through a server ----
+
+// The fetched file, checked against the meta entry that lists it and against its signers.
+Result<tuf::Envelope> FetchListed(const MetadataFetcher& fetch, const std::string& file,
+                                  const tuf::MetaFile* meta,
+                                  const std::map<std::string, tuf::Key>& keys,
+                                  const tuf::Authorization& auth, const std::string& role) {
+  const std::string what = "server metadata/" + file;
+  MOTA_ASSIGN_OR_RETURN(std::string bytes, fetch(file));
+  if (meta) MOTA_RETURN_IF_ERROR(CheckMeta(*meta, bytes, what));
+  MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, LoadEnvelope(what, bytes));
+  MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, keys, auth, role, what));
+  return env;
+}
+
+// The trusted root, then every newer root the server has, each signed by a threshold of the
+// previous root and of itself.
+Result<tuf::Root> FetchRootChain(const MetadataFetcher& fetch, const std::string& trusted) {
+  std::string bytes = trusted;
+  if (bytes.empty()) {
+    MOTA_ASSIGN_OR_RETURN(bytes, fetch("root.json"));
+  }
+  MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, LoadEnvelope("trusted root.json", bytes));
+  MOTA_ASSIGN_OR_RETURN(tuf::Root root, tuf::ParseRoot(env.signed_json, "trusted root.json"));
+  MOTA_RETURN_IF_ERROR(tuf::CheckKeyIds(root.keys, "trusted root.json"));
+  MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, root.keys, tuf::AuthorizationOf(root.roles["root"]),
+                                       "root", "trusted root.json"));
+  for (;;) {
+    const std::string file = std::to_string(root.version + 1) + ".root.json";
+    Result<std::string> next_bytes = fetch(file);
+    if (!next_bytes.ok() && next_bytes.status().code() == StatusCode::kNotFound) break;
+    if (!next_bytes.ok()) return next_bytes.status();
+    MOTA_ASSIGN_OR_RETURN(env, LoadEnvelope(file, *next_bytes));
+    MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, root.keys, tuf::AuthorizationOf(root.roles["root"]),
+                                         "root (by the previous root)", file));
+    MOTA_ASSIGN_OR_RETURN(tuf::Root next, tuf::ParseRoot(env.signed_json, file));
+    MOTA_RETURN_IF_ERROR(tuf::CheckRootSuccessor(root.version, next.version, file));
+    MOTA_RETURN_IF_ERROR(
+        tuf::VerifyRole(env, next.keys, tuf::AuthorizationOf(next.roles["root"]), "root", file));
+    root = std::move(next);
+  }
+  return root;
+}
+
+// The server's published state, verified from `root` down: timestamp, snapshot, targets and
+// the model's role (absent when the snapshot does not list it yet).
+Result<RepoState> FetchState(const MetadataFetcher& fetch, tuf::Root root,
+                             const std::string& model) {
+  RepoState s;
+  s.root = std::move(root);
+  MOTA_ASSIGN_OR_RETURN(tuf::Authorization auth, RoleAuth(s.root, "timestamp", "root"));
+  MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, FetchListed(fetch, "timestamp.json", nullptr,
+                                                       s.root.keys, auth, "timestamp"));
+  MOTA_ASSIGN_OR_RETURN(s.timestamp, tuf::ParseTimestamp(env.signed_json, "timestamp.json"));
+  MOTA_ASSIGN_OR_RETURN(const tuf::MetaFile* sm,
+                        FindMeta(s.timestamp.meta, "snapshot.json", "timestamp.json"));
+  const std::string snap_file = std::to_string(sm->version) + ".snapshot.json";
+  MOTA_ASSIGN_OR_RETURN(auth, RoleAuth(s.root, "snapshot", "root"));
+  MOTA_ASSIGN_OR_RETURN(env, FetchListed(fetch, snap_file, sm, s.root.keys, auth, "snapshot"));
+  MOTA_ASSIGN_OR_RETURN(s.snapshot, tuf::ParseSnapshot(env.signed_json, snap_file));
+  MOTA_ASSIGN_OR_RETURN(const tuf::MetaFile* tm,
+                        FindMeta(s.snapshot.meta, "targets.json", snap_file));
+  const std::string targets_file = std::to_string(tm->version) + ".targets.json";
+  MOTA_ASSIGN_OR_RETURN(auth, RoleAuth(s.root, "targets", "root"));
+  MOTA_ASSIGN_OR_RETURN(env, FetchListed(fetch, targets_file, tm, s.root.keys, auth, "targets"));
+  MOTA_ASSIGN_OR_RETURN(s.targets, tuf::ParseTargets(env.signed_json, targets_file));
+  auto listed = s.snapshot.meta.find(model + ".json");
+  if (listed == s.snapshot.meta.end() || !s.targets.delegations) return s;
+  for (const tuf::DelegatedRole& role : s.targets.delegations->roles) {
+    if (role.name != model) continue;
+    const std::string file = std::to_string(listed->second.version) + "." + model + ".json";
+    MOTA_ASSIGN_OR_RETURN(env,
+                          FetchListed(fetch, file, &listed->second, s.targets.delegations->keys,
+                                      tuf::AuthorizationOf(role), model));
+    MOTA_ASSIGN_OR_RETURN(s.models[model], tuf::ParseTargets(env.signed_json, file));
+  }
+  return s;
+}
+
+// Moves the staged targets to `release` (paths and custom.release).
+void Relabel(Staged* staged, int64_t release) {
+  Staged out{.model = staged->model, .release = release};
+  for (auto& [path, file] : staged->targets) {
+    tuf::VariantTarget v = tuf::ParseVariantTarget(*file.custom, path).value();
+    const std::string moved = tuf::VariantTargetPath(staged->model, v.variant, release);
+    (*file.custom)["release"] = release;
+    out.files[moved] = std::move(staged->files[path]);
+    out.targets[moved] = std::move(file);
+  }
+  *staged = std::move(out);
+}
+
+std::vector<std::string> StagedBlobNames(const std::string& staging) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(fs::path(staging) / "blobs", ec)) {
+    names.push_back(e.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 }  // namespace
 
 Status InitRepository(const InitOptions& o) {
@@ -697,6 +799,54 @@ Result<int64_t> RefreshTimestamp(const std::string& repo, const SigningKey& time
 
 Result<RepoState> VerifyRepository(const std::string& repo, int64_t now) {
   return LoadChain(repo, now, /*check_expiry=*/true);
+}
+
+Result<PublishPlan> PlanPublish(const MetadataFetcher& fetch, const PublishPlanOptions& o) {
+  if (!o.team_key) return InvalidArgument("--key (the model team's key) is required");
+  MOTA_ASSIGN_OR_RETURN(Staged staged, ReadStaging(o.staging));
+  MOTA_ASSIGN_OR_RETURN(tuf::Root root, FetchRootChain(fetch, o.trusted_root));
+  MOTA_ASSIGN_OR_RETURN(RepoState state, FetchState(fetch, std::move(root), staged.model));
+  PublishPlan plan{.model = staged.model};
+  tuf::Targets targets = state.targets;
+  const size_t delegated_before = targets.delegations ? targets.delegations->roles.size() : 0;
+  MOTA_ASSIGN_OR_RETURN(tuf::DelegatedRole role,
+                        ResolveDelegation(&targets, staged.model, *o.team_key));
+  if (targets.delegations->roles.size() != delegated_before) {
+    if (!o.targets_key) {
+      return FailedPrecondition("model \"", staged.model,
+                                "\" is not delegated on the server yet; pass --targets-key to "
+                                "sign the new targets.json that delegates it to --key");
+    }
+    MOTA_RETURN_IF_ERROR(CheckSigner(state.root, "targets", o.targets_key, "--targets-key"));
+    targets.version += 1;
+    targets.expires = o.now + o.expiry.targets_days * kDay;
+    MOTA_ASSIGN_OR_RETURN(plan.targets_metadata, Sign(tuf::ToJson(targets), {o.targets_key}));
+  }
+  tuf::Targets model_role;
+  model_role.version = 0;
+  if (auto it = state.models.find(staged.model); it != state.models.end()) model_role = it->second;
+  const int64_t newest = HighestRelease(model_role);
+  if (o.next_release) Relabel(&staged, newest + 1);
+  if (staged.release <= newest) {
+    return FailedPrecondition("release ", staged.release, " of model \"", staged.model,
+                              "\" is not greater than release ", newest,
+                              " on the server; pass --next-release (publishes it as release ",
+                              newest + 1, ") or package again with --release ", newest + 1);
+  }
+  for (const auto& [path, file] : staged.targets) {
+    if (!tuf::RoleMayList(role, path)) {
+      return InvalidArgument("target ", path, " is outside model \"", staged.model, "\"'s paths ",
+                             tuf::ModelPathPattern(staged.model));
+    }
+    model_role.targets[path] = file;
+  }
+  model_role.version += 1;
+  model_role.expires = o.now + o.expiry.targets_days * kDay;
+  MOTA_ASSIGN_OR_RETURN(plan.role_metadata, Sign(tuf::ToJson(model_role), {o.team_key}));
+  plan.release = staged.release;
+  plan.target_files = std::move(staged.files);
+  plan.blobs = StagedBlobNames(o.staging);
+  return plan;
 }
 
 }  // namespace mota::packager

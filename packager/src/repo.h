@@ -26,6 +26,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -151,5 +152,45 @@ struct RepoState {
 // version) -> targets -> every delegated role (keys, threshold, paths), each unexpired, and
 // every listed target file present with its length and sha256.
 Result<RepoState> VerifyRepository(const std::string& repo, int64_t now);
+
+// ---- publishing through an update server (`mota publish`, repository.md "Publishing through
+// the server") ----
+
+// Returns the bytes of metadata/<file> on the server ("timestamp.json", "3.snapshot.json", ...);
+// NotFound when the server has no such file.
+using MetadataFetcher = std::function<Result<std::string>(const std::string& file)>;
+
+struct PublishPlanOptions {
+  std::string staging;  // the output of `mota package`
+  // The model team's offline key: must be one of the model's role keys (threshold 1). A model
+  // the repository does not delegate yet gets a delegation to this key.
+  const SigningKey* team_key = nullptr;
+  // Needed only when the model is not delegated yet: signs the new targets.json.
+  const SigningKey* targets_key = nullptr;
+  // The root the publisher trusts (root.json bytes). Empty: the server's metadata/root.json,
+  // trusted on first use. Newer roots are followed from it (N+1.root.json, ...).
+  std::string trusted_root;
+  // Relabel the staged release as the repository's newest release of the model + 1 (paths and
+  // custom.release; the variant indexes do not name their release). Otherwise the staged release
+  // must be greater than the newest.
+  bool next_release = false;
+  int64_t now = 0;
+  Expiry expiry;
+};
+
+// What `mota publish` sends (server/repository/publish_request.h's fields).
+struct PublishPlan {
+  std::string model;
+  int64_t release = 0;
+  std::string role_metadata;     // N.<model>.json, signed by team_key
+  std::string targets_metadata;  // N.targets.json signed by targets_key; empty when unchanged
+  std::map<std::string, std::string> target_files;  // target path -> variant index bytes
+  std::vector<std::string> blobs;                   // every blob name under STAGING/blobs
+};
+
+// Verifies the server's current metadata from the trusted root down to the model's role (every
+// signature, length and hash), then builds and signs the model's next role version with the
+// staged release added. The publisher signs only what it has verified.
+Result<PublishPlan> PlanPublish(const MetadataFetcher& fetch, const PublishPlanOptions& options);
 
 }  // namespace mota::packager

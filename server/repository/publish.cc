@@ -90,6 +90,10 @@ Result<tuf::Targets> CheckNewTargets(const RepoState& state, const std::string& 
                               ", expected ", state.targets.version + 1, " or more");
   }
   MOTA_RETURN_IF_ERROR(CheckFresh(t, now, what));
+  if (!t.targets.empty()) {
+    return InvalidArgument(what, ": top-level targets must list no targets of its own (",
+                           t.targets.size(), " listed); targets belong to the models' roles");
+  }
   if (t.delegations) MOTA_RETURN_IF_ERROR(tuf::CheckKeyIds(t.delegations->keys, what));
   return t;
 }

@@ -47,7 +47,7 @@ int Main(int argc, char** argv) {
                                          AddKeygenCommand(app), AddPackageCommand(app),
                                          AddRepoCommand(app)
 #ifdef MOTA_WITH_SERVER
-                                         , AddServeCommand(app), AddMirrorCommand(app)
+                                         , AddServeCommand(app), AddMirrorCommand(app), AddPublishCommand(app)
 #endif
   };
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
