@@ -1,0 +1,290 @@
+// `mota serve` over a repository and nginx over its `mota mirror export` serve the same bytes.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "manifests/lib/bundle/sha256.h"
+#include "server/http/test_client.h"
+
+namespace mota::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+using server::http::testing::Get;
+using server::http::testing::ParsedResponse;
+
+const std::string kMota = MOTA_CLI_PATH;
+const std::string kModel = std::string(MOTA_SHARED_DIR) + "/models/mlp_784_256_10.onnx";
+
+std::string Slurp(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string Sha256(const std::string& bytes) {
+  return bundle::Sha256Hex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
+}
+
+// Starts argv with stdout and stderr in files; returns the pid.
+pid_t Spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> args;
+    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+// Runs to completion; returns the exit code (stderr is appended to `log` for failures).
+int RunProcess(const std::vector<std::string>& argv, const fs::path& dir, std::string* log) {
+  pid_t pid = Spawn(argv, dir / "run.out", dir / "run.err");
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  *log += Slurp(dir / "run.out") + Slurp(dir / "run.err");
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+uint16_t FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool WaitForPort(uint16_t port, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    server::http::testing::TestConnection c(port);
+    if (c.connected()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+std::string FindNginx() {
+  for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"}) {
+    if (::access(p, X_OK) == 0) return p;
+  }
+  return "";
+}
+
+class MirrorNginxTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nginx_ = FindNginx();
+    if (nginx_.empty()) GTEST_SKIP() << "nginx is not installed (scripts/setup.sh installs it)";
+    dir_ = fs::path(::testing::TempDir()) / ("mirror_nginx_test_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "keys");
+    BuildRepository();
+  }
+
+  void TearDown() override {
+    for (pid_t pid : {serve_pid_, nginx_pid_}) {
+      if (pid > 0) {
+        ::kill(pid, SIGTERM);
+        ::waitpid(pid, nullptr, 0);
+      }
+    }
+    if (!HasFailure()) fs::remove_all(dir_);
+  }
+
+  void MustRun(const std::vector<std::string>& argv) {
+    std::string log;
+    ASSERT_EQ(RunProcess(argv, dir_, &log), 0) << argv[1] << ": " << log;
+  }
+
+  void BuildRepository() {
+    std::string keys[4] = {"root", "targets", "snapshot", "timestamp"};
+    for (const std::string& k : keys) MustRun({kMota, "keygen", "-o", (dir_ / "keys" / k).string()});
+    std::ofstream(dir_ / "deploy.yaml")
+        << "model: mlp\nversion: \"1.0\"\nsource: " << kModel
+        << "\ninputs:\n  input: [1, 784]\nvariants:\n"
+           "  - id: cpu-fp32\n    backend: cpu\n    precision: fp32\n    priority: 1\n";
+    MustRun({kMota, "package", (dir_ / "deploy.yaml").string(), "-o", (dir_ / "staging").string()});
+    auto key = [&](const std::string& k) { return (dir_ / "keys" / (k + ".key")).string(); };
+    MustRun({kMota, "repo", "init", "--repo", Repo().string(), "--root-key", key("root"),
+             "--threshold", "1", "--targets-key", key("targets"), "--snapshot-key",
+             key("snapshot"), "--timestamp-key", key("timestamp")});
+    MustRun({kMota, "repo", "add", (dir_ / "staging").string(), "--repo", Repo().string(),
+             "--targets-key", key("targets"), "--snapshot-key", key("snapshot"),
+             "--timestamp-key", key("timestamp")});
+    MustRun({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string()});
+  }
+
+  void StartServe() {
+    serve_pid_ = Spawn({kMota, "serve", "--repo", Repo().string(), "--listen", "127.0.0.1:0",
+                        "--threads", "2", "--log", (dir_ / "serve.log").string()},
+                       dir_ / "serve.out", dir_ / "serve.err");
+    // "mota serve: listening on http://127.0.0.1:PORT ..."
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < deadline) {
+      std::string out = Slurp(dir_ / "serve.out");
+      size_t at = out.find("127.0.0.1:");
+      if (at != std::string::npos && out.find(' ', at) != std::string::npos) {
+        serve_port_ = static_cast<uint16_t>(std::stoi(out.substr(at + 10)));
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    FAIL() << "mota serve did not report its port: " << Slurp(dir_ / "serve.err");
+  }
+
+  void StartNginx() {
+    const fs::path prefix = dir_ / "nginx";
+    fs::create_directories(prefix / "logs");
+    nginx_port_ = FreePort();
+    std::string server = Slurp(Mirror() / "nginx.conf.example");
+    const std::string listen = "listen 8080;";
+    ASSERT_NE(server.find(listen), std::string::npos) << "the example changed its listen line";
+    server.replace(server.find(listen), listen.size(),
+                   "listen 127.0.0.1:" + std::to_string(nginx_port_) + ";");
+    std::ofstream(prefix / "server.conf") << server;
+    std::ofstream conf(prefix / "nginx.conf");
+    if (::geteuid() == 0) conf << "user root;\n";  // workers must read the test's temp files
+    conf << "worker_processes 1;\npid " << (prefix / "nginx.pid").string() << ";\nerror_log "
+         << (prefix / "logs/error.log").string() << ";\nevents { worker_connections 128; }\n"
+         << "http {\n  access_log " << (prefix / "logs/access.log").string() << ";\n";
+    for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
+      conf << "  " << t << "_temp_path " << (prefix / t).string() << ";\n";
+    }
+    conf << "  include " << (prefix / "server.conf").string() << ";\n}\n";
+    conf.close();
+    nginx_pid_ = Spawn({nginx_, "-p", prefix.string(), "-c", (prefix / "nginx.conf").string(),
+                        "-g", "daemon off;"},
+                       prefix / "nginx.out", prefix / "nginx.err");
+    ASSERT_TRUE(WaitForPort(nginx_port_, std::chrono::seconds(10)))
+        << Slurp(prefix / "nginx.err") << Slurp(prefix / "logs/error.log");
+  }
+
+  fs::path Repo() const { return dir_ / "repo"; }
+  fs::path Mirror() const { return dir_ / "mirror"; }
+
+  std::string nginx_;
+  fs::path dir_;
+  pid_t serve_pid_ = -1, nginx_pid_ = -1;
+  uint16_t serve_port_ = 0, nginx_port_ = 0;
+};
+
+TEST_F(MirrorNginxTest, serve_and_nginx_give_identical_bytes_and_range_resume_works) {
+  ASSERT_NO_FATAL_FAILURE(StartServe());
+  ASSERT_NO_FATAL_FAILURE(StartNginx());
+
+  // Every metadata file, target file and blob of the mirror, from both servers.
+  size_t files = 0, blobs = 0;
+  fs::path largest_blob;
+  for (const char* dir : {"metadata", "targets", "blobs"}) {
+    for (const auto& e : fs::recursive_directory_iterator(Mirror() / dir)) {
+      if (!e.is_regular_file()) continue;
+      const std::string url = "/" + fs::relative(e.path(), Mirror()).string();
+      const std::string bytes = Slurp(e.path());
+      auto ours = Get(serve_port_, url), theirs = Get(nginx_port_, url);
+      ASSERT_TRUE(ours && theirs) << url;
+      ASSERT_EQ(ours->status, 200) << url << ": " << ours->body;
+      ASSERT_EQ(theirs->status, 200) << url << ": " << theirs->body;
+      EXPECT_TRUE(ours->body == theirs->body) << url << " differs between mota serve and nginx";
+      EXPECT_TRUE(ours->body == bytes) << url << " differs from the mirror's file";
+      EXPECT_EQ(ours->Header("cache-control"), theirs->Header("cache-control")) << url;
+      ++files;
+      if (std::string(dir) == "blobs") {
+        ++blobs;
+        if (largest_blob.empty() || fs::file_size(e.path()) > fs::file_size(largest_blob)) {
+          largest_blob = e.path();
+        }
+      }
+    }
+  }
+  EXPECT_GE(files, 8u);
+  ASSERT_GT(blobs, 0u);
+  EXPECT_EQ(Get(serve_port_, "/metadata/timestamp.json")->Header("cache-control"),
+            "public, max-age=60");
+
+  // Resume: the first part from one server, the rest from the other, and from each alone.
+  const std::string name = largest_blob.filename().string();
+  const uint64_t size = fs::file_size(largest_blob);
+  const uint64_t half = size / 2;
+  for (auto [first_port, second_port] :
+       {std::pair{serve_port_, serve_port_}, std::pair{nginx_port_, nginx_port_},
+        std::pair{serve_port_, nginx_port_}, std::pair{nginx_port_, serve_port_}}) {
+    auto a = Get(first_port, "/blobs/" + name,
+                 "Range: bytes=0-" + std::to_string(half - 1) + "\r\n");
+    auto b = Get(second_port, "/blobs/" + name, "Range: bytes=" + std::to_string(half) + "-\r\n");
+    ASSERT_TRUE(a && b);
+    EXPECT_EQ(a->status, 206);
+    EXPECT_EQ(b->status, 206);
+    EXPECT_EQ(a->Header("content-range"),
+              "bytes 0-" + std::to_string(half - 1) + "/" + std::to_string(size));
+    EXPECT_EQ(b->Header("content-range"), "bytes " + std::to_string(half) + "-" +
+                                              std::to_string(size - 1) + "/" +
+                                              std::to_string(size));
+    EXPECT_EQ(Sha256(a->body + b->body), Sha256(Slurp(largest_blob)))
+        << "ports " << first_port << " then " << second_port;
+  }
+  // Both refuse a range past the end the same way.
+  auto ours = Get(serve_port_, "/blobs/" + name, "Range: bytes=" + std::to_string(size) + "-\r\n");
+  auto theirs = Get(nginx_port_, "/blobs/" + name, "Range: bytes=" + std::to_string(size) + "-\r\n");
+  ASSERT_TRUE(ours && theirs);
+  EXPECT_EQ(ours->status, 416);
+  EXPECT_EQ(theirs->status, 416);
+  EXPECT_EQ(ours->Header("content-range"), theirs->Header("content-range"));
+
+  // SIGTERM: mota serve exits 0.
+  ::kill(serve_pid_, SIGTERM);
+  int status = 0;
+  ::waitpid(serve_pid_, &status, 0);
+  serve_pid_ = -1;
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir_ / "serve.err");
+  EXPECT_NE(Slurp(dir_ / "serve.log").find("\"route\":\"blobs\",\"status\":206"), std::string::npos);
+}
+
+TEST_F(MirrorNginxTest, export_refuses_a_non_empty_output_unless_forced) {
+  std::string log;
+  EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string()},
+                dir_, &log), 1);
+  EXPECT_NE(log.find("--force"), std::string::npos) << log;
+  log.clear();
+  EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string(),
+                 "--force"}, dir_, &log), 0) << log;
+}
+
+TEST_F(MirrorNginxTest, export_refuses_a_repository_with_a_corrupt_blob) {
+  fs::path blob = *fs::directory_iterator(Repo() / "blobs");
+  {
+    std::fstream f(blob, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(0);
+    f.put('\x7f');
+  }
+  std::string log;
+  EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o",
+                 (dir_ / "mirror2").string()}, dir_, &log), 1);
+  EXPECT_NE(log.find(blob.filename().string()), std::string::npos) << log;
+  EXPECT_FALSE(fs::exists(dir_ / "mirror2")) << "a failed export must leave nothing behind";
+}
+
+}  // namespace
+}  // namespace mota::e2e
