@@ -24,6 +24,7 @@ Command AddQuantizeCommand(CLI::App& app);
 Command AddKeygenCommand(CLI::App& app);
 Command AddPackageCommand(CLI::App& app);
 Command AddRepoCommand(CLI::App& app);
+Command AddDeviceProfileCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);   // MOTA_WITH_SERVER only
 Command AddMirrorCommand(CLI::App& app);  // MOTA_WITH_SERVER only
 Command AddPublishCommand(CLI::App& app);  // MOTA_WITH_SERVER only
