@@ -1,9 +1,9 @@
-// A/B latency of .mota models in one process, 1 thread: every round runs each model `runs` times
-// (after warm-up) and takes its median; models alternate inside the round, so load from other
-// processes hits all of them alike. Prints per round the medians and each model's ratio to the
-// first, then the median ratio and its range. f32 inputs hold a fixed pseudo-random pattern.
-// A developer tool (not built by CMake; needs only the runtime libraries). From the repo root,
-// after building mota_runtime in build-int8perf:
+// A/B latency of .mota models in one process, 1 thread, in thread CPU time: every round runs each
+// model `runs` times (after warm-up) and takes its median; models alternate inside the round, so
+// load from other processes hits all of them alike. Prints per round the medians and each model's
+// ratio to the first, then the median ratio and its range. f32 inputs hold a fixed pseudo-random
+// pattern. A developer tool (not built by CMake; needs only the runtime libraries). From the repo
+// root, after building mota_runtime in build-int8perf:
 //
 //   B=build-int8perf/client_runtime; g++ -O2 -std=c++20 -Iclient_runtime/src \
 //     -I. bench/quant/latency_ab.cc -o /tmp/latency_ab -Wl,--whole-archive \
@@ -13,9 +13,9 @@
 //     -lflatbuffers -lcrypto -lpthread
 //   /tmp/latency_ab ROUNDS RUNS fp32.mota int8.mota [more.mota ...]
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,13 +70,20 @@ bool Load(const std::string& path, Loaded* l) {
   return true;
 }
 
+// This thread's CPU time in ms: with 1 thread, time spent descheduled by other processes on a
+// loaded machine does not count (caches shared with them still do).
+double CpuMs() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) * 1e-6;
+}
+
 double MedianMs(Loaded& l, int runs) {
   std::vector<double> ms;
   for (int i = 0; i < runs; ++i) {
-    const auto t0 = std::chrono::steady_clock::now();
+    const double t0 = CpuMs();
     if (!l.exe->Run(l.in_views, l.out_views).ok()) std::abort();
-    ms.push_back(
-        std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    ms.push_back(CpuMs() - t0);
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2];

@@ -216,7 +216,7 @@ model::Attributes DwAttrs(const DwCase& d) {
   return a;
 }
 
-TEST(Int8FastKernels, DepthwiseQLinearConvMatchesReference) {
+std::vector<DwCase> DwCases() {
   std::vector<DwCase> cases;
   uint32_t i = 0;
   for (int64_t k : {1, 3, 5, 7})
@@ -240,13 +240,21 @@ TEST(Int8FastKernels, DepthwiseQLinearConvMatchesReference) {
       }
   cases.push_back({1, 32, 112, 112, 3, 1, {1, 1, 1, 1}, DType::kI8, "Clip", true, false});
   cases.push_back({1, 16, 57, 57, 3, 2, {0, 0, 1, 1}, DType::kI8, "Clip", true, false});
+  return cases;
+}
+
+std::string DwName(const DwCase& d) {
+  return "dw n" + std::to_string(d.n) + " c" + std::to_string(d.c) + " " + std::to_string(d.h) +
+         "x" + std::to_string(d.w) + " k" + std::to_string(d.k) + " s" + std::to_string(d.stride) +
+         " act " + (d.act ? d.act : "none");
+}
+
+TEST(Int8FastKernels, DepthwiseQLinearConvMatchesReference) {
+  const std::vector<DwCase> cases = DwCases();
   ForEachTable([&](const Table&) {
     for (const DwCase& d : cases) {
-      const std::string what = "dw n" + std::to_string(d.n) + " c" + std::to_string(d.c) + " " +
-                               std::to_string(d.h) + "x" + std::to_string(d.w) + " k" +
-                               std::to_string(d.k) + " s" + std::to_string(d.stride) + " act " +
-                               (d.act ? d.act : "none");
-      ExpectSame("QLinearConv", DwAttrs(d), DwInputs(d, 17 + static_cast<uint32_t>(d.w)), what);
+      ExpectSame("QLinearConv", DwAttrs(d), DwInputs(d, 17 + static_cast<uint32_t>(d.w)),
+                 DwName(d));
     }
   });
 }
@@ -426,6 +434,18 @@ void ExpectAutoMatchesReference(const std::string& op, const model::Attributes& 
   ASSERT_TRUE(want.ok()) << want.status().message();
   ASSERT_TRUE(got.ok()) << what << ": " << got.status().message();
   fast::testing::ExpectClose((*got)[0], (*want)[0], 0.0, 0.0, what);
+}
+
+// The auto backend runs depthwise QLinearConv on the prepared kernel ("int8_dwconv"): weights
+// paired and parameters read at prepare time, one scratch reused across runs.
+TEST(Int8FastKernels, PreparedDepthwiseConvMatchesReference) {
+  const std::vector<DwCase> cases = DwCases();
+  ForEachTable([&](const Table&) {
+    for (const DwCase& d : cases) {
+      ExpectAutoMatchesReference("QLinearConv", DwAttrs(d),
+                                 DwInputs(d, 23 + static_cast<uint32_t>(d.w)), DwName(d));
+    }
+  });
 }
 
 TEST(Int8FastKernels, AutoBackendMatchesReference) {
