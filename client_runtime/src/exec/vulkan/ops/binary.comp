@@ -1,0 +1,47 @@
+// Add, Sub, Mul, Div (OP) with numpy broadcasting: the output index is split into up to 6 dims
+// and each operand reads through its own strides (0 on broadcast dims). BROADCAST 0 is the
+// equal-shape fast path.
+#version 450
+#extension GL_GOOGLE_include_directive : require
+#include "common.glsl"
+
+layout(constant_id = 0) const uint WG = 64;
+layout(constant_id = 1) const uint OP = 0;  // 0 Add, 1 Sub, 2 Mul, 3 Div
+layout(constant_id = 2) const uint BROADCAST = 1;
+layout(local_size_x_id = 0) in;
+
+layout(std430, binding = 0) readonly buffer ABuf { float a[]; };
+layout(std430, binding = 1) readonly buffer BBuf { float b[]; };
+layout(std430, binding = 2) writeonly buffer YBuf { float y[]; };
+
+layout(push_constant, std430) uniform Params {
+  uint total;
+  uint dims[6];
+  uint a_strides[6];
+  uint b_strides[6];
+  uint act;
+  float act_alpha, act_beta;
+} p;
+
+void main() {
+  uint idx = flat_index();
+  if (idx >= p.total) return;
+  uint ia = idx, ib = idx;
+  if (BROADCAST != 0) {
+    ia = 0;
+    ib = 0;
+    uint rest = idx;
+    for (int d = 5; d >= 0; --d) {
+      uint c = rest % p.dims[d];
+      rest /= p.dims[d];
+      ia += c * p.a_strides[d];
+      ib += c * p.b_strides[d];
+    }
+  }
+  float va = a[ia], vb = b[ib], r;
+  if (OP == 0) r = va + vb;
+  else if (OP == 1) r = va - vb;
+  else if (OP == 2) r = va * vb;
+  else r = va / vb;
+  y[idx] = apply_act(r, p.act, p.act_alpha, p.act_beta);
+}

@@ -1,0 +1,45 @@
+// Concat (f32, any axis): one copy dispatch per input into its slice of the output. The
+// dispatches write disjoint bytes, but the barrier tracker sees one output region and orders
+// them; fine for the few inputs Concat has.
+#include "exec/vulkan/vk_op.h"
+
+namespace mota::exec::vk {
+namespace {
+
+struct Push {
+  uint32_t total, chunk, out_chunk, offset;
+};
+
+Status Check(const OpContext& ctx) {
+  MOTA_RETURN_IF_ERROR(CheckF32(ctx));
+  if (ctx.attrs().Has(kActivationAttr)) return ctx.Unsupported("a fused activation");
+  return Status::Ok();
+}
+
+Status Build(OpBuilder& b) {
+  const Shape& out = b.outputs[0].shape;
+  int64_t axis = b.attrs().GetInt("axis", 0);
+  if (axis < 0) axis += static_cast<int64_t>(out.size());
+  int64_t inner = 1;
+  for (size_t d = static_cast<size_t>(axis) + 1; d < out.size(); ++d) inner *= out[d];
+  const int64_t out_chunk = out[axis] * inner;
+  int64_t offset = 0;
+  for (size_t i = 0; i < b.inputs.size(); ++i) {
+    const GpuTensor& in = b.inputs[i];
+    const int64_t chunk = in.shape[axis] * inner;
+    if (in.numel() > 0) {
+      Push p{static_cast<uint32_t>(in.numel()), static_cast<uint32_t>(chunk),
+             static_cast<uint32_t>(out_chunk), static_cast<uint32_t>(offset)};
+      uint32_t gx, gy;
+      Groups1D(b.device, p.total, b.tuning.elementwise_wg, &gx, &gy);
+      b.Add("concat", {b.tuning.elementwise_wg}, p, {b.Input(i)}, {b.outputs[0].region}, gx, gy);
+    }
+    offset += chunk;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+}  // namespace mota::exec::vk
+
+MOTA_REGISTER_VK_OP(Concat, {"Concat", ::mota::exec::vk::Check, ::mota::exec::vk::Build});

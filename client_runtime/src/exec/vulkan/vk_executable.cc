@@ -1,0 +1,572 @@
+#include "exec/vulkan/vk_executable.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstring>
+#include <map>
+#include <mutex>
+
+#include "exec/vulkan/vk_memory.h"
+#include "exec/vulkan/vk_op.h"
+
+namespace mota::exec::vk {
+namespace {
+
+// A fence wait longer than this is treated as a hung device. Generous: lavapipe runs a
+// resnet18 segment in seconds on a busy 2-core machine.
+constexpr uint64_t kFenceTimeoutNs = uint64_t{120} * 1000 * 1000 * 1000;
+
+bool IsRunTime(TensorPlan::Storage s) {
+  return s == TensorPlan::Storage::kInput || s == TensorPlan::Storage::kOutput ||
+         s == TensorPlan::Storage::kArena;
+}
+
+struct HostCopy {
+  int32_t tensor = -1;
+  uint64_t staging = 0;
+  uint64_t size = 0;
+};
+
+struct Segment {
+  std::vector<int32_t> nodes;
+  int32_t first_pos = 0, last_pos = 0;  // positions in plan.run_nodes
+  std::vector<Dispatch> dispatches;
+  std::vector<const Pipeline*> pipelines;  // per dispatch
+  std::vector<VkDescriptorSet> sets;       // per dispatch
+  std::vector<HostCopy> uploads, downloads;
+  VkCommandBuffer cmd = VK_NULL_HANDLE;
+};
+
+struct Step {
+  int32_t node = -1;     // a CPU node
+  int32_t segment = -1;  // or a GPU segment
+};
+
+class Exe;
+
+class Builder final : public OpBuilder {
+ public:
+  Builder(Exe& exe, const model::Node& node, const DeviceInfo& d, const Tuning& t)
+      : OpBuilder(node, d, t), exe_(exe) {}
+  Region AddWeights(std::span<const uint8_t> bytes) override;
+  Region Input(size_t i) override;
+
+ private:
+  Exe& exe_;
+};
+
+class Exe final : public VulkanExecutable {
+ public:
+  Exe(const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared)
+      : graph_(graph), plan_(std::move(plan)), shared_(std::move(shared)), api_(shared_->ctx->api()) {}
+  ~Exe() override;
+
+  Status Init();
+  const std::vector<Shape>& output_shapes() const override { return plan_.output_shapes; }
+  const std::vector<DType>& output_dtypes() const override { return plan_.output_dtypes; }
+  size_t arena_bytes() const override { return stats_.arena_bytes + plan_.arena_size; }
+  const VulkanStats& stats() const override { return stats_; }
+  Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
+
+  Region AddWeights(std::span<const uint8_t> bytes);
+  Region KnownInput(int32_t tensor);
+  Region ArenaRegion(int32_t tensor) const {
+    return Region{BufferId::kArena, offsets_[Root(tensor)], plan_.tensors[tensor].dtype == DType::kUndefined ? 0 : Bytes(tensor)};
+  }
+
+ private:
+  uint64_t Bytes(int32_t t) const {
+    return static_cast<uint64_t>(NumElements(plan_.tensors[t].shape)) *
+           DTypeSize(plan_.tensors[t].dtype);
+  }
+  int32_t Root(int32_t t) const { return root_[t]; }
+  std::vector<GpuTensor> Tensors(const std::vector<int32_t>& ids, bool with_regions) const;
+  Status Partition();
+  void PlanResidency();
+  Status BuildOps();
+  Status CreateBuffers();
+  Status UploadWeights();
+  Status CreateDescriptors();
+  Status Record(Segment& seg);
+  Status Submit(VkCommandBuffer cmd, const char* what);
+  Status RunSegment(Segment& seg, std::span<const TensorView> inputs,
+                    std::span<const TensorView> outputs);
+  VkBuffer Buffer(BufferId id) const {
+    return id == BufferId::kArena ? arena_->buffer() : weights_->buffer();
+  }
+
+  const model::Graph& graph_;
+  ExecutionPlan plan_;
+  std::shared_ptr<SharedState> shared_;
+  const Api& api_;
+  VulkanStats stats_;
+  std::vector<Step> steps_;
+  std::vector<Segment> segments_;
+  std::vector<int32_t> node_segment_;  // per node: its segment or -1
+  std::vector<int32_t> root_;          // per tensor: the tensor whose bytes it views
+  std::vector<uint64_t> offsets_;      // per root tensor: arena offset
+  std::vector<uint8_t> weight_bytes_;  // host copy until uploaded
+  std::map<int32_t, Region> known_regions_;
+  std::unique_ptr<DeviceBuffer> arena_, weights_, staging_;
+  AlignedBuffer host_arena_;
+  VkDescriptorPool pool_ = VK_NULL_HANDLE;
+  VkCommandPool commands_ = VK_NULL_HANDLE;
+  VkFence fence_ = VK_NULL_HANDLE;
+  Status lost_;
+  bool in_flight_ = false;  // a submission whose fence was not waited for successfully
+};
+
+Region Builder::AddWeights(std::span<const uint8_t> bytes) { return exe_.AddWeights(bytes); }
+
+Region Builder::Input(size_t i) {
+  const int32_t t = node.inputs[i];
+  return inputs[i].host != nullptr ? exe_.KnownInput(t) : exe_.ArenaRegion(t);
+}
+
+Exe::~Exe() {
+  VkDevice dev = shared_->ctx->device();
+  if (fence_ != VK_NULL_HANDLE) {
+    // Never free what a running submission uses (only after a failed wait is one left).
+    if (in_flight_) api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs);
+    api_.DestroyFence(dev, fence_, nullptr);
+  }
+  if (commands_ != VK_NULL_HANDLE) api_.DestroyCommandPool(dev, commands_, nullptr);
+  if (pool_ != VK_NULL_HANDLE) api_.DestroyDescriptorPool(dev, pool_, nullptr);
+}
+
+std::vector<GpuTensor> Exe::Tensors(const std::vector<int32_t>& ids, bool with_regions) const {
+  std::vector<GpuTensor> out;
+  for (int32_t t : ids) {
+    GpuTensor g;
+    if (t >= 0) {
+      const TensorPlan& p = plan_.tensors[t];
+      g.dtype = p.dtype;
+      g.shape = p.shape;
+      if (p.storage == TensorPlan::Storage::kConstant) g.host = p.data;
+      if (p.storage == TensorPlan::Storage::kValue) g.host = plan_.values[p.value_index].data();
+      if (with_regions && IsRunTime(p.storage)) g.region = ArenaRegion(t);
+    }
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
+Status Exe::Init() {
+  MOTA_RETURN_IF_ERROR(Partition());
+  PlanResidency();
+  MOTA_RETURN_IF_ERROR(BuildOps());
+  MOTA_RETURN_IF_ERROR(CreateBuffers());
+  MOTA_RETURN_IF_ERROR(UploadWeights());
+  MOTA_RETURN_IF_ERROR(CreateDescriptors());
+  for (Segment& seg : segments_) MOTA_RETURN_IF_ERROR(Record(seg));
+  return Status::Ok();
+}
+
+// Each run-time node goes to the GPU when a Vulkan op accepts it with these shapes; runs of GPU
+// nodes become segments.
+Status Exe::Partition() {
+  const DeviceInfo& device = shared_->ctx->info();
+  node_segment_.assign(graph_.nodes.size(), -1);
+  root_.resize(graph_.tensors.size());
+  for (size_t t = 0; t < root_.size(); ++t) root_[t] = static_cast<int32_t>(t);
+  for (size_t pos = 0; pos < plan_.run_nodes.size(); ++pos) {
+    const int32_t n = plan_.run_nodes[pos];
+    const model::Node& node = graph_.nodes[n];
+    const VkOpDef* def = FindVkOp(node.op_type);
+    Status why = Unimplemented(node.op_type, " node '", node.name, "': no Vulkan op");
+    if (def != nullptr) {
+      OpContext ctx(node, device, shared_->tuning);
+      ctx.inputs = Tensors(node.inputs, false);
+      ctx.outputs = Tensors(node.outputs, false);
+      why = def->check(ctx);
+      if (why.ok() && def->view &&
+          !IsRunTime(plan_.tensors[node.inputs[0]].storage)) {
+        why = ctx.Unsupported("its input is known at prepare time");
+      }
+    }
+    if (!why.ok()) {
+      if (why.code() != StatusCode::kUnimplemented) return why;  // a malformed node
+      ++stats_.cpu_nodes;
+      stats_.cpu_reasons.push_back(why.message());
+      steps_.push_back(Step{n, -1});
+      continue;
+    }
+    ++stats_.gpu_nodes;
+    if (def->view) {
+      ++stats_.view_nodes;
+      root_[node.outputs[0]] = root_[node.inputs[0]];
+    }
+    if (steps_.empty() || steps_.back().segment < 0) {
+      steps_.push_back(Step{-1, static_cast<int32_t>(segments_.size())});
+      segments_.emplace_back();
+      segments_.back().first_pos = static_cast<int32_t>(pos);
+    }
+    Segment& seg = segments_.back();
+    seg.nodes.push_back(n);
+    seg.last_pos = static_cast<int32_t>(pos);
+    node_segment_[n] = steps_.back().segment;
+  }
+  stats_.segments = static_cast<int>(segments_.size());
+  return Status::Ok();
+}
+
+// Which tensors live on the device, when they are uploaded and downloaded, and the arena layout
+// (root tensors only: views share their root's bytes).
+void Exe::PlanResidency() {
+  const size_t num = graph_.tensors.size();
+  std::vector<int32_t> first(num, INT32_MAX), last(num, -1);
+  std::vector<int32_t> producer_segment(num, -1);
+  std::vector<bool> cpu_reads(num, false);
+  for (const Step& s : steps_) {
+    if (s.node >= 0) {
+      for (int32_t t : graph_.nodes[s.node].inputs) {
+        if (t >= 0) cpu_reads[t] = true;
+      }
+    }
+  }
+  for (size_t si = 0; si < segments_.size(); ++si) {
+    for (int32_t n : segments_[si].nodes) {
+      for (int32_t t : graph_.nodes[n].outputs) producer_segment[t] = static_cast<int32_t>(si);
+    }
+  }
+  std::vector<bool> uploaded(num, false);
+  for (size_t si = 0; si < segments_.size(); ++si) {
+    Segment& seg = segments_[si];
+    for (size_t k = 0; k < seg.nodes.size(); ++k) {
+      const model::Node& node = graph_.nodes[seg.nodes[k]];
+      const int32_t pos = seg.first_pos + static_cast<int32_t>(k);
+      for (int32_t t : node.inputs) {
+        if (t < 0 || !IsRunTime(plan_.tensors[t].storage)) continue;
+        const int32_t r = Root(t);
+        last[r] = std::max(last[r], pos);
+        // Produced on the CPU (or a graph input) and not on the device yet: upload.
+        if (producer_segment[r] < 0 && !uploaded[r]) {
+          uploaded[r] = true;
+          seg.uploads.push_back(HostCopy{r, 0, Bytes(r)});
+          first[r] = std::min(first[r], seg.first_pos);
+        }
+      }
+      for (int32_t t : node.outputs) {
+        if (t < 0 || !IsRunTime(plan_.tensors[t].storage)) continue;
+        const int32_t r = Root(t);
+        first[r] = std::min(first[r], pos);
+        last[r] = std::max(last[r], pos);
+        // Read on the CPU side or by the caller: download at the segment's end (alive until then).
+        if (cpu_reads[t] || plan_.tensors[t].storage == TensorPlan::Storage::kOutput) {
+          seg.downloads.push_back(HostCopy{t, 0, Bytes(t)});
+          last[r] = std::max(last[r], seg.last_pos);
+        }
+      }
+    }
+    stats_.uploads += static_cast<int>(seg.uploads.size());
+    stats_.downloads += static_cast<int>(seg.downloads.size());
+  }
+  std::vector<Lifetime> lifetimes;
+  std::vector<int32_t> roots;
+  for (size_t t = 0; t < num; ++t) {
+    if (last[t] < 0 || Root(static_cast<int32_t>(t)) != static_cast<int32_t>(t)) continue;
+    roots.push_back(static_cast<int32_t>(t));
+    lifetimes.push_back(Lifetime{Bytes(static_cast<int32_t>(t)), first[t], last[t]});
+  }
+  std::vector<uint64_t> offsets;
+  stats_.arena_bytes = AssignOffsets(lifetimes, shared_->ctx->info().storage_offset_alignment, &offsets);
+  offsets_.assign(num, 0);
+  for (size_t i = 0; i < roots.size(); ++i) offsets_[roots[i]] = offsets[i];
+  uint64_t staging = 0;
+  for (Segment& seg : segments_) {
+    for (auto* list : {&seg.uploads, &seg.downloads}) {
+      for (HostCopy& c : *list) {
+        c.staging = staging;
+        staging += AlignUp(std::max<uint64_t>(c.size, 4), 64);
+      }
+    }
+  }
+  stats_.staging_bytes = staging;
+}
+
+Region Exe::AddWeights(std::span<const uint8_t> bytes) {
+  const uint64_t align = shared_->ctx->info().storage_offset_alignment;
+  const uint64_t offset = AlignUp(weight_bytes_.size(), align);
+  weight_bytes_.resize(offset);
+  weight_bytes_.insert(weight_bytes_.end(), bytes.begin(), bytes.end());
+  return Region{BufferId::kWeights, offset, bytes.size()};
+}
+
+Region Exe::KnownInput(int32_t tensor) {
+  auto it = known_regions_.find(tensor);
+  if (it != known_regions_.end()) return it->second;
+  const TensorPlan& p = plan_.tensors[tensor];
+  const void* data = p.storage == TensorPlan::Storage::kValue ? plan_.values[p.value_index].data() : p.data;
+  const Region r = AddWeights({static_cast<const uint8_t*>(data), Bytes(tensor)});
+  known_regions_.emplace(tensor, r);
+  return r;
+}
+
+Status Exe::BuildOps() {
+  const DeviceInfo& device = shared_->ctx->info();
+  for (Segment& seg : segments_) {
+    for (int32_t n : seg.nodes) {
+      const model::Node& node = graph_.nodes[n];
+      const VkOpDef* def = FindVkOp(node.op_type);
+      if (def->view) continue;
+      Builder b(*this, node, device, shared_->tuning);
+      b.inputs = Tensors(node.inputs, true);
+      b.outputs = Tensors(node.outputs, true);
+      MOTA_RETURN_IF_ERROR(def->build(b));
+      for (Dispatch& d : b.dispatches) {
+        const PipelineKey key{d.shader, d.spec, static_cast<uint32_t>(d.reads.size() + d.writes.size()),
+                              static_cast<uint32_t>(d.push.size())};
+        MOTA_ASSIGN_OR_RETURN(const Pipeline* p, shared_->pipelines->Get(key));
+        seg.pipelines.push_back(p);
+        seg.dispatches.push_back(std::move(d));
+      }
+    }
+    stats_.dispatches += static_cast<int>(seg.dispatches.size());
+  }
+  stats_.weight_bytes = weight_bytes_.size();
+  return Status::Ok();
+}
+
+Status Exe::CreateBuffers() {
+  if (!host_arena_.Resize(plan_.arena_size)) {
+    return OutOfMemory("cannot allocate the ", plan_.arena_size, "-byte host arena");
+  }
+  const auto& ctx = shared_->ctx;
+  MOTA_ASSIGN_OR_RETURN(arena_, DeviceBuffer::Create(ctx, stats_.arena_bytes, DeviceBuffer::Kind::kDevice,
+                                                     "activation arena"));
+  MOTA_ASSIGN_OR_RETURN(weights_, DeviceBuffer::Create(ctx, weight_bytes_.size(), DeviceBuffer::Kind::kDevice,
+                                                       "weights buffer"));
+  MOTA_ASSIGN_OR_RETURN(staging_, DeviceBuffer::Create(ctx, stats_.staging_bytes, DeviceBuffer::Kind::kStaging,
+                                                       "input/output staging buffer"));
+  VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
+  pool.queueFamilyIndex = ctx->queue_family();
+  MOTA_VK_RETURN_IF_ERROR(api_.CreateCommandPool(ctx->device(), &pool, nullptr, &commands_),
+                          "vkCreateCommandPool", "preparing command buffers");
+  VkFenceCreateInfo fence{VK_STRUCTURE_TYPE_FENCE_CREATE_INFO};
+  MOTA_VK_RETURN_IF_ERROR(api_.CreateFence(ctx->device(), &fence, nullptr, &fence_),
+                          "vkCreateFence", "preparing command buffers");
+  return Status::Ok();
+}
+
+// Once per executable: straight into the buffer when it is host-visible (unified memory),
+// else through a temporary staging buffer and one copy.
+Status Exe::UploadWeights() {
+  if (weight_bytes_.empty()) return Status::Ok();
+  if (weights_->mapped() != nullptr) {
+    std::memcpy(weights_->mapped(), weight_bytes_.data(), weight_bytes_.size());
+    MOTA_RETURN_IF_ERROR(weights_->Flush(0, weight_bytes_.size()));
+  } else {
+    MOTA_ASSIGN_OR_RETURN(auto temp, DeviceBuffer::Create(shared_->ctx, weight_bytes_.size(),
+                                                          DeviceBuffer::Kind::kStaging, "weights staging buffer"));
+    std::memcpy(temp->mapped(), weight_bytes_.data(), weight_bytes_.size());
+    MOTA_RETURN_IF_ERROR(temp->Flush(0, weight_bytes_.size()));
+    VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+    alloc.commandPool = commands_;
+    alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+    alloc.commandBufferCount = 1;
+    VkCommandBuffer cmd;
+    MOTA_VK_RETURN_IF_ERROR(api_.AllocateCommandBuffers(shared_->ctx->device(), &alloc, &cmd),
+                            "vkAllocateCommandBuffers", "uploading weights");
+    VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+    begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
+    MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer", "uploading weights");
+    const VkBufferCopy copy{0, 0, weight_bytes_.size()};
+    api_.CmdCopyBuffer(cmd, temp->buffer(), weights_->buffer(), 1, &copy);
+    MOTA_VK_RETURN_IF_ERROR(api_.EndCommandBuffer(cmd), "vkEndCommandBuffer", "uploading weights");
+    MOTA_RETURN_IF_ERROR(Submit(cmd, "uploading weights"));
+  }
+  weight_bytes_ = {};
+  weight_bytes_.shrink_to_fit();
+  return Status::Ok();
+}
+
+Status Exe::CreateDescriptors() {
+  uint32_t sets = 0, buffers = 0;
+  for (const Segment& seg : segments_) {
+    for (const Dispatch& d : seg.dispatches) {
+      ++sets;
+      buffers += static_cast<uint32_t>(d.reads.size() + d.writes.size());
+    }
+  }
+  if (sets == 0) return Status::Ok();
+  VkDevice dev = shared_->ctx->device();
+  VkDescriptorPoolSize size{VK_DESCRIPTOR_TYPE_STORAGE_BUFFER, buffers};
+  VkDescriptorPoolCreateInfo info{VK_STRUCTURE_TYPE_DESCRIPTOR_POOL_CREATE_INFO};
+  info.maxSets = sets;
+  info.poolSizeCount = 1;
+  info.pPoolSizes = &size;
+  MOTA_VK_RETURN_IF_ERROR(api_.CreateDescriptorPool(dev, &info, nullptr, &pool_),
+                          "vkCreateDescriptorPool", StrCat("creating ", sets, " descriptor sets"));
+  for (Segment& seg : segments_) {
+    for (size_t i = 0; i < seg.dispatches.size(); ++i) {
+      const Dispatch& d = seg.dispatches[i];
+      VkDescriptorSetAllocateInfo alloc{VK_STRUCTURE_TYPE_DESCRIPTOR_SET_ALLOCATE_INFO};
+      alloc.descriptorPool = pool_;
+      alloc.descriptorSetCount = 1;
+      alloc.pSetLayouts = &seg.pipelines[i]->set_layout;
+      VkDescriptorSet set;
+      MOTA_VK_RETURN_IF_ERROR(api_.AllocateDescriptorSets(dev, &alloc, &set),
+                              "vkAllocateDescriptorSets", StrCat("binding shader '", d.shader, "'"));
+      std::vector<VkDescriptorBufferInfo> infos;
+      for (const auto* list : {&d.reads, &d.writes}) {
+        for (const Region& r : *list) {
+          infos.push_back({Buffer(r.buffer), r.offset, std::max<uint64_t>(r.size, 4)});
+        }
+      }
+      std::vector<VkWriteDescriptorSet> writes(infos.size());
+      for (size_t b = 0; b < infos.size(); ++b) {
+        writes[b] = {VK_STRUCTURE_TYPE_WRITE_DESCRIPTOR_SET};
+        writes[b].dstSet = set;
+        writes[b].dstBinding = static_cast<uint32_t>(b);
+        writes[b].descriptorCount = 1;
+        writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
+        writes[b].pBufferInfo = &infos[b];
+      }
+      api_.UpdateDescriptorSets(dev, static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
+      seg.sets.push_back(set);
+    }
+  }
+  return Status::Ok();
+}
+
+void Barrier(const Api& api, VkCommandBuffer cmd, VkPipelineStageFlags src_stage,
+             VkAccessFlags src, VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
+  VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
+  b.srcAccessMask = src;
+  b.dstAccessMask = dst;
+  api.CmdPipelineBarrier(cmd, src_stage, dst_stage, 0, 1, &b, 0, nullptr, 0, nullptr);
+}
+
+bool AnyOverlap(const std::vector<Region>& a, const std::vector<Region>& b) {
+  for (const Region& x : a) {
+    for (const Region& y : b) {
+      if (x.Overlaps(y)) return true;
+    }
+  }
+  return false;
+}
+
+// Recorded once. A dispatch waits (one global memory barrier) only when it reads what an
+// earlier unsynchronized dispatch wrote, or writes what one read or wrote: independent
+// branches (squeezenet's expand convolutions) run without a barrier between them.
+Status Exe::Record(Segment& seg) {
+  VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
+  alloc.commandPool = commands_;
+  alloc.level = VK_COMMAND_BUFFER_LEVEL_PRIMARY;
+  alloc.commandBufferCount = 1;
+  MOTA_VK_RETURN_IF_ERROR(api_.AllocateCommandBuffers(shared_->ctx->device(), &alloc, &seg.cmd),
+                          "vkAllocateCommandBuffers", "recording a segment");
+  VkCommandBuffer cmd = seg.cmd;
+  VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
+  MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer", "recording a segment");
+  std::vector<VkBufferCopy> copies;
+  for (const HostCopy& c : seg.uploads) copies.push_back({c.staging, ArenaRegion(c.tensor).offset, c.size});
+  if (!copies.empty()) {
+    api_.CmdCopyBuffer(cmd, staging_->buffer(), arena_->buffer(), static_cast<uint32_t>(copies.size()), copies.data());
+    Barrier(api_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+  }
+  std::vector<Region> pending_reads, pending_writes;
+  for (size_t i = 0; i < seg.dispatches.size(); ++i) {
+    const Dispatch& d = seg.dispatches[i];
+    if (AnyOverlap(d.reads, pending_writes) || AnyOverlap(d.writes, pending_writes) ||
+        AnyOverlap(d.writes, pending_reads)) {
+      Barrier(api_, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+      ++stats_.barriers;
+      pending_reads.clear();
+      pending_writes.clear();
+    }
+    for (const Region& r : d.reads) {
+      if (r.buffer == BufferId::kArena) pending_reads.push_back(r);
+    }
+    for (const Region& r : d.writes) pending_writes.push_back(r);
+    const Pipeline* p = seg.pipelines[i];
+    api_.CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
+    api_.CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &seg.sets[i], 0, nullptr);
+    if (!d.push.empty()) {
+      api_.CmdPushConstants(cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
+                            static_cast<uint32_t>(d.push.size()), d.push.data());
+    }
+    api_.CmdDispatch(cmd, d.groups[0], d.groups[1], d.groups[2]);
+  }
+  copies.clear();
+  for (const HostCopy& c : seg.downloads) copies.push_back({ArenaRegion(c.tensor).offset, c.staging, c.size});
+  if (!copies.empty()) {
+    Barrier(api_, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
+            VK_ACCESS_TRANSFER_READ_BIT);
+    api_.CmdCopyBuffer(cmd, arena_->buffer(), staging_->buffer(), static_cast<uint32_t>(copies.size()), copies.data());
+    Barrier(api_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
+            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  }
+  MOTA_VK_RETURN_IF_ERROR(api_.EndCommandBuffer(cmd), "vkEndCommandBuffer", "recording a segment");
+  return Status::Ok();
+}
+
+Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
+  VkDevice dev = shared_->ctx->device();
+  VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
+  submit.commandBufferCount = 1;
+  submit.pCommandBuffers = &cmd;
+  {
+    std::lock_guard<std::mutex> lock(shared_->ctx->queue_mutex());
+    MOTA_VK_RETURN_IF_ERROR(api_.QueueSubmit(shared_->ctx->queue(), 1, &submit, fence_), "vkQueueSubmit", what);
+  }
+  in_flight_ = true;
+  MOTA_VK_RETURN_IF_ERROR(api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs), "vkWaitForFences", what);
+  in_flight_ = false;
+  MOTA_VK_RETURN_IF_ERROR(api_.ResetFences(dev, 1, &fence_), "vkResetFences", what);
+  return Status::Ok();
+}
+
+Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
+                       std::span<const TensorView> outputs) {
+  uint8_t* arena = host_arena_.data();
+  for (const HostCopy& c : seg.uploads) {
+    std::memcpy(staging_->mapped() + c.staging, plan_.View(c.tensor, arena, inputs, outputs).data, c.size);
+  }
+  MOTA_RETURN_IF_ERROR(staging_->Flush(0, staging_->size()));
+  MOTA_RETURN_IF_ERROR(Submit(seg.cmd, StrCat("running GPU segment from node '",
+                                              graph_.nodes[seg.nodes[0]].name, "'").c_str()));
+  MOTA_RETURN_IF_ERROR(staging_->Invalidate(0, staging_->size()));
+  for (const HostCopy& c : seg.downloads) {
+    std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, staging_->mapped() + c.staging, c.size);
+  }
+  return Status::Ok();
+}
+
+Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
+  MOTA_RETURN_IF_ERROR(lost_);
+  MOTA_RETURN_IF_ERROR(CheckRunBindings(graph_, plan_, inputs, outputs));
+  for (const Step& step : steps_) {
+    if (step.segment >= 0) {
+      Status s = RunSegment(segments_[step.segment], inputs, outputs);
+      if (!s.ok()) {
+        // A failed submission leaves the device state unknown: refuse later runs too.
+        if (s.code() == StatusCode::kUnavailable) lost_ = s;
+        return s;
+      }
+      continue;
+    }
+    const model::Node& node = graph_.nodes[step.node];
+    std::vector<TensorView> in, out;
+    for (int32_t t : node.inputs) {
+      in.push_back(t < 0 ? TensorView{} : plan_.View(t, host_arena_.data(), inputs, outputs));
+    }
+    for (int32_t t : node.outputs) out.push_back(plan_.View(t, host_arena_.data(), inputs, outputs));
+    MOTA_RETURN_IF_ERROR(EvaluateNode(*plan_.ops[step.node], node, in, out, nullptr));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<VulkanExecutable>> CreateVulkanExecutable(
+    const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared) {
+  auto exe = std::make_unique<Exe>(graph, std::move(plan), std::move(shared));
+  MOTA_RETURN_IF_ERROR(exe->Init());
+  return std::unique_ptr<VulkanExecutable>(std::move(exe));
+}
+
+}  // namespace mota::exec::vk

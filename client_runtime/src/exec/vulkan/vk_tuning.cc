@@ -1,0 +1,105 @@
+#include "exec/vulkan/vk_tuning.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace mota::exec::vk {
+namespace {
+
+struct VendorRow {
+  uint32_t vendor_id;
+  const char* name;
+  Tuning tuning;
+};
+
+// Why these values: NVIDIA runs 32-wide warps and likes 256-thread groups; AMD GCN/RDNA 64-wide
+// waves; Intel 8-32-wide SIMD with small register files; Mali and PowerVR prefer small groups
+// (64) and small tiles (register pressure, 16 KB shared memory); Adreno 64-128-wide waves;
+// lavapipe runs a workgroup on one CPU thread with 8-wide lanes (AVX2), so moderate groups
+// amortise the per-group overhead. Measured numbers override these through the variant.
+constexpr VendorRow kVendors[] = {
+    {0x10DE, "NVIDIA", {256, 16, 128}},
+    {0x1002, "AMD", {256, 16, 64}},
+    {0x8086, "Intel", {128, 16, 64}},
+    {0x13B5, "ARM Mali", {64, 8, 64}},
+    {0x5143, "Qualcomm Adreno", {128, 16, 64}},
+    {0x1010, "Imagination PowerVR", {64, 8, 32}},
+    {0x10005, "Mesa (CPU)", {64, 16, 64}},
+};
+
+bool IsPowerOfTwo(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+
+void Clamp(const DeviceInfo& d, Tuning* t) {
+  const uint32_t max_threads = std::min(d.max_workgroup_invocations, d.max_workgroup_size[0]);
+  while (t->elementwise_wg > max_threads) t->elementwise_wg /= 2;
+  while (t->reduce_wg > max_threads) t->reduce_wg /= 2;
+  // tile x tile threads, and two tile x tile float tiles of shared memory.
+  while (t->gemm_tile > 1 && (t->gemm_tile * t->gemm_tile > d.max_workgroup_invocations ||
+                              2 * t->gemm_tile * t->gemm_tile * 4 > d.max_shared_memory)) {
+    t->gemm_tile /= 2;
+  }
+}
+
+}  // namespace
+
+const char* VendorName(uint32_t vendor_id) {
+  for (const VendorRow& row : kVendors) {
+    if (row.vendor_id == vendor_id) return row.name;
+  }
+  return "other";
+}
+
+Tuning DefaultTuning(const DeviceInfo& device) {
+  Tuning t{64, 8, 64};
+  for (const VendorRow& row : kVendors) {
+    if (row.vendor_id == device.vendor_id) t = row.tuning;
+  }
+  Clamp(device, &t);
+  return t;
+}
+
+Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning) {
+  while (!params.empty()) {
+    const size_t comma = params.find(',');
+    const std::string_view item = params.substr(0, comma);
+    params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
+    if (item.empty()) continue;
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos) {
+      return InvalidArgument("Vulkan tuning parameter '", item, "': expected key=value");
+    }
+    const std::string_view key = item.substr(0, eq), text = item.substr(eq + 1);
+    uint32_t value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || !IsPowerOfTwo(value)) {
+      return InvalidArgument("Vulkan tuning parameter '", key, "': value '", text,
+                             "' is not a power of two");
+    }
+    uint32_t* slot = key == "elementwise_wg" ? &tuning->elementwise_wg
+                     : key == "gemm_tile"    ? &tuning->gemm_tile
+                     : key == "reduce_wg"    ? &tuning->reduce_wg
+                                             : nullptr;
+    if (slot == nullptr) {
+      return InvalidArgument("unknown Vulkan tuning parameter '", key,
+                             "' (expected elementwise_wg, gemm_tile or reduce_wg)");
+    }
+    *slot = value;
+  }
+  const Tuning wanted = *tuning;
+  Clamp(device, tuning);
+  if (wanted.elementwise_wg != tuning->elementwise_wg || wanted.gemm_tile != tuning->gemm_tile ||
+      wanted.reduce_wg != tuning->reduce_wg) {
+    return InvalidArgument("Vulkan tuning '", TuningToString(wanted), "' exceeds the limits of '",
+                           device.name, "' (", device.max_workgroup_invocations,
+                           " threads per workgroup, ", device.max_shared_memory,
+                           " bytes of shared memory)");
+  }
+  return Status::Ok();
+}
+
+std::string TuningToString(const Tuning& t) {
+  return StrCat("elementwise_wg=", t.elementwise_wg, ",gemm_tile=", t.gemm_tile,
+                ",reduce_wg=", t.reduce_wg);
+}
+
+}  // namespace mota::exec::vk

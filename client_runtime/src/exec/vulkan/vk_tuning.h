@@ -1,0 +1,31 @@
+// Tuning parameters of the shaders (workgroup and tile sizes), passed to pipelines as
+// specialization constants. Defaults come from a small table keyed by the PCI vendor id; a
+// variant's backend parameters ("gemm_tile=8,elementwise_wg=128") override them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "exec/vulkan/vk_context.h"
+
+namespace mota::exec::vk {
+
+struct Tuning {
+  uint32_t elementwise_wg = 64;  // threads per workgroup of 1-D kernels (elementwise, pooling)
+  uint32_t gemm_tile = 16;       // GEMM and convolution: a tile x tile output block per workgroup
+  uint32_t reduce_wg = 64;       // threads reducing one row together (global pooling, softmax)
+};
+
+// The defaults for a device: its vendor's row of the table, clamped to its limits.
+Tuning DefaultTuning(const DeviceInfo& device);
+// The vendor's name in the table ("NVIDIA", "Mesa (CPU)", ...; "other" when not listed).
+const char* VendorName(uint32_t vendor_id);
+// Applies "key=value,key=value" over `tuning`; INVALID_ARGUMENT naming the key for an unknown
+// key or a value that is not a power of two the device can run.
+Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning);
+// "elementwise_wg=64,gemm_tile=16,reduce_wg=64".
+std::string TuningToString(const Tuning& tuning);
+
+}  // namespace mota::exec::vk

@@ -1,0 +1,71 @@
+// The Vulkan compute backend ("vulkan"). See README.md in this folder.
+//
+// Prepare plans shapes (exec/plan.h), then splits the graph's run-time nodes into GPU segments
+// (maximal runs of consecutive nodes a Vulkan op accepts, vk_op.h) and CPU steps (the reference
+// kernels). Each segment's command buffer is recorded ONCE: uploads of the tensors it reads from
+// the CPU side, its dispatches with the barriers their buffer regions need, and downloads of the
+// tensors the CPU side or the caller reads. Run replays it. Weights are uploaded at Prepare.
+//
+// No Vulkan loader or device: Prepare fails with UNAVAILABLE (the caller uses a CPU backend).
+// A lost device fails that Run and every later one with UNAVAILABLE.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "exec/backend.h"
+#include "exec/vulkan/vk_context.h"
+
+namespace mota::exec::vk {
+
+struct VulkanOptions {
+  ContextOptions context;
+  // The pipeline cache file. Empty: <dir>/mota-vulkan-<vendor>-<device>.pipeline-cache with dir
+  // $MOTA_VULKAN_CACHE_DIR, else $XDG_CACHE_HOME/mota, else $HOME/.cache/mota (created when
+  // missing); "none": in memory only.
+  std::string cache_path;
+  // Tuning parameters "key=value,..." over the vendor defaults (vk_tuning.h); from the variant's
+  // backend parameters. Empty: $MOTA_VULKAN_TUNING, else the defaults.
+  std::string tuning;
+};
+
+// What an executable runs where (tests, `mota run --explain`).
+struct VulkanStats {
+  int gpu_nodes = 0;
+  int view_nodes = 0;  // of gpu_nodes: reshapes served without a dispatch
+  int cpu_nodes = 0;
+  int segments = 0;
+  int dispatches = 0;
+  int barriers = 0;  // compute-to-compute barriers recorded in all segments
+  int uploads = 0;
+  int downloads = 0;
+  uint64_t weight_bytes = 0;
+  uint64_t arena_bytes = 0;
+  uint64_t staging_bytes = 0;
+  std::vector<std::string> cpu_reasons;  // one line per CPU node: why it is not on the GPU
+};
+
+class VulkanExecutable : public Executable {
+ public:
+  virtual const VulkanStats& stats() const = 0;
+};
+
+class VulkanBackend : public Backend {
+ public:
+  // Ok, or why no device could be opened (Prepare returns it).
+  virtual const Status& status() const = 0;
+  // Valid when status() is ok.
+  virtual const DeviceInfo& device() const = 0;
+  virtual std::string tuning() const = 0;
+  // How the pipeline cache file was found ("loaded (warm)", "rejected: <why>", ...).
+  virtual std::string cache_report() const = 0;
+  virtual const std::string& cache_path() const = 0;
+  // Pipelines compiled by this backend so far.
+  virtual int pipelines_created() const = 0;
+};
+
+std::unique_ptr<VulkanBackend> CreateVulkanBackend(const BackendOptions& options,
+                                                   const VulkanOptions& vulkan = {});
+
+}  // namespace mota::exec::vk
