@@ -15,6 +15,11 @@ namespace {
 
 using Json = nlohmann::json;
 
+// Bounds for profiles that arrive from devices (the server reads them): generous for real
+// hardware, small enough that a hostile profile cannot make a reader hold much.
+constexpr size_t kMaxStringBytes = 4096;
+constexpr size_t kMaxVulkanDevices = 64;
+
 constexpr const char* kArchs[] = {"arm64", "armv7", "x86_64", "x86"};
 constexpr const char* kOses[] = {"android", "ios", "linux", "windows", "macos"};
 constexpr const char* kGpuTypes[] = {"integrated", "discrete", "virtual", "cpu", "other"};
@@ -67,7 +72,9 @@ class Reader {
   Status String(const char* key, bool required, std::string* out) const {
     const Json* v = Find(key);
     if (v == nullptr) return required ? Missing(key) : Status::Ok();
-    if (!v->is_string()) return Bad(Sub(key), "a string", *v);
+    if (!v->is_string() || v->get_ref<const std::string&>().size() > kMaxStringBytes) {
+      return Bad(Sub(key), StrCat("a string of at most ", kMaxStringBytes, " bytes").c_str(), *v);
+    }
     *out = v->get_ref<const std::string&>();
     return Status::Ok();
   }
@@ -112,7 +119,11 @@ class Reader {
     return Status::Ok();
   }
   Status Bad(const std::string& path, const char* expected, const Json& got) const {
-    return InvalidArgument(what_, ": ", path, ": expected ", expected, ", got ", got.dump());
+    // The value as JSON, cut at 120 bytes: a hostile profile must not flood logs.
+    std::string shown = got.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (shown.size() > 120)
+      shown = shown.substr(0, 120) + "... (" + std::to_string(shown.size()) + " bytes)";
+    return InvalidArgument(what_, ": ", path, ": expected ", expected, ", got ", shown);
   }
   std::string Sub(std::string_view key) const {
     return path_.empty() ? std::string(key) : StrCat(path_, ".", key);
@@ -345,7 +356,10 @@ Result<DeviceProfile> FromJson(const Json& json, std::string_view what) {
   MOTA_RETURN_IF_ERROR(ReadOs(r, *os, &p.os));
   const Json* vulkan = r.Find("vulkan");
   if (vulkan == nullptr) return r.Missing("vulkan");
-  if (!vulkan->is_array()) return r.Bad("vulkan", "a list of devices (empty: none)", *vulkan);
+  if (!vulkan->is_array() || vulkan->size() > kMaxVulkanDevices) {
+    return r.Bad("vulkan", StrCat("a list of at most ", kMaxVulkanDevices, " devices").c_str(),
+                 *vulkan);
+  }
   for (size_t i = 0; i < vulkan->size(); ++i) {
     VulkanDevice d;
     MOTA_RETURN_IF_ERROR(ReadVulkan(r, (*vulkan)[i], StrCat("vulkan[", i, "]"), p.os.name, &d));

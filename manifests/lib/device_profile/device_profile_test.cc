@@ -106,6 +106,16 @@ TEST(DeviceProfile, wrong_types_and_ranges_name_the_field_and_value) {
   EXPECT_EQ(ErrorOf(j), "p.json: os.version is missing (required)");
 }
 
+TEST(DeviceProfile, oversized_strings_and_device_lists_are_rejected) {
+  Json j = ToJson(Phone());
+  j["vulkan"][0]["name"] = std::string(5000, 'x');
+  EXPECT_NE(ErrorOf(j).find("vulkan[0].name: expected a string of at most 4096 bytes"),
+            std::string::npos);
+  j = ToJson(Phone());
+  for (int i = 0; i < 64; ++i) j["vulkan"].push_back(j["vulkan"][0]);
+  EXPECT_NE(ErrorOf(j).find("vulkan: expected a list of at most 64 devices"), std::string::npos);
+}
+
 TEST(DeviceProfile, float_and_duplicate_key_text_is_rejected) {
   std::string text = WriteProfile(Phone());
   std::string with_float = text;
