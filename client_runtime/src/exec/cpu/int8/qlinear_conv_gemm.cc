@@ -102,7 +102,8 @@ class ConvGemm final : public PreparedKernel {
   int64_t PanelBytes() const { return Taps() * g_.c4 * kMr * 4; }
   void PackRow(const uint8_t* x, int64_t phase, int64_t group, int64_t r);
   void PackImage(const uint8_t* x, ThreadPool* pool);
-  void RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* y) const;
+  // acc: kMr * kNrMax accumulators; codes: kMr * kNrMax bytes (scratch of the calling thread).
+  void RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* codes, uint8_t* y) const;
 
   const Isa& isa_;
   Geometry g_;
@@ -190,7 +191,7 @@ void ConvGemm::PackImage(const uint8_t* x, ThreadPool* pool) {
   });
 }
 
-void ConvGemm::RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* y) const {
+void ConvGemm::RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* codes, uint8_t* y) const {
   const int cols = static_cast<int>(std::min<int64_t>(kNrMax, g_.cols - n0));
   const int rows = static_cast<int>(std::min<int64_t>(kMr, g_.m - panel * kMr));
   TileArgs a;
@@ -213,6 +214,19 @@ void ConvGemm::RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* y) cons
     isa_.tile(a, rows, cols, acc);
     return;
   }
+  // Padding columns among the outputs: integer requantization still runs in the tile, into a
+  // byte tile `codes` ([kMr][kNrMax]), whose output-row runs are then copied out (no i32 round
+  // trip through acc and no requantization call per run).
+  const bool fused = !epilogue_.requant.real_domain;
+  if (fused) {
+    a.out = codes;
+    a.ldo = kNrMax;
+    a.row_add = row_add_.data() + panel * kMr;
+    a.row_mult = mult_.data() + panel * kMr;
+    a.zp = epilogue_.requant.zero_point;
+    a.lo = epilogue_.requant.lo;
+    a.hi = epilogue_.requant.hi;
+  }
   isa_.tile(a, rows, cols, acc);
   for (int r = 0; r < rows; ++r) {
     const int64_t m = panel * kMr + r;
@@ -224,8 +238,12 @@ void ConvGemm::RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* y) cons
         continue;
       }
       const int64_t end = std::min(n0 + cols, oh * g_.ws + g_.wo);
-      FinishRow(isa_, epilogue_, acc + r * kNrMax + (n - n0), m, 0, end - n,
-                y + m * out_plane + oh * g_.wo + ow);
+      uint8_t* dst = y + m * out_plane + oh * g_.wo + ow;
+      if (fused) {
+        std::memcpy(dst, codes + r * kNrMax + (n - n0), static_cast<size_t>(end - n));
+      } else {
+        FinishRow(isa_, epilogue_, acc + r * kNrMax + (n - n0), m, 0, end - n, dst);
+      }
       n = end;
     }
   }
@@ -247,10 +265,11 @@ Status ConvGemm::Run(std::span<const TensorView> inputs, std::span<const TensorV
     uint8_t* yb = y + b * g_.m * g_.ho * g_.wo;
     ParallelFor(pool, tiles * chunks, 1, [&](int64_t u0, int64_t u1) {
       alignas(64) int32_t acc[kMr * kNrMax];
+      alignas(64) uint8_t codes[kMr * kNrMax];
       for (int64_t u = u0; u < u1; ++u) {
         const int64_t tile = u / chunks, chunk = u % chunks;
         for (int64_t p = chunk * panels / chunks; p < (chunk + 1) * panels / chunks; ++p)
-          RunTile(tile * kNrMax, p, acc, yb);
+          RunTile(tile * kNrMax, p, acc, codes, yb);
       }
     });
   }
