@@ -18,13 +18,14 @@ struct VendorRow {
 // lavapipe runs a workgroup on one CPU thread with 8-wide lanes (AVX2), so moderate groups
 // amortise the per-group overhead. Measured numbers override these through the variant.
 constexpr VendorRow kVendors[] = {
-    {0x10DE, "NVIDIA", {256, 16, 128}},
-    {0x1002, "AMD", {256, 16, 64}},
-    {0x8086, "Intel", {128, 16, 64}},
-    {0x13B5, "ARM Mali", {64, 8, 64}},
-    {0x5143, "Qualcomm Adreno", {128, 16, 64}},
-    {0x1010, "Imagination PowerVR", {64, 8, 32}},
-    {0x10005, "Mesa (CPU)", {64, 16, 64}},
+    // elementwise_wg, gemm_tile, gemm_regs, reduce_wg
+    {0x10DE, "NVIDIA", {256, 16, 4, 128}},
+    {0x1002, "AMD", {256, 16, 4, 64}},
+    {0x8086, "Intel", {128, 16, 2, 64}},
+    {0x13B5, "ARM Mali", {64, 8, 4, 64}},
+    {0x5143, "Qualcomm Adreno", {128, 16, 2, 64}},
+    {0x1010, "Imagination PowerVR", {64, 8, 2, 32}},
+    {0x10005, "Mesa (CPU)", {64, 16, 4, 64}},
 };
 
 bool IsPowerOfTwo(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -33,9 +34,14 @@ void Clamp(const DeviceInfo& d, Tuning* t) {
   const uint32_t max_threads = std::min(d.max_workgroup_invocations, d.max_workgroup_size[0]);
   while (t->elementwise_wg > max_threads) t->elementwise_wg /= 2;
   while (t->reduce_wg > max_threads) t->reduce_wg /= 2;
-  // tile x tile threads, and two tile x tile float tiles of shared memory.
+  // tile x tile threads; shared memory: conv_gemm.comp keeps two 16 x (tile * regs) float
+  // tiles, gemm.comp two tile x tile ones. The shaders hold at most 4 x 4 accumulators.
+  t->gemm_regs = std::min<uint32_t>(t->gemm_regs, 4);
+  const auto shared_bytes = [&] {
+    return std::max(2 * 16 * t->gemm_tile * t->gemm_regs, 2 * t->gemm_tile * t->gemm_tile) * 4;
+  };
   while (t->gemm_tile > 1 && (t->gemm_tile * t->gemm_tile > d.max_workgroup_invocations ||
-                              2 * t->gemm_tile * t->gemm_tile * 4 > d.max_shared_memory)) {
+                              shared_bytes() > d.max_shared_memory)) {
     t->gemm_tile /= 2;
   }
 }
@@ -50,7 +56,7 @@ const char* VendorName(uint32_t vendor_id) {
 }
 
 Tuning DefaultTuning(const DeviceInfo& device) {
-  Tuning t{64, 8, 64};
+  Tuning t{64, 8, 2, 64};
   for (const VendorRow& row : kVendors) {
     if (row.vendor_id == device.vendor_id) t = row.tuning;
   }
@@ -77,18 +83,19 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
     }
     uint32_t* slot = key == "elementwise_wg" ? &tuning->elementwise_wg
                      : key == "gemm_tile"    ? &tuning->gemm_tile
+                     : key == "gemm_regs"    ? &tuning->gemm_regs
                      : key == "reduce_wg"    ? &tuning->reduce_wg
                                              : nullptr;
     if (slot == nullptr) {
       return InvalidArgument("unknown Vulkan tuning parameter '", key,
-                             "' (expected elementwise_wg, gemm_tile or reduce_wg)");
+                             "' (expected elementwise_wg, gemm_tile, gemm_regs or reduce_wg)");
     }
     *slot = value;
   }
   const Tuning wanted = *tuning;
   Clamp(device, tuning);
   if (wanted.elementwise_wg != tuning->elementwise_wg || wanted.gemm_tile != tuning->gemm_tile ||
-      wanted.reduce_wg != tuning->reduce_wg) {
+      wanted.gemm_regs != tuning->gemm_regs || wanted.reduce_wg != tuning->reduce_wg) {
     return InvalidArgument("Vulkan tuning '", TuningToString(wanted), "' exceeds the limits of '",
                            device.name, "' (", device.max_workgroup_invocations,
                            " threads per workgroup, ", device.max_shared_memory,
@@ -99,6 +106,7 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
 
 std::string TuningToString(const Tuning& t) {
   return StrCat("elementwise_wg=", t.elementwise_wg, ",gemm_tile=", t.gemm_tile,
+                ",gemm_regs=", t.gemm_regs,
                 ",reduce_wg=", t.reduce_wg);
 }
 

@@ -1,6 +1,6 @@
 // Tuning parameters of the shaders (workgroup and tile sizes), passed to pipelines as
 // specialization constants. Defaults come from a small table keyed by the PCI vendor id; a
-// variant's backend parameters ("gemm_tile=8,elementwise_wg=128") override them.
+// variant's backend parameters ("gemm_tile=8,gemm_regs=2") override them.
 #pragma once
 
 #include <cstdint>
@@ -14,7 +14,8 @@ namespace mota::exec::vk {
 
 struct Tuning {
   uint32_t elementwise_wg = 64;  // threads per workgroup of 1-D kernels (elementwise, pooling)
-  uint32_t gemm_tile = 16;       // GEMM and convolution: a tile x tile output block per workgroup
+  uint32_t gemm_tile = 16;       // GEMM and convolution: tile x tile threads per workgroup
+  uint32_t gemm_regs = 4;        // convolution: each thread computes up to regs x regs outputs
   uint32_t reduce_wg = 64;       // threads reducing one row together (global pooling, softmax)
 };
 
@@ -25,7 +26,7 @@ const char* VendorName(uint32_t vendor_id);
 // Applies "key=value,key=value" over `tuning`; INVALID_ARGUMENT naming the key for an unknown
 // key or a value that is not a power of two the device can run.
 Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning);
-// "elementwise_wg=64,gemm_tile=16,reduce_wg=64".
+// "elementwise_wg=64,gemm_tile=16,gemm_regs=4,reduce_wg=64".
 std::string TuningToString(const Tuning& tuning);
 
 }  // namespace mota::exec::vk

@@ -8,6 +8,8 @@
 namespace mota::exec::vk {
 namespace {
 
+constexpr uint32_t kGemmK = 16;  // k depth of the shared-memory tiles (conv_gemm.comp BK)
+
 struct ConvGeometry {
   uint32_t n, c, h, w, m, oh, ow, group, kh, kw, sh, sw, ph, pw, dh, dw;
 };
@@ -82,9 +84,17 @@ Status Build(OpBuilder& b) {
   p.act = act;
   const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 &&
                          g.pw == 0 && g.oh == g.h && g.ow == g.w;
-  const uint32_t tile = b.tuning.gemm_tile;
-  b.Add("conv_gemm", {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u}, p, {x, w, bias}, {y},
-        CeilDiv(uint64_t{g.oh} * g.ow, tile), CeilDiv(mg, tile), g.n * g.group);
+  // Registers per thread: up to gemm_regs x gemm_regs, fewer where the matrix is smaller than
+  // the block (mobilenet's 16-channel layers), so few threads idle.
+  const uint32_t tile = b.tuning.gemm_tile, n = g.oh * g.ow;
+  const auto regs = [&](uint64_t size) {
+    uint32_t r = b.tuning.gemm_regs;
+    while (r > 1 && size <= uint64_t{tile} * (r / 2)) r /= 2;
+    return r;
+  };
+  const uint32_t rm = regs(mg), rn = regs(n);
+  b.Add("conv_gemm", {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK}, p,
+        {x, w, bias}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm), g.n * g.group);
   return Status::Ok();
 }
 

@@ -1,15 +1,22 @@
 // Conv2D as an implicit GEMM per (image, group): Y[m, n] = sum_k W[m, k] * B[k, n], with
 // k = (input channel, ky, kx) and n = (oy, ox); B is gathered from X on the fly (no im2col
-// buffer). POINTWISE (1x1, stride 1, no padding) reads B straight from X. One TILE x TILE
-// output block per workgroup through shared-memory tiles.
+// buffer). POINTWISE (1x1, stride 1, no padding) reads B straight from X.
+//
+// A workgroup of TX x TY threads computes a BM x BN block (BM = TY * RM, BN = TX * RN); each
+// thread keeps RM x RN accumulators in registers and reads RM + RN shared values per k step
+// for RM * RN multiply-adds. Thread (tx, ty) owns rows ty + i * TY and columns tx + j * TX, so
+// neighbouring threads write neighbouring columns (coalesced stores).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
 
-layout(constant_id = 0) const uint TILE_X = 16;
-layout(constant_id = 1) const uint TILE_Y = 16;  // == TILE_X
+layout(constant_id = 0) const uint TX = 16;
+layout(constant_id = 1) const uint TY = 16;
 layout(constant_id = 2) const uint POINTWISE = 0;
 layout(constant_id = 3) const uint HAS_BIAS = 0;
+layout(constant_id = 4) const uint RM = 4;  // <= 4
+layout(constant_id = 5) const uint RN = 4;  // <= 4
+layout(constant_id = 6) const uint BK = 16;
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 
 layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
@@ -25,8 +32,10 @@ layout(push_constant, std430) uniform Params {
   float act_alpha, act_beta;
 } p;
 
-shared float As[TILE_Y][TILE_X];
-shared float Bs[TILE_Y][TILE_X];
+const uint BM = TY * RM;
+const uint BN = TX * RN;
+shared float As[BK * BM];  // [k][m]
+shared float Bs[BK * BN];  // [k][n]
 
 float load_b(uint xbase, uint k, uint n) {
   if (POINTWISE != 0) return x[xbase + k * p.H * p.W + n];
@@ -42,27 +51,47 @@ float load_b(uint xbase, uint k, uint n) {
 
 void main() {
   uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
-  uint n = gl_WorkGroupID.x * TILE_X + tx;
-  uint m = gl_WorkGroupID.y * TILE_Y + ty;
+  uint tid = ty * TX + tx;
+  uint n0 = gl_WorkGroupID.x * BN, m0 = gl_WorkGroupID.y * BM;
   uint b = gl_WorkGroupID.z / p.groups, g = gl_WorkGroupID.z % p.groups;
   uint ohw = p.OH * p.OW;
   uint xbase = (b * p.C + g * p.cg) * p.H * p.W;
   uint wbase = g * p.mg * p.K;
-  // Loads index rows of the tile by ty and columns by tx; every thread loads one element of each.
-  uint mload = gl_WorkGroupID.y * TILE_Y + ty;
-  float acc = 0.0;
-  for (uint k0 = 0; k0 < p.K; k0 += TILE_X) {
-    uint ka = k0 + tx;
-    As[ty][tx] = (mload < p.mg && ka < p.K) ? w[wbase + mload * p.K + ka] : 0.0;
-    uint kb = k0 + ty;
-    Bs[ty][tx] = (kb < p.K && n < ohw) ? load_b(xbase, kb, n) : 0.0;
+  float acc[4][4];
+  for (uint i = 0; i < RM; ++i)
+    for (uint j = 0; j < RN; ++j) acc[i][j] = 0.0;
+  for (uint k0 = 0; k0 < p.K; k0 += BK) {
+    // k fastest: consecutive threads read consecutive weights.
+    for (uint i = tid; i < BK * BM; i += TX * TY) {
+      uint kk = i % BK, mm = i / BK;
+      uint m = m0 + mm, k = k0 + kk;
+      As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : 0.0;
+    }
+    // n fastest: consecutive threads read consecutive pixels.
+    for (uint i = tid; i < BK * BN; i += TX * TY) {
+      uint nn = i % BN, kk = i / BN;
+      uint n = n0 + nn, k = k0 + kk;
+      Bs[kk * BN + nn] = (n < ohw && k < p.K) ? load_b(xbase, k, n) : 0.0;
+    }
     barrier();
-    for (uint kk = 0; kk < TILE_X; ++kk) acc += As[ty][kk] * Bs[kk][tx];
+    for (uint kk = 0; kk < BK; ++kk) {
+      float a[4], bv[4];
+      for (uint i = 0; i < RM; ++i) a[i] = As[kk * BM + ty + i * TY];
+      for (uint j = 0; j < RN; ++j) bv[j] = Bs[kk * BN + tx + j * TX];
+      for (uint i = 0; i < RM; ++i)
+        for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
+    }
     barrier();
   }
-  if (m < p.mg && n < ohw) {
+  for (uint i = 0; i < RM; ++i) {
+    uint m = m0 + ty + i * TY;
+    if (m >= p.mg) continue;
     uint oc = g * p.mg + m;
-    if (HAS_BIAS != 0) acc += bias[oc];
-    y[(b * p.M + oc) * ohw + n] = apply_act(acc, p.act, p.act_alpha, p.act_beta);
+    float bias_v = HAS_BIAS != 0 ? bias[oc] : 0.0;
+    for (uint j = 0; j < RN; ++j) {
+      uint n = n0 + tx + j * TX;
+      if (n >= ohw) continue;
+      y[(b * p.M + oc) * ohw + n] = apply_act(acc[i][j] + bias_v, p.act, p.act_alpha, p.act_beta);
+    }
   }
 }

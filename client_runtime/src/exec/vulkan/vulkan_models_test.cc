@@ -1,0 +1,62 @@
+// Whole models from <shared>/models on the Vulkan backend against the reference backend, one
+// run each on seeded inputs (lavapipe is slow: one run per model keeps CI time reasonable).
+// The models convert through the real converter (a test-only dependency; libmota never links
+// it). Every node of these models must run on the GPU.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "converter/src/convert.h"
+#include "exec/vulkan/vulkan_test_util.h"
+
+namespace mota::exec::vk::testing {
+namespace {
+
+// Tolerance: fp32 with a different summation order over ~50 layers; logits of magnitude ~10.
+// (The ORT comparison in tests/models uses atol 1e-5, rtol 1e-3 for the CPU backends.)
+constexpr double kAtol = 1e-4, kRtol = 1e-3;
+
+class VulkanModels : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  const std::string path = std::string(MOTA_SHARED_DIR) + "/models/" + GetParam() + ".onnx";
+  auto graph = converter::ConvertOnnxFile(path, {});
+  ASSERT_TRUE(graph.ok()) << path << ": " << graph.status().ToString();
+  ASSERT_EQ(graph->inputs.size(), 1u);
+  const HostTensor input = RandomF32(graph->tensors[graph->inputs[0]].StaticShape(), 7);
+  const std::vector<TensorView> feeds = {input.view()};
+
+  auto reference = CreateBackend("reference", {.threads = 2});
+  ASSERT_TRUE(reference.ok());
+  auto want = RunGraph(**reference, *graph, feeds);
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  const auto start = std::chrono::steady_clock::now();
+  auto got = RunGraph(SharedBackend(), *graph, feeds);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const VulkanStats& s = got->stats;
+  std::printf("[ vulkan   ] %s on %s: prepare+run %.0f ms; %d GPU nodes (%d views), %d CPU, %d "
+              "segments, %d dispatches, %d barriers, weights %.1f MB, arena %.1f MB\n",
+              GetParam().c_str(), SharedBackend().device().name.c_str(), ms, s.gpu_nodes,
+              s.view_nodes, s.cpu_nodes, s.segments, s.dispatches, s.barriers,
+              s.weight_bytes / 1e6, s.arena_bytes / 1e6);
+  EXPECT_EQ(s.cpu_nodes, 0) << (s.cpu_reasons.empty() ? "" : s.cpu_reasons[0]);
+  EXPECT_EQ(s.segments, 1);
+  ASSERT_EQ(got->outputs.size(), want->outputs.size());
+  for (size_t i = 0; i < want->outputs.size(); ++i) {
+    ASSERT_EQ(got->outputs[i].shape(), want->outputs[i].shape());
+    const double worst = WorstRatio(got->outputs[i], want->outputs[i], kAtol, kRtol);
+    EXPECT_LE(worst, 1.0) << GetParam() << " output " << i << ": worst |diff| / tolerance " << worst;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(SharedModels, VulkanModels,
+                         ::testing::Values("mobilenet_v2", "resnet18", "squeezenet1_1"),
+                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+
+}  // namespace
+}  // namespace mota::exec::vk::testing
