@@ -28,6 +28,7 @@ Command AddDeviceProfileCommand(CLI::App& app);
 Command AddServeCommand(CLI::App& app);   // MOTA_WITH_SERVER only
 Command AddMirrorCommand(CLI::App& app);  // MOTA_WITH_SERVER only
 Command AddPublishCommand(CLI::App& app);  // MOTA_WITH_SERVER only
+Command AddRolloutCommand(CLI::App& app);  // MOTA_WITH_SERVER only
 
 // Prints "mota <command>: error: <message>" to stderr and returns exit code 1.
 int ReportError(const std::string& command, const Status& status);

@@ -48,6 +48,7 @@ int Main(int argc, char** argv) {
                                          AddRepoCommand(app), AddDeviceProfileCommand(app)
 #ifdef MOTA_WITH_SERVER
                                          , AddServeCommand(app), AddMirrorCommand(app), AddPublishCommand(app)
+                                         , AddRolloutCommand(app)
 #endif
   };
   if (!CheckCommandName(argc, argv, commands)) return kUsageError;
