@@ -27,6 +27,7 @@
 #include <string>
 #include <thread>
 
+#include "server/admin/publish_api.h"
 #include "server/http/server.h"
 #include "server/http/static_files.h"
 #include "tools/mota/commands.h"
@@ -38,6 +39,7 @@ namespace http = mota::server::http;
 
 struct ServeArgs {
   std::string repo, listen, config, log;
+  std::string token_file, snapshot_key, timestamp_key;  // the publishing admin API
   int threads = 0;
   int max_age = -1;
 };
@@ -144,6 +146,18 @@ Status Serve(const ServeArgs& args) {
   http::Router router;
   http::RegisterStaticRoutes(router, {.repo = config.repo,
                                       .mutable_max_age_seconds = config.max_age});
+  // The publishing admin API (server/admin/publish_api.h) when its flags are given.
+  std::unique_ptr<server::admin::PublishAdmin> publish_admin;
+  if (!args.token_file.empty() || !args.snapshot_key.empty() || !args.timestamp_key.empty()) {
+    MOTA_ASSIGN_OR_RETURN(publish_admin,
+                          server::admin::PublishAdmin::Create(
+                              {.repo = config.repo,
+                               .token_file = args.token_file,
+                               .snapshot_key = args.snapshot_key,
+                               .timestamp_key = args.timestamp_key,
+                               .log = config.server.log ? config.server.log : stderr}));
+    publish_admin->Register(router);
+  }
 
   // Block the stop signals in every thread (the io threads inherit this mask); the main thread
   // waits for them with sigwait, so no handler runs inside the server.
@@ -155,6 +169,7 @@ Status Serve(const ServeArgs& args) {
   ::signal(SIGPIPE, SIG_IGN);
 
   http::Server server(std::move(router), config.server);
+  if (publish_admin) publish_admin->AttachMetrics(server.metrics());
   MOTA_RETURN_IF_ERROR(server.Start());
   std::printf("mota serve: listening on http://%s (repo %s, %d threads)\n",
               server.address().c_str(), config.repo.c_str(), config.threads);
@@ -179,6 +194,10 @@ Command AddServeCommand(CLI::App& app) {
   sub->add_option("--threads", args->threads, "io threads (default: number of cores)");
   sub->add_option("--config", args->config, "server.yaml (keys below; flags win)");
   sub->add_option("--log", args->log, "Request log: FILE, '-' for stderr (default), 'off'");
+  sub->add_option("--token-file", args->token_file,
+                  "Admin bearer token file (0600); enables the publishing API with the keys below");
+  sub->add_option("--snapshot-key", args->snapshot_key, "The root's snapshot key (online)");
+  sub->add_option("--timestamp-key", args->timestamp_key, "The root's timestamp key (online)");
   sub->add_option("--max-age", args->max_age,
                   "Cache-Control max-age in seconds for timestamp.json and root.json (default 60)");
   sub->footer(
