@@ -29,12 +29,17 @@ void WriteLogLine(FILE* log, const LogEntry& e) {
   std::time_t secs = std::chrono::system_clock::to_time_t(now);
   int millis = static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char time_buf[96];
-  std::snprintf(time_buf, sizeof(time_buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                millis);
+  // "2026-11-26T22:10:00." is formatted once per second per thread.
+  thread_local std::time_t cached_second = -1;
+  thread_local char cached_prefix[64];
+  if (secs != cached_second) {
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    std::strftime(cached_prefix, sizeof(cached_prefix), "%Y-%m-%dT%H:%M:%S.", &tm);
+    cached_second = secs;
+  }
+  char time_buf[80];
+  std::snprintf(time_buf, sizeof(time_buf), "%s%03dZ", cached_prefix, millis);
   std::string line;
   line.reserve(256);
   line += "{\"time\":\"";

@@ -75,62 +75,72 @@ bool IsLowerHex64(std::string_view s) {
   return true;
 }
 
-// ETags of non-blob files, keyed by what identifies one version of a file: publishing renames a
-// new inode over the name, so (dev, ino, size, mtime, ctime) changes with every new version.
-class EtagCache {
+// One version of a file: publishing renames a new inode over the name (and an in-place write
+// would change mtime/ctime/size), so equal keys mean the same bytes.
+struct FileKey {
+  dev_t dev = 0;
+  ino_t ino = 0;
+  uint64_t size = 0;
+  int64_t mtime_s = 0, mtime_ns = 0, ctime_s = 0, ctime_ns = 0;
+  bool operator==(const FileKey&) const = default;
+};
+
+FileKey KeyOf(const struct stat& st) {
+  return {st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
+          st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
+}
+
+// Small files are kept in memory, large ones only keep their ETag.
+inline constexpr uint64_t kSmallFileBytes = 64 * 1024;
+
+// Metadata and target files by path: the key of the version last read, its ETag and (for small
+// files) its bytes. A request lstat()s the path and uses the entry only when the key still
+// matches, so a rename by the publisher is seen at once; a request that raced the rename serves
+// the complete previous version, exactly as if it had opened the file a moment earlier.
+class FileCache {
  public:
-  std::string Get(const struct stat& st, int fd) {
-    Key key{st.st_dev, st.st_ino, static_cast<uint64_t>(st.st_size), st.st_mtim.tv_sec,
-            st.st_mtim.tv_nsec, st.st_ctim.tv_sec, st.st_ctim.tv_nsec};
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      auto it = map_.find(key);
-      if (it != map_.end()) return it->second;
-    }
-    std::string etag = HashFile(fd, static_cast<uint64_t>(st.st_size));
-    if (etag.empty()) return etag;
+  struct Entry {
+    FileKey key;
+    std::string etag;
+    std::shared_ptr<const std::string> bytes;  // null for large files
+  };
+
+  std::shared_ptr<const Entry> Find(const std::string& path, const FileKey& key) {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (map_.size() > 4096) map_.clear();  // bounded; old versions are never asked for again
-    map_.emplace(key, etag);
-    return etag;
+    auto it = map_.find(path);
+    if (it == map_.end() || !(it->second->key == key)) return nullptr;
+    return it->second;
   }
 
- private:
-  struct Key {
-    dev_t dev;
-    ino_t ino;
-    uint64_t size;
-    int64_t mtime_s, mtime_ns, ctime_s, ctime_ns;
-    bool operator==(const Key&) const = default;
-  };
-  struct KeyHash {
-    size_t operator()(const Key& k) const {
-      size_t h = std::hash<uint64_t>()(k.ino);
-      for (uint64_t v : {static_cast<uint64_t>(k.dev), k.size, static_cast<uint64_t>(k.mtime_ns),
-                         static_cast<uint64_t>(k.ctime_ns)}) {
-        h = h * 1000003u ^ std::hash<uint64_t>()(v);
-      }
-      return h;
-    }
-  };
-
-  static std::string HashFile(int fd, uint64_t size) {
+  // Reads the opened file (small: whole; large: hashed in chunks) and remembers it.
+  std::shared_ptr<const Entry> Load(const std::string& path, int fd, const struct stat& st) {
+    auto entry = std::make_shared<Entry>();
+    entry->key = KeyOf(st);
+    uint64_t size = entry->key.size;
     bundle::Sha256Stream sha;
-    std::unique_ptr<uint8_t[]> buf(new uint8_t[64 * 1024]);
+    std::string small;
+    std::unique_ptr<char[]> buf(new char[64 * 1024]);
     uint64_t done = 0;
     while (done < size) {
       ssize_t got = ::pread(fd, buf.get(), 64 * 1024, static_cast<off_t>(done));
       if (got < 0 && errno == EINTR) continue;
-      if (got <= 0) return "";
-      sha.Update({buf.get(), static_cast<size_t>(got)});
+      if (got <= 0) return nullptr;
+      sha.Update({reinterpret_cast<const uint8_t*>(buf.get()), static_cast<size_t>(got)});
+      if (size <= kSmallFileBytes) small.append(buf.get(), static_cast<size_t>(got));
       done += static_cast<uint64_t>(got);
     }
     // The first 32 hex digits (128 bits) are plenty to tell versions apart.
-    return "\"" + sha.FinishHex().substr(0, 32) + "\"";
+    entry->etag = "\"" + sha.FinishHex().substr(0, 32) + "\"";
+    if (size <= kSmallFileBytes) entry->bytes = std::make_shared<const std::string>(std::move(small));
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (map_.size() > 4096) map_.clear();  // bounded (a repository has few live metadata files)
+    map_[path] = entry;
+    return entry;
   }
 
+ private:
   std::mutex mutex_;
-  std::unordered_map<Key, std::string, KeyHash> map_;
+  std::unordered_map<std::string, std::shared_ptr<const Entry>> map_;
 };
 
 // True when If-None-Match lists `etag` (or is "*"). Weak comparison, as RFC 7232 asks for 304s.
@@ -156,7 +166,7 @@ std::string ContentTypeFor(std::string_view path) {
   return "application/octet-stream";
 }
 
-Response ServeFile(const StaticOptions& options, EtagCache& etags, const Request& request,
+Response ServeFile(const StaticOptions& options, FileCache& cache, const Request& request,
                    std::string_view prefix) {
   // prefix is "metadata", "targets" or "blobs"; the path is "/<prefix>/<relative>".
   std::string decoded;
@@ -181,18 +191,39 @@ Response ServeFile(const StaticOptions& options, EtagCache& etags, const Request
   }
   std::string repo_path = std::string(prefix) + "/" + std::string(relative);
   std::string full = options.repo + "/" + repo_path;
-  int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return Response::Error(404, "no such file: " + std::string(request.path));
-  auto file = std::make_shared<OpenFile>(fd);
+  std::shared_ptr<OpenFile> file;
+  std::shared_ptr<const FileCache::Entry> cached;
   struct stat st;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    return Response::Error(404, "no such file: " + std::string(request.path));
+  std::string etag;
+  if (prefix != "blobs") {
+    // lstat: a symlink is never served (open below uses O_NOFOLLOW for the same reason).
+    if (::lstat(full.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+      return Response::Error(404, "no such file: " + std::string(request.path));
+    }
+    cached = cache.Find(full, KeyOf(st));
+  }
+  if (!cached || !cached->bytes) {
+    int fd = ::open(full.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) return Response::Error(404, "no such file: " + std::string(request.path));
+    file = std::make_shared<OpenFile>(fd);
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+      return Response::Error(404, "no such file: " + std::string(request.path));
+    }
+    if (prefix != "blobs" && !(cached && cached->key == KeyOf(st))) {
+      cached = cache.Load(full, fd, st);
+      if (!cached) {
+        return Response::Error(500, "cannot read " + std::string(request.path) + ": " +
+                                        std::strerror(errno));
+      }
+    }
+    if (cached && cached->bytes) file.reset();  // small: serve the bytes read with this fd
   }
   uint64_t size = static_cast<uint64_t>(st.st_size);
-  std::string etag = prefix == "blobs" ? "\"" + std::string(relative) + "\"" : etags.Get(st, fd);
-  if (etag.empty()) {
-    return Response::Error(500, "cannot read " + std::string(request.path) + ": " +
-                                    std::strerror(errno));
+  if (cached) {
+    size = cached->key.size;
+    etag = cached->etag;
+  } else {
+    etag = "\"" + std::string(relative) + "\"";  // blobs are named by their sha256
   }
   Response r;
   r.SetHeader("ETag", etag);
@@ -204,10 +235,7 @@ Response ServeFile(const StaticOptions& options, EtagCache& etags, const Request
   }
   r.SetHeader("Content-Type", ContentTypeFor(repo_path));
   r.SetHeader("Accept-Ranges", "bytes");
-  auto slice = std::make_shared<FileSlice>();
-  slice->file = std::move(file);
-  slice->offset = 0;
-  slice->length = size;
+  uint64_t offset = 0, length = size;
   std::string_view range = request.Header("Range");
   std::string_view if_range = request.Header("If-Range");
   // If-Range with another ETag (or a date, which we do not track): send the whole file.
@@ -225,15 +253,23 @@ Response ServeFile(const StaticOptions& options, EtagCache& etags, const Request
       }
       case RangeResult::kSatisfiable:
         r.status = 206;
-        slice->offset = br.first;
-        slice->length = br.length;
+        offset = br.first;
+        length = br.length;
         r.SetHeader("Content-Range", "bytes " + std::to_string(br.first) + "-" +
                                          std::to_string(br.first + br.length - 1) + "/" +
                                          std::to_string(size));
         break;
     }
   }
-  r.file = std::move(slice);
+  if (cached && cached->bytes) {
+    r.body = cached->bytes->substr(static_cast<size_t>(offset), static_cast<size_t>(length));
+  } else {
+    auto slice = std::make_shared<FileSlice>();
+    slice->file = std::move(file);
+    slice->offset = offset;
+    slice->length = length;
+    r.file = std::move(slice);
+  }
   return r;
 }
 
@@ -290,13 +326,13 @@ std::string CacheControlFor(std::string_view repo_path, int mutable_max_age_seco
 }
 
 void RegisterStaticRoutes(Router& router, const StaticOptions& options) {
-  auto etags = std::make_shared<EtagCache>();
+  auto cache = std::make_shared<FileCache>();
   for (const char* prefix : {"metadata", "targets", "blobs"}) {
     std::string p = prefix;
     router.HandlePrefix(
         "GET", "/" + p + "/",
-        [options, etags, p](const Request& request) {
-          return ServeFile(options, *etags, request, p);
+        [options, cache, p](const Request& request) {
+          return ServeFile(options, *cache, request, p);
         },
         {.route_class = p});
   }

@@ -194,6 +194,21 @@ TEST_F(StaticFilesTest, versioned_metadata_and_targets_are_immutable) {
   EXPECT_EQ(target->body, "{}");
 }
 
+TEST_F(StaticFilesTest, large_target_file_is_streamed_with_ranges_and_a_content_etag) {
+  std::string big(200000, 'x');
+  for (size_t i = 0; i < big.size(); i += 7) big[i] = static_cast<char>('a' + i % 26);
+  Write(repo_ / "targets" / "models" / "m" / "big.json", big);
+  auto whole = Get(port_, "/targets/models/m/big.json");
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->body, big);
+  auto part = Get(port_, "/targets/models/m/big.json", "Range: bytes=150000-\r\n");
+  ASSERT_TRUE(part);
+  EXPECT_EQ(part->status, 206);
+  EXPECT_EQ(part->body, big.substr(150000));
+  EXPECT_EQ(part->Header("etag"), whole->Header("etag"));
+  EXPECT_EQ(whole->Header("etag").size(), 34u);  // 32 hex digits of the content's sha256, quoted
+}
+
 TEST_F(StaticFilesTest, head_sends_length_but_no_body) {
   auto r = Get(port_, BlobUrl(), "", "HEAD");
   ASSERT_TRUE(r);
