@@ -43,15 +43,11 @@ inline void QuantizeStore(VF v, const RealRow& r, uint8_t* dst) {
   q = Min(SplatF(r.hi), q);  // q >= hi ? hi : q, NaN kept
   q = q == q ? q : VF{};
   const VI i = __builtin_convertvector(q, VI);
-  // Narrowed in a register, then stored: GCC would otherwise fold the store into vpmovdb to
-  // memory, which Zen 4 runs many times slower than the register form plus a plain store.
   if (r.u8) {
-    VU b = __builtin_convertvector(i, VU);
-    __asm__("" : "+x"(b));
+    const VU b = __builtin_convertvector(i, VU);
     __builtin_memcpy(dst, &b, sizeof b);
   } else {
-    VB b = __builtin_convertvector(i, VB);
-    __asm__("" : "+x"(b));
+    const VB b = __builtin_convertvector(i, VB);
     __builtin_memcpy(dst, &b, sizeof b);
   }
 }

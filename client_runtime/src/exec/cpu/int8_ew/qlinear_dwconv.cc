@@ -22,6 +22,10 @@
 #include <cstdint>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "exec/activation.h"
 #include "exec/cpu/int8/real_requant.h"
 #include "exec/cpu/int8_ew/int8_table.h"
@@ -39,6 +43,7 @@ enum Input : int { kX = 0, kXScale, kXZp, kW, kWScale, kWZp, kYScale, kYZp, kBia
 constexpr int64_t kMaxTaps = 256;               // 256 * 255 * 255 < 2^24: exact f32 sums
 constexpr int64_t kMaxBias = int64_t{1} << 30;  // acc + bias stays inside i32
 constexpr int64_t kRowPad = 16;                 // dw_row may touch up to 16 lanes past its end
+constexpr int64_t kMaxStride = 16;              // wider horizontal strides run the reference
 
 struct DwConv {
   IntConvProblem p;
@@ -70,6 +75,7 @@ bool MakeDwConv(const KernelContext& ctx, DwConv& d) {
   const Window3& g = d.p.w;
   if (d.p.group != d.p.channels || d.p.filters != d.p.channels || w.shape[1] != 1) return false;
   if (g.dilation[1] != 1 || g.dilation[2] != 1 || g.kernel_size() > kMaxTaps) return false;
+  if (g.stride[2] > kMaxStride) return false;
   Result<QuantOperand> xq = ReadQuantOperand(ctx, kXScale, kXZp, 1);
   Result<QuantOperand> wq = ReadQuantOperand(ctx, kWScale, kWZp, d.p.filters);
   Result<QuantOperand> yq = ReadQuantOperand(ctx, kYScale, kYZp, 1);
@@ -123,27 +129,55 @@ void Values(const uint8_t* src, bool u8, int64_t n, int32_t zp, int16_t* dst) {
   }
 }
 
+// Deals one padded row of values (`line`, sw * phase_cols of them) to the phases: phase ph gets
+// columns ph, ph + sw, ph + 2 sw, ... (dst[ph] is its row). Stride 2 (the common case) splits the
+// int16 pairs in SSE2 registers, 8 columns a step.
+void DealRow(const DwConv& d, const int16_t* line, int16_t* const* dst) {
+  int64_t c = 0;
+#if defined(__SSE2__)
+  if (d.sw == 2) {
+    for (; c + 8 <= d.phase_cols; c += 8) {
+      const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line + 2 * c));
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(line + 2 * c + 8));
+      // Low halves sign-extended, high halves shifted down: |values| <= 255, packs is exact.
+      const __m128i even = _mm_packs_epi32(_mm_srai_epi32(_mm_slli_epi32(a, 16), 16),
+                                           _mm_srai_epi32(_mm_slli_epi32(b, 16), 16));
+      const __m128i odd = _mm_packs_epi32(_mm_srai_epi32(a, 16), _mm_srai_epi32(b, 16));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[0] + c), even);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst[1] + c), odd);
+    }
+  }
+#endif
+  for (; c < d.phase_cols; ++c)
+    for (int64_t ph = 0; ph < d.sw; ++ph) dst[ph][c] = line[ph + d.sw * c];
+}
+
 // Writes the `sw` phase planes of one input plane (codes minus x_zp, padding 0). With sw > 1 each
 // padded row is first written into `line` (sw * phase_cols values), then dealt to the phases.
+// Only padding is cleared (rows outside the image, columns beside it, the slack past the last
+// row): clearing whole planes per channel cost more than the values.
 void FillPhases(const DwConv& d, const void* plane, int16_t* phases, int16_t* line) {
-  std::fill(phases, phases + d.sw * d.value_size, int16_t{0});
   const int64_t width = d.sw * d.phase_cols;  // padded columns the phases hold
   const int64_t n = std::min(d.w, width - d.pl);
-  if (n <= 0) return;
+  int16_t* rows[kMaxStride];
+  for (int64_t ph = 0; ph < d.sw; ++ph) {
+    int16_t* p = phases + ph * d.value_size;
+    std::fill(p + d.rows * d.phase_cols, p + d.value_size, int16_t{0});
+  }
   for (int64_t r = 0; r < d.rows; ++r) {
+    for (int64_t ph = 0; ph < d.sw; ++ph) rows[ph] = phases + ph * d.value_size + r * d.phase_cols;
     const int64_t iy = r - d.pt;
-    if (iy < 0 || iy >= d.h) continue;
-    const uint8_t* src = static_cast<const uint8_t*>(plane) + iy * d.w;  // 1-byte codes
-    if (d.sw == 1) {
-      Values(src, d.x_u8, n, d.x_zp, phases + r * d.phase_cols + d.pl);
+    if (iy < 0 || iy >= d.h || n <= 0) {
+      for (int64_t ph = 0; ph < d.sw; ++ph)
+        std::fill(rows[ph], rows[ph] + d.phase_cols, int16_t{0});
       continue;
     }
-    std::fill(line, line + width, int16_t{0});
-    Values(src, d.x_u8, n, d.x_zp, line + d.pl);
-    for (int64_t ph = 0; ph < d.sw; ++ph) {
-      int16_t* dst = phases + ph * d.value_size + r * d.phase_cols;
-      for (int64_t c = 0; c < d.phase_cols; ++c) dst[c] = line[ph + d.sw * c];
-    }
+    const uint8_t* src = static_cast<const uint8_t*>(plane) + iy * d.w;  // 1-byte codes
+    int16_t* dst = d.sw == 1 ? rows[0] : line;
+    std::fill(dst, dst + d.pl, int16_t{0});
+    Values(src, d.x_u8, n, d.x_zp, dst + d.pl);
+    std::fill(dst + d.pl + n, dst + width, int16_t{0});
+    if (d.sw > 1) DealRow(d, line, rows);
   }
 }
 
