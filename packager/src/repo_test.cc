@@ -410,5 +410,85 @@ TEST_F(RepoTest, RevokingTwiceAnUnknownReleaseOrModelOrWithAnotherTeamsKeyIsRefu
   ASSERT_TRUE(VerifyRepository((dir_ / "r").string(), kNow + 700).ok());
 }
 
+// ---- PlanPublish (mota publish's client side), with the local repository as the "server" ----
+
+MetadataFetcher LocalFetcher(const fs::path& repo, std::map<std::string, std::string> tamper = {}) {
+  return [repo, tamper](const std::string& file) -> Result<std::string> {
+    if (auto it = tamper.find(file); it != tamper.end()) return it->second;
+    const fs::path path = repo / "metadata" / file;
+    if (!fs::exists(path)) return NotFound("no ", file);
+    auto bytes = ReadFile(path.string());
+    if (!bytes.ok()) return bytes.status();
+    return std::string(bytes->begin(), bytes->end());
+  };
+}
+
+TEST_F(RepoTest, PlanPublishSignsTheVerifiedRoleWithTheStagedReleaseAdded) {
+  ASSERT_TRUE(Init("r").ok());
+  ASSERT_TRUE(AddStaging(Add("r", 7)).ok());
+  auto plan = PlanPublish(LocalFetcher(dir_ / "r"),
+                          {.staging = Staging(8), .team_key = &team_, .now = kNow + 120});
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_EQ(plan->release, 8);
+  EXPECT_TRUE(plan->targets_metadata.empty());  // the delegation exists already
+  auto env = tuf::ParseEnvelope(plan->role_metadata, "role");
+  ASSERT_TRUE(env.ok());
+  auto role = tuf::ParseTargets(env->signed_json, "role");
+  ASSERT_TRUE(role.ok());
+  EXPECT_EQ(role->version, 2);
+  EXPECT_EQ(role->targets.size(), 2u);  // release 7 kept, release 8 added
+  EXPECT_EQ(plan->target_files.count("models/mlp/cpu-fp32.r8.json"), 1u);
+}
+
+TEST_F(RepoTest, PlanPublishRefusesAReleaseThatDoesNotIncreaseAndRelabelsWithNextRelease) {
+  ASSERT_TRUE(Init("r").ok());
+  ASSERT_TRUE(AddStaging(Add("r", 8)).ok());
+  auto refused = PlanPublish(LocalFetcher(dir_ / "r"),
+                             {.staging = Staging(7), .team_key = &team_, .now = kNow + 120});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--next-release"), std::string::npos)
+      << refused.status().message();
+  auto next = PlanPublish(
+      LocalFetcher(dir_ / "r"),
+      {.staging = Staging(7), .team_key = &team_, .next_release = true, .now = kNow + 120});
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(next->release, 9);
+  EXPECT_EQ(next->target_files.count("models/mlp/cpu-fp32.r9.json"), 1u);
+}
+
+TEST_F(RepoTest, PublisherDoesNotSignAListingTheServerTamperedWith) {
+  ASSERT_TRUE(Init("r").ok());
+  ASSERT_TRUE(AddStaging(Add("r", 7)).ok());
+  // The server offers a role with an extra target, signed by a key of its own: the snapshot's
+  // hash no longer matches, and the signature is not the delegated key's.
+  auto bytes = ReadFile((dir_ / "r" / "metadata" / "1.mlp.json").string());
+  ASSERT_TRUE(bytes.ok());
+  auto env = tuf::ParseEnvelope(std::string(bytes->begin(), bytes->end()), "1.mlp.json");
+  ASSERT_TRUE(env.ok());
+  tuf::Json forged = env->signed_json;
+  forged["targets"]["models/mlp/evil.r7.json"] = forged["targets"].begin().value();
+  auto forged_bytes = SignEnvelope(forged, {&other_team_});
+  ASSERT_TRUE(forged_bytes.ok());
+  auto plan = PlanPublish(LocalFetcher(dir_ / "r", {{"1.mlp.json", *forged_bytes}}),
+                          {.staging = Staging(8), .team_key = &team_, .now = kNow + 120});
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("1.mlp.json"), std::string::npos)
+      << plan.status().message();
+}
+
+TEST_F(RepoTest, PlanPublishOfANewModelNeedsTheTargetsKey) {
+  ASSERT_TRUE(Init("r").ok());
+  auto refused = PlanPublish(LocalFetcher(dir_ / "r"),
+                             {.staging = Staging(7), .team_key = &team_, .now = kNow + 120});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("--targets-key"), std::string::npos);
+  auto plan = PlanPublish(
+      LocalFetcher(dir_ / "r"),
+      {.staging = Staging(7), .team_key = &team_, .targets_key = &targets_, .now = kNow + 120});
+  ASSERT_TRUE(plan.ok()) << plan.status().message();
+  EXPECT_FALSE(plan->targets_metadata.empty());
+  EXPECT_FALSE(plan->blobs.empty());
+}
+
 }  // namespace
 }  // namespace mota::packager
