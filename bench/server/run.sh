@@ -11,7 +11,7 @@
 # ranges). Both servers log every request to a file (nginx access_log buffered, mota --log).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
-BUILD="${1:-$ROOT/build-srvhttp}"
+BUILD="$(realpath "${1:-$ROOT/build-srvhttp}")"
 SECONDS_PER_CASE="${2:-10}"
 THREADS="${THREADS:-2}"
 WRK_THREADS="${WRK_THREADS:-2}"
@@ -73,12 +73,13 @@ for _ in $(seq 100); do grep -q listening serve.out 2>/dev/null && break; sleep 
 MOTA_PORT="$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.out)"
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/metadata/timestamp.json" && break; sleep 0.05; done
 
-# wrk_case NAME PORT CONNECTIONS PATH [lua] -> "req/s bytes/s errors"
+# wrk_case LABEL PORT CONNECTIONS PATH [lua] -> "req/s bytes/s errors" (raw output: WORK/wrk-LABEL.txt)
 wrk_case() {
-  local port=$1 conns=$2 path=$3 lua=${4:-}
+  local label=$1 port=$2 conns=$3 path=$4 lua=${5:-}
   local out
   out="$(BLOB_SIZE=$BLOB_SIZE wrk -t"$WRK_THREADS" -c"$conns" -d"${SECONDS_PER_CASE}s" \
         ${lua:+-s "$lua"} "http://127.0.0.1:$port$path" 2>&1)"
+  echo "$out" > "$WORK/wrk-$label.txt"
   local rps bps err non2xx
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   bps="$(awk '/Transfer\/sec/ {v=$2; u=substr(v, length(v)-1); n=v+0;
@@ -98,11 +99,13 @@ for conns in 64 512; do
   for kind in metadata range; do
     if [ $kind = metadata ]; then path=/metadata/timestamp.json; lua=""
     else path=/blobs/$BLOB; lua=$LUA; fi
-    read -r m_rps m_bps m_err <<<"$(wrk_case "$MOTA_PORT" $conns $path $lua)"
-    read -r n_rps n_bps n_err <<<"$(wrk_case "$NGINX_PORT" $conns $path $lua)"
+    read -r m_rps m_bps m_err <<<"$(wrk_case mota-$kind-$conns "$MOTA_PORT" $conns $path $lua)"
+    read -r n_rps n_bps n_err <<<"$(wrk_case nginx-$kind-$conns "$NGINX_PORT" $conns $path $lua)"
     printf '%-22s %5s | %12s %14s %6s | %12s %14s %6s | %6.2f %6.2f\n' \
       "$kind" $conns "$m_rps" "$m_bps" "$m_err" "$n_rps" "$n_bps" "$n_err" \
       "$(awk -v a="$m_rps" -v b="$n_rps" 'BEGIN {print a/b}')" \
       "$(awk -v a="$m_bps" -v b="$n_bps" 'BEGIN {print a/b}')"
   done
 done
+grep -H "Socket errors\|Non-2xx" "$WORK"/wrk-*.txt || echo "no socket errors, no non-2xx responses"
+echo "per-response bytes (headers + body), metadata: mota $(curl -s -o /dev/null -w '%{size_header}+%{size_download}' "http://127.0.0.1:$MOTA_PORT/metadata/timestamp.json"), nginx $(curl -s -o /dev/null -w '%{size_header}+%{size_download}' "http://127.0.0.1:$NGINX_PORT/metadata/timestamp.json")"

@@ -1,11 +1,13 @@
 #include "server/http/connection.h"
 
+#include <algorithm>
 #include <exception>
 #include <limits>
 #include <optional>
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -53,11 +55,11 @@ Counter* ServerShared::StatusCounter(RouteMetrics& m, std::string_view route_cla
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<ServerShared> shared)
-      : stream_(std::move(socket)), shared_(std::move(shared)) {
+      : socket_(std::move(socket)), watchdog_(socket_.get_executor()), shared_(std::move(shared)) {
     beast::error_code ec;
-    auto endpoint = stream_.socket().remote_endpoint(ec);
+    auto endpoint = socket_.remote_endpoint(ec);
     if (!ec) remote_ = endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-    stream_.socket().set_option(tcp::no_delay(true), ec);
+    socket_.set_option(tcp::no_delay(true), ec);
   }
 
   ~Connection() {
@@ -72,6 +74,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       shared_->connections.emplace(this, weak_from_this());
       shared_->open_connections->Add(1);
     }
+    Tick();
     ReadHeader();
   }
 
@@ -80,14 +83,36 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (!busy_) Close();
   }
   void Close() {
+    watchdog_.cancel();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.socket().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() { return socket_.get_executor(); }
 
  private:
   const ServerOptions& options() const { return *shared_->options; }
+
+  // Timeouts: each phase sets a deadline (a plain store, no syscall), and one watchdog timer per
+  // connection ticks at a fixed period and closes the socket once the deadline has passed. This
+  // replaces a timer re-armed (and its cancellation handler run) for every read and write.
+  void SetDeadline(std::chrono::milliseconds timeout) { deadline_ = Clock::now() + timeout; }
+
+  std::chrono::milliseconds TickPeriod() const {
+    const ServerOptions& o = options();
+    auto shortest = std::min({o.header_timeout, o.body_timeout, o.idle_timeout, o.write_timeout});
+    return std::clamp(shortest / 4, std::chrono::milliseconds(10),
+                      std::chrono::milliseconds(1000));
+  }
+
+  void Tick() {
+    watchdog_.expires_after(TickPeriod());
+    watchdog_.async_wait([self = shared_from_this()](beast::error_code ec) {
+      if (ec || !self->socket_.is_open()) return;
+      if (Clock::now() >= self->deadline_) return self->Close();  // pending I/O gets aborted
+      self->Tick();
+    });
+  }
 
   void ReadHeader() {
     if (shared_->stopping.load()) return Close();
@@ -98,10 +123,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // (Not boost::none: Boost 1.74 compares Content-Length > none as true and rejects every body.)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     // One deadline for the whole header, not per read: a client that trickles bytes is dropped.
-    stream_.expires_after(requests_ == 0 ? options().header_timeout
+    SetDeadline(requests_ == 0 ? options().header_timeout
                                          : std::min(options().idle_timeout,
                                                     options().header_timeout));
-    bhttp::async_read_header(stream_, buffer_, *parser_,
+    bhttp::async_read_header(socket_, buffer_, *parser_,
                              beast::bind_front_handler(&Connection::OnHeader, shared_from_this()));
   }
 
@@ -147,8 +172,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
       // Tell curl-like clients to send the body now rather than after a 1 s wait.
       auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
                                                                        11);
-      stream_.expires_after(options().write_timeout);
-      return bhttp::async_write(stream_, *cont,
+      SetDeadline(options().write_timeout);
+      return bhttp::async_write(socket_, *cont,
                                 [self = shared_from_this(), cont](beast::error_code ec, size_t) {
                                   if (ec) return self->EndRequest(), self->Close();
                                   self->ReadBody();
@@ -158,8 +183,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void ReadBody() {
-    stream_.expires_after(options().body_timeout);
-    bhttp::async_read(stream_, buffer_, *parser_,
+    SetDeadline(options().body_timeout);
+    bhttp::async_read(socket_, buffer_, *parser_,
                       [self = shared_from_this()](beast::error_code ec, size_t) {
                         if (!ec) return self->Dispatch();
                         if (ec == bhttp::error::body_limit) {
@@ -283,9 +308,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   template <class Body>
   void WriteSome(std::shared_ptr<bhttp::response<Body>> msg,
                  std::shared_ptr<bhttp::response_serializer<Body>> sr) {
-    stream_.expires_after(options().write_timeout);
+    SetDeadline(options().write_timeout);
     bhttp::async_write_some(
-        stream_, *sr,
+        socket_, *sr,
         [self = shared_from_this(), msg, sr](beast::error_code ec, size_t n) mutable {
           self->bytes_sent_ += n;
           if (ec) return self->Finished(false);
@@ -305,13 +330,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
     EndRequest();
     if (!keep_alive) {
       beast::error_code ec;
-      stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+      socket_.shutdown(tcp::socket::shutdown_send, ec);
       return Close();
     }
     ReadHeader();
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  net::steady_timer watchdog_;
+  Clock::time_point deadline_ = Clock::time_point::max();
   std::shared_ptr<ServerShared> shared_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;

@@ -1,5 +1,7 @@
 #include "server/http/server.h"
 
+#include <sys/socket.h>
+
 #include <thread>
 #include <vector>
 
@@ -16,8 +18,9 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 // One io_context per thread (as nginx has one event loop per worker): a connection lives on one
-// thread for its whole life, so no strands and no cross-thread wakeups. The acceptor hands new
-// sockets to the contexts round-robin.
+// thread for its whole life, so no strands and no cross-thread wakeups. Each context has its own
+// listening socket on the same port (SO_REUSEPORT), so the kernel spreads new connections over
+// the threads and no thread hands sockets to another.
 struct Server::Impl {
   Router router;
   ServerOptions options;
@@ -26,21 +29,36 @@ struct Server::Impl {
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
-  std::unique_ptr<tcp::acceptor> acceptor;
-  size_t next_context = 0;
+  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // acceptors[i] runs on contexts[i]
   uint16_t port = 0;
   std::mutex stop_mutex;
   bool running = false;
 
-  void Accept() {
-    net::io_context& target = *contexts[next_context];
-    next_context = (next_context + 1) % contexts.size();
-    acceptor->async_accept(target, [this](boost::system::error_code ec, tcp::socket socket) {
+  void Accept(tcp::acceptor* acceptor) {
+    acceptor->async_accept([this, acceptor](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor->is_open()) return;
       if (!ec) internal::StartConnection(std::move(socket), shared);
       // Other errors (EMFILE, ECONNABORTED) affect one connection: keep accepting.
-      Accept();
+      Accept(acceptor);
     });
+  }
+
+  // Binds one listening socket on `contexts[index]`; SO_REUSEPORT lets all threads share the port.
+  Status Listen(size_t index, const tcp::endpoint& endpoint) {
+    boost::system::error_code ec;
+    auto acceptor = std::make_unique<tcp::acceptor>(*contexts[index]);
+    auto fail = [&](const char* what) {
+      return Status(StatusCode::kUnavailable, StrCat("cannot ", what, " ", options.host, ":",
+                                                     endpoint.port(), ": ", ec.message()));
+    };
+    using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+    if (acceptor->open(endpoint.protocol(), ec)) return fail("open a socket for");
+    if (acceptor->set_option(net::socket_base::reuse_address(true), ec)) return fail("configure");
+    if (contexts.size() > 1 && acceptor->set_option(reuse_port(true), ec)) return fail("configure");
+    if (acceptor->bind(endpoint, ec)) return fail("bind");
+    if (acceptor->listen(net::socket_base::max_listen_connections, ec)) return fail("listen on");
+    acceptors.push_back(std::move(acceptor));
+    return Status::Ok();
   }
 };
 
@@ -86,19 +104,23 @@ Status Server::Start() {
                            ec.message());
   }
   tcp::endpoint endpoint(address, s.options.port);
-  auto acceptor = std::make_unique<tcp::acceptor>(*s.contexts[0]);
-  auto fail = [&](const char* what) {
-    return Status(StatusCode::kUnavailable,
-                  StrCat("cannot ", what, " ", s.options.host, ":", s.options.port, ": ",
-                         ec.message()));
-  };
-  if (acceptor->open(endpoint.protocol(), ec)) return fail("open a socket for");
-  if (acceptor->set_option(net::socket_base::reuse_address(true), ec)) return fail("configure");
-  if (acceptor->bind(endpoint, ec)) return fail("bind");
-  if (acceptor->listen(net::socket_base::max_listen_connections, ec)) return fail("listen on");
-  s.port = acceptor->local_endpoint().port();
-  s.acceptor = std::move(acceptor);
-  s.Accept();
+  if (s.options.port != 0) {
+    // SO_REUSEPORT would let us join another server's group on the same port (same user) and
+    // silently split its traffic: a plain bind first fails with "in use" if anyone listens.
+    tcp::acceptor probe(*s.contexts[0]);
+    if (!probe.open(endpoint.protocol(), ec)) {
+      probe.set_option(net::socket_base::reuse_address(true), ec);
+      if (probe.bind(endpoint, ec)) {
+        return Status(StatusCode::kUnavailable, StrCat("cannot bind ", s.options.host, ":",
+                                                       s.options.port, ": ", ec.message()));
+      }
+    }
+  }
+  MOTA_RETURN_IF_ERROR(s.Listen(0, endpoint));
+  s.port = s.acceptors[0]->local_endpoint().port();
+  endpoint.port(s.port);  // port 0: the others join the port the first one got
+  for (size_t i = 1; i < s.contexts.size(); ++i) MOTA_RETURN_IF_ERROR(s.Listen(i, endpoint));
+  for (auto& acceptor : s.acceptors) s.Accept(acceptor.get());
   for (auto& context : s.contexts) {
     net::io_context* ctx = context.get();
     s.threads.emplace_back([ctx] { ctx->run(); });
@@ -113,11 +135,13 @@ void Server::Stop(std::chrono::milliseconds grace) {
   if (!s.running) return;
   s.running = false;
   s.shared->stopping.store(true);
-  // Close the acceptor on its own thread (Asio objects are not thread-safe).
-  net::post(*s.contexts[0], [&s] {
-    boost::system::error_code ec;
-    s.acceptor->close(ec);
-  });
+  // Close each acceptor on its own thread (Asio objects are not thread-safe).
+  for (size_t i = 0; i < s.acceptors.size(); ++i) {
+    net::post(*s.contexts[i], [acceptor = s.acceptors[i].get()] {
+      boost::system::error_code ec;
+      acceptor->close(ec);
+    });
+  }
   auto snapshot = [&s] {
     std::vector<std::shared_ptr<internal::Connection>> out;
     std::lock_guard<std::mutex> lock(s.shared->mutex);
@@ -143,7 +167,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   for (auto& context : s.contexts) context->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
-  s.acceptor.reset();
+  s.acceptors.clear();
   if (s.options.log) std::fflush(s.options.log);
 }
 
