@@ -256,6 +256,9 @@ TEST(Int8GemmConv, SaturationAndFusedActivations) {
       ConvCase k;
       k.act = act, k.y_scale_factor = f, k.c = 16, k.m = 12;
       CheckConv(k);
+      // 1x1, no padding columns: real-domain rows of a whole tile in one call (tile()).
+      k.kh = k.kw = 1, k.pads = {0, 0, 0, 0}, k.h = 5, k.w = 13;
+      CheckConv(k);
     }
   }
 }

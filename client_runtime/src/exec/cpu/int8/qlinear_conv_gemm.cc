@@ -17,6 +17,7 @@
 
 #include "base/aligned_buffer.h"
 #include "exec/cpu/int8/int8_kernels.h"
+#include "exec/cpu/int8/real_requant.h"
 #include "exec/reference/conv_util.h"
 
 namespace mota::exec::int8 {
@@ -136,6 +137,7 @@ class ConvGemm final : public PreparedKernel {
   std::vector<int32_t> row_add_;  // bias[m] - zx * sum(w[m] - w_zp[m])
   std::vector<float> mult_, in_scale_;
   Epilogue epilogue_;
+  RealRow real_row_;  // real-domain activations: the rows' constant fields (PrepareDivision done)
   AlignedBuffer packed_;          // one packed image
   std::vector<uint8_t> pad_row_;  // missing channels (c >= C) read this row
 };
@@ -171,6 +173,13 @@ bool ConvGemm::Init(const TensorView& w, const TensorView* bias, const ConvQuant
   epilogue_.in_scale = in_scale_.data();
   epilogue_.requant = q.requant;
   PrepareEpilogue(epilogue_);
+  real_row_.act = q.requant.act;
+  real_row_.y_scale = q.requant.scale;
+  real_row_.zero_point = static_cast<float>(q.requant.zero_point);
+  real_row_.lo = static_cast<float>(q.requant.lo);
+  real_row_.hi = static_cast<float>(q.requant.hi);
+  real_row_.u8 = q.requant.dtype == DType::kU8;
+  PrepareDivision(real_row_);
   pad_row_.assign(static_cast<size_t>(std::max<int64_t>(g_.w, 1)), zx_ ^ flip_);
   return packed_.Resize(static_cast<size_t>(g_.packed_bytes));
 }
@@ -244,6 +253,13 @@ void ConvGemm::RunTile(int64_t n0, int64_t panel, int32_t* acc, uint8_t* codes, 
     a.lo = epilogue_.requant.lo;
     a.hi = epilogue_.requant.hi;
     isa_.tile(a, rows, cols, acc);
+    return;
+  }
+  if (g_.ws == g_.wo) {  // real-domain activation, no padding columns: all rows in one call
+    isa_.tile(a, rows, cols, acc);
+    ActiveRealRequant().tile(real_row_, row_add_.data() + panel * kMr,
+                             in_scale_.data() + panel * kMr, rows, acc, kNrMax, cols,
+                             y + panel * kMr * out_plane + n0, out_plane);
     return;
   }
   // Padding columns among the outputs: integer requantization still runs in the tile, into a

@@ -59,6 +59,18 @@ void BinaryPortable(const RealRow& r, const RealBinaryOp& op, const void* a, con
   }
 }
 
+void TilePortable(const RealRow& r_in, const int32_t* row_add, const float* row_scale, int rows,
+                  const int32_t* acc, int64_t acc_stride, int64_t n, uint8_t* y, int64_t y_stride) {
+  RealRow r = r_in;
+  r.col_add = nullptr;
+  r.col_scale = nullptr;
+  for (int i = 0; i < rows; ++i) {
+    r.add = row_add[i];
+    r.scale = row_scale[i];
+    RowPortable(r, acc + i * acc_stride, n, y + i * y_stride);
+  }
+}
+
 std::atomic<const RealRequantIsa*> g_override{nullptr};
 
 }  // namespace
@@ -87,8 +99,8 @@ void PrepareDivision(RealRow& r) {
 }
 
 const RealRequantIsa& PortableRealRequant() {
-  static const RealRequantIsa isa{"portable", RowPortable<int32_t>, RowPortable<float>,
-                                  QuantizePortable, BinaryPortable};
+  static const RealRequantIsa isa{"portable",       RowPortable<int32_t>, RowPortable<float>,
+                                  QuantizePortable, BinaryPortable,       TilePortable};
   return isa;
 }
 

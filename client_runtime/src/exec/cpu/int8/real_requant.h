@@ -61,6 +61,11 @@ struct RealRequantIsa {
   // QLinearMul in one pass. a, b and y hold codes of one dtype (r.u8).
   void (*binary)(const RealRow& r, const RealBinaryOp& op, const void* a, const void* b, int64_t n,
                  void* y);
+  // rows x n outputs of a GEMM tile in one call: y[i * y_stride + j] as `row` computes it from
+  // acc[i * acc_stride + j] with add = row_add[i] and scale = row_scale[i] (r's add, col_add,
+  // scale and col_scale unused). Saves the per-row setup on short rows (48-column tiles).
+  void (*tile)(const RealRow& r, const int32_t* row_add, const float* row_scale, int rows,
+               const int32_t* acc, int64_t acc_stride, int64_t n, uint8_t* y, int64_t y_stride);
 };
 
 const RealRequantIsa& PortableRealRequant();

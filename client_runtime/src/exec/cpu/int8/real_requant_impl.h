@@ -165,6 +165,33 @@ void RowK(const RealRow& r_in, const Acc* acc, int64_t n, uint8_t* y) {
   __builtin_memcpy(y + j, ty, m);
 }
 
+// RealRequantIsa::tile: the rows of a GEMM tile in one call, the constants set up once.
+template <ActivationKind K>
+void TileK(const RealRow& r_in, const int32_t* row_add, const float* row_scale, int rows,
+           const int32_t* acc, int64_t acc_stride, int64_t n, uint8_t* y, int64_t y_stride) {
+  const RealRow r = r_in;
+  const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
+  const Divider d{r.inv_y_scale, r.near};
+  for (int i = 0; i < rows; ++i) {
+    const VUI add = static_cast<uint32_t>(row_add[i]) - VUI{};
+    const VF scale = SplatF(row_scale[i]);
+    const int32_t* a = acc + i * acc_stride;
+    uint8_t* out = y + i * y_stride;
+    const auto step = [&](const int32_t* pa, uint8_t* dst) {
+      const VF real = NoFuse(__builtin_convertvector((VI)(LoadAcc(pa) + add), VF) * scale);
+      QuantizeStore(ScaledAct<K>(real, alpha, beta, r.act, r.y_scale, d), r, dst);
+    };
+    int64_t j = 0;
+    for (; j + kL <= n; j += kL) step(a + j, out + j);
+    if (j == n) continue;
+    int32_t ta[kL] = {};
+    uint8_t ty[kL] = {};
+    __builtin_memcpy(ta, a + j, (n - j) * sizeof(int32_t));
+    step(ta, ty);
+    __builtin_memcpy(out + j, ty, n - j);
+  }
+}
+
 template <ActivationKind K>
 void QuantizeK(const RealRow& r_in, const float* x, int64_t n, uint8_t* y) {
   const RealRow r = r_in;
@@ -219,6 +246,13 @@ void Binary(const RealRow& r, const RealBinaryOp& op, const void* a, const void*
   });
 }
 
+void Tile(const RealRow& r, const int32_t* row_add, const float* row_scale, int rows,
+          const int32_t* acc, int64_t acc_stride, int64_t n, uint8_t* y, int64_t y_stride) {
+  WithKind(r.act.kind, [&](auto kind) {
+    TileK<decltype(kind)::value>(r, row_add, row_scale, rows, acc, acc_stride, n, y, y_stride);
+  });
+}
+
 void Row(const RealRow& r, const int32_t* acc, int64_t n, void* y) {
   WithKind(r.act.kind,
            [&](auto kind) { RowK<decltype(kind)::value>(r, acc, n, static_cast<uint8_t*>(y)); });
@@ -237,10 +271,10 @@ void Quantize(const RealRow& r, const float* x, int64_t n, void* y) {
 }  // namespace
 }  // namespace mota::exec::int8::MOTA_RR_NS
 
-#define MOTA_RR_DEFINE_ISA(fn, isa_name)                                                          \
-  const ::mota::exec::int8::RealRequantIsa& fn() {                                                \
-    namespace k = ::mota::exec::int8::MOTA_RR_NS;                                                 \
-    static const ::mota::exec::int8::RealRequantIsa isa{isa_name, k::Row, k::RowF32, k::Quantize, \
-                                                        k::Binary};                               \
-    return isa;                                                                                   \
+#define MOTA_RR_DEFINE_ISA(fn, isa_name)                                                   \
+  const ::mota::exec::int8::RealRequantIsa& fn() {                                         \
+    namespace k = ::mota::exec::int8::MOTA_RR_NS;                                          \
+    static const ::mota::exec::int8::RealRequantIsa isa{isa_name,    k::Row,    k::RowF32, \
+                                                        k::Quantize, k::Binary, k::Tile};  \
+    return isa;                                                                            \
   }

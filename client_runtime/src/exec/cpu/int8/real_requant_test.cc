@@ -213,6 +213,43 @@ TEST(RealRequant, NearTiesMatchTheDivision) {
   }
 }
 
+// tile(): the rows of a GEMM tile in one call, each as row() computes it with that row's add and
+// scale; rows past `rows` and columns past n are not written.
+TEST(RealRequant, TileMatchesRowPerRow) {
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int32_t> acc_d(-300000, 300000), add_d(-50000, 50000);
+  std::uniform_real_distribution<float> scale_d(1e-5f, 4e-4f);
+  const int kRows = 8, kStride = 48;
+  for (const RealRequantIsa* isa : Variants()) {
+    SCOPED_TRACE(isa->name);
+    for (const Activation& act : Activations()) {
+      SCOPED_TRACE(ActivationName(act.kind));
+      for (int64_t n : {1, 13, 16, 48}) {
+        const RealRow r = MakeRow(act, 0.047f, -7, DType::kI8);
+        std::vector<int32_t> acc(kRows * kStride), row_add(kRows);
+        std::vector<float> row_scale(kRows);
+        for (int32_t& v : acc) v = acc_d(rng);
+        for (int i = 0; i < kRows; ++i) row_add[i] = add_d(rng), row_scale[i] = scale_d(rng);
+        const int64_t y_stride = 50;
+        std::vector<uint8_t> y(kRows * y_stride, 0xEE);
+        isa->tile(r, row_add.data(), row_scale.data(), kRows - 1, acc.data(), kStride, n, y.data(),
+                  y_stride);
+        for (int i = 0; i < kRows; ++i) {
+          RealRow ri = r;
+          ri.add = row_add[i], ri.scale = row_scale[i];
+          std::vector<uint8_t> want(n);
+          isa->row(ri, acc.data() + i * kStride, n, want.data());
+          for (int64_t j = 0; j < y_stride; ++j) {
+            const bool written = i < kRows - 1 && j < n;
+            ASSERT_EQ(y[i * y_stride + j], written ? want[j] : 0xEE)
+                << "row " << i << " column " << j << " of " << n;
+          }
+        }
+      }
+    }
+  }
+}
+
 // Prepared rows (PrepareDivision: reciprocal except near ties) against Requantizer::Apply on every
 // accumulator of a dense range whose real values sweep the bends of each activation (HardSwish's
 // |x| < 3 included) over thousands of rounding ties, for y scales down to where the margin forces
