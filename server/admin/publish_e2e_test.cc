@@ -126,6 +126,10 @@ TEST_F(PublishEndToEndTest, publish_over_http_then_the_served_repository_verifie
   EXPECT_EQ(s->models.at("demo").targets.size(), 2u);
   EXPECT_EQ(s->models.at("demo").version, 2);
   EXPECT_EQ(s->timestamp.version, 3);
+  // The offline tool's verifier agrees: a served repository is a valid `mota repo`.
+  const std::string verify = std::string(MOTA_CLI_PATH) + " repo verify --repo " + repo_ +
+                             " --now " + std::to_string(rt::kNow) + " > /dev/null 2>&1";
+  EXPECT_EQ(std::system(verify.c_str()), 0) << verify;
 
   // The same staged release again: refused by the client before anything is sent.
   ASSERT_EQ(Publish(work_ + "/r2", work_ + "/token", "", &out), 1) << out;
