@@ -184,4 +184,28 @@ Result<RolloutResult> RolloutManager::Apply(const RolloutChange& change, int64_t
   return result;
 }
 
+Result<std::vector<std::string>> RolloutManager::RefreshExpiring(int64_t now,
+                                                                 int64_t margin_seconds) {
+  MOTA_ASSIGN_OR_RETURN(RepositoryWriteLock lock, RepositoryWriteLock::Acquire(config_.repo));
+  MOTA_ASSIGN_OR_RETURN(RolloutView view, LoadSnapshotView(config_.repo));
+  std::vector<rollout::Rollout> refreshed;
+  std::vector<std::string> models;
+  for (const std::string& model : RolloutModels(view.snapshot)) {
+    RolloutView one = view;
+    MOTA_RETURN_IF_ERROR(LoadRolloutDocument(config_.repo, model, &one));
+    if (!one.rollout || one.rollout->expires >= now + margin_seconds) continue;
+    rollout::Rollout next = *one.rollout;
+    next.version += 1;
+    next.expires = now + config_.rollout_days * kDay;
+    refreshed.push_back(std::move(next));
+    models.push_back(model);
+  }
+  if (refreshed.empty()) return models;
+  MOTA_RETURN_IF_ERROR(WriteRolloutsAndSnapshot(config_.repo, view, refreshed, config_.keys,
+                                                now + config_.snapshot_days * kDay,
+                                                now + config_.timestamp_days * kDay)
+                           .status());
+  return models;
+}
+
 }  // namespace mota::server::repository

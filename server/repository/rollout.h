@@ -25,6 +25,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "manifests/lib/rollout/rollout.h"
 #include "manifests/lib/status/status.h"
@@ -65,6 +66,12 @@ class RolloutManager {
   // Checks the change against the current state, then writes the new document, snapshot and
   // timestamp. `now`: seconds since the Unix epoch (expiries are counted from it).
   Result<RolloutResult> Apply(const RolloutChange& change, int64_t now);
+
+  // Re-signs, unchanged but for version + 1 and a new expiry, every rollout document that
+  // expires before now + margin_seconds, in one new snapshot and timestamp (nothing is written
+  // when none does). Run it with the timestamp refresh: a document left to expire would make
+  // devices refuse the model's rollout. Returns the models refreshed.
+  Result<std::vector<std::string>> RefreshExpiring(int64_t now, int64_t margin_seconds);
 
   // The model's current state: its verified releases and rollout document (if any).
   Result<RolloutView> View(const std::string& model) const;

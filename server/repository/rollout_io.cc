@@ -118,7 +118,9 @@ Status LoadModelReleases(const std::string& repo, const std::string& model, Roll
   return Status::Ok();
 }
 
-Status LoadRollout(const std::string& repo, const std::string& model, RolloutView* v) {
+}  // namespace
+
+Status LoadRolloutDocument(const std::string& repo, const std::string& model, RolloutView* v) {
   auto it = v->snapshot.meta.find(rollout::RolloutMetaName(model));
   if (it == v->snapshot.meta.end()) return Status::Ok();
   const std::string file = rollout::RolloutFileName(model, it->second.version);
@@ -133,6 +135,8 @@ Status LoadRollout(const std::string& repo, const std::string& model, RolloutVie
   v->rollout = std::move(r);
   return Status::Ok();
 }
+
+namespace {
 
 tuf::MetaFile MetaOf(int64_t version, const std::string& bytes) {
   tuf::MetaFile m;
@@ -182,21 +186,49 @@ Result<RolloutView> LoadRolloutView(const std::string& repo, const std::string& 
   RolloutView v;
   MOTA_RETURN_IF_ERROR(LoadTop(repo, &v));
   MOTA_RETURN_IF_ERROR(LoadModelReleases(repo, model, &v));
-  MOTA_RETURN_IF_ERROR(LoadRollout(repo, model, &v));
+  MOTA_RETURN_IF_ERROR(LoadRolloutDocument(repo, model, &v));
   return v;
+}
+
+Result<RolloutView> LoadSnapshotView(const std::string& repo) {
+  RolloutView v;
+  MOTA_RETURN_IF_ERROR(LoadTop(repo, &v));
+  return v;
+}
+
+std::vector<std::string> RolloutModels(const tuf::Snapshot& snapshot) {
+  static constexpr std::string_view kSuffix = ".rollout.json";
+  std::vector<std::string> models;
+  for (const auto& [name, meta] : snapshot.meta) {
+    if (name.size() > kSuffix.size() &&
+        name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) == 0) {
+      models.push_back(name.substr(0, name.size() - kSuffix.size()));
+    }
+  }
+  return models;
 }
 
 Result<WriteVersions> WriteRolloutAndSnapshot(const std::string& repo, const RolloutView& view,
                                               const rollout::Rollout& next, const OnlineKeys& keys,
                                               int64_t snapshot_expires, int64_t timestamp_expires) {
-  const std::string rollout_file = rollout::RolloutFileName(next.model, next.version);
-  MOTA_ASSIGN_OR_RETURN(
-      std::string rollout_bytes,
-      SignChecked(rollout::ToJson(next), keys.snapshot, view.root, "snapshot", rollout_file));
+  return WriteRolloutsAndSnapshot(repo, view, {next}, keys, snapshot_expires, timestamp_expires);
+}
+
+Result<WriteVersions> WriteRolloutsAndSnapshot(const std::string& repo, const RolloutView& view,
+                                               const std::vector<rollout::Rollout>& next,
+                                               const OnlineKeys& keys, int64_t snapshot_expires,
+                                               int64_t timestamp_expires) {
   tuf::Snapshot snapshot = view.snapshot;
+  std::vector<std::pair<std::string, std::string>> files;  // name -> bytes, in write order
+  for (const rollout::Rollout& doc : next) {
+    const std::string file = rollout::RolloutFileName(doc.model, doc.version);
+    MOTA_ASSIGN_OR_RETURN(std::string bytes, SignChecked(rollout::ToJson(doc), keys.snapshot,
+                                                         view.root, "snapshot", file));
+    snapshot.meta[rollout::RolloutMetaName(doc.model)] = MetaOf(doc.version, bytes);
+    files.emplace_back(file, std::move(bytes));
+  }
   snapshot.version += 1;
   snapshot.expires = snapshot_expires;
-  snapshot.meta[rollout::RolloutMetaName(next.model)] = MetaOf(next.version, rollout_bytes);
   const std::string snap_file = StrCat(snapshot.version, ".snapshot.json");
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, SignChecked(tuf::ToJson(snapshot), keys.snapshot,
                                                             view.root, "snapshot", snap_file));
@@ -208,11 +240,13 @@ Result<WriteVersions> WriteRolloutAndSnapshot(const std::string& repo, const Rol
   MOTA_ASSIGN_OR_RETURN(
       std::string ts_bytes,
       SignChecked(tuf::ToJson(ts), keys.timestamp, view.root, "timestamp", "timestamp.json"));
-  // Order matters: nothing refers to the first two until timestamp.json is renamed into place.
-  MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(MetadataPath(repo, rollout_file), rollout_bytes));
-  MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(MetadataPath(repo, snap_file), snap_bytes));
-  MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(MetadataPath(repo, "timestamp.json"), ts_bytes));
-  return WriteVersions{next.version, snapshot.version, ts.version};
+  files.emplace_back(snap_file, std::move(snap_bytes));
+  files.emplace_back("timestamp.json", std::move(ts_bytes));
+  // Order matters: nothing refers to the new files until timestamp.json is renamed into place.
+  for (const auto& [name, bytes] : files) {
+    MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(MetadataPath(repo, name), bytes));
+  }
+  return WriteVersions{next.empty() ? 0 : next.back().version, snapshot.version, ts.version};
 }
 
 }  // namespace mota::server::repository

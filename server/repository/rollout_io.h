@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "manifests/lib/rollout/rollout.h"
 #include "manifests/lib/status/status.h"
@@ -64,6 +65,14 @@ struct RolloutView {
 // not hold; every error names the file.
 Result<RolloutView> LoadRolloutView(const std::string& repo, const std::string& model);
 
+// Root, timestamp and snapshot only (releases and rollout left empty): enough to refresh.
+Result<RolloutView> LoadSnapshotView(const std::string& repo);
+// The models whose rollout document the snapshot lists, sorted.
+std::vector<std::string> RolloutModels(const tuf::Snapshot& snapshot);
+// Reads and verifies `model`'s current rollout document into view->rollout (left empty when the
+// snapshot lists none).
+Status LoadRolloutDocument(const std::string& repo, const std::string& model, RolloutView* view);
+
 struct WriteVersions {
   int64_t rollout = 0, snapshot = 0, timestamp = 0;
 };
@@ -73,5 +82,11 @@ struct WriteVersions {
 Result<WriteVersions> WriteRolloutAndSnapshot(const std::string& repo, const RolloutView& view,
                                               const rollout::Rollout& next, const OnlineKeys& keys,
                                               int64_t snapshot_expires, int64_t timestamp_expires);
+// The same for several documents (of different models) in one snapshot and timestamp; returns
+// the snapshot and timestamp versions (rollout: the last document's version).
+Result<WriteVersions> WriteRolloutsAndSnapshot(const std::string& repo, const RolloutView& view,
+                                               const std::vector<rollout::Rollout>& next,
+                                               const OnlineKeys& keys, int64_t snapshot_expires,
+                                               int64_t timestamp_expires);
 
 }  // namespace mota::server::repository

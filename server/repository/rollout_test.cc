@@ -194,6 +194,24 @@ TEST_F(RolloutTest, when_conditions_are_validated_and_stored) {
   EXPECT_EQ(manager_->View("mlp")->rollout->Find(2)->when->os, std::vector<std::string>{"android"});
 }
 
+TEST_F(RolloutTest, rollout_documents_are_re_signed_before_they_expire) {
+  ASSERT_TRUE(Percent(2, 3000).ok());
+  constexpr int64_t kDay = 24 * 3600;
+  Result<std::vector<std::string>> none = manager_->RefreshExpiring(kNow + kDay, kDay);
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_TRUE(none->empty()) << "7 days left: nothing to do";
+  const std::string before = Timestamp();
+  Result<std::vector<std::string>> done = manager_->RefreshExpiring(kNow + 6 * kDay + 1, kDay);
+  ASSERT_TRUE(done.ok()) << done.status().message();
+  EXPECT_EQ(*done, std::vector<std::string>{"mlp"});
+  EXPECT_NE(Timestamp(), before);
+  Result<RolloutView> view = manager_->View("mlp");
+  ASSERT_TRUE(view.ok()) << view.status().message();
+  EXPECT_EQ(view->rollout->version, 2);
+  EXPECT_EQ(view->rollout->expires, kNow + 13 * kDay + 1);
+  EXPECT_EQ(view->rollout->Find(2)->basis_points, 3000) << "content unchanged";
+}
+
 TEST_F(RolloutTest, unknown_model_is_not_found) {
   Result<RolloutResult> r =
       manager_->Apply({.model = "other", .release = 1, .basis_points = 100}, kNow);
