@@ -6,6 +6,7 @@
 #include <set>
 
 #include "manifests/lib/tuf/canonical_json.h"
+#include "manifests/lib/tuf/signature_schemes.h"
 
 namespace mota::tuf {
 namespace {
@@ -131,7 +132,8 @@ Result<std::vector<std::string>> ValidSigners(const Envelope& env,
       note(s.keyid, "already counted (same key)");
       continue;
     }
-    Status st = VerifyEd25519(key->second, message, s.sig);
+    // Every standard scheme (signature_schemes.h); an unusable key just does not count.
+    Status st = VerifySignature(key->second, message, s.sig);
     if (!st.ok()) {
       note(s.keyid, st.message());
       continue;
