@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # mota serve vs nginx (over `mota mirror export` of the same repository), the same wrk load on
 # loopback: metadata GETs (timestamp.json) and 1 MiB Range GETs of a blob, at 64 and 512
-# connections. Prints requests/s, bytes/s, errors and the ratio mota/nginx per case.
+# connections. Prints requests/s, bytes/s, errors, server CPU per request (us, from /proc) and
+# the ratio mota/nginx per case.
 #
 #   bench/server/run.sh [BUILD_DIR] [SECONDS_PER_CASE]     (defaults: build-srvhttp, 10)
-#   env THREADS=2 (server threads / nginx workers), WRK_THREADS=2, WORK=/tmp/mota-bench-server
+#   env THREADS=2 (server threads / nginx workers), WRK_THREADS=2, REPS=3, WORK=/tmp/mota-bench-server
 #
 # The repository is the shared MLP packaged once (reused from WORK when present) plus one
 # synthetic 8 MiB blob named by its sha256 (model chunks are <= 256 KiB, too small for 1 MiB
@@ -73,39 +74,64 @@ for _ in $(seq 100); do grep -q listening serve.out 2>/dev/null && break; sleep 
 MOTA_PORT="$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' serve.out)"
 for _ in $(seq 100); do curl -fs -o /dev/null "http://127.0.0.1:$NGINX_PORT/metadata/timestamp.json" && break; sleep 0.05; done
 
-# wrk_case LABEL PORT CONNECTIONS PATH [lua] -> "req/s bytes/s errors" (raw output: WORK/wrk-LABEL.txt)
+# CPU ticks (1/100 s) used so far by a process and its children (nginx: master + workers).
+cpu_ticks() {
+  local t=0 p
+  for p in "$1" $(pgrep -P "$1" || true); do
+    t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") ))
+  done
+  echo $t
+}
+
+# wrk_case LABEL PORT PID CONNECTIONS PATH [lua] -> "req/s bytes/s errors cpu_us_per_request"
+# (raw output: WORK/wrk-LABEL.txt)
 wrk_case() {
-  local label=$1 port=$2 conns=$3 path=$4 lua=${5:-}
-  local out
+  local label=$1 port=$2 pid=$3 conns=$4 path=$5 lua=${6:-}
+  local out before after
+  before=$(cpu_ticks "$pid")
   out="$(BLOB_SIZE=$BLOB_SIZE wrk -t"$WRK_THREADS" -c"$conns" -d"${SECONDS_PER_CASE}s" \
         ${lua:+-s "$lua"} "http://127.0.0.1:$port$path" 2>&1)"
+  after=$(cpu_ticks "$pid")
   echo "$out" > "$WORK/wrk-$label.txt"
-  local rps bps err non2xx
+  local rps bps err non2xx n
   rps="$(awk '/Requests\/sec/ {print $2}' <<<"$out")"
   bps="$(awk '/Transfer\/sec/ {v=$2; u=substr(v, length(v)-1); n=v+0;
           if (u=="KB") n*=1024; else if (u=="MB") n*=1048576; else if (u=="GB") n*=1073741824;
           printf "%.0f", n}' <<<"$out")"
   err="$(awk '/Socket errors/ {gsub(",", ""); print $4+$6+$8+$10}' <<<"$out")"
   non2xx="$(awk '/Non-2xx/ {print $5}' <<<"$out")"
-  echo "$rps $bps $(( ${err:-0} + ${non2xx:-0} ))"
+  n="$(awk '/requests in/ {print $1}' <<<"$out")"
+  echo "$rps $bps $(( ${err:-0} + ${non2xx:-0} )) $(( (after - before) * 10000 / (n > 0 ? n : 1) ))"
 }
 
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 LUA="$ROOT/bench/server/range.lua"
-echo "machine: $(nproc) cores, $(uname -r); threads=$THREADS wrk_threads=$WRK_THREADS ${SECONDS_PER_CASE}s/case"
+REPS="${REPS:-3}"
+echo "machine: $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "threads=$THREADS wrk_threads=$WRK_THREADS ${SECONDS_PER_CASE}s per run, $REPS runs per server" \
+     "and case, interleaved (mota, nginx, mota, ...); medians; errors summed over runs"
 echo "blob $BLOB ($BLOB_SIZE bytes); mota :$MOTA_PORT, nginx :$NGINX_PORT"
-printf '%-22s %5s | %12s %14s %6s | %12s %14s %6s | %6s %6s\n' case conns \
-  "mota req/s" "mota B/s" errs "nginx req/s" "nginx B/s" errs "req x" "B x"
+printf '%-9s %5s | %10s %12s %5s %7s | %10s %12s %5s %7s | %5s %5s\n' case conns \
+  "mota req/s" "mota B/s" errs "us/req" "nginx r/s" "nginx B/s" errs "us/req" "req x" "B x"
 for conns in 64 512; do
   for kind in metadata range; do
     if [ $kind = metadata ]; then path=/metadata/timestamp.json; lua=""
     else path=/blobs/$BLOB; lua=$LUA; fi
-    read -r m_rps m_bps m_err <<<"$(wrk_case mota-$kind-$conns "$MOTA_PORT" $conns $path $lua)"
-    read -r n_rps n_bps n_err <<<"$(wrk_case nginx-$kind-$conns "$NGINX_PORT" $conns $path $lua)"
-    printf '%-22s %5s | %12s %14s %6s | %12s %14s %6s | %6.2f %6.2f\n' \
-      "$kind" $conns "$m_rps" "$m_bps" "$m_err" "$n_rps" "$n_bps" "$n_err" \
+    : > "$WORK/runs-mota"; : > "$WORK/runs-nginx"
+    for rep in $(seq "$REPS"); do
+      wrk_case mota-$kind-$conns-$rep "$MOTA_PORT" "$SERVE_PID" $conns $path $lua >> "$WORK/runs-mota"
+      wrk_case nginx-$kind-$conns-$rep "$NGINX_PORT" "$NGINX_PID" $conns $path $lua >> "$WORK/runs-nginx"
+    done
+    col() { awk -v c="$2" '{print $c}' "$WORK/runs-$1" | median; }
+    sum() { awk -v c="$2" '{s+=$c} END {print s}' "$WORK/runs-$1"; }
+    m_rps=$(col mota 1); m_bps=$(col mota 2); m_err=$(sum mota 3); m_cpu=$(col mota 4)
+    n_rps=$(col nginx 1); n_bps=$(col nginx 2); n_err=$(sum nginx 3); n_cpu=$(col nginx 4)
+    printf '%-9s %5s | %10s %12s %5s %7s | %10s %12s %5s %7s | %5.2f %5.2f\n' \
+      "$kind" $conns "$m_rps" "$m_bps" "$m_err" "$m_cpu" "$n_rps" "$n_bps" "$n_err" "$n_cpu" \
       "$(awk -v a="$m_rps" -v b="$n_rps" 'BEGIN {print a/b}')" \
       "$(awk -v a="$m_bps" -v b="$n_bps" 'BEGIN {print a/b}')"
   done
 done
 grep -H "Socket errors\|Non-2xx" "$WORK"/wrk-*.txt || echo "no socket errors, no non-2xx responses"
-echo "per-response bytes (headers + body), metadata: mota $(curl -s -o /dev/null -w '%{size_header}+%{size_download}' "http://127.0.0.1:$MOTA_PORT/metadata/timestamp.json"), nginx $(curl -s -o /dev/null -w '%{size_header}+%{size_download}' "http://127.0.0.1:$NGINX_PORT/metadata/timestamp.json")"
+echo "per-response bytes (headers+body), metadata: mota $(curl -s -o /dev/null -w '%{size_header}+%{size_download}' "http://127.0.0.1:$MOTA_PORT/metadata/timestamp.json"), nginx $(curl -s -o /dev/null -w '%{size_header}+%{size_download}' "http://127.0.0.1:$NGINX_PORT/metadata/timestamp.json")"
