@@ -130,6 +130,20 @@ TEST_F(ServerTest, body_and_bearer_token_reach_the_handler) {
   EXPECT_EQ(r->Header("x-token"), "s3cret");
 }
 
+TEST_F(ServerTest, expect_100_continue_gets_an_interim_response_before_the_body) {
+  StartServer();
+  TestConnection c(port_);
+  c.Send("POST /echo HTTP/1.1\r\nHost: t\r\nExpect: 100-continue\r\nContent-Length: 3\r\n\r\n");
+  auto interim = c.Read();
+  ASSERT_TRUE(interim);
+  EXPECT_EQ(interim->status, 100);
+  c.Send("abc");
+  auto r = c.Read();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->body, "abc");
+}
+
 TEST_F(ServerTest, body_over_the_route_limit_is_413_before_it_is_read) {
   StartServer();
   TestConnection c(port_);

@@ -6,7 +6,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <atomic>
 #include <fstream>
+#include <map>
+#include <thread>
 #include <random>
 
 #include "manifests/lib/bundle/sha256.h"
@@ -180,6 +183,39 @@ TEST_F(StaticFilesTest, a_renamed_timestamp_gets_a_new_etag_and_new_bytes) {
   EXPECT_EQ(second->status, 200);
   EXPECT_EQ(second->body, R"({"signed":{"version":2}})");
   EXPECT_NE(second->Header("etag"), first->Header("etag"));
+}
+
+TEST_F(StaticFilesTest, readers_never_see_a_mixed_timestamp_while_a_publisher_renames) {
+  // Versions differ in length and content, so a torn read (old length, new bytes, or a mix)
+  // cannot pass for a valid one.
+  auto version = [](int v) {
+    return R"({"signed":{"version":)" + std::to_string(v) + "}," + std::string(v % 7 * 100, 'p') +
+           "}";
+  };
+  std::atomic<bool> done{false};
+  std::thread publisher([&] {
+    for (int v = 2; v < 400; ++v) {
+      Write(repo_ / "metadata" / ".timestamp.json.new", version(v));
+      fs::rename(repo_ / "metadata" / ".timestamp.json.new", repo_ / "metadata" / "timestamp.json");
+    }
+    done = true;
+  });
+  std::map<std::string, std::string> etag_of;  // body -> ETag: one ETag per version
+  int reads = 0;
+  testing::TestConnection c(port_);
+  while (!done || reads < 50) {
+    c.Send("GET /metadata/timestamp.json HTTP/1.1\r\nHost: t\r\n\r\n");
+    auto r = c.Read();
+    ASSERT_TRUE(r);
+    ASSERT_EQ(r->status, 200);
+    bool known = r->body == R"({"signed":{"version":1}})";
+    for (int v = 2; v < 400 && !known; ++v) known = r->body == version(v);
+    ASSERT_TRUE(known) << "torn read: " << r->body;
+    auto [it, inserted] = etag_of.emplace(r->body, r->Header("etag"));
+    EXPECT_EQ(it->second, r->Header("etag")) << "one version, two ETags";
+    ++reads;
+  }
+  publisher.join();
 }
 
 TEST_F(StaticFilesTest, versioned_metadata_and_targets_are_immutable) {
