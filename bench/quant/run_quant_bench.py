@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 import numpy as np
 
@@ -125,6 +126,13 @@ def main():
             }
             if precision == "int8":
                 row["lat"] = latency_ratio(args.mota, fp32, out, args.rounds, args.bench)
+                if kept > 0:  # what the runtime's int8 path gives with nothing kept in fp32
+                    full = os.path.join(data_dir, "%s.int8-full.mota" % name)
+                    rep_full, _ = quantize(args.mota, fp32, full, precision, data, gate=False)
+                    med, lo, hi, a, b = latency_ratio(args.mota, fp32, full, args.rounds, args.bench)
+                    notes.append("%s fully int8 (`--min-cosine 0`, nothing kept in fp32): %.3fx the fp32 file, "
+                                 "cosine %.6f on held-out samples, latency %.2f (%.2f-%.2f; %.2f vs %.2f ms)"
+                                 % (name, os.path.getsize(full) / size, rep_full["model"]["cosine"], med, lo, hi, b, a))
             if name == "ppocr" and precision == "int8":
                 labels = json.load(open(os.path.join(data["eval"], "labels.json")))
                 p32 = predictions(args.mota, fp32, data["eval"], input_name)
@@ -147,10 +155,18 @@ def main():
             r["model"], r["precision"], r["size_ratio"], r["cosine"], r["sqnr"],
             "passed" if r["gate"] else "MISSED", r["kept"], lat))
     text = "\n".join(lines) + "\n\n" + "".join("- %s\n" % n for n in notes)
+    commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
+    dirty = run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], check=False).stdout
+    load = os.getloadavg()
     with open(args.out, "w") as f:
-        f.write("# Quantization results\n\nCommand: `/usr/bin/python3 bench/quant/run_quant_bench.py`\n"
+        f.write("# Quantization results\n\nCommand: `/usr/bin/python3 bench/quant/run_quant_bench.py`"
+                " (mota: %s)\nat commit %s%s, %s UTC; load average %.1f / %.1f / %.1f on %d cores\n"
                 "(accuracy on held-out evaluation samples; default gates: int8 cosine 0.995, "
-                "int8-weights 0.999, fp16 0.9999)\n\n" + text)
+                "int8-weights 0.999, fp16 0.9999; latency: `mota run --bench %d --threads 1`, fp32 and "
+                "int8 alternating for %d rounds, median of the per-round ratios and their range)\n\n"
+                % (os.path.relpath(args.mota, ROOT), commit, " (work tree has other changes)" if dirty else "",
+                   time.strftime("%Y-%m-%d %H:%M", time.gmtime()), load[0], load[1], load[2],
+                   os.cpu_count(), args.bench, args.rounds) + text)
     print(text)
 
 
