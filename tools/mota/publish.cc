@@ -47,38 +47,49 @@ size_t Append(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
-// One request; `token` empty: no Authorization header. Transport failures are Unavailable.
-Result<HttpResult> Request(const std::string& method, const std::string& url,
-                           const std::string& body, const std::string& token,
-                           const std::string& content_type) {
-  std::unique_ptr<CURL, void (*)(CURL*)> curl(curl_easy_init(), curl_easy_cleanup);
-  if (!curl) return Internal("curl_easy_init failed");
-  HttpResult result;
-  struct curl_slist* headers = nullptr;
-  const std::string auth = "Authorization: Bearer " + token;
-  if (!token.empty()) headers = curl_slist_append(headers, auth.c_str());
-  const std::string type = "Content-Type: " + content_type;
-  if (!content_type.empty()) headers = curl_slist_append(headers, type.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl.get(), CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method != "GET") {
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDS, body.data());
-    curl_easy_setopt(curl.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+// One connection to the server, kept alive across requests (curl_easy_reset keeps the
+// connection cache): the blob uploads of a release reuse it instead of one TCP handshake each.
+class Http {
+ public:
+  Http() : curl_(curl_easy_init(), curl_easy_cleanup) {}
+
+  // `token` empty: no Authorization header. Transport failures are Unavailable.
+  Result<HttpResult> Request(const std::string& method, const std::string& url,
+                             const std::string& body, const std::string& token,
+                             const std::string& content_type) {
+    CURL* curl = curl_.get();
+    if (!curl) return Internal("curl_easy_init failed");
+    curl_easy_reset(curl);
+    HttpResult result;
+    struct curl_slist* headers = nullptr;
+    const std::string auth = "Authorization: Bearer " + token;
+    if (!token.empty()) headers = curl_slist_append(headers, auth.c_str());
+    const std::string type = "Content-Type: " + content_type;
+    if (!content_type.empty()) headers = curl_slist_append(headers, type.c_str());
+    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+    if (method != "GET") {
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+      curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+    }
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, Append);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &result.body);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 600L);
+    const CURLcode rc = curl_easy_perform(curl);
+    curl_slist_free_all(headers);
+    if (rc != CURLE_OK) {
+      return Status(StatusCode::kUnavailable,
+                    StrCat(method, " ", url, " failed: ", curl_easy_strerror(rc)));
+    }
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &result.status);
+    return result;
   }
-  curl_easy_setopt(curl.get(), CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEFUNCTION, Append);
-  curl_easy_setopt(curl.get(), CURLOPT_WRITEDATA, &result.body);
-  curl_easy_setopt(curl.get(), CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl.get(), CURLOPT_TIMEOUT, 600L);
-  const CURLcode rc = curl_easy_perform(curl.get());
-  curl_slist_free_all(headers);
-  if (rc != CURLE_OK) {
-    return Status(StatusCode::kUnavailable,
-                  StrCat(method, " ", url, " failed: ", curl_easy_strerror(rc)));
-  }
-  curl_easy_getinfo(curl.get(), CURLINFO_RESPONSE_CODE, &result.status);
-  return result;
-}
+
+ private:
+  std::unique_ptr<CURL, void (*)(CURL*)> curl_;
+};
 
 // The server's {"error": "..."} text, or the raw body.
 std::string ErrorText(const HttpResult& r) {
@@ -99,11 +110,11 @@ Result<std::string> ReadText(const std::string& path) {
 }
 
 // Blob names the server lacks among `names`.
-Result<std::vector<std::string>> Missing(const PublishArgs& a, const std::string& token,
+Result<std::vector<std::string>> Missing(Http& http, const PublishArgs& a, const std::string& token,
                                          const std::vector<std::string>& names) {
   MOTA_ASSIGN_OR_RETURN(HttpResult r,
-                        Request("POST", a.server + "/v1/admin/blobs/missing",
-                                Json({{"blobs", names}}).dump(), token, "application/json"));
+                        http.Request("POST", a.server + "/v1/admin/blobs/missing",
+                                     Json({{"blobs", names}}).dump(), token, "application/json"));
   if (r.status != 200) return Refused("asking which blobs the server lacks", r);
   const Json j = Json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("missing") || !j["missing"].is_array()) {
@@ -123,6 +134,7 @@ Status Publish(PublishArgs a) {
   while (!token.empty() && std::isspace(static_cast<unsigned char>(token.back()))) {
     token.pop_back();
   }
+  Http http;
   MOTA_ASSIGN_OR_RETURN(packager::SigningKey team, packager::SigningKey::LoadPrivate(a.key));
   std::unique_ptr<packager::SigningKey> targets_key;
   if (!a.targets_key.empty()) {
@@ -139,19 +151,20 @@ Status Publish(PublishArgs a) {
     MOTA_ASSIGN_OR_RETURN(o.trusted_root, ReadText(a.root));
   }
   auto fetch = [&](const std::string& file) -> Result<std::string> {
-    MOTA_ASSIGN_OR_RETURN(HttpResult r, Request("GET", a.server + "/metadata/" + file, "", "", ""));
+    MOTA_ASSIGN_OR_RETURN(HttpResult r,
+                          http.Request("GET", a.server + "/metadata/" + file, "", "", ""));
     if (r.status == 404) return NotFound("the server has no metadata/", file);
     if (r.status != 200) return Refused("GET metadata/" + file, r);
     return r.body;
   };
   MOTA_ASSIGN_OR_RETURN(packager::PublishPlan plan, packager::PlanPublish(fetch, o));
 
-  MOTA_ASSIGN_OR_RETURN(std::vector<std::string> missing, Missing(a, token, plan.blobs));
+  MOTA_ASSIGN_OR_RETURN(std::vector<std::string> missing, Missing(http, a, token, plan.blobs));
   uint64_t uploaded_bytes = 0;
   for (const std::string& name : missing) {
     MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadText(a.staging + "/blobs/" + name));
-    MOTA_ASSIGN_OR_RETURN(HttpResult r, Request("PUT", a.server + "/v1/admin/blobs/" + name, bytes,
-                                                token, "application/octet-stream"));
+    MOTA_ASSIGN_OR_RETURN(HttpResult r, http.Request("PUT", a.server + "/v1/admin/blobs/" + name,
+                                                     bytes, token, "application/octet-stream"));
     if (r.status != 200 && r.status != 201) return Refused("uploading blob " + name, r);
     uploaded_bytes += bytes.size();
   }
@@ -159,9 +172,9 @@ Status Publish(PublishArgs a) {
                                          .role_metadata = plan.role_metadata,
                                          .targets_metadata = plan.targets_metadata,
                                          .target_files = plan.target_files};
-  MOTA_ASSIGN_OR_RETURN(HttpResult r, Request("POST", a.server + "/v1/admin/publish",
-                                              server::repository::PublishRequestToJson(req), token,
-                                              "application/json"));
+  MOTA_ASSIGN_OR_RETURN(HttpResult r, http.Request("POST", a.server + "/v1/admin/publish",
+                                                   server::repository::PublishRequestToJson(req),
+                                                   token, "application/json"));
   if (r.status != 200) return Refused("publishing " + plan.model, r);
   const Json done = Json::parse(r.body, nullptr, false);
   std::printf("published %s release %lld: %zu target(s), %zu of %zu blob(s) uploaded (%llu bytes)",
