@@ -188,6 +188,11 @@ http::Response RolloutApi::Change(const http::Request& request) {
     Log(request, action, response, r.status().message());
     return response;
   }
+  if (change->action == repo::RolloutAction::kResume) {
+    // Judge the release afresh; the resume itself is done, so a failure here is only logged.
+    Status marked = store_->MarkResumed(change->model, change->release);
+    if (!marked.ok()) Log(request, "resume_mark", response, marked.message());
+  }
   Json body = {{"model", change->model},
                {"release", change->release},
                {"action", action},

@@ -28,6 +28,12 @@ CREATE TABLE admin_audit (
   time INTEGER NOT NULL,
   remote TEXT NOT NULL, method TEXT NOT NULL, path TEXT NOT NULL,
   action TEXT NOT NULL, status INTEGER NOT NULL, detail TEXT NOT NULL);
+)sql",
+      // 2: where judging restarts after an admin resumes a halted release.
+      R"sql(
+CREATE TABLE resumes (
+  model TEXT NOT NULL, release INTEGER NOT NULL, after_event_id INTEGER NOT NULL,
+  PRIMARY KEY (model, release));
 )sql"};
   return kSteps;
 }
@@ -52,7 +58,9 @@ std::string StatsSql(bool by_variant) {
   SUM(type = 'update_outcome' AND outcome = 'failure'),
   SUM(type = 'selftest_failure'), SUM(type = 'fallback'), SUM(type = 'latency'),
   COALESCE(MAX(p99_us), 0)
-FROM events WHERE model = ?1 AND (?2 = 0 OR release = ?2)
+FROM events WHERE model = ?1 AND (?2 = 0 OR release = ?2) AND
+  (?3 = 0 OR id > COALESCE((SELECT after_event_id FROM resumes AS r
+                            WHERE r.model = events.model AND r.release = events.release), 0))
 GROUP BY release, )sql" +
          (by_variant ? std::string("variant, ") : std::string()) +
          "device_class ORDER BY release, device_class" + (by_variant ? ", variant" : "");
@@ -107,10 +115,10 @@ Status TelemetryStore::Insert(const std::vector<TelemetryEvent>& events, int64_t
 }
 
 Result<std::vector<GroupStats>> TelemetryStore::Stats(const std::string& model, int64_t release,
-                                                      bool by_variant) {
+                                                      bool by_variant, bool since_resume) {
   std::lock_guard<std::mutex> lock(mu_);
   MOTA_ASSIGN_OR_RETURN(storage::Statement q, db_.Prepare(StatsSql(by_variant)));
-  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
+  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release, int64_t{since_resume}));
   std::vector<GroupStats> out;
   for (;;) {
     MOTA_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -130,6 +138,16 @@ Result<std::vector<GroupStats>> TelemetryStore::Stats(const std::string& model, 
     out.push_back(std::move(g));
   }
   return out;
+}
+
+Status TelemetryStore::MarkResumed(const std::string& model, int64_t release) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_ASSIGN_OR_RETURN(
+      storage::Statement q,
+      db_.Prepare("INSERT OR REPLACE INTO resumes (model, release, after_event_id) "
+                  "VALUES (?1, ?2, (SELECT COALESCE(MAX(id), 0) FROM events))"));
+  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
+  return q.Run();
 }
 
 Result<int64_t> TelemetryStore::EventCount() {
@@ -194,7 +212,7 @@ Result<std::vector<HaltAction>> HaltOnBreach(TelemetryStore& store, RolloutManag
   }
   std::vector<HaltAction> halted;
   for (const auto& [model, release] : reported) {
-    MOTA_ASSIGN_OR_RETURN(std::vector<GroupStats> totals, store.Stats(model, release, false));
+    MOTA_ASSIGN_OR_RETURN(std::vector<GroupStats> totals, store.Stats(model, release, false, true));
     const std::vector<Breach> breaches = FindBreaches(totals, policy);
     if (breaches.empty()) continue;
     Result<RolloutResult> r = manager.Apply({.model = model,

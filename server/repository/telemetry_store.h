@@ -79,7 +79,12 @@ class TelemetryStore {
   Status Insert(const std::vector<TelemetryEvent>& events, int64_t now);
   // Per (release, variant, device class) when by_variant; else per (release, device class).
   // `release` 0: every release of the model.
-  Result<std::vector<GroupStats>> Stats(const std::string& model, int64_t release, bool by_variant);
+  // since_resume: only reports stored after the release was last resumed (MarkResumed).
+  Result<std::vector<GroupStats>> Stats(const std::string& model, int64_t release, bool by_variant,
+                                        bool since_resume = false);
+  // An admin resumed `release`: automatic halts judge it again from the reports that follow,
+  // so the failures that halted it do not halt it again at once.
+  Status MarkResumed(const std::string& model, int64_t release);
   Result<int64_t> EventCount();
 
   Status Audit(const AuditEntry& entry);
@@ -100,9 +105,9 @@ struct HaltAction {
   int64_t rollout_version = 0;
 };
 
-// For every (model, release) the batch reported on: checks the per-class totals against
-// `policy` and halts the release's rollout on the worst breach. Releases already halted or
-// revoked are left as they are. Returns what it halted.
+// For every (model, release) the batch reported on: checks the per-class totals since the
+// release was last resumed against `policy` and halts the release's rollout on the worst breach.
+// Releases already halted or revoked are left as they are. Returns what it halted.
 Result<std::vector<HaltAction>> HaltOnBreach(TelemetryStore& store, RolloutManager& manager,
                                              const std::vector<TelemetryEvent>& batch,
                                              const FailurePolicy& policy, int64_t now);

@@ -163,6 +163,28 @@ TEST_F(TelemetryTest, failure_rate_over_threshold_halts_the_rollout) {
   EXPECT_TRUE(halted->empty());
 }
 
+TEST_F(TelemetryTest, resumed_release_is_judged_on_reports_after_the_resume) {
+  std::vector<std::string> bad;
+  for (int i = 0; i < 20; ++i) bad.push_back(Outcome(i, "c", i >= 15));
+  ASSERT_EQ(Receive(bad)->size(), 1u);
+  ASSERT_TRUE(
+      manager_->Apply({.model = "mlp", .release = 2, .action = RolloutAction::kResume}, kNow).ok());
+  ASSERT_TRUE(store_->MarkResumed("mlp", 2).ok());
+  // One more success: the old failures alone would halt it again at once.
+  Result<std::vector<HaltAction>> halted = Receive({Outcome(50, "c", true)});
+  ASSERT_TRUE(halted.ok()) << halted.status().message();
+  EXPECT_TRUE(halted->empty());
+  EXPECT_EQ(Release2().state, rollout::State::kActive);
+  // New failures after the resume halt it again.
+  std::vector<std::string> worse;
+  for (int i = 100; i < 120; ++i) worse.push_back(Outcome(i, "c", i >= 110));
+  halted = Receive(worse);
+  ASSERT_TRUE(halted.ok()) << halted.status().message();
+  ASSERT_EQ(halted->size(), 1u);
+  EXPECT_NE(halted->front().breach.reason.find("(10 of 21 devices)"), std::string::npos)
+      << halted->front().breach.reason;
+}
+
 TEST_F(TelemetryTest, too_few_devices_do_not_halt) {
   std::vector<std::string> events;
   for (int i = 0; i < 10; ++i) events.push_back(Outcome(i, "c", false));
