@@ -194,6 +194,25 @@ TEST_F(PublishTest, published_target_may_only_change_by_being_revoked) {
   EXPECT_EQ(revoked->new_targets, 0u);
 }
 
+TEST_F(PublishTest, target_path_that_escapes_the_model_folder_is_rejected_and_nothing_written) {
+  Publisher p(repo_, keys_.Online());
+  Upload(chunks_);
+  PublishRequest honest = MakeRequest(keys_, First());
+  // The team signs a role listing ../ paths; the server must not write outside models/demo/.
+  tuf::Envelope env = tuf::ParseEnvelope(honest.role_metadata, "role").value();
+  tuf::Json role = env.signed_json;
+  const std::string evil = "models/demo/../../metadata/evil.r1.json";
+  role["targets"][evil] = role["targets"].begin().value();
+  PublishRequest req = honest;
+  req.role_metadata = tuf::SignEnvelope(role, {&keys_.team}).value();
+  req.target_files[evil] = honest.target_files.begin()->second;
+  const auto before = Tree(repo_);
+  Result<PublishResult> r = p.Publish(req, kNow);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find(evil), std::string::npos) << r.status().message();
+  EXPECT_EQ(Tree(repo_), before);
+}
+
 TEST_F(PublishTest, crash_mid_publish_leaves_previous_state_valid) {
   const tuf::Targets published = [&] {
     Publisher first(repo_, keys_.Online());
