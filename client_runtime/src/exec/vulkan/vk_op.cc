@@ -40,6 +40,11 @@ Status CheckF32(const OpContext& ctx) {
     if (t.numel() >= (int64_t{1} << 31)) {
       return ctx.Unsupported(role, " ", i, " has ", t.numel(), " elements; 32-bit indexing allows 2^31");
     }
+    if (t.numel() == 0) return ctx.Unsupported(role, " ", i, " is empty");
+    if (t.nbytes() > ctx.device.max_storage_range) {
+      return ctx.Unsupported(role, " ", i, " has ", t.nbytes(), " bytes; the device binds at most ",
+                             ctx.device.max_storage_range, " per storage buffer");
+    }
     return Status::Ok();
   };
   for (size_t i = 0; i < ctx.inputs.size(); ++i) MOTA_RETURN_IF_ERROR(check(ctx.inputs[i], "input", i));

@@ -45,6 +45,7 @@ struct GpuTensor {
   Region region;               // run-time tensors: where it lives in the arena
   bool present() const { return dtype != DType::kUndefined; }
   int64_t numel() const { return NumElements(shape); }
+  uint64_t nbytes() const { return static_cast<uint64_t>(numel()) * DTypeSize(dtype); }
 };
 
 struct Dispatch {
