@@ -10,7 +10,7 @@
 # that target; its input is kept as build-fuzz/fuzz-crashes/<target>/crash-* (copy it to
 # tests/fuzz/regressions/<target>/ once fixed) and the script exits 1 after the other targets.
 # Environment: FUZZ_JOBS (ninja -j, default 2), FUZZ_BUILD (build dir, default build-fuzz),
-# FUZZ_PARALLEL=1 (run the targets at the same time, one core each, on a machine with cores to
+# FUZZ_NO_BUILD=1 (use the binaries as they are), FUZZ_PARALLEL=1 (run the targets at the same time, one core each, on a machine with cores to
 # spare), FUZZ_NICE (nice level of the fuzzers, default 10).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -26,8 +26,10 @@ if [ ! -f "$build/build.ninja" ]; then
     -DMOTA_BUILD_TOOLCHAIN=OFF -DMOTA_BUILD_SERVER=OFF -DMOTA_WITH_XNNPACK=OFF \
     -DMOTA_WERROR=OFF >/dev/null || exit 2
 fi
-nice ninja -C "$build" -j"${FUZZ_JOBS:-2}" $(for t in $targets; do echo "mota_fuzz_$t"; done) \
-  >/dev/null || { echo "fuzz.sh: build failed (run ninja -C $build to see why)"; exit 2; }
+if [ "${FUZZ_NO_BUILD:-0}" != 1 ]; then
+  nice ninja -C "$build" -j"${FUZZ_JOBS:-2}" $(for t in $targets; do echo "mota_fuzz_$t"; done) \
+    >/dev/null || { echo "fuzz.sh: build failed (run ninja -C $build to see why)"; exit 2; }
+fi
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

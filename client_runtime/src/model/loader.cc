@@ -1,5 +1,6 @@
 #include "model/loader.h"
 
+#include <cstdint>
 #include <cstring>
 #include <limits>
 
@@ -51,8 +52,21 @@ Status CheckHeader(std::span<const uint8_t> bytes, ModelHeader* header) {
   return Status::Ok();
 }
 
+// The FlatBuffers verifier (2.0.8) checks a vector's length field for 4-byte alignment but not
+// its elements: a hostile file can place a [long] vector at 4 mod 8, and reading it is undefined
+// behaviour (a bus error on armv7's ldrd). Builders always align elements, so refuse the rest.
+template <typename T>
+Status CheckAligned(const flatbuffers::Vector<T>* v, const std::string& where, const char* field) {
+  if (v == nullptr || reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0) {
+    return Status::Ok();
+  }
+  return DataLoss(where, " ", field, " vector is not ", alignof(T),
+                  "-byte aligned (corrupt or hostile file)");
+}
+
 Status ReadAttribute(const fb::Attribute& in, Attribute* out, const std::string& where) {
   out->name = in.name()->str();
+  MOTA_RETURN_IF_ERROR(CheckAligned(in.ints(), where + " attribute '" + out->name + "'", "ints"));
   switch (in.kind()) {
     case fb::AttrKind::INT: out->kind = Attribute::Kind::kInt; out->i = in.i(); break;
     case fb::AttrKind::FLOAT: out->kind = Attribute::Kind::kFloat; out->f = in.f(); break;
@@ -84,6 +98,10 @@ Status ReadTensor(const fb::Model& m, const fb::Tensor& in, const ModelHeader& h
   out->dtype = static_cast<DType>(raw_dtype);
   out->has_shape = in.has_shape();
   const auto* dims = in.dims();
+  MOTA_RETURN_IF_ERROR(CheckAligned(dims, where, "dims"));
+  if (const fb::QuantParams* q = in.quant()) {
+    MOTA_RETURN_IF_ERROR(CheckAligned(q->zero_points(), where, "zero_points"));
+  }
   const size_t rank = dims ? dims->size() : 0;
   if (rank > format::kMaxRank) {
     return DataLoss(where, " has rank ", rank, ", above the limit of ", format::kMaxRank);

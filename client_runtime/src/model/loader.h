@@ -18,7 +18,9 @@ class Model {
  public:
   // Maps and verifies `path`.
   static Result<std::unique_ptr<Model>> Load(const std::string& path);
-  // Verifies `bytes` in place. The bytes must outlive the Model and stay unchanged.
+  // Verifies `bytes` in place. The bytes must outlive the Model and stay unchanged, and start
+  // 64-byte aligned as a mapping does (tensor data is used in place; 8-byte vectors in the graph
+  // must be aligned to be read).
   static Result<std::unique_ptr<Model>> LoadFromBuffer(std::span<const uint8_t> bytes);
 
   const Graph& graph() const { return graph_; }
