@@ -12,6 +12,7 @@ and the table shows the median ratio and its range. Run with /usr/bin/python3 (n
 
 import argparse
 import json
+import resource
 import os
 import statistics
 import subprocess
@@ -65,20 +66,46 @@ def quantize(mota, fp32, out, precision, data, gate=True):
         return json.load(f), p.returncode == 0
 
 
+WARMUP = 5
+
+
+def children_cpu_s():
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def bench_ms(mota, model, n):
-    p = run([mota, "run", model, "--bench", str(n), "--warmup", "5", "--threads", "1", "--json"])
-    return json.loads(p.stdout)["bench"]["median_ms"]
+    """(wall median ms of `mota run --bench n`, CPU ms per run). The CPU time is the process's
+    (1 thread) minus that of the same command with --bench 0 (load, prepare, first run), divided
+    by the warm-up and timed runs: time spent descheduled by other processes does not count."""
+    cmd = [mota, "run", model, "--warmup", str(WARMUP), "--threads", "1", "--json"]
+    t0 = children_cpu_s()
+    p = run(cmd + ["--bench", str(n)])
+    t1 = children_cpu_s()
+    run(cmd + ["--bench", "0"])
+    t2 = children_cpu_s()
+    cpu_ms = max(0.0, (t1 - t0) - (t2 - t1)) * 1e3 / (n + WARMUP)
+    return json.loads(p.stdout)["bench"]["median_ms"], cpu_ms
 
 
 def latency_ratio(mota, fp32, candidate, rounds, n):
-    ratios, a_ms, b_ms = [], [], []
+    """Per-round int8/fp32 ratios (fp32 and int8 alternate): for wall and for CPU time, each as
+    (median ratio, min, max, median fp32 ms, median int8 ms)."""
+    wall, cpu = ([], [], []), ([], [], [])
     for _ in range(rounds):
         a = bench_ms(mota, fp32, n)
         b = bench_ms(mota, candidate, n)
-        a_ms.append(a)
-        b_ms.append(b)
-        ratios.append(b / a)
-    return statistics.median(ratios), min(ratios), max(ratios), statistics.median(a_ms), statistics.median(b_ms)
+        for k, series in enumerate((wall, cpu)):
+            series[0].append(b[k] / a[k])
+            series[1].append(a[k])
+            series[2].append(b[k])
+    return tuple((statistics.median(r), min(r), max(r), statistics.median(x), statistics.median(y))
+                 for r, x, y in (wall, cpu))
+
+
+def format_lat(lat):
+    (wm, wlo, whi, wa, wb), (cm, clo, chi, ca, cb) = lat
+    return "CPU %.2f (%.2f-%.2f; %.2f vs %.2f ms), wall %.2f (%.2f-%.2f)" % (cm, clo, chi, cb, ca, wm, wlo, whi)
 
 
 def predictions(mota, model, eval_dir, input_name):
@@ -129,10 +156,10 @@ def main():
                 if kept > 0:  # what the runtime's int8 path gives with nothing kept in fp32
                     full = os.path.join(data_dir, "%s.int8-full.mota" % name)
                     rep_full, _ = quantize(args.mota, fp32, full, precision, data, gate=False)
-                    med, lo, hi, a, b = latency_ratio(args.mota, fp32, full, args.rounds, args.bench)
+                    lat = latency_ratio(args.mota, fp32, full, args.rounds, args.bench)
                     notes.append("%s fully int8 (`--min-cosine 0`, nothing kept in fp32): %.3fx the fp32 file, "
-                                 "cosine %.6f on held-out samples, latency %.2f (%.2f-%.2f; %.2f vs %.2f ms)"
-                                 % (name, os.path.getsize(full) / size, rep_full["model"]["cosine"], med, lo, hi, b, a))
+                                 "cosine %.6f on held-out samples, latency %s"
+                                 % (name, os.path.getsize(full) / size, rep_full["model"]["cosine"], format_lat(lat)))
             if name == "ppocr" and precision == "int8":
                 labels = json.load(open(os.path.join(data["eval"], "labels.json")))
                 p32 = predictions(args.mota, fp32, data["eval"], input_name)
@@ -144,13 +171,10 @@ def main():
                              "accuracy fp32 %.1f%%, int8 %.1f%%" % (len(labels), 100 * same, 100 * acc32, 100 * acc8))
             rows.append(row)
             print(row, flush=True)
-    lines = ["| model | precision | file / fp32 | cosine | SQNR dB | gate | layers kept fp32 | int8 latency / fp32 (1 thread) |",
+    lines = ["| model | precision | file / fp32 | cosine | SQNR dB | gate | layers kept fp32 | int8 latency / fp32, 1 thread: CPU time and wall |",
              "|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lat = "-"
-        if "lat" in r:
-            med, lo, hi, a, b = r["lat"]
-            lat = "%.2f (%.2f-%.2f; %.2f vs %.2f ms)" % (med, lo, hi, b, a)
+        lat = format_lat(r["lat"]) if "lat" in r else "-"
         lines.append("| %s | %s | %.3f | %.6f | %.2f | %s | %s | %s |" % (
             r["model"], r["precision"], r["size_ratio"], r["cosine"], r["sqnr"],
             "passed" if r["gate"] else "MISSED", r["kept"], lat))
@@ -163,7 +187,9 @@ def main():
                 " (mota: %s)\nat commit %s%s, %s UTC; load average %.1f / %.1f / %.1f on %d cores\n"
                 "(accuracy on held-out evaluation samples; default gates: int8 cosine 0.995, "
                 "int8-weights 0.999, fp16 0.9999; latency: `mota run --bench %d --threads 1`, fp32 and "
-                "int8 alternating for %d rounds, median of the per-round ratios and their range)\n\n"
+                "int8 alternating for %d rounds, median of the per-round ratios and their range; CPU: the "
+                "process's CPU time per run (less the same command with --bench 0), which other processes "
+                "on a loaded machine disturb far less than the wall median; ms are medians)\n\n"
                 % (os.path.relpath(args.mota, ROOT), commit, " (work tree has other changes)" if dirty else "",
                    time.strftime("%Y-%m-%d %H:%M", time.gmtime()), load[0], load[1], load[2],
                    os.cpu_count(), args.bench, args.rounds) + text)
