@@ -6,6 +6,7 @@
 #include <set>
 
 #include "manifests/lib/tuf/canonical_json.h"
+#include "manifests/lib/tuf/interop_json.h"
 #include "manifests/lib/tuf/signature_schemes.h"
 
 namespace mota::tuf {
@@ -111,7 +112,8 @@ Result<std::vector<std::string>> ValidSigners(const Envelope& env,
                                               const std::map<std::string, Key>& keys,
                                               const Authorization& auth,
                                               std::vector<std::string>* notes) {
-  MOTA_ASSIGN_OR_RETURN(std::string message, CanonicalJson(env.signed_json));
+  // The signer's exact bytes, PEM newlines raw as securesystemslib signs them (interop_json.h).
+  MOTA_ASSIGN_OR_RETURN(std::string message, SigningBytes(env.signed_json));
   const std::set<std::string> authorized(auth.keyids.begin(), auth.keyids.end());
   std::set<std::string> counted_ids, counted_public;
   std::vector<std::string> signers;

@@ -1,5 +1,6 @@
 #include "delivery/trust/trusted_set.h"
 
+#include "manifests/lib/tuf/interop_json.h"
 #include "manifests/lib/tuf/signature_schemes.h"
 #include "manifests/lib/tuf/verify.h"
 
@@ -10,7 +11,7 @@ using tuf::Envelope;
 using tuf::Rejected;
 
 Result<Envelope> ParseOfType(std::string_view bytes, std::string_view type, std::string_view what) {
-  MOTA_ASSIGN_OR_RETURN(Envelope env, tuf::ParseEnvelope(bytes, what));
+  MOTA_ASSIGN_OR_RETURN(Envelope env, tuf::ParseEnvelopeInterop(bytes, what));
   MOTA_ASSIGN_OR_RETURN(std::string got, tuf::SignedType(env.signed_json, what));
   if (got != type) {
     return Rejected(what, ": signed._type is \"", got, "\", expected \"", type, "\"");
