@@ -71,7 +71,9 @@ class Exe final : public VulkanExecutable {
   Region AddWeights(std::span<const uint8_t> bytes);
   Region KnownInput(int32_t tensor);
   Region ArenaRegion(int32_t tensor) const {
-    return Region{BufferId::kArena, offsets_[Root(tensor)], plan_.tensors[tensor].dtype == DType::kUndefined ? 0 : Bytes(tensor)};
+    uint64_t slice = 0;
+    const int32_t root = Root(tensor, &slice);
+    return Region{BufferId::kArena, offsets_[root] + slice, Bytes(tensor)};
   }
 
  private:
@@ -79,7 +81,17 @@ class Exe final : public VulkanExecutable {
     return static_cast<uint64_t>(NumElements(plan_.tensors[t].shape)) *
            DTypeSize(plan_.tensors[t].dtype);
   }
-  int32_t Root(int32_t t) const { return root_[t]; }
+  // The tensor whose arena bytes `t` lives in, and t's byte offset inside them.
+  int32_t Root(int32_t t, uint64_t* offset = nullptr) const {
+    uint64_t sum = 0;
+    while (parent_[t] != t) {
+      sum += parent_offset_[t];
+      t = parent_[t];
+    }
+    if (offset != nullptr) *offset = sum;
+    return t;
+  }
+  bool ConcatInPlace(const model::Node& node);
   std::vector<GpuTensor> Tensors(const std::vector<int32_t>& ids, bool with_regions) const;
   Status Partition();
   void PlanResidency();
@@ -103,7 +115,12 @@ class Exe final : public VulkanExecutable {
   std::vector<Step> steps_;
   std::vector<Segment> segments_;
   std::vector<int32_t> node_segment_;  // per node: its segment or -1
-  std::vector<int32_t> root_;          // per tensor: the tensor whose bytes it views
+  // Per tensor: the tensor whose bytes it is part of (itself for most), at which byte offset.
+  // Views point at their input; inputs of an in-place Concat at their slice of its output.
+  std::vector<int32_t> parent_;
+  std::vector<uint64_t> parent_offset_;
+  std::vector<int32_t> producers_;  // per tensor: its node, or -1
+  std::vector<bool> skip_build_;  // per node: views and in-place Concats record no dispatch
   std::vector<uint64_t> offsets_;      // per root tensor: arena offset
   std::vector<uint8_t> weight_bytes_;  // host copy until uploaded
   std::map<int32_t, Region> known_regions_;
@@ -167,8 +184,11 @@ Status Exe::Init() {
 Status Exe::Partition() {
   const DeviceInfo& device = shared_->ctx->info();
   node_segment_.assign(graph_.nodes.size(), -1);
-  root_.resize(graph_.tensors.size());
-  for (size_t t = 0; t < root_.size(); ++t) root_[t] = static_cast<int32_t>(t);
+  parent_.resize(graph_.tensors.size());
+  for (size_t t = 0; t < parent_.size(); ++t) parent_[t] = static_cast<int32_t>(t);
+  parent_offset_.assign(graph_.tensors.size(), 0);
+  skip_build_.assign(graph_.nodes.size(), false);
+  producers_ = graph_.Producers();
   for (size_t pos = 0; pos < plan_.run_nodes.size(); ++pos) {
     const int32_t n = plan_.run_nodes[pos];
     const model::Node& node = graph_.nodes[n];
@@ -194,12 +214,17 @@ Status Exe::Partition() {
     ++stats_.gpu_nodes;
     if (def->view) {
       ++stats_.view_nodes;
-      root_[node.outputs[0]] = root_[node.inputs[0]];
+      parent_[node.outputs[0]] = node.inputs[0];
+      skip_build_[n] = true;
     }
     if (steps_.empty() || steps_.back().segment < 0) {
       steps_.push_back(Step{-1, static_cast<int32_t>(segments_.size())});
       segments_.emplace_back();
       segments_.back().first_pos = static_cast<int32_t>(pos);
+    }
+    if (node.op_type == "Concat" && ConcatInPlace(node)) {
+      ++stats_.in_place_concats;
+      skip_build_[n] = true;
     }
     Segment& seg = segments_.back();
     seg.nodes.push_back(n);
@@ -208,6 +233,42 @@ Status Exe::Partition() {
   }
   stats_.segments = static_cast<int>(segments_.size());
   return Status::Ok();
+}
+
+// A Concat along an axis with nothing before it (N == 1 for NCHW channels) is a list of
+// contiguous slices of its output: its inputs are placed in those slices and the Concat costs
+// no dispatch and no copy (squeezenet's fire modules). Each input must be a run-time
+// intermediate of its own (not a graph input, view or slice yet) made by a node of the same
+// segment (a CPU-made one is uploaded whole), used once by this Concat, and its slice must
+// start at a descriptor-aligned offset.
+bool Exe::ConcatInPlace(const model::Node& node) {
+  const int32_t out = node.outputs[0];
+  const Shape& shape = plan_.tensors[out].shape;
+  int64_t axis = node.attrs.GetInt("axis", 0);
+  if (axis < 0) axis += static_cast<int64_t>(shape.size());
+  for (int64_t d = 0; d < axis; ++d) {
+    if (shape[d] != 1) return false;
+  }
+  const uint64_t align = shared_->ctx->info().storage_offset_alignment;
+  std::vector<uint64_t> offsets;
+  uint64_t offset = 0;
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    const int32_t t = node.inputs[i];
+    const TensorPlan::Storage st = plan_.tensors[t].storage;
+    const int32_t producer = producers_[t];
+    if (st != TensorPlan::Storage::kArena || parent_[t] != t || offset % align != 0 ||
+        producer < 0 || node_segment_[producer] != steps_.back().segment ||
+        std::count(node.inputs.begin(), node.inputs.end(), t) != 1) {
+      return false;
+    }
+    offsets.push_back(offset);
+    offset += Bytes(t);
+  }
+  for (size_t i = 0; i < node.inputs.size(); ++i) {
+    parent_[node.inputs[i]] = out;
+    parent_offset_[node.inputs[i]] = offsets[i];
+  }
+  return true;
 }
 
 // Which tensors live on the device, when they are uploaded and downloaded, and the arena layout
@@ -308,7 +369,7 @@ Status Exe::BuildOps() {
     for (int32_t n : seg.nodes) {
       const model::Node& node = graph_.nodes[n];
       const VkOpDef* def = FindVkOp(node.op_type);
-      if (def->view) continue;
+      if (skip_build_[n]) continue;
       Builder b(*this, node, device, shared_->tuning);
       b.inputs = Tensors(node.inputs, true);
       b.outputs = Tensors(node.outputs, true);

@@ -33,7 +33,8 @@ struct VulkanOptions {
 // What an executable runs where (tests, `mota run --explain`).
 struct VulkanStats {
   int gpu_nodes = 0;
-  int view_nodes = 0;  // of gpu_nodes: reshapes served without a dispatch
+  int view_nodes = 0;        // of gpu_nodes: reshapes served without a dispatch
+  int in_place_concats = 0;  // of gpu_nodes: Concats whose inputs were written in place
   int cpu_nodes = 0;
   int segments = 0;
   int dispatches = 0;
