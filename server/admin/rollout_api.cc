@@ -291,7 +291,47 @@ Result<std::unique_ptr<RolloutAdmin>> RolloutAdmin::Create(const RolloutAdminFla
   admin->telemetry_ = std::make_unique<TelemetryApi>(
       admin->store_.get(), admin->manager_.get(),
       TelemetryApiOptions{.policy = flags.policy, .limits = flags.limits, .log = flags.log});
+  if (flags.refresh_interval_seconds > 0) {
+    RolloutAdmin* self = admin.get();
+    admin->refresher_ = std::thread([self, flags] {
+      self->RefreshLoop(flags.refresh_interval_seconds, flags.refresh_margin_seconds, flags.log);
+    });
+  }
   return admin;
+}
+
+RolloutAdmin::~RolloutAdmin() {
+  {
+    std::lock_guard<std::mutex> lock(refresh_mutex_);
+    stopping_ = true;
+  }
+  refresh_wake_.notify_all();
+  if (refresher_.joinable()) refresher_.join();
+}
+
+void RolloutAdmin::RefreshLoop(int64_t interval_seconds, int64_t margin_seconds, FILE* log) {
+  std::unique_lock<std::mutex> lock(refresh_mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    const int64_t now = static_cast<int64_t>(std::time(nullptr));
+    Result<repo::RolloutManager::Refreshed> r = manager_->RefreshExpiring(now, margin_seconds);
+    if (log && (!r.ok() || r->wrote)) {
+      Json line = {{"time", now}, {"admin", "refresh"}};
+      if (r.ok()) {
+        line["rollouts"] = r->models;
+        line["snapshot_version"] = r->versions.snapshot;
+        line["timestamp_version"] = r->versions.timestamp;
+      } else {
+        line["error"] = r.status().message();
+      }
+      const std::string text = Dump(line) + "\n";
+      std::fwrite(text.data(), 1, text.size(), log);
+      std::fflush(log);
+    }
+    lock.lock();
+    refresh_wake_.wait_for(lock, std::chrono::seconds(interval_seconds),
+                           [this] { return stopping_; });
+  }
 }
 
 void RolloutAdmin::Register(http::Router& router) {

@@ -25,6 +25,7 @@
 //   admin->AttachMetrics(server.metrics());
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <functional>
@@ -32,6 +33,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "server/admin/publish_api.h"
 #include "server/admin/telemetry_api.h"
@@ -86,11 +88,17 @@ struct RolloutAdminFlags {
   repository::FailurePolicy policy;
   repository::TelemetryLimits limits;
   FILE* log = stderr;
+  // Background refresh of the online metadata (RolloutManager::RefreshExpiring): checked at
+  // start and every interval; anything expiring within the margin is re-signed. 0: off.
+  int64_t refresh_interval_seconds = 600;
+  int64_t refresh_margin_seconds = 6 * 3600;
 };
 
 class RolloutAdmin {
  public:
+  // Also starts the background refresh (see RolloutAdminFlags), stopped by the destructor.
   static Result<std::unique_ptr<RolloutAdmin>> Create(const RolloutAdminFlags& flags);
+  ~RolloutAdmin();
   // Registers the rollout routes and POST /v1/telemetry.
   void Register(http::Router& router);
   void AttachMetrics(http::MetricsRegistry& metrics);
@@ -100,6 +108,12 @@ class RolloutAdmin {
   std::unique_ptr<repository::TelemetryStore> store_;
   std::unique_ptr<RolloutApi> rollouts_;
   std::unique_ptr<TelemetryApi> telemetry_;
+
+  void RefreshLoop(int64_t interval_seconds, int64_t margin_seconds, FILE* log);
+  std::mutex refresh_mutex_;
+  std::condition_variable refresh_wake_;
+  bool stopping_ = false;
+  std::thread refresher_;
 };
 
 }  // namespace mota::server::admin

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include "manifests/lib/rollout/bucket.h"
 #include "server/http/server.h"
@@ -206,6 +207,56 @@ TEST_F(RolloutApiTest, malformed_telemetry_names_the_field) {
   EXPECT_NE(r.body.find("events[1].release: expected an integer >= 1, got 0"), std::string::npos)
       << r.body;
   EXPECT_EQ(store_->EventCount().value(), 0);
+}
+
+}  // namespace
+}  // namespace mota::server::admin
+
+namespace mota::server::admin {
+namespace {
+
+// `mota serve`'s path: everything from flags (token file, PEM keys, database), routes on a
+// router, a change over HTTP; the background refresh thread stops with the admin object.
+TEST(RolloutAdminTest, admin_from_flags_serves_rollouts_and_refuses_a_readable_token) {
+  const fs::path dir =
+      fs::temp_directory_path() / ("mota_rollout_admin_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  Result<TestRepo> r = TestRepo::Create((dir / "repo").string(), "mlp", {{1, false}, {2, false}});
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  ASSERT_TRUE(r->snapshot.SavePrivate((dir / "snapshot.key").string()).ok());
+  ASSERT_TRUE(r->timestamp.SavePrivate((dir / "timestamp.key").string()).ok());
+  std::ofstream(dir / "token") << kToken << "\n";
+  fs::permissions(dir / "token", fs::perms::owner_read | fs::perms::owner_write);
+  RolloutAdminFlags flags{.repo = (dir / "repo").string(),
+                          .token_file = (dir / "token").string(),
+                          .snapshot_key = (dir / "snapshot.key").string(),
+                          .timestamp_key = (dir / "timestamp.key").string(),
+                          .database = (dir / "server.db").string(),
+                          .log = nullptr};
+  {
+    Result<std::unique_ptr<RolloutAdmin>> admin = RolloutAdmin::Create(flags);
+    ASSERT_TRUE(admin.ok()) << admin.status().message();
+    http::Router router;
+    (*admin)->Register(router);
+    http::Server server(std::move(router), http::ServerOptions{.port = 0});
+    ASSERT_TRUE(server.Start().ok());
+    (*admin)->AttachMetrics(server.metrics());
+    http::testing::TestConnection c(server.port());
+    const std::string body = R"({"release":2,"action":"percent","basis_points":100})";
+    c.Send(
+        "POST /v1/admin/rollouts/mlp HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+        "Authorization: Bearer " +
+        std::string(kToken) + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" +
+        body);
+    std::optional<http::testing::ParsedResponse> resp = c.Read();
+    ASSERT_TRUE(resp.has_value());
+    EXPECT_EQ(resp->status, 200) << resp->body;
+    server.Stop(std::chrono::seconds(2));
+  }
+  fs::permissions(dir / "token", fs::perms::group_read, fs::perm_options::add);
+  Result<std::unique_ptr<RolloutAdmin>> readable = RolloutAdmin::Create(flags);
+  EXPECT_FALSE(readable.ok()) << "a token others can read must be refused";
+  fs::remove_all(dir);
 }
 
 }  // namespace

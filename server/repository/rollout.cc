@@ -184,28 +184,32 @@ Result<RolloutResult> RolloutManager::Apply(const RolloutChange& change, int64_t
   return result;
 }
 
-Result<std::vector<std::string>> RolloutManager::RefreshExpiring(int64_t now,
-                                                                 int64_t margin_seconds) {
+Result<RolloutManager::Refreshed> RolloutManager::RefreshExpiring(int64_t now,
+                                                                  int64_t margin_seconds) {
   MOTA_ASSIGN_OR_RETURN(RepositoryWriteLock lock, RepositoryWriteLock::Acquire(config_.repo));
   MOTA_ASSIGN_OR_RETURN(RolloutView view, LoadSnapshotView(config_.repo));
-  std::vector<rollout::Rollout> refreshed;
-  std::vector<std::string> models;
+  const int64_t horizon = now + margin_seconds;
+  std::vector<rollout::Rollout> docs;
+  Refreshed out;
   for (const std::string& model : RolloutModels(view.snapshot)) {
     RolloutView one = view;
     MOTA_RETURN_IF_ERROR(LoadRolloutDocument(config_.repo, model, &one));
-    if (!one.rollout || one.rollout->expires >= now + margin_seconds) continue;
+    if (!one.rollout || one.rollout->expires >= horizon) continue;
     rollout::Rollout next = *one.rollout;
     next.version += 1;
     next.expires = now + config_.rollout_days * kDay;
-    refreshed.push_back(std::move(next));
-    models.push_back(model);
+    docs.push_back(std::move(next));
+    out.models.push_back(model);
   }
-  if (refreshed.empty()) return models;
-  MOTA_RETURN_IF_ERROR(WriteRolloutsAndSnapshot(config_.repo, view, refreshed, config_.keys,
-                                                now + config_.snapshot_days * kDay,
-                                                now + config_.timestamp_days * kDay)
-                           .status());
-  return models;
+  if (docs.empty() && view.snapshot.expires >= horizon && view.timestamp.expires >= horizon) {
+    return out;
+  }
+  MOTA_ASSIGN_OR_RETURN(out.versions,
+                        WriteRolloutsAndSnapshot(config_.repo, view, docs, config_.keys,
+                                                 now + config_.snapshot_days * kDay,
+                                                 now + config_.timestamp_days * kDay));
+  out.wrote = true;
+  return out;
 }
 
 }  // namespace mota::server::repository

@@ -67,11 +67,17 @@ class RolloutManager {
   // timestamp. `now`: seconds since the Unix epoch (expiries are counted from it).
   Result<RolloutResult> Apply(const RolloutChange& change, int64_t now);
 
-  // Re-signs, unchanged but for version + 1 and a new expiry, every rollout document that
-  // expires before now + margin_seconds, in one new snapshot and timestamp (nothing is written
-  // when none does). Run it with the timestamp refresh: a document left to expire would make
-  // devices refuse the model's rollout. Returns the models refreshed.
-  Result<std::vector<std::string>> RefreshExpiring(int64_t now, int64_t margin_seconds);
+  // Keeps the online metadata from expiring: when a rollout document, the snapshot or the
+  // timestamp expires before now + margin_seconds, writes one new snapshot and timestamp and
+  // re-signs (unchanged but for version + 1 and a new expiry) every rollout document that does;
+  // nothing is written otherwise. A document or timestamp left to expire would make devices
+  // refuse the repository. RolloutAdmin runs it periodically.
+  struct Refreshed {
+    std::vector<std::string> models;  // rollout documents re-signed
+    bool wrote = false;               // a new snapshot and timestamp were written
+    WriteVersions versions;
+  };
+  Result<Refreshed> RefreshExpiring(int64_t now, int64_t margin_seconds);
 
   // The model's current state: its verified releases and rollout document (if any).
   Result<RolloutView> View(const std::string& model) const;

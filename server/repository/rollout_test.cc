@@ -195,20 +195,27 @@ TEST_F(RolloutTest, when_conditions_are_validated_and_stored) {
 }
 
 TEST_F(RolloutTest, rollout_documents_are_re_signed_before_they_expire) {
-  ASSERT_TRUE(Percent(2, 3000).ok());
+  ASSERT_TRUE(Percent(2, 3000).ok());  // document and snapshot: 7 days, timestamp: 1 day
   constexpr int64_t kDay = 24 * 3600;
-  Result<std::vector<std::string>> none = manager_->RefreshExpiring(kNow + kDay, kDay);
+  constexpr int64_t kHour = 3600;
+  Result<RolloutManager::Refreshed> none = manager_->RefreshExpiring(kNow + kHour, 6 * kHour);
   ASSERT_TRUE(none.ok()) << none.status().message();
-  EXPECT_TRUE(none->empty()) << "7 days left: nothing to do";
-  const std::string before = Timestamp();
-  Result<std::vector<std::string>> done = manager_->RefreshExpiring(kNow + 6 * kDay + 1, kDay);
+  EXPECT_FALSE(none->wrote) << "everything valid for more than 6 hours: nothing to do";
+  // 20 hours later the timestamp is within the margin: a new snapshot and timestamp only.
+  Result<RolloutManager::Refreshed> ts = manager_->RefreshExpiring(kNow + 20 * kHour, 6 * kHour);
+  ASSERT_TRUE(ts.ok()) << ts.status().message();
+  EXPECT_TRUE(ts->wrote);
+  EXPECT_TRUE(ts->models.empty());
+  // Six days and 20 hours later the document is within the margin too.
+  const int64_t later = kNow + 6 * kDay + 20 * kHour;
+  Result<RolloutManager::Refreshed> done = manager_->RefreshExpiring(later, 6 * kHour);
   ASSERT_TRUE(done.ok()) << done.status().message();
-  EXPECT_EQ(*done, std::vector<std::string>{"mlp"});
-  EXPECT_NE(Timestamp(), before);
+  EXPECT_EQ(done->models, std::vector<std::string>{"mlp"});
   Result<RolloutView> view = manager_->View("mlp");
   ASSERT_TRUE(view.ok()) << view.status().message();
   EXPECT_EQ(view->rollout->version, 2);
-  EXPECT_EQ(view->rollout->expires, kNow + 13 * kDay + 1);
+  EXPECT_EQ(view->rollout->expires, later + 7 * kDay);
+  EXPECT_EQ(view->timestamp.expires, later + kDay);
   EXPECT_EQ(view->rollout->Find(2)->basis_points, 3000) << "content unchanged";
 }
 
