@@ -1,0 +1,480 @@
+#include "delivery/fetch/chunk_downloader.h"
+
+#include <fcntl.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <random>
+#include <unordered_set>
+
+#include "delivery/fetch/store_files.h"
+#include "manifests/lib/bundle/assemble.h"
+#include "manifests/lib/bundle/sha256.h"
+
+namespace mota::fetch {
+
+using SteadyClock = std::chrono::steady_clock;
+
+// One blob and the attempt in flight for it.
+struct ChunkDownloader::Job {
+  const BlobWant* want = nullptr;
+  Run* run = nullptr;
+  std::string url, part_path, blob_path;
+  int attempts = 0;
+  SteadyClock::time_point not_before{};
+  Status last_error;
+  uint64_t received = 0;  // bytes in the .part file
+  // The attempt in flight.
+  CURL* easy = nullptr;
+  int fd = -1;
+  uint64_t start = 0;  // .part bytes when the request was sent (the Range start)
+  long http_status = 0;
+  bool body_started = false;
+  std::string content_range;
+  Status attempt_error;  // set by a callback that stopped the transfer
+  bool fatal = false;    // attempt_error is final: no retry
+  bool discard_part = false;
+  char error[CURL_ERROR_SIZE];
+};
+
+// The state of one FetchBlobs call: the job queue, the stats and the progress sum.
+class ChunkDownloader::Run {
+ public:
+  Run(ChunkDownloader& d, DownloadStats& stats) : d_(d), opt_(d.options_), stats_(stats) {
+    rng_.seed(static_cast<uint32_t>(SteadyClock::now().time_since_epoch().count()));
+  }
+  Status Execute(std::vector<Job>& jobs);
+
+ private:
+  static size_t OnHeader(char* buf, size_t size, size_t n, void* user);
+  static size_t OnBody(char* ptr, size_t size, size_t n, void* user);
+  Status BeginBody(Job& job);
+  Status HttpError(Job& job, long status);
+  Status Start(Job& job);
+  Status Finish(Job& job, CURLcode rc);
+  Status Verify(Job& job);
+  void Release(Job& job);
+  Status Failed(Job& job, Status error);
+  void Report(bool force);
+
+  ChunkDownloader& d_;
+  const DownloadOptions& opt_;
+  DownloadStats& stats_;
+  std::deque<Job*> waiting_;
+  size_t in_flight_ = 0, blobs_done_ = 0, blobs_total_ = 0;
+  uint64_t bytes_done_ = 0, bytes_total_ = 0, reported_ = UINT64_MAX;
+  std::minstd_rand rng_;
+};
+
+std::vector<BlobWant> BlobsOf(const bundle::VariantIndex& index, bool include_selftest) {
+  std::vector<BlobWant> out;
+  std::unordered_set<std::string> seen;
+  for (size_t i = 0; i < index.chunks.size(); ++i) {
+    const bundle::ChunkRef& c = index.chunks[i];
+    if (!seen.insert(c.sha256).second) continue;  // identical content: one blob
+    out.push_back({c.sha256, c.size, c.zstd_sha256, c.zstd_size,
+                   StrCat("chunk ", i, " (offset ", c.offset, ", sha256 ", c.sha256, ")")});
+  }
+  if (!include_selftest) return out;
+  for (size_t v = 0; v < index.selftest.vectors.size(); ++v) {
+    const bundle::SelftestVector& vec = index.selftest.vectors[v];
+    for (const auto* list : {&vec.inputs, &vec.outputs}) {
+      for (const bundle::BlobRef& b : *list) {
+        if (!seen.insert(b.sha256).second) continue;
+        out.push_back({b.sha256, b.size, b.zstd_sha256, b.zstd_size,
+                       StrCat("self-test vector ", v, " blob '", b.name, "' (sha256 ", b.sha256,
+                              ")")});
+      }
+    }
+  }
+  return out;
+}
+
+NetworkPolicy UnmeteredOnly(std::function<bool()> network_is_metered) {
+  return [metered = std::move(network_is_metered)](uint64_t bytes) -> Status {
+    if (metered && metered()) {
+      return FailedPrecondition("the app allows downloads on unmetered networks only and the "
+                                "network is metered; ", bytes, " bytes wait for an unmetered one");
+    }
+    return Status::Ok();
+  };
+}
+
+Result<std::unique_ptr<ChunkDownloader>> ChunkDownloader::Create(DownloadOptions options) {
+  if (options.base_url.empty()) return InvalidArgument("DownloadOptions.base_url is empty");
+  if (options.store_dir.empty()) return InvalidArgument("DownloadOptions.store_dir is empty");
+  if (options.max_in_flight < 1 || options.max_in_flight > 64)
+    return InvalidArgument("DownloadOptions.max_in_flight ", options.max_in_flight, " not in 1..64");
+  if (options.max_attempts < 1 || options.max_attempts > 100)
+    return InvalidArgument("DownloadOptions.max_attempts ", options.max_attempts, " not in 1..100");
+  while (options.base_url.back() == '/') options.base_url.pop_back();
+  MOTA_RETURN_IF_ERROR(EnsureCurlInitialized());
+  MOTA_RETURN_IF_ERROR(MakeDirs(options.store_dir + "/blobs"));
+  std::unique_ptr<ChunkDownloader> d(new ChunkDownloader(std::move(options)));
+  d->multi_ = curl_multi_init();
+  if (d->multi_ == nullptr) return Internal("curl_multi_init failed (out of memory?)");
+  // All chunks come from one host: its connections are the pool, kept between calls.
+  curl_multi_setopt(d->multi_, CURLMOPT_MAX_HOST_CONNECTIONS,
+                    static_cast<long>(d->options_.max_in_flight));
+  curl_multi_setopt(d->multi_, CURLMOPT_MAXCONNECTS, static_cast<long>(d->options_.max_in_flight));
+  return d;
+}
+
+ChunkDownloader::~ChunkDownloader() {
+  for (CURL* easy : idle_easy_) curl_easy_cleanup(easy);
+  if (multi_ != nullptr) curl_multi_cleanup(multi_);
+}
+
+std::string ChunkDownloader::BlobPath(const std::string& sha256) const {
+  return StrCat(options_.store_dir, "/blobs/", sha256);
+}
+
+std::string ChunkDownloader::PartPath(const std::string& zstd_sha256) const {
+  return StrCat(options_.store_dir, "/blobs/", zstd_sha256, ".part");
+}
+
+namespace {
+
+// A stored blob is usable when it is the signed frame or the raw content.
+bool StoredBlobIsValid(const std::string& path, const BlobWant& want) {
+  auto bytes = ReadWholeFile(path, std::max(want.size, want.zstd_size));
+  if (!bytes.ok()) return false;
+  return bundle::DecodeVerified(want.label, want.sha256, want.size, want.zstd_sha256,
+                                want.zstd_size, *bytes)
+      .ok();
+}
+
+}  // namespace
+
+Result<DownloadStats> ChunkDownloader::FetchBlobs(const std::vector<BlobWant>& blobs) {
+  DownloadStats stats;
+  std::vector<Job> jobs;
+  for (const BlobWant& want : blobs) {
+    if (!bundle::IsSha256Hex(want.sha256) || !bundle::IsSha256Hex(want.zstd_sha256))
+      return InvalidArgument(want.label, ": sha256/zstd_sha256 must be 64 lowercase hex digits");
+    if (want.zstd_size == 0 || want.zstd_size > bundle::kMaxChunkSize + (1 << 20))
+      return InvalidArgument(want.label, ": zstd_size ", want.zstd_size, " out of range");
+    std::string path = BlobPath(want.sha256);
+    if (FileSize(path) >= 0) {
+      if (StoredBlobIsValid(path, want)) {
+        ++stats.blobs_present;
+        continue;
+      }
+      ::unlink(path.c_str());  // damaged in the store: fetched again
+    }
+    Job job;
+    job.want = &want;
+    job.url = StrCat(options_.base_url, "/blobs/", want.sha256);
+    job.part_path = PartPath(want.zstd_sha256);
+    job.blob_path = std::move(path);
+    jobs.push_back(std::move(job));
+  }
+  if (jobs.empty()) return stats;
+  uint64_t total = 0;
+  for (const Job& job : jobs) total += job.want->zstd_size;
+  if (options_.policy) MOTA_RETURN_IF_ERROR(options_.policy(total));
+  Run run(*this, stats);
+  MOTA_RETURN_IF_ERROR(run.Execute(jobs));
+  return stats;
+}
+
+Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
+  for (Job& job : jobs) {
+    int64_t part = FileSize(job.part_path);
+    if (part > static_cast<int64_t>(job.want->zstd_size)) {
+      ::unlink(job.part_path.c_str());  // cannot be a prefix of the signed frame
+      part = 0;
+    }
+    job.received = part > 0 ? static_cast<uint64_t>(part) : 0;
+    bytes_done_ += job.received;
+    bytes_total_ += job.want->zstd_size;
+    job.run = this;
+    waiting_.push_back(&job);
+  }
+  blobs_total_ = jobs.size();
+  Status status = Status::Ok();
+  while (status.ok() && blobs_done_ < blobs_total_) {
+    if (Cancelled(opt_.http)) {
+      status = FailedPrecondition("download cancelled by the app after ", bytes_done_, " of ",
+                                  bytes_total_, " bytes");
+      break;
+    }
+    // Start every waiting job whose backoff is over, up to the in-flight limit.
+    SteadyClock::time_point now = SteadyClock::now(), next = now + std::chrono::milliseconds(50);
+    for (size_t i = 0; i < waiting_.size() && in_flight_ < size_t(opt_.max_in_flight) && status.ok();) {
+      Job* job = waiting_[i];
+      if (job->not_before > now) {
+        next = std::min(next, job->not_before);
+        ++i;
+        continue;
+      }
+      waiting_.erase(waiting_.begin() + static_cast<std::ptrdiff_t>(i));
+      status = Start(*job);
+    }
+    if (!status.ok()) break;
+    int running = 0;
+    curl_multi_perform(d_.multi_, &running);
+    int left = 0;
+    while (CURLMsg* msg = curl_multi_info_read(d_.multi_, &left)) {
+      if (msg->msg != CURLMSG_DONE) continue;
+      Job* job = nullptr;
+      curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, reinterpret_cast<char**>(&job));
+      CURLcode rc = msg->data.result;
+      Status s = Finish(*job, rc);
+      if (!s.ok() && status.ok()) status = s;
+    }
+    Report(false);
+    if (!status.ok() || blobs_done_ == blobs_total_) break;
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - SteadyClock::now());
+    curl_multi_poll(d_.multi_, nullptr, 0, static_cast<int>(std::max<int64_t>(wait.count(), 1)),
+                    nullptr);
+  }
+  // Stop what is still running; its .part stays for the next call.
+  for (Job& job : jobs) {
+    if (job.easy != nullptr) Release(job);
+  }
+  if (status.ok()) Report(true);
+  return status;
+}
+
+Status ChunkDownloader::Run::Start(Job& job) {
+  job.http_status = 0;
+  job.body_started = job.fatal = job.discard_part = false;
+  job.content_range.clear();
+  job.attempt_error = Status::Ok();
+  int64_t part = FileSize(job.part_path);
+  if (part == static_cast<int64_t>(job.want->zstd_size)) {
+    // Complete from an earlier run (stopped before the rename): verify, no request.
+    job.received = job.want->zstd_size;
+    return Finish(job, CURLE_OK);
+  }
+  ++job.attempts;
+  ++stats_.requests;
+  job.fd = ::open(job.part_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (job.fd < 0) return IoError("open ", job.part_path, ": ", std::strerror(errno));
+  off_t end = ::lseek(job.fd, 0, SEEK_END);
+  if (end < 0) return IoError("lseek ", job.part_path, ": ", std::strerror(errno));
+  bytes_done_ += static_cast<uint64_t>(end) - job.received;  // a .part grown by someone else
+  job.start = job.received = static_cast<uint64_t>(end);
+  if (d_.idle_easy_.empty()) {
+    job.easy = curl_easy_init();
+    if (job.easy == nullptr) return Internal("curl_easy_init failed (out of memory?)");
+  } else {
+    job.easy = d_.idle_easy_.back();
+    d_.idle_easy_.pop_back();
+    curl_easy_reset(job.easy);
+  }
+  MOTA_RETURN_IF_ERROR(ConfigureEasy(job.easy, opt_.http, job.error));
+  curl_easy_setopt(job.easy, CURLOPT_URL, job.url.c_str());
+  curl_easy_setopt(job.easy, CURLOPT_PRIVATE, &job);
+  curl_easy_setopt(job.easy, CURLOPT_HEADERFUNCTION, &Run::OnHeader);
+  curl_easy_setopt(job.easy, CURLOPT_HEADERDATA, &job);
+  curl_easy_setopt(job.easy, CURLOPT_WRITEFUNCTION, &Run::OnBody);
+  curl_easy_setopt(job.easy, CURLOPT_WRITEDATA, &job);
+  std::string range = StrCat(job.start, "-");
+  if (job.start > 0) curl_easy_setopt(job.easy, CURLOPT_RANGE, range.c_str());  // copied
+  if (curl_multi_add_handle(d_.multi_, job.easy) != CURLM_OK)
+    return Internal("curl_multi_add_handle failed for ", job.url);
+  ++in_flight_;
+  return Status::Ok();
+}
+
+size_t ChunkDownloader::Run::OnHeader(char* buf, size_t size, size_t n, void* user) {
+  auto* job = static_cast<Job*>(user);
+  std::string_view line(buf, size * n);
+  if (line.substr(0, 5) == "HTTP/") job->content_range.clear();  // a new response (redirect)
+  constexpr std::string_view kName = "content-range:";
+  if (line.size() > kName.size() && strncasecmp(line.data(), kName.data(), kName.size()) == 0) {
+    std::string_view value = line.substr(kName.size());
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
+      value.remove_suffix(1);
+    job->content_range = std::string(value);
+  }
+  return size * n;
+}
+
+Status ChunkDownloader::Run::HttpError(Job& job, long status) {
+  if (status == 403 || status == 404 || status == 410) {
+    job.fatal = true;  // the mirror lacks the blob: retrying does not create it
+    return NotFound("GET ", job.url, " (", job.want->label, "): HTTP ", status);
+  }
+  if (status == 416) job.discard_part = true;  // our .part does not fit the server's blob
+  return Status(StatusCode::kUnavailable,
+                StrCat("GET ", job.url, " (", job.want->label, "): HTTP ", status,
+                       " (expected 200, or 206 for a resumed download)"));
+}
+
+// The first body byte of the final response: decide what the body means for the .part.
+Status ChunkDownloader::Run::BeginBody(Job& job) {
+  curl_easy_getinfo(job.easy, CURLINFO_RESPONSE_CODE, &job.http_status);
+  const uint64_t z = job.want->zstd_size;
+  if (job.http_status == 206) {
+    std::string expected = StrCat("bytes ", job.start, "-", z - 1, "/", z);
+    if (job.start == 0 || job.content_range != expected) {
+      job.discard_part = true;  // Range splicing: never append bytes from another offset
+      ++stats_.restarted;
+      return Status(StatusCode::kUnavailable,
+                    StrCat("GET ", job.url, " (", job.want->label, "): Content-Range '",
+                           job.content_range, "' is not the requested '", expected, "'"));
+    }
+    ++stats_.resumed;
+    return Status::Ok();
+  }
+  if (job.http_status != 200) return HttpError(job, job.http_status);
+  if (job.start > 0) {  // the server ignored Range: start the chunk over
+    if (::ftruncate(job.fd, 0) != 0 || ::lseek(job.fd, 0, SEEK_SET) != 0) {
+      job.fatal = true;
+      return IoError("truncate ", job.part_path, ": ", std::strerror(errno));
+    }
+    bytes_done_ -= job.start;
+    job.start = job.received = 0;
+    ++stats_.restarted;
+  }
+  return Status::Ok();
+}
+
+size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user) {
+  auto* job = static_cast<Job*>(user);
+  Run* run = job->run;
+  n *= size;
+  if (!job->body_started) {
+    job->body_started = true;
+    job->attempt_error = run->BeginBody(*job);
+    if (!job->attempt_error.ok()) return 0;  // stops the transfer (CURLE_WRITE_ERROR)
+  }
+  if (job->received + n > job->want->zstd_size) {
+    // Endless data: never more than the signed length, whatever the server declares.
+    job->discard_part = true;
+    job->attempt_error = OutOfRange("GET ", job->url, " (", job->want->label,
+                                    ") sent more than its signed zstd_size ",
+                                    job->want->zstd_size, " bytes");
+    return 0;
+  }
+  for (size_t done = 0; done < n;) {
+    ssize_t w = ::write(job->fd, ptr + done, n - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) {
+      job->fatal = true;
+      job->attempt_error = IoError("write ", job->part_path, ": ", std::strerror(errno));
+      return 0;
+    }
+    done += static_cast<size_t>(w);
+  }
+  job->received += n;
+  run->bytes_done_ += n;
+  run->stats_.bytes_received += n;
+  return n;
+}
+
+void ChunkDownloader::Run::Release(Job& job) {
+  if (job.easy != nullptr) {
+    curl_multi_remove_handle(d_.multi_, job.easy);
+    d_.idle_easy_.push_back(job.easy);
+    job.easy = nullptr;
+    --in_flight_;
+  }
+  if (job.fd >= 0) {
+    ::close(job.fd);
+    job.fd = -1;
+  }
+}
+
+Status ChunkDownloader::Run::Verify(Job& job) {
+  auto bytes = ReadWholeFile(job.part_path, job.want->zstd_size);
+  if (!bytes.ok()) return bytes.status();
+  // Compressed hash and size first, then decode and the uncompressed hash (bundle/assemble.h).
+  Status s = bundle::DecodeVerified(job.want->label, job.want->sha256, job.want->size,
+                                    job.want->zstd_sha256, job.want->zstd_size, *bytes)
+                 .status();
+  if (!s.ok()) {
+    job.discard_part = true;
+    return Status(s.code(), StrCat("GET ", job.url, ": ", s.message()));
+  }
+  s = DurableRename(job.part_path, job.blob_path);
+  if (!s.ok()) job.fatal = true;
+  return s;
+}
+
+Status ChunkDownloader::Run::Finish(Job& job, CURLcode rc) {
+  if (job.easy != nullptr && !job.body_started)
+    curl_easy_getinfo(job.easy, CURLINFO_RESPONSE_CODE, &job.http_status);
+  bool requested = job.easy != nullptr;
+  Release(job);
+  Status s;
+  if (!job.attempt_error.ok()) {
+    s = job.attempt_error;
+  } else if (rc != CURLE_OK) {
+    s = CurlFailure(rc, job.error, job.url, opt_.http);  // a dropped connection keeps the .part
+  } else if (requested && !job.body_started) {
+    s = job.http_status == 200 || job.http_status == 206
+            ? Status(StatusCode::kUnavailable, StrCat("GET ", job.url, ": empty body"))
+            : HttpError(job, job.http_status);
+  } else if (job.received != job.want->zstd_size) {
+    s = Status(StatusCode::kUnavailable,
+               StrCat("GET ", job.url, " (", job.want->label, ") ended after ", job.received,
+                      " of ", job.want->zstd_size, " bytes"));
+  } else {
+    s = Verify(job);
+  }
+  if (s.ok()) {
+    ++blobs_done_;
+    ++stats_.blobs_downloaded;
+    return s;
+  }
+  return Failed(job, std::move(s));
+}
+
+Status ChunkDownloader::Run::Failed(Job& job, Status error) {
+  if (job.discard_part) {
+    ::unlink(job.part_path.c_str());
+    bytes_done_ -= job.received;
+    job.received = 0;
+  }
+  if (Cancelled(opt_.http)) {
+    return FailedPrecondition("download cancelled by the app after ", bytes_done_, " of ",
+                              bytes_total_, " bytes");
+  }
+  if (job.fatal) return error;
+  if (job.attempts >= opt_.max_attempts) {
+    return Status(error.code(), StrCat(job.want->label, ": gave up after ", job.attempts,
+                                       " attempts; last: ", error.message()));
+  }
+  // Exponential backoff with jitter in [delay/2, delay], so devices do not retry in lockstep.
+  int64_t delay = opt_.backoff_initial.count();
+  for (int i = 1; i < job.attempts && delay < opt_.backoff_max.count(); ++i) delay *= 2;
+  delay = std::min<int64_t>(delay, opt_.backoff_max.count());
+  int64_t jittered = delay / 2 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(delay / 2 + 1));
+  job.not_before = SteadyClock::now() + std::chrono::milliseconds(jittered);
+  job.last_error = std::move(error);
+  ++stats_.retries;
+  waiting_.push_back(&job);
+  return Status::Ok();
+}
+
+void ChunkDownloader::Run::Report(bool force) {
+  if (!opt_.progress || (!force && bytes_done_ == reported_)) return;
+  reported_ = bytes_done_;
+  opt_.progress({bytes_done_, bytes_total_, blobs_done_, blobs_total_});
+}
+
+Status ChunkDownloader::Assemble(const bundle::VariantIndex& index, const std::string& path) const {
+  auto source = [this](const bundle::ChunkRef& chunk) -> Result<std::vector<uint8_t>> {
+    return ReadWholeFile(BlobPath(chunk.sha256), std::max(chunk.size, chunk.zstd_size));
+  };
+  return bundle::AssembleFile(index, source, path);
+}
+
+Result<DownloadStats> ChunkDownloader::Download(const bundle::VariantIndex& index,
+                                                const std::string& path) {
+  MOTA_RETURN_IF_ERROR(bundle::ValidateIndex(index));
+  MOTA_ASSIGN_OR_RETURN(DownloadStats stats, FetchBlobs(BlobsOf(index, true)));
+  MOTA_RETURN_IF_ERROR(Assemble(index, path));
+  return stats;
+}
+
+}  // namespace mota::fetch

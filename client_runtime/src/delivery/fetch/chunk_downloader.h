@@ -1,0 +1,117 @@
+// Downloads a variant's chunks into the device's chunk store and assembles the .mota file.
+//
+//   DownloadOptions o{.base_url = "https://updates.example", .store_dir = "/data/mota/store"};
+//   o.policy = UnmeteredOnly([&] { return app.NetworkIsMetered(); });
+//   o.progress = [&](const Progress& p) { ui.Show(p.bytes_done, p.bytes_total); };
+//   o.http.cancel = &cancel_flag;                       // set from any thread to stop
+//   auto downloader = ChunkDownloader::Create(o);
+//   auto stats = (*downloader)->Download(index, "/data/mota/models/m/next.mota");
+//
+// Store layout (like the repository's, bundle-format.md "The store"):
+//   <store>/blobs/<sha256 of the uncompressed chunk>   its verified zstd frame
+//   <store>/blobs/<zstd_sha256>.part                   a partial download, resumed next time
+// Blobs are served at <base_url>/blobs/<sha256> (server/http/static_files.h).
+//
+// Only blobs missing from the store (or failing their hash there) are requested. A .part is
+// resumed with Range; a 206 must carry exactly the Content-Range asked for, a 200 (server
+// ignores Range) starts the chunk over. Each response is capped at the signed zstd_size (a server
+// sending more is cut off). A finished download must have zstd_size bytes and zstd_sha256, and
+// must decode to `size` bytes with `sha256`, before it is renamed into blobs/ (fsync'ed);
+// otherwise it is deleted. Failed attempts are retried with exponential backoff and jitter, up to
+// max_attempts per blob; 403/404/410 are final. Up to max_in_flight transfers run at once on one
+// libcurl multi handle (its connection pool is kept between calls). Exception-free.
+#pragma once
+
+#include <curl/curl.h>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "delivery/fetch/http_options.h"
+#include "manifests/lib/bundle/index.h"
+
+namespace mota::fetch {
+
+// One content-addressed blob to have in the store: a chunk or a self-test .npy file.
+struct BlobWant {
+  std::string sha256;  // of the uncompressed bytes: the store and URL name
+  uint64_t size = 0;
+  std::string zstd_sha256;  // of the stored frame: what travels
+  uint64_t zstd_size = 0;   // signed length: the cap for every response
+  std::string label;        // for messages: "chunk 3 (offset 1048576)"
+};
+
+// The index's chunks (deduplicated by sha256), then its self-test blobs when asked.
+std::vector<BlobWant> BlobsOf(const bundle::VariantIndex& index, bool include_selftest);
+
+struct Progress {
+  uint64_t bytes_done = 0;   // compressed bytes of the missing blobs received (incl. resumed)
+  uint64_t bytes_total = 0;  // compressed bytes of the missing blobs
+  size_t blobs_done = 0;
+  size_t blobs_total = 0;
+};
+
+// Asked once, before any request, with the bytes that would be downloaded. A non-OK status is
+// returned as is and nothing touches the network.
+using NetworkPolicy = std::function<Status(uint64_t bytes_to_download)>;
+// FailedPrecondition while `network_is_metered()` is true.
+NetworkPolicy UnmeteredOnly(std::function<bool()> network_is_metered);
+
+struct DownloadOptions {
+  std::string base_url;   // repository root, without a trailing slash
+  std::string store_dir;  // the device's chunk store
+  HttpOptions http;       // timeouts, TLS, the cancel flag
+  int max_in_flight = 4;
+  int max_attempts = 4;  // per blob, including the first
+  std::chrono::milliseconds backoff_initial{250};  // doubles per failure, with jitter
+  std::chrono::milliseconds backoff_max{8000};
+  std::function<void(const Progress&)> progress;  // called on the downloading thread
+  NetworkPolicy policy;
+};
+
+struct DownloadStats {
+  size_t blobs_present = 0;     // already in the store, verified
+  size_t blobs_downloaded = 0;
+  uint64_t bytes_received = 0;  // body bytes written this call
+  int64_t requests = 0;
+  int64_t retries = 0;
+  int64_t resumed = 0;     // requests that continued a .part with Range and got a 206
+  int64_t restarted = 0;   // .part discarded: the server ignored Range or sent a wrong range
+};
+
+class ChunkDownloader {
+ public:
+  static Result<std::unique_ptr<ChunkDownloader>> Create(DownloadOptions options);
+  ~ChunkDownloader();
+  ChunkDownloader(const ChunkDownloader&) = delete;
+  ChunkDownloader& operator=(const ChunkDownloader&) = delete;
+
+  // Makes every blob present and verified in the store. FailedPrecondition when cancelled or
+  // refused by the policy; VerificationFailed / Unavailable / NotFound naming the blob when one
+  // cannot be had. Partial downloads stay for the next call.
+  Result<DownloadStats> FetchBlobs(const std::vector<BlobWant>& blobs);
+
+  // AssembleFile from the store: verified, atomic (manifests/lib/bundle/assemble.h).
+  Status Assemble(const bundle::VariantIndex& index, const std::string& path) const;
+
+  // FetchBlobs(BlobsOf(index, true)) then Assemble.
+  Result<DownloadStats> Download(const bundle::VariantIndex& index, const std::string& path);
+
+  std::string BlobPath(const std::string& sha256) const;
+  std::string PartPath(const std::string& zstd_sha256) const;
+
+ private:
+  struct Job;
+  class Run;
+  explicit ChunkDownloader(DownloadOptions options) : options_(std::move(options)) {}
+
+  DownloadOptions options_;
+  CURLM* multi_ = nullptr;
+  std::vector<CURL*> idle_easy_;  // reused handles (curl_easy_reset keeps nothing stale)
+};
+
+}  // namespace mota::fetch
