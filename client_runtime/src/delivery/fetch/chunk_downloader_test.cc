@@ -1,0 +1,313 @@
+// ChunkDownloader against loopback servers with injected faults: what arrives in the store is
+// exactly the signed chunks, whatever the server does, and the assembled file is verified.
+#include "delivery/fetch/chunk_downloader.h"
+
+#include <gtest/gtest.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "delivery/fetch/fault_server_test_util.h"
+#include "delivery/fetch/store_files.h"
+#include "manifests/lib/bundle/test_util.h"
+
+namespace mota::fetch {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::BlobName;
+using testing::FaultServer;
+using testing::Head;
+using testing::RawRequest;
+using testing::SendAll;
+using testing::ServeBlob;
+using Blobs = std::map<std::string, std::vector<uint8_t>>;
+
+class ChunkDownloaderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/mota_fetch_test_XXXXXX";
+    ASSERT_NE(::mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    // Head, a 300000-byte tensor (two pieces), a packed pair of small ones and a 70000 one.
+    model_ = bundle::testing::MakeModel({300000, 100000, 5000, 70000});
+    packed_ = bundle::testing::Pack(model_);
+    for (size_t i = 0; i < packed_.frames.size(); ++i)
+      blobs_[packed_.index.chunks[i].sha256] = packed_.frames[i];
+    ASSERT_GE(packed_.index.chunks.size(), 4u);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  DownloadOptions Options(const FaultServer& server) {
+    DownloadOptions o;
+    o.base_url = server.base_url();
+    o.store_dir = dir_ + "/store";
+    o.backoff_initial = std::chrono::milliseconds(5);
+    o.backoff_max = std::chrono::milliseconds(20);
+    o.max_attempts = 3;
+    return o;
+  }
+  std::unique_ptr<ChunkDownloader> Make(DownloadOptions o) {
+    auto d = ChunkDownloader::Create(std::move(o));
+    EXPECT_TRUE(d.ok()) << d.status().ToString();
+    return std::move(d).value();
+  }
+  std::vector<uint8_t> ReadOut() { return ReadWholeFile(dir_ + "/out.mota", 1 << 30).value(); }
+  // The largest chunk: the one faults are injected into.
+  const bundle::ChunkRef& Big() const {
+    return *std::max_element(
+        packed_.index.chunks.begin(), packed_.index.chunks.end(),
+        [](const auto& a, const auto& b) { return a.zstd_size < b.zstd_size; });
+  }
+  std::string Store(const std::string& name) const { return dir_ + "/store/blobs/" + name; }
+  void WritePart(const std::string& bytes) {
+    fs::create_directories(dir_ + "/store/blobs");
+    std::ofstream(Store(Big().zstd_sha256 + ".part"), std::ios::binary) << bytes;
+  }
+  std::string FramePrefix(size_t n) {
+    const auto& f = blobs_.at(Big().sha256);
+    return std::string(f.begin(), f.begin() + static_cast<std::ptrdiff_t>(n));
+  }
+
+  std::string dir_;
+  std::vector<uint8_t> model_;
+  bundle::testing::Packed packed_;
+  Blobs blobs_;
+};
+
+TEST_F(ChunkDownloaderTest, downloads_every_chunk_and_assembles_the_verified_file) {
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  std::vector<Progress> progress;
+  DownloadOptions o = Options(server);
+  o.progress = [&](const Progress& p) { progress.push_back(p); };
+  auto stats = Make(o)->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(ReadOut(), model_);
+  EXPECT_EQ(stats->blobs_downloaded, packed_.index.chunks.size());
+  EXPECT_EQ(stats->requests, static_cast<int64_t>(packed_.index.chunks.size()));
+  ASSERT_FALSE(progress.empty());
+  EXPECT_EQ(progress.back().bytes_done, progress.back().bytes_total);
+  EXPECT_EQ(progress.back().blobs_done, packed_.index.chunks.size());
+  for (const auto& c : packed_.index.chunks) EXPECT_TRUE(fs::exists(Store(c.sha256)));
+}
+
+TEST_F(ChunkDownloaderTest, second_run_requests_only_the_missing_chunk) {
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto d = Make(Options(server));
+  ASSERT_TRUE(d->Download(packed_.index, dir_ + "/out.mota").ok());
+  int first = server.requests();
+  fs::remove(Store(Big().sha256));
+  auto stats = d->Download(packed_.index, dir_ + "/out2.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(server.requests() - first, 1);
+  EXPECT_EQ(server.log().back().path, "/blobs/" + Big().sha256);
+  EXPECT_EQ(stats->blobs_present, packed_.index.chunks.size() - 1);
+  auto third = d->Download(packed_.index, dir_ + "/out3.mota");
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->requests, 0);
+}
+
+TEST_F(ChunkDownloaderTest, damaged_blob_in_the_store_is_downloaded_again) {
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto d = Make(Options(server));
+  ASSERT_TRUE(d->Download(packed_.index, dir_ + "/out.mota").ok());
+  std::ofstream(Store(Big().sha256), std::ios::binary | std::ios::in) << "rot";
+  auto stats = d->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->blobs_downloaded, 1u);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+TEST_F(ChunkDownloaderTest, connection_reset_mid_chunk_resumes_with_range) {
+  const std::string big = Big().sha256;
+  const size_t half = Big().zstd_size / 2;
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) == big && r.Header("range").empty()) {
+      const auto& f = blobs_.at(big);
+      SendAll(fd, Head(200, static_cast<int64_t>(f.size())));
+      SendAll(fd, std::string_view(reinterpret_cast<const char*>(f.data()), half));
+      return;  // connection closed mid-body
+    }
+    ServeBlob(fd, r, blobs_);
+  });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(ReadOut(), model_);
+  EXPECT_EQ(stats->resumed, 1);
+  EXPECT_EQ(stats->retries, 1);
+  int ranged = 0;
+  for (const RawRequest& r : server.log()) {
+    if (BlobName(r) == big && !r.Header("range").empty()) {
+      EXPECT_EQ(r.Header("range"), "bytes=" + std::to_string(half) + "-");
+      ++ranged;
+    }
+  }
+  EXPECT_EQ(ranged, 1);
+  EXPECT_FALSE(fs::exists(Store(Big().zstd_sha256 + ".part")));
+}
+
+TEST_F(ChunkDownloaderTest, partial_download_from_an_earlier_run_is_resumed) {
+  WritePart(FramePrefix(1000));
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->resumed, 1);
+  EXPECT_EQ(server.log().size(), packed_.index.chunks.size());
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+TEST_F(ChunkDownloaderTest, server_ignoring_range_starts_the_chunk_over) {
+  WritePart("garbage that is not the frame's prefix");
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_, false); });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->restarted, 1);
+  EXPECT_EQ(stats->retries, 0);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+TEST_F(ChunkDownloaderTest, range_splicing_wrong_content_range_is_not_appended) {
+  WritePart(FramePrefix(1000));
+  const std::string big = Big().sha256;
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) == big && !r.Header("range").empty()) {
+      // Bytes from offset 0 labelled as the requested tail: would corrupt the .part.
+      const auto& f = blobs_.at(big);
+      std::string cr = "Content-Range: bytes 0-" + std::to_string(f.size() - 1001) + "/" +
+                       std::to_string(f.size()) + "\r\n";
+      SendAll(fd, Head(206, static_cast<int64_t>(f.size() - 1000), cr));
+      SendAll(fd, std::string_view(reinterpret_cast<const char*>(f.data()), f.size() - 1000));
+      return;
+    }
+    ServeBlob(fd, r, blobs_);
+  });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->restarted, 1);
+  EXPECT_EQ(stats->retries, 1);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+TEST_F(ChunkDownloaderTest, endless_data_is_cut_at_the_signed_zstd_size) {
+  const std::string big = Big().sha256;
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) != big) return ServeBlob(fd, r, blobs_);
+    SendAll(fd, Head(200, -1));
+    std::string block(64 * 1024, 'z');
+    for (int i = 0; i < 16384 && !server.stopping(); ++i)
+      if (!SendAll(fd, block)) break;
+  });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().code(), StatusCode::kOutOfRange) << stats.status().ToString();
+  EXPECT_NE(stats.status().message().find("signed zstd_size"), std::string::npos);
+  EXPECT_EQ(server.RequestsFor("/blobs/" + big), 3);
+  EXPECT_FALSE(fs::exists(Store(big)));
+  EXPECT_FALSE(fs::exists(Store(Big().zstd_sha256 + ".part")));
+  EXPECT_FALSE(fs::exists(dir_ + "/out.mota"));
+}
+
+TEST_F(ChunkDownloaderTest, wrong_bytes_are_rejected_retried_and_never_stored) {
+  const std::string big = Big().sha256;
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    Blobs bad = blobs_;
+    bad[big][bad[big].size() / 2] ^= 0x01;  // same length, one bit off
+    ServeBlob(fd, r, BlobName(r) == big ? bad : blobs_);
+  });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_FALSE(stats.ok());
+  EXPECT_EQ(stats.status().code(), StatusCode::kVerificationFailed) << stats.status().ToString();
+  EXPECT_NE(stats.status().message().find("gave up after 3 attempts"), std::string::npos);
+  EXPECT_NE(stats.status().message().find(big), std::string::npos);
+  EXPECT_EQ(server.RequestsFor("/blobs/" + big), 3);
+  EXPECT_FALSE(fs::exists(Store(big)));
+  EXPECT_FALSE(fs::exists(Store(Big().zstd_sha256 + ".part")));
+}
+
+TEST_F(ChunkDownloaderTest, transient_server_errors_are_retried_with_backoff) {
+  FaultServer server([&](int fd, const RawRequest& r, int n) {
+    if (n < 2) return (void)SendAll(fd, Head(503, 0));
+    ServeBlob(fd, r, blobs_);
+  });
+  DownloadOptions o = Options(server);
+  o.max_in_flight = 1;
+  auto stats = Make(o)->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->retries, 2);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+TEST_F(ChunkDownloaderTest, missing_blob_on_the_server_is_final_not_found) {
+  FaultServer server([&](int fd, const RawRequest& r, int) { SendAll(fd, Head(404, 0)); });
+  DownloadOptions o = Options(server);
+  o.max_in_flight = 1;
+  auto stats = Make(o)->Download(packed_.index, dir_ + "/out.mota");
+  EXPECT_EQ(stats.status().code(), StatusCode::kNotFound) << stats.status().ToString();
+  EXPECT_EQ(server.requests(), 1);
+}
+
+TEST_F(ChunkDownloaderTest, slow_retrieval_trickling_server_hits_the_stall_timeout) {
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    SendAll(fd, Head(200, 100000));
+    for (int i = 0; i < 1000 && !server.stopping(); ++i) {
+      if (!SendAll(fd, "x")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+  DownloadOptions o = Options(server);
+  o.max_attempts = 1;
+  o.http.stall_bytes_per_second = 100;
+  o.http.stall_time = std::chrono::seconds(1);
+  auto start = std::chrono::steady_clock::now();
+  auto stats = Make(o)->Download(packed_.index, dir_ + "/out.mota");
+  EXPECT_EQ(stats.status().code(), StatusCode::kUnavailable) << stats.status().ToString();
+  EXPECT_NE(stats.status().message().find("timed out"), std::string::npos);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));
+}
+
+TEST_F(ChunkDownloaderTest, cancel_from_another_thread_stops_promptly) {
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    SendAll(fd, Head(200, 100000));
+    for (int i = 0; i < 1000 && !server.stopping(); ++i) {
+      if (!SendAll(fd, "x")) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  std::atomic<bool> cancel{false};
+  DownloadOptions o = Options(server);
+  o.http.cancel = &cancel;
+  std::chrono::steady_clock::time_point cancelled_at;
+  std::thread canceller([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    cancelled_at = std::chrono::steady_clock::now();
+    cancel = true;
+  });
+  auto stats = Make(o)->Download(packed_.index, dir_ + "/out.mota");
+  auto returned_at = std::chrono::steady_clock::now();
+  canceller.join();
+  EXPECT_EQ(stats.status().code(), StatusCode::kFailedPrecondition) << stats.status().ToString();
+  EXPECT_NE(stats.status().message().find("cancelled"), std::string::npos);
+  EXPECT_LT(returned_at - cancelled_at, std::chrono::milliseconds(500));
+  EXPECT_FALSE(fs::exists(dir_ + "/out.mota"));
+}
+
+TEST_F(ChunkDownloaderTest, unmetered_only_policy_on_a_metered_network_sends_no_request) {
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  DownloadOptions o = Options(server);
+  bool metered = true;
+  o.policy = UnmeteredOnly([&] { return metered; });
+  auto d = Make(o);
+  auto stats = d->Download(packed_.index, dir_ + "/out.mota");
+  EXPECT_EQ(stats.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(stats.status().message().find("metered"), std::string::npos);
+  EXPECT_EQ(server.requests(), 0);
+  metered = false;
+  ASSERT_TRUE(d->Download(packed_.index, dir_ + "/out.mota").ok());
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+}  // namespace
+}  // namespace mota::fetch
