@@ -38,11 +38,13 @@ Status CheckMetaFile(std::string_view bytes, const tuf::MetaFile& meta, std::str
 
 }  // namespace
 
-Result<TrustedSet> TrustedSet::Create(std::string_view root_bytes, int64_t now) {
+Result<TrustedSet> TrustedSet::Create(std::string_view root_bytes, int64_t now, Profile profile) {
   TrustedSet set;
   set.now_ = now;
+  set.profile_ = profile;
   MOTA_ASSIGN_OR_RETURN(Envelope env, ParseOfType(root_bytes, "root", "trusted root.json"));
   MOTA_ASSIGN_OR_RETURN(set.root_, tuf::ParseRoot(env.signed_json, "trusted root.json"));
+  if (profile.check_key_ids) MOTA_RETURN_IF_ERROR(tuf::CheckKeyIds(set.root_.keys, "root.json"));
   MOTA_RETURN_IF_ERROR(VerifyWithRoot(env, set.root_, "root", "trusted root.json"));
   return set;
 }
@@ -54,6 +56,7 @@ Status TrustedSet::UpdateRoot(std::string_view bytes) {
   MOTA_RETURN_IF_ERROR(VerifyWithRoot(env, root_, "root", what + " (by the trusted root's keys)"));
   MOTA_ASSIGN_OR_RETURN(tuf::Root next, tuf::ParseRoot(env.signed_json, what));
   MOTA_RETURN_IF_ERROR(tuf::CheckRootSuccessor(root_.version, next.version, what));
+  if (profile_.check_key_ids) MOTA_RETURN_IF_ERROR(tuf::CheckKeyIds(next.keys, what));
   MOTA_RETURN_IF_ERROR(VerifyWithRoot(env, next, "root", what + " (by its own keys)"));
   root_ = std::move(next);
   return Status::Ok();
@@ -147,7 +150,28 @@ Status TrustedSet::UpdateTargets(std::string_view bytes, const std::string& role
   MOTA_ASSIGN_OR_RETURN(TargetsRole next, ParseTargetsRole(env.signed_json, what));
   MOTA_RETURN_IF_ERROR(tuf::CheckVersionMatches(meta->second.version, next.targets.version, what));
   MOTA_RETURN_IF_ERROR(tuf::CheckNotExpired(next.targets, now_, what));
+  MOTA_RETURN_IF_ERROR(CheckProfile(next, role, delegator, what));
   targets_[role] = std::move(next);
+  return Status::Ok();
+}
+
+Status TrustedSet::CheckProfile(const TargetsRole& next, const std::string& role,
+                                const std::string& delegator, std::string_view what) const {
+  if (profile_.check_key_ids && next.targets.delegations) {
+    MOTA_RETURN_IF_ERROR(tuf::CheckKeyIds(next.targets.delegations->keys, what));
+  }
+  if (!profile_.strict_delegated_paths || delegator == "root") return Status::Ok();
+  const TargetsRole* parent = targets(delegator);
+  if (!parent || !parent->targets.delegations) return Status::Ok();  // succinct bins: by hash
+  for (const tuf::DelegatedRole& d : parent->targets.delegations->roles) {
+    if (d.name != role) continue;
+    for (const auto& [path, unused] : next.targets.targets) {
+      if (!RoleIsDelegatedPath(d, path)) {
+        return Rejected(what, ": role ", role, " may not list target \"", path,
+                        "\" (outside the paths ", delegator, " delegates to it)");
+      }
+    }
+  }
   return Status::Ok();
 }
 

@@ -27,11 +27,20 @@
 
 namespace mota::trust {
 
+// Checks beyond TUF 1.0 that manifests/spec/repository.md makes binding for mota repositories.
+// Off for other repositories (TUF lets keyids be any string, and a role may list more targets than
+// it is trusted for: those are simply never found through it).
+struct Profile {
+  bool check_key_ids = false;           // every keyid is the sha256 of its key's canonical JSON
+  bool strict_delegated_paths = false;  // a delegated role listing a path outside its patterns
+                                        // is rejected as a whole
+};
+
 class TrustedSet {
  public:
   // Trusts `root_bytes` (a root signed by a threshold of its own keys; expiry is checked later,
   // after the root chain, as TUF says). `now` is the reference time for every expiry check.
-  static Result<TrustedSet> Create(std::string_view root_bytes, int64_t now);
+  static Result<TrustedSet> Create(std::string_view root_bytes, int64_t now, Profile profile = {});
 
   // 5.3: the next root, signed by a threshold of the trusted root's keys and of its own, with
   // version exactly trusted + 1. Only before a timestamp was loaded.
@@ -68,7 +77,12 @@ class TrustedSet {
   Status VerifyDelegate(const tuf::Envelope& env, const std::string& role,
                         const std::string& delegator, std::string_view what) const;
 
+  // The mota profile's checks of a delegated role (see Profile).
+  Status CheckProfile(const TargetsRole& next, const std::string& role,
+                      const std::string& delegator, std::string_view what) const;
+
   int64_t now_ = 0;
+  Profile profile_;
   tuf::Root root_;
   std::optional<tuf::Timestamp> timestamp_;
   std::optional<tuf::Snapshot> snapshot_;

@@ -77,7 +77,7 @@ Status Updater::LoadTrustedRoot() {
   if (!root.ok()) {
     return root.status().WithContext(tuf::Cat("reading the trusted root ", LocalPath("root")));
   }
-  MOTA_ASSIGN_OR_RETURN(TrustedSet set, TrustedSet::Create(root.value(), clock_->Now()));
+  MOTA_ASSIGN_OR_RETURN(TrustedSet set, TrustedSet::Create(root.value(), clock_->Now(), config_.profile));
   trusted_.emplace(std::move(set));
   return Status::Ok();
 }

@@ -38,6 +38,8 @@ struct UpdaterConfig {
   int64_t targets_max_length = 5000000;
   // Targets are fetched as <dir>/<hash>.<name> when the root sets consistent_snapshot.
   bool prefix_targets_with_hash = true;
+  // mota repositories: the extra checks of manifests/spec/repository.md (trusted_set.h Profile).
+  Profile profile;
 };
 
 // A target found in the trusted metadata, with the role that listed it.
