@@ -35,7 +35,7 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:symbolize=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 # One target: prints its result line; returns 1 when it found something.
 run_target() {
-  local t=$1 work crashes seeds seed_dirs before log start rc elapsed execs result
+  local t=$1 work crashes seeds seed_dirs dict before log start rc elapsed execs result
   work="$build/fuzz-corpus/$t"
   crashes="$build/fuzz-crashes/$t"
   mkdir -p "$work" "$crashes"
@@ -50,13 +50,15 @@ run_target() {
     fi
     case " $seed_dirs " in *" $s "*) ;; *) seed_dirs="$seed_dirs $s" ;; esac
   done
+  dict=""
+  [ -f "tests/fuzz/dicts/$t.dict" ] && dict="-dict=tests/fuzz/dicts/$t.dict"
   before=$(ls "$work" | wc -l)
   log="$build/fuzz-$t.log"
   start=$(date +%s)
   nice -n "${FUZZ_NICE:-10}" "$build/tests/fuzz/mota_fuzz_$t" -max_total_time="$seconds" \
     -timeout=10 \
     -rss_limit_mb=2048 -malloc_limit_mb=1024 -max_len=8192 -print_final_stats=1 \
-    -artifact_prefix="$crashes/" "$work" $seed_dirs >"$log" 2>&1
+    $dict -artifact_prefix="$crashes/" "$work" $seed_dirs >"$log" 2>&1
   rc=$?
   elapsed=$(( $(date +%s) - start ))
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' | tail -1)

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "exec/plan.h"
+
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -42,6 +44,25 @@ TEST(Loader, misaligned_int64_dims_vector_is_rejected) {
   ASSERT_FALSE(model.ok());
   EXPECT_NE(model.status().message().find("dims vector is not 8-byte aligned"), std::string::npos)
       << model.status().ToString();
+}
+
+// A Conv whose pads are near -2^63 loaded fine (attributes are data) and then overflowed int64
+// in shape inference (UBSan: signed overflow in conv_util's ExplicitOutSize).
+TEST(Loader, conv_pads_overflowing_int64_are_rejected_when_planning) {
+  AlignedFile file(std::string(MOTA_SOURCE_DIR) +
+                   "/tests/fuzz/regressions/model_loader/conv_pads_overflowing_int64.mota");
+  Result<std::unique_ptr<Model>> model = Model::LoadFromBuffer(file.bytes());
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  std::vector<Shape> shapes;
+  for (int32_t id : model.value()->graph().inputs) {
+    Shape shape;
+    for (const Dim& d : model.value()->graph().tensors[id].dims) shape.push_back(d.value);
+    shapes.push_back(shape);
+  }
+  Result<exec::ExecutionPlan> plan = exec::PlanExecution(model.value()->graph(), shapes);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().message().find("has a value outside"), std::string::npos)
+      << plan.status().ToString();
 }
 
 TEST(Loader, golden_models_load_from_an_aligned_buffer) {

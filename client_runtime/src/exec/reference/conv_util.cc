@@ -13,6 +13,10 @@ Status NodeError(const model::Node& node, const Args&... args) {
 
 std::string ListToString(const std::vector<int64_t>& v) { return ShapeToString(v); }
 
+// Bound on |kernel|, stride, dilation and pad values: far above any real model, and small enough
+// that the window arithmetic below cannot overflow int64 (a hostile file's pads once did).
+constexpr int64_t kMaxWindowValue = int64_t{1} << 30;
+
 // Reads an ints attribute of exactly `n` values, each >= `min`; `fallback` when absent.
 Result<std::vector<int64_t>> ReadSpatialInts(const model::Node& node, const char* name, size_t n,
                                              int64_t fallback, int64_t min) {
@@ -23,8 +27,9 @@ Result<std::vector<int64_t>> ReadSpatialInts(const model::Node& node, const char
                      " but the input has ", n, " spatial dims");
   }
   for (int64_t x : v) {
-    if (x < min) {
-      return NodeError(node, "attribute ", name, " ", ListToString(v), " has a value below ", min);
+    if (x < min || x > kMaxWindowValue) {
+      return NodeError(node, "attribute ", name, " ", ListToString(v), " has a value outside ",
+                       min, "..", kMaxWindowValue);
     }
   }
   return v;
@@ -57,6 +62,12 @@ Status ReadPads(const model::Node& node, size_t n, WindowGeometry& g) {
   if (pads.size() != 2 * n) {
     return NodeError(node, "attribute pads ", ListToString(pads), " has ", pads.size(),
                      " values; expected ", 2 * n, " (begin and end for each spatial dim)");
+  }
+  for (int64_t p : pads) {
+    if (p < -kMaxWindowValue || p > kMaxWindowValue) {
+      return NodeError(node, "attribute pads ", ListToString(pads), " has a value outside ",
+                       -kMaxWindowValue, "..", kMaxWindowValue);
+    }
   }
   for (size_t i = 0; i < n; ++i) {
     g.pad_begin[i] = pads[i];
