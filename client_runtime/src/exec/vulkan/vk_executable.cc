@@ -92,6 +92,7 @@ class Exe final : public VulkanExecutable {
     return t;
   }
   bool ConcatInPlace(const model::Node& node);
+  bool FuseResidual(int32_t add);
   std::vector<GpuTensor> Tensors(const std::vector<int32_t>& ids, bool with_regions) const;
   Status Partition();
   void PlanResidency();
@@ -120,6 +121,9 @@ class Exe final : public VulkanExecutable {
   std::vector<int32_t> parent_;
   std::vector<uint64_t> parent_offset_;
   std::vector<int32_t> producers_;  // per tensor: its node, or -1
+  std::vector<int32_t> position_;   // per node: its index in plan_.run_nodes, or -1
+  std::vector<int32_t> fused_add_;  // per node: the Add fused into its epilogue, or -1
+  std::vector<int32_t> use_counts_;  // per tensor: node inputs and graph outputs reading it
   std::vector<bool> skip_build_;  // per node: views and in-place Concats record no dispatch
   std::vector<uint64_t> offsets_;      // per root tensor: arena offset
   std::vector<uint8_t> weight_bytes_;  // host copy until uploaded
@@ -189,8 +193,12 @@ Status Exe::Partition() {
   parent_offset_.assign(graph_.tensors.size(), 0);
   skip_build_.assign(graph_.nodes.size(), false);
   producers_ = graph_.Producers();
+  use_counts_ = graph_.UseCounts();
+  position_.assign(graph_.nodes.size(), -1);
+  fused_add_.assign(graph_.nodes.size(), -1);
   for (size_t pos = 0; pos < plan_.run_nodes.size(); ++pos) {
     const int32_t n = plan_.run_nodes[pos];
+    position_[n] = static_cast<int32_t>(pos);
     const model::Node& node = graph_.nodes[n];
     const VkOpDef* def = FindVkOp(node.op_type);
     Status why = Unimplemented(node.op_type, " node '", node.name, "': no Vulkan op");
@@ -224,6 +232,10 @@ Status Exe::Partition() {
     }
     if (node.op_type == "Concat" && ConcatInPlace(node)) {
       ++stats_.in_place_concats;
+      skip_build_[n] = true;
+    }
+    if (node.op_type == "Add" && FuseResidual(n)) {
+      ++stats_.fused_adds;
       skip_build_[n] = true;
     }
     Segment& seg = segments_.back();
@@ -269,6 +281,38 @@ bool Exe::ConcatInPlace(const model::Node& node) {
     parent_offset_[node.inputs[i]] = offsets[i];
   }
   return true;
+}
+
+// Add(op(x), r) -> one dispatch of op with r added in its epilogue (resnet and mobilenet_v2
+// residual connections): when op's def fuses residuals for this node, ran earlier in this
+// segment, its output is read by this Add only, r has the output's shape and exists before op
+// runs. The op then writes the Add's output directly.
+bool Exe::FuseResidual(int32_t add) {
+  const model::Node& node = graph_.nodes[add];
+  const Shape& out_shape = plan_.tensors[node.outputs[0]].shape;
+  for (int side = 0; side < 2; ++side) {
+    const int32_t t = node.inputs[side], r = node.inputs[1 - side];
+    const int32_t p = producers_[t];
+    if (p < 0 || node_segment_[p] != steps_.back().segment || skip_build_[p] ||
+        fused_add_[p] >= 0 || t == r || use_counts_[t] != 1 ||
+        plan_.tensors[t].storage != TensorPlan::Storage::kArena || parent_[t] != t ||
+        plan_.tensors[t].shape != out_shape || !IsRunTime(plan_.tensors[r].storage) ||
+        plan_.tensors[r].shape != out_shape ||
+        (producers_[r] >= 0 && position_[producers_[r]] >= position_[p])) {
+      continue;
+    }
+    const model::Node& producer = graph_.nodes[p];
+    const VkOpDef* def = FindVkOp(producer.op_type);
+    if (def == nullptr || def->fuses_residual == nullptr || !ReadActPush(node).ok()) continue;
+    OpContext ctx(producer, shared_->ctx->info(), shared_->tuning);
+    ctx.inputs = Tensors(producer.inputs, false);
+    ctx.outputs = Tensors(producer.outputs, false);
+    if (!def->fuses_residual(ctx)) continue;
+    fused_add_[p] = add;
+    parent_[t] = node.outputs[0];
+    return true;
+  }
+  return false;
 }
 
 // Which tensors live on the device, when they are uploaded and downloaded, and the arena layout
@@ -373,6 +417,12 @@ Status Exe::BuildOps() {
       Builder b(*this, node, device, shared_->tuning);
       b.inputs = Tensors(node.inputs, true);
       b.outputs = Tensors(node.outputs, true);
+      if (fused_add_[n] >= 0) {
+        const model::Node& add = graph_.nodes[fused_add_[n]];
+        const int32_t r = add.inputs[add.inputs[0] == node.outputs[0] ? 1 : 0];
+        MOTA_ASSIGN_OR_RETURN(ActPush act, ReadActPush(add));
+        b.residual = Residual{ArenaRegion(r), act};
+      }
       MOTA_RETURN_IF_ERROR(def->build(b));
       for (Dispatch& d : b.dispatches) {
         const PipelineKey key{d.shader, d.spec, static_cast<uint32_t>(d.reads.size() + d.writes.size()),

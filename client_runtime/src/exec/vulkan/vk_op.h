@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -82,10 +83,27 @@ class OpContext {
   }
 };
 
+// The fused activation as push constants (kind as ActivationKind, alpha, beta): the layout of
+// the (kind, alpha, beta) triples of the shaders' push constant blocks (ops/common.glsl).
+struct ActPush {
+  uint32_t kind = 0;
+  float alpha = 0;
+  float beta = 0;
+};
+
+// A residual Add fused into an op's epilogue: y = act(op(x) + residual), where act is the Add's
+// fused activation (the op's own activation applies before the add).
+struct Residual {
+  Region region;
+  ActPush act;
+};
+
 // Build-time services of the executable.
 class OpBuilder : public OpContext {
  public:
   using OpContext::OpContext;
+  // Set when the executable fused the consuming Add into this node (VkOpDef::fuses_residual).
+  std::optional<Residual> residual;
   // Copies `bytes` into the weights buffer once (uploaded at prepare) and returns the region.
   virtual Region AddWeights(std::span<const uint8_t> bytes) = 0;
   // The region of input i: its arena region, or, for a value known at prepare time, a copy in
@@ -114,6 +132,8 @@ struct VkOpDef {
   BuildFn build;  // null for views
   // Output 0 is input 0's bytes with another shape (Reshape, Flatten, ...): no dispatch.
   bool view = false;
+  // Optional: whether build() can add a residual (OpBuilder::residual) for this node.
+  bool (*fuses_residual)(const OpContext&) = nullptr;
 };
 
 const VkOpDef* FindVkOp(std::string_view name);
@@ -125,13 +145,6 @@ struct VkOpRegistrar {
 
 // ---- helpers for op files ------------------------------------------------------------------
 
-// The fused activation as push constants (kind as ActivationKind, alpha, beta): the layout of
-// `Act` in ops/activation.glsl.
-struct ActPush {
-  uint32_t kind = 0;
-  float alpha = 0;
-  float beta = 0;
-};
 Result<ActPush> ReadActPush(const model::Node& node);
 // Ok when every present input and output is f32 and every shape has fewer than 2^31 elements.
 Status CheckF32(const OpContext& ctx);

@@ -35,6 +35,7 @@ struct VulkanStats {
   int gpu_nodes = 0;
   int view_nodes = 0;        // of gpu_nodes: reshapes served without a dispatch
   int in_place_concats = 0;  // of gpu_nodes: Concats whose inputs were written in place
+  int fused_adds = 0;        // of gpu_nodes: Adds done in their producer's epilogue
   int cpu_nodes = 0;
   int segments = 0;
   int dispatches = 0;

@@ -186,6 +186,56 @@ TEST(VulkanBackend, concat_of_batched_tensors_copies_and_orders_its_copies) {
   ExpectMatchesReference(b.graph(), {x.view()}, got->outputs);
 }
 
+model::Attributes Act(const std::string& kind) {
+  model::Attributes a;
+  a.SetString("activation", kind);
+  return a;
+}
+
+TEST(VulkanBackend, a_residual_add_is_fused_into_the_convolution_before_it) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  // y = relu(relu(conv(x)) + x): one dispatch; the conv applies both activations around the add.
+  GraphBuilder b;
+  b.Input("x", {1, 8, 6, 6});
+  b.Constant("w", RandomF32({8, 8, 3, 3}, 140));
+  model::Attributes conv = Pads1();
+  conv.SetString("activation", "Relu");
+  b.Node("Conv", {"x", "w"}, "c", conv);
+  b.Node("Add", {"c", "x"}, "y", Act("Relu"));
+  b.Output("y");
+  const HostTensor x = RandomF32({1, 8, 6, 6}, 141);
+  auto got = RunGraph(SharedBackend(), b.graph(), {x.view()});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->stats.fused_adds, 1);
+  EXPECT_EQ(got->stats.dispatches, 1);
+  ExpectMatchesReference(b.graph(), {x.view()}, got->outputs);
+}
+
+TEST(VulkanBackend, a_residual_is_fused_only_where_it_exists_and_is_not_needed_elsewhere) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  // Add(c1, c2): c2 does not exist when conv 1 runs, so the add goes into conv 2, reading c1.
+  // Add(c3, c1): c3 is also a graph output (needed as is) and c1 was made by a conv whose
+  // output has two readers, so the second Add stays a dispatch of its own.
+  GraphBuilder b;
+  b.Input("x", {1, 4, 5, 5});
+  b.Constant("w1", RandomF32({4, 4, 1, 1}, 142));
+  b.Constant("w2", RandomF32({4, 4, 3, 3}, 143));
+  b.Constant("w3", RandomF32({4, 4, 1, 1}, 144));
+  b.Node("Conv", {"x", "w1"}, "c1");
+  b.Node("Conv", {"x", "w2"}, "c2", Pads1());
+  b.Node("Add", {"c1", "c2"}, "s");
+  b.Node("Conv", {"s", "w3"}, "c3");
+  b.Node("Add", {"c3", "c1"}, "y");
+  b.Output("y");
+  b.Output("c3");
+  const HostTensor x = RandomF32({1, 4, 5, 5}, 145);
+  auto got = RunGraph(SharedBackend(), b.graph(), {x.view()});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->stats.fused_adds, 1);
+  EXPECT_EQ(got->stats.dispatches, 4);
+  ExpectMatchesReference(b.graph(), {x.view()}, got->outputs);
+}
+
 // ---- pipeline cache ---------------------------------------------------------------------------
 
 class PipelineCacheTest : public ::testing::Test {

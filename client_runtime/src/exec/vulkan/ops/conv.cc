@@ -1,7 +1,7 @@
 // Conv (2-D, f32) on the GPU: depthwise (one input channel per group) -> conv_depthwise.comp;
 // everything else -> conv_gemm.comp, an implicit GEMM (1x1 stride-1 unpadded convolutions read
 // X directly: the GEMM the issue calls "1x1 as GEMM"). The fused activation is applied in the
-// shader. 1-D and 3-D convolutions stay on the CPU.
+// shader, and a following residual Add can be fused into conv_gemm (vk_op.h Residual). 1-D and 3-D convolutions stay on the CPU.
 #include "exec/reference/conv_util.h"
 #include "exec/vulkan/vk_op.h"
 
@@ -52,7 +52,14 @@ struct GemmPush {
   uint32_t cg, mg, groups, K;
   uint32_t KH, KW, SH, SW, PH, PW, DH, DW;
   ActPush act;
+  ActPush residual_act;
 };
+
+// The implicit-GEMM path (everything but depthwise) adds residuals in its epilogue.
+bool FusesResidual(const OpContext& ctx) {
+  auto g = Geometry(ctx);
+  return g.ok() && g->group != 0 && g->c / g->group != 1;
+}
 
 struct DepthwisePush {
   uint32_t total, C, H, W, M, OH, OW;
@@ -82,6 +89,8 @@ Status Build(OpBuilder& b) {
   SetWindow(g, p);
   p.cg = cg, p.mg = mg, p.groups = g.group, p.K = cg * g.kh * g.kw;
   p.act = act;
+  if (b.residual) p.residual_act = b.residual->act;
+  const Region residual = b.residual ? b.residual->region : x;  // unread without a residual
   const bool pointwise = g.kh == 1 && g.kw == 1 && g.sh == 1 && g.sw == 1 && g.ph == 0 &&
                          g.pw == 0 && g.oh == g.h && g.ow == g.w;
   // Registers per thread: up to gemm_regs x gemm_regs, fewer where the matrix is smaller than
@@ -93,12 +102,15 @@ Status Build(OpBuilder& b) {
     return r;
   };
   const uint32_t rm = regs(mg), rn = regs(n);
-  b.Add("conv_gemm", {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK}, p,
-        {x, w, bias}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm), g.n * g.group);
+  b.Add("conv_gemm",
+        {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK, b.residual ? 1u : 0u},
+        p, {x, w, bias, residual}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm),
+        g.n * g.group);
   return Status::Ok();
 }
 
 }  // namespace
 }  // namespace mota::exec::vk
 
-MOTA_REGISTER_VK_OP(Conv, {"Conv", ::mota::exec::vk::Check, ::mota::exec::vk::Build});
+MOTA_REGISTER_VK_OP(Conv, {"Conv", ::mota::exec::vk::Check, ::mota::exec::vk::Build, false,
+                           ::mota::exec::vk::FusesResidual});

@@ -1,6 +1,7 @@
 // Conv2D as an implicit GEMM per (image, group): Y[m, n] = sum_k W[m, k] * B[k, n], with
 // k = (input channel, ky, kx) and n = (oy, ox); B is gathered from X on the fly (no im2col
-// buffer). POINTWISE (1x1, stride 1, no padding) reads B straight from X.
+// buffer). POINTWISE (1x1, stride 1, no padding) reads B straight from X. HAS_RESIDUAL: a
+// following Add is fused: Y = act2(act(conv) + R) (residual connections).
 //
 // A workgroup of TX x TY threads computes a BM x BN block (BM = TY * RM, BN = TX * RN); each
 // thread keeps RM x RN accumulators in registers and reads RM + RN shared values per k step
@@ -17,12 +18,14 @@ layout(constant_id = 3) const uint HAS_BIAS = 0;
 layout(constant_id = 4) const uint RM = 4;  // <= 4
 layout(constant_id = 5) const uint RN = 4;  // <= 4
 layout(constant_id = 6) const uint BK = 16;
+layout(constant_id = 7) const uint HAS_RESIDUAL = 0;
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 
 layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
 layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
-layout(std430, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 3) readonly buffer RBuf { float res[]; };
+layout(std430, binding = 4) writeonly buffer YBuf { float y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint C, H, W, M, OH, OW;
@@ -30,6 +33,8 @@ layout(push_constant, std430) uniform Params {
   uint KH, KW, SH, SW, PH, PW, DH, DW;
   uint act;
   float act_alpha, act_beta;
+  uint act2;
+  float act2_alpha, act2_beta;
 } p;
 
 const uint BM = TY * RM;
@@ -91,7 +96,10 @@ void main() {
     for (uint j = 0; j < RN; ++j) {
       uint n = n0 + tx + j * TX;
       if (n >= ohw) continue;
-      y[(b * p.M + oc) * ohw + n] = apply_act(acc[i][j] + bias_v, p.act, p.act_alpha, p.act_beta);
+      uint at = (b * p.M + oc) * ohw + n;
+      float v = apply_act(acc[i][j] + bias_v, p.act, p.act_alpha, p.act_beta);
+      if (HAS_RESIDUAL != 0) v = apply_act(v + res[at], p.act2, p.act2_alpha, p.act2_beta);
+      y[at] = v;
     }
   }
 }
