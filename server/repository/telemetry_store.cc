@@ -34,6 +34,28 @@ CREATE TABLE admin_audit (
 CREATE TABLE resumes (
   model TEXT NOT NULL, release INTEGER NOT NULL, after_event_id INTEGER NOT NULL,
   PRIMARY KEY (model, release));
+)sql",
+      // 3: what automatic halts judge, kept up to date on every insert so that judging a batch
+      // reads one row per device class instead of scanning the release's events: one row per
+      // device (failed = 1 once it reported a failure) and the totals per class. Filled from
+      // the events stored so far (after each release's last resume).
+      R"sql(
+CREATE TABLE judge_devices (
+  model TEXT NOT NULL, release INTEGER NOT NULL, device_class TEXT NOT NULL,
+  install_id_hash TEXT NOT NULL, failed INTEGER NOT NULL,
+  PRIMARY KEY (model, release, device_class, install_id_hash)) WITHOUT ROWID;
+CREATE TABLE judge_totals (
+  model TEXT NOT NULL, release INTEGER NOT NULL, device_class TEXT NOT NULL,
+  devices INTEGER NOT NULL, failed_devices INTEGER NOT NULL,
+  PRIMARY KEY (model, release, device_class)) WITHOUT ROWID;
+INSERT INTO judge_devices
+  SELECT model, release, device_class, install_id_hash, MAX(outcome = 'failure') FROM events AS e
+  WHERE type = 'update_outcome' AND id > COALESCE(
+    (SELECT after_event_id FROM resumes AS r WHERE r.model = e.model AND r.release = e.release), 0)
+  GROUP BY model, release, device_class, install_id_hash;
+INSERT INTO judge_totals
+  SELECT model, release, device_class, COUNT(*), SUM(failed) FROM judge_devices
+  GROUP BY model, release, device_class;
 )sql"};
   return kSteps;
 }
@@ -42,6 +64,19 @@ constexpr char kInsertSql[] =
     "INSERT INTO events (received_at, type, model, release, variant, device_class, "
     "install_id_hash, outcome, stage, from_variant, detail, runs, p50_us, p90_us, p99_us) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)";
+
+constexpr char kFindDeviceSql[] =
+    "SELECT failed FROM judge_devices WHERE model = ?1 AND release = ?2 AND device_class = ?3 "
+    "AND install_id_hash = ?4";
+constexpr char kPutDeviceSql[] =
+    "INSERT OR REPLACE INTO judge_devices (model, release, device_class, install_id_hash, failed) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)";
+// Adds deltas to a class's totals (creating the row).
+constexpr char kAddTotalsSql[] =
+    "INSERT INTO judge_totals (model, release, device_class, devices, failed_devices) "
+    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (model, release, device_class) DO UPDATE SET "
+    "devices = devices + excluded.devices, "
+    "failed_devices = failed_devices + excluded.failed_devices";
 
 constexpr char kAuditSql[] =
     "INSERT INTO admin_audit (time, remote, method, path, action, status, detail) "
@@ -58,9 +93,7 @@ std::string StatsSql(bool by_variant) {
   SUM(type = 'update_outcome' AND outcome = 'failure'),
   SUM(type = 'selftest_failure'), SUM(type = 'fallback'), SUM(type = 'latency'),
   COALESCE(MAX(p99_us), 0)
-FROM events WHERE model = ?1 AND (?2 = 0 OR release = ?2) AND
-  (?3 = 0 OR id > COALESCE((SELECT after_event_id FROM resumes AS r
-                            WHERE r.model = events.model AND r.release = events.release), 0))
+FROM events WHERE model = ?1 AND (?2 = 0 OR release = ?2)
 GROUP BY release, )sql" +
          (by_variant ? std::string("variant, ") : std::string()) +
          "device_class ORDER BY release, device_class" + (by_variant ? ", variant" : "");
@@ -82,9 +115,13 @@ Result<std::unique_ptr<TelemetryStore>> TelemetryStore::Open(const std::string& 
   MOTA_ASSIGN_OR_RETURN(storage::Database db, storage::Database::Open(path));
   MOTA_RETURN_IF_ERROR(db.Migrate(Schema()));
   MOTA_ASSIGN_OR_RETURN(storage::Statement insert, db.Prepare(kInsertSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement find, db.Prepare(kFindDeviceSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement put, db.Prepare(kPutDeviceSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement add, db.Prepare(kAddTotalsSql));
   MOTA_ASSIGN_OR_RETURN(storage::Statement audit, db.Prepare(kAuditSql));
-  return std::unique_ptr<TelemetryStore>(
-      new TelemetryStore(std::move(db), std::move(insert), std::move(audit)));
+  return std::unique_ptr<TelemetryStore>(new TelemetryStore(
+      std::move(db), Statements{std::move(insert), std::move(find), std::move(put), std::move(add),
+                                std::move(audit)}));
 }
 
 Status TelemetryStore::Insert(const std::vector<TelemetryEvent>& events, int64_t now) {
@@ -96,29 +133,68 @@ Status TelemetryStore::Insert(const std::vector<TelemetryEvent>& events, int64_t
       return s.empty() ? std::nullopt : std::optional<std::string_view>(s);
     };
     MOTA_RETURN_IF_ERROR(
-        insert_.BindAll(now, std::string_view(EventTypeName(e.type)), std::string_view(e.model),
-                        e.release, std::string_view(e.variant), std::string_view(e.device_class),
-                        std::string_view(e.install_id_hash)));
+        st_.insert.BindAll(now, std::string_view(EventTypeName(e.type)), std::string_view(e.model),
+                           e.release, std::string_view(e.variant), std::string_view(e.device_class),
+                           std::string_view(e.install_id_hash)));
     const std::optional<std::string_view> texts[] = {text(e.outcome), text(e.stage),
                                                      text(e.from_variant), text(e.detail)};
     for (int i = 0; i < 4; ++i) {
-      MOTA_RETURN_IF_ERROR(texts[i] ? insert_.Bind(8 + i, *texts[i])
-                                    : insert_.Bind(8 + i, std::nullopt));
+      MOTA_RETURN_IF_ERROR(texts[i] ? st_.insert.Bind(8 + i, *texts[i])
+                                    : st_.insert.Bind(8 + i, std::nullopt));
     }
-    MOTA_RETURN_IF_ERROR(insert_.Bind(12, IfSet(latency, e.runs)));
-    MOTA_RETURN_IF_ERROR(insert_.Bind(13, IfSet(latency, e.p50_us)));
-    MOTA_RETURN_IF_ERROR(insert_.Bind(14, IfSet(latency, e.p90_us)));
-    MOTA_RETURN_IF_ERROR(insert_.Bind(15, IfSet(latency, e.p99_us)));
-    MOTA_RETURN_IF_ERROR(insert_.Run());
+    MOTA_RETURN_IF_ERROR(st_.insert.Bind(12, IfSet(latency, e.runs)));
+    MOTA_RETURN_IF_ERROR(st_.insert.Bind(13, IfSet(latency, e.p50_us)));
+    MOTA_RETURN_IF_ERROR(st_.insert.Bind(14, IfSet(latency, e.p90_us)));
+    MOTA_RETURN_IF_ERROR(st_.insert.Bind(15, IfSet(latency, e.p99_us)));
+    MOTA_RETURN_IF_ERROR(st_.insert.Run());
+    if (e.type == EventType::kUpdateOutcome) MOTA_RETURN_IF_ERROR(Judge(e));
   }
   return tx.Commit();
 }
 
+// Counts a device once per (release, class), and once more as failed on its first failure.
+Status TelemetryStore::Judge(const TelemetryEvent& e) {
+  const std::string_view model(e.model), cls(e.device_class), hash(e.install_id_hash);
+  const int64_t failed = e.outcome == "failure";
+  MOTA_RETURN_IF_ERROR(st_.find_device.BindAll(model, e.release, cls, hash));
+  MOTA_ASSIGN_OR_RETURN(bool known, st_.find_device.Step());
+  const int64_t was_failed = known ? st_.find_device.ColumnInt(0) : 0;
+  st_.find_device.Reset();
+  if (known && (was_failed || !failed)) return Status::Ok();  // nothing changes
+  MOTA_RETURN_IF_ERROR(st_.put_device.BindAll(model, e.release, cls, hash, failed));
+  MOTA_RETURN_IF_ERROR(st_.put_device.Run());
+  MOTA_RETURN_IF_ERROR(
+      st_.add_totals.BindAll(model, e.release, cls, int64_t{known ? 0 : 1}, failed));
+  return st_.add_totals.Run();
+}
+
+Result<std::vector<GroupStats>> TelemetryStore::JudgeTotals(const std::string& model,
+                                                            int64_t release) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MOTA_ASSIGN_OR_RETURN(storage::Statement q,
+                        db_.Prepare("SELECT device_class, devices, failed_devices FROM "
+                                    "judge_totals WHERE model = ?1 AND release = ?2 "
+                                    "ORDER BY device_class"));
+  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
+  std::vector<GroupStats> out;
+  for (;;) {
+    MOTA_ASSIGN_OR_RETURN(bool row, q.Step());
+    if (!row) break;
+    GroupStats g;
+    g.release = release;
+    g.device_class = q.ColumnText(0);
+    g.devices = q.ColumnInt(1);
+    g.failed_devices = q.ColumnInt(2);
+    out.push_back(std::move(g));
+  }
+  return out;
+}
+
 Result<std::vector<GroupStats>> TelemetryStore::Stats(const std::string& model, int64_t release,
-                                                      bool by_variant, bool since_resume) {
+                                                      bool by_variant) {
   std::lock_guard<std::mutex> lock(mu_);
   MOTA_ASSIGN_OR_RETURN(storage::Statement q, db_.Prepare(StatsSql(by_variant)));
-  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release, int64_t{since_resume}));
+  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
   std::vector<GroupStats> out;
   for (;;) {
     MOTA_ASSIGN_OR_RETURN(bool row, q.Step());
@@ -142,12 +218,16 @@ Result<std::vector<GroupStats>> TelemetryStore::Stats(const std::string& model, 
 
 Status TelemetryStore::MarkResumed(const std::string& model, int64_t release) {
   std::lock_guard<std::mutex> lock(mu_);
-  MOTA_ASSIGN_OR_RETURN(
-      storage::Statement q,
-      db_.Prepare("INSERT OR REPLACE INTO resumes (model, release, after_event_id) "
-                  "VALUES (?1, ?2, (SELECT COALESCE(MAX(id), 0) FROM events))"));
-  MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
-  return q.Run();
+  MOTA_ASSIGN_OR_RETURN(storage::Transaction tx, storage::Transaction::Begin(db_));
+  for (const char* sql : {"INSERT OR REPLACE INTO resumes (model, release, after_event_id) "
+                          "VALUES (?1, ?2, (SELECT COALESCE(MAX(id), 0) FROM events))",
+                          "DELETE FROM judge_devices WHERE model = ?1 AND release = ?2",
+                          "DELETE FROM judge_totals WHERE model = ?1 AND release = ?2"}) {
+    MOTA_ASSIGN_OR_RETURN(storage::Statement q, db_.Prepare(sql));
+    MOTA_RETURN_IF_ERROR(q.BindAll(std::string_view(model), release));
+    MOTA_RETURN_IF_ERROR(q.Run());
+  }
+  return tx.Commit();
 }
 
 Result<int64_t> TelemetryStore::EventCount() {
@@ -159,10 +239,10 @@ Result<int64_t> TelemetryStore::EventCount() {
 
 Status TelemetryStore::Audit(const AuditEntry& a) {
   std::lock_guard<std::mutex> lock(mu_);
-  MOTA_RETURN_IF_ERROR(audit_.BindAll(
+  MOTA_RETURN_IF_ERROR(st_.audit.BindAll(
       a.time, std::string_view(a.remote), std::string_view(a.method), std::string_view(a.path),
       std::string_view(a.action), int64_t{a.status}, std::string_view(a.detail)));
-  return audit_.Run();
+  return st_.audit.Run();
 }
 
 Result<std::vector<AuditEntry>> TelemetryStore::RecentAudit(size_t limit) {
@@ -212,7 +292,7 @@ Result<std::vector<HaltAction>> HaltOnBreach(TelemetryStore& store, RolloutManag
   }
   std::vector<HaltAction> halted;
   for (const auto& [model, release] : reported) {
-    MOTA_ASSIGN_OR_RETURN(std::vector<GroupStats> totals, store.Stats(model, release, false, true));
+    MOTA_ASSIGN_OR_RETURN(std::vector<GroupStats> totals, store.JudgeTotals(model, release));
     const std::vector<Breach> breaches = FindBreaches(totals, policy);
     if (breaches.empty()) continue;
     Result<RolloutResult> r = manager.Apply({.model = model,

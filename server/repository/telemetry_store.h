@@ -79,9 +79,11 @@ class TelemetryStore {
   Status Insert(const std::vector<TelemetryEvent>& events, int64_t now);
   // Per (release, variant, device class) when by_variant; else per (release, device class).
   // `release` 0: every release of the model.
-  // since_resume: only reports stored after the release was last resumed (MarkResumed).
-  Result<std::vector<GroupStats>> Stats(const std::string& model, int64_t release, bool by_variant,
-                                        bool since_resume = false);
+  Result<std::vector<GroupStats>> Stats(const std::string& model, int64_t release, bool by_variant);
+  // What automatic halts judge: per device class of the release, the devices and failed
+  // devices since the release was last resumed (only those fields are set). Kept up to date
+  // by Insert, so this reads one row per class however many events are stored.
+  Result<std::vector<GroupStats>> JudgeTotals(const std::string& model, int64_t release);
   // An admin resumed `release`: automatic halts judge it again from the reports that follow,
   // so the failures that halted it do not halt it again at once.
   Status MarkResumed(const std::string& model, int64_t release);
@@ -91,12 +93,14 @@ class TelemetryStore {
   Result<std::vector<AuditEntry>> RecentAudit(size_t limit);
 
  private:
-  TelemetryStore(storage::Database db, storage::Statement insert, storage::Statement audit)
-      : db_(std::move(db)), insert_(std::move(insert)), audit_(std::move(audit)) {}
+  struct Statements {
+    storage::Statement insert, find_device, put_device, add_totals, audit;
+  };
+  TelemetryStore(storage::Database db, Statements st) : db_(std::move(db)), st_(std::move(st)) {}
+  Status Judge(const TelemetryEvent& event);  // inside Insert's transaction
   std::mutex mu_;
   storage::Database db_;
-  storage::Statement insert_;
-  storage::Statement audit_;
+  Statements st_;
 };
 
 struct HaltAction {

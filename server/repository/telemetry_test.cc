@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <random>
 
 #include "manifests/lib/rollout/bucket.h"
 #include "server/repository/rollout_test_util.h"
@@ -222,6 +223,47 @@ TEST_F(TelemetryTest, admin_calls_are_audited) {
   ASSERT_EQ(audit.size(), 1u);
   EXPECT_EQ(audit[0].action, "halt");
   EXPECT_EQ(audit[0].status, 200);
+}
+
+}  // namespace
+}  // namespace mota::server::repository
+
+namespace mota::server::repository {
+namespace {
+
+// The incrementally kept totals that automatic halts read agree with counting the stored events
+// (random devices repeating successes and failures over several classes and batches).
+TEST(TelemetryStoreTest, judged_totals_match_counting_the_events) {
+  const fs::path db =
+      fs::temp_directory_path() / ("mota_judge_" + std::to_string(getpid()) + ".db");
+  fs::remove(db);
+  std::unique_ptr<TelemetryStore> store = TelemetryStore::Open(db.string()).value();
+  std::mt19937 rng(5);
+  for (int batch = 0; batch < 20; ++batch) {
+    std::vector<std::string> events;
+    for (int i = 0; i < 50; ++i) {
+      events.push_back(Outcome(rng() % 80, std::string("class-") + char('a' + rng() % 3),
+                               rng() % 4 != 0, 2 + rng() % 2));
+    }
+    ASSERT_TRUE(store->Insert(ParseTelemetryBatch(Batch(events)).value(), kNow).ok());
+  }
+  for (int64_t release : {2, 3}) {
+    std::vector<GroupStats> judged = store->JudgeTotals("mlp", release).value();
+    std::vector<GroupStats> counted = store->Stats("mlp", release, false).value();
+    ASSERT_EQ(judged.size(), counted.size());
+    for (size_t i = 0; i < judged.size(); ++i) {
+      EXPECT_EQ(judged[i].device_class, counted[i].device_class);
+      EXPECT_EQ(judged[i].devices, counted[i].devices) << judged[i].device_class;
+      EXPECT_EQ(judged[i].failed_devices, counted[i].failed_devices) << judged[i].device_class;
+      EXPECT_GT(judged[i].failed_devices, 0);
+    }
+  }
+  // After a resume the judged totals start over; the counted statistics stay.
+  ASSERT_TRUE(store->MarkResumed("mlp", 2).ok());
+  EXPECT_TRUE(store->JudgeTotals("mlp", 2)->empty());
+  EXPECT_FALSE(store->Stats("mlp", 2, false)->empty());
+  store.reset();
+  fs::remove(db);
 }
 
 }  // namespace
