@@ -35,8 +35,8 @@ class CliTest : public ::testing::Test {
     pristine_ = fs::path(::testing::TempDir()) / ("mota_tufcli_" + std::to_string(::getpid()));
     fs::remove_all(pristine_);
     fs::create_directories(pristine_);
-    const std::string cmd = std::string("/usr/bin/python3 ") + MOTA_TUF_FIXTURE + " generate " +
-                            pristine_.string();
+    const std::string cmd =
+        std::string("/usr/bin/python3 ") + MOTA_TUF_FIXTURE + " generate " + pristine_.string();
     ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   }
   static void TearDownTestSuite() { fs::remove_all(pristine_); }
@@ -77,8 +77,8 @@ class CliTest : public ::testing::Test {
 
   // Runs the client with `args`; returns its exit code.
   int Client(const std::string& args) {
-    const std::string cmd = std::string(MOTA_TUF_CLIENT) + " " + args + " 2>>" +
-                            (work_ / "stderr.txt").string();
+    const std::string cmd =
+        std::string(MOTA_TUF_CLIENT) + " " + args + " 2>>" + (work_ / "stderr.txt").string();
     const int rc = std::system(cmd.c_str());
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
   }

@@ -47,9 +47,11 @@ Result<std::string> CurlFetcher::Fetch(const std::string& url, int64_t max_lengt
   if (sink.over) {
     return OutOfRange(url, ": more than ", max_length, " bytes, stopped reading (endless data)");
   }
-  if (rc != CURLE_OK) return Status(StatusCode::kUnavailable, StrCat(url, ": ", curl_easy_strerror(rc)));
+  if (rc != CURLE_OK)
+    return Status(StatusCode::kUnavailable, StrCat(url, ": ", curl_easy_strerror(rc)));
   if (http == 403 || http == 404) return NotFound(url, ": HTTP ", http);
-  if (http != 200) return Status(StatusCode::kUnavailable, StrCat(url, ": HTTP ", http, ", expected 200"));
+  if (http != 200)
+    return Status(StatusCode::kUnavailable, StrCat(url, ": HTTP ", http, ", expected 200"));
   return std::move(sink.body);
 }
 

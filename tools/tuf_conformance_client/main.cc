@@ -62,8 +62,10 @@ Result<Args> ParseArgs(int argc, char** argv) {
   }
   if (a.metadata_dir.empty()) return InvalidArgument("--metadata-dir is required");
   if (a.command.empty()) return InvalidArgument("expected a command: init, refresh or download");
-  if (a.command == "init" && a.trusted_root.empty()) return InvalidArgument("init needs TRUSTED_ROOT");
-  if (a.command != "init" && a.metadata_url.empty()) return InvalidArgument("--metadata-url is required");
+  if (a.command == "init" && a.trusted_root.empty())
+    return InvalidArgument("init needs TRUSTED_ROOT");
+  if (a.command != "init" && a.metadata_url.empty())
+    return InvalidArgument("--metadata-url is required");
   if (a.command == "download" &&
       (a.target_names.empty() || a.target_base_url.empty() || a.target_dir.empty())) {
     return InvalidArgument("download needs --target-name, --target-base-url and --target-dir");

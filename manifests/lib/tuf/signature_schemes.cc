@@ -117,8 +117,8 @@ Status VerifySignature(const Key& key, std::string_view message, std::string_vie
   std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
   EVP_PKEY_CTX* pctx = nullptr;  // owned by ctx
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), &pctx, scheme.md, nullptr, pkey.get()) != 1) {
-    return Status(StatusCode::kInternal, Cat("OpenSSL could not set up ", key.scheme,
-                                             " verification"));
+    return Status(StatusCode::kInternal,
+                  Cat("OpenSSL could not set up ", key.scheme, " verification"));
   }
   if (scheme.family == Family::kRsaPss) {
     // Writers differ in salt length (securesystemslib: digest length, go-tuf: maximum): AUTO
@@ -162,13 +162,14 @@ Status VerifyHashes(std::string_view bytes, const std::map<std::string, std::str
     if (!got) continue;  // unknown algorithm: another listed one must vouch for the bytes
     ++known;
     if (*got != Lower(expected)) {
-      return Rejected(what, ": ", algorithm, " is ", *got, ", the signed metadata says ",
-                      expected, " (wrong or tampered file)");
+      return Rejected(what, ": ", algorithm, " is ", *got, ", the signed metadata says ", expected,
+                      " (wrong or tampered file)");
     }
   }
   if (known == 0) {
     std::string listed;
-    for (const auto& [algorithm, unused] : hashes) listed += (listed.empty() ? "" : ", ") + algorithm;
+    for (const auto& [algorithm, unused] : hashes)
+      listed += (listed.empty() ? "" : ", ") + algorithm;
     return Rejected(what, ": no supported hash algorithm among {", listed,
                     "} (sha256, sha384, sha512 are supported)");
   }

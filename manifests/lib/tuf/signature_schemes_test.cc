@@ -21,7 +21,8 @@ struct PkeyDeleter {
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
 PkeyPtr Generate(const char* algorithm, const char* param) {
-  if (std::string(algorithm) == "EC") return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", param));
+  if (std::string(algorithm) == "EC")
+    return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", param));
   // RSA key generation takes ~0.5 s: one key serves every test.
   static EVP_PKEY* rsa = EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048});
   EVP_PKEY_up_ref(rsa);
@@ -49,7 +50,8 @@ std::string SignHex(EVP_PKEY* pkey, const EVP_MD* md, std::string_view message, 
   EVP_PKEY_CTX* pctx = nullptr;
   EXPECT_EQ(EVP_DigestSignInit(ctx, &pctx, md, nullptr, pkey), 1);
   if (EVP_PKEY_is_a(pkey, "RSA")) {
-    EVP_PKEY_CTX_set_rsa_padding(pctx, pss_salt == kPkcs1 ? RSA_PKCS1_PADDING : RSA_PKCS1_PSS_PADDING);
+    EVP_PKEY_CTX_set_rsa_padding(pctx,
+                                 pss_salt == kPkcs1 ? RSA_PKCS1_PADDING : RSA_PKCS1_PSS_PADDING);
     if (pss_salt != kPkcs1) EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, pss_salt);
   }
   size_t size = 0;
@@ -82,7 +84,8 @@ TEST(SignatureSchemes, ecdsa_key_on_another_curve_is_unusable) {
   PkeyPtr pkey = Generate("EC", "P-384");
   EXPECT_FALSE(KeyIsUsable(PemKey(pkey.get(), "ecdsa", "ecdsa-sha2-nistp256")));
   const Key p384 = PemKey(pkey.get(), "ecdsa", "ecdsa-sha2-nistp384");
-  EXPECT_TRUE(VerifySignature(p384, kMessage, SignHex(pkey.get(), EVP_sha384(), kMessage, kPkcs1)).ok());
+  EXPECT_TRUE(
+      VerifySignature(p384, kMessage, SignHex(pkey.get(), EVP_sha384(), kMessage, kPkcs1)).ok());
 }
 
 TEST(SignatureSchemes, rsassa_pss_sha256_verifies_with_any_salt_length) {
@@ -95,13 +98,15 @@ TEST(SignatureSchemes, rsassa_pss_sha256_verifies_with_any_salt_length) {
     EXPECT_EQ(VerifySignature(key, "other", sig).code(), StatusCode::kVerificationFailed);
   }
   // A PKCS #1 v1.5 signature is not a PSS signature.
-  EXPECT_FALSE(VerifySignature(key, kMessage, SignHex(pkey.get(), EVP_sha256(), kMessage, kPkcs1)).ok());
+  EXPECT_FALSE(
+      VerifySignature(key, kMessage, SignHex(pkey.get(), EVP_sha256(), kMessage, kPkcs1)).ok());
 }
 
 TEST(SignatureSchemes, rsa_pkcs1v15_sha256_verifies) {
   PkeyPtr pkey = Generate("RSA", nullptr);
   const Key key = PemKey(pkey.get(), "rsa", "rsa-pkcs1v15-sha256");
-  EXPECT_TRUE(VerifySignature(key, kMessage, SignHex(pkey.get(), EVP_sha256(), kMessage, kPkcs1)).ok());
+  EXPECT_TRUE(
+      VerifySignature(key, kMessage, SignHex(pkey.get(), EVP_sha256(), kMessage, kPkcs1)).ok());
   EXPECT_FALSE(VerifySignature(key, kMessage,
                                SignHex(pkey.get(), EVP_sha256(), kMessage, RSA_PSS_SALTLEN_DIGEST))
                    .ok());
@@ -135,7 +140,8 @@ TEST(Hashes, sha512_alone_is_enough_and_every_known_hash_must_match) {
   EXPECT_EQ(sha512.size(), 128u);
   EXPECT_TRUE(VerifyLengthAndHashes(bytes, 12, {{"sha512", sha512}}, "t").ok());
   EXPECT_TRUE(VerifyLengthAndHashes(bytes, 12, {{"sha256", sha256}, {"blake9", "00"}}, "t").ok());
-  EXPECT_FALSE(VerifyLengthAndHashes(bytes, 12, {{"sha256", sha256}, {"sha512", sha256}}, "t").ok());
+  EXPECT_FALSE(
+      VerifyLengthAndHashes(bytes, 12, {{"sha256", sha256}, {"sha512", sha256}}, "t").ok());
   EXPECT_FALSE(VerifyLengthAndHashes(bytes, 13, {{"sha256", sha256}}, "t").ok());
   Status none = VerifyLengthAndHashes(bytes, 12, {{"blake9", "00"}}, "t");
   EXPECT_NE(none.message().find("no supported hash algorithm"), std::string::npos);

@@ -112,7 +112,8 @@ int SuffixLength(int bit_length) { return (bit_length + 3) / 4; }
 std::string SuccinctRoles::RoleForTarget(std::string_view target_path) const {
   const std::string digest = tuf::Sha256Hex(target_path);
   // The first 4 bytes, big-endian, shifted down to bit_length bits.
-  const uint32_t first = static_cast<uint32_t>(std::strtoul(digest.substr(0, 8).c_str(), nullptr, 16));
+  const uint32_t first =
+      static_cast<uint32_t>(std::strtoul(digest.substr(0, 8).c_str(), nullptr, 16));
   const uint32_t bin = bit_length == 32 ? first : first >> (32 - bit_length);
   char suffix[16];
   std::snprintf(suffix, sizeof(suffix), "%0*x", SuffixLength(bit_length), bin);
@@ -138,8 +139,8 @@ Result<TargetsRole> ParseTargetsRole(const Json& signed_json, std::string_view w
   if (signed_json.is_object() && signed_json.contains("delegations")) {
     delegations = &signed_json["delegations"];
   }
-  const bool succinct = delegations && delegations->is_object() &&
-                        delegations->contains("succinct_roles");
+  const bool succinct =
+      delegations && delegations->is_object() && delegations->contains("succinct_roles");
   if (!succinct) {
     TargetsRole role;
     MOTA_ASSIGN_OR_RETURN(role.targets, tuf::ParseTargets(signed_json, what));

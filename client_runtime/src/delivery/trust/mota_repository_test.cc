@@ -40,7 +40,8 @@ TEST(MotaRepository, golden_repository_refreshes_and_resolves_a_variant_target) 
   ASSERT_TRUE(fs::copy_file(kGolden / "1.root.json", fs::path(dir) / "root.json"));
   FolderFetcher fetcher(kGolden);
   FixedClock clock(kGoldenNow);
-  UpdaterConfig config{.metadata_dir = dir, .metadata_url = testing::kMetadataUrl,
+  UpdaterConfig config{.metadata_dir = dir,
+                       .metadata_url = testing::kMetadataUrl,
                        .target_url = testing::kTargetUrl};
   config.profile = {.check_key_ids = true, .strict_delegated_paths = true};
   Updater updater(config, &fetcher, &clock);
@@ -69,7 +70,8 @@ class ProfileTest : public ::testing::Test {
     ASSERT_TRUE(WriteFileAtomic(dir_ + "/root.json", repo_.RootBytes()).ok());
   }
   Result<FoundTarget> Find(Profile profile, const std::string& path) {
-    UpdaterConfig config{.metadata_dir = dir_, .metadata_url = testing::kMetadataUrl,
+    UpdaterConfig config{.metadata_dir = dir_,
+                         .metadata_url = testing::kMetadataUrl,
                          .target_url = testing::kTargetUrl};
     config.profile = profile;
     Updater updater(config, &fetcher_, &clock_);

@@ -136,6 +136,14 @@ void TestRepo::Publish() {
   files[tuf::Cat("metadata/", snapshot.version, ".snapshot.json")] = snapshot_bytes;
   timestamp.meta["snapshot.json"] = MetaOf(snapshot.version, snapshot_bytes, snapshot_meta_hashes);
   files["metadata/timestamp.json"] = Sign(tuf::ToJson(timestamp), "timestamp");
+  if (root.consistent_snapshot) return;
+  // Without consistent snapshots clients fetch the plain names.
+  for (auto& [name, role] : delegated) {
+    files["metadata/" + name + ".json"] =
+        files[tuf::Cat("metadata/", role.version, ".", name, ".json")];
+  }
+  files["metadata/targets.json"] = targets_bytes;
+  files["metadata/snapshot.json"] = snapshot_bytes;
 }
 
 void TestRepo::BumpVersions() {
@@ -155,6 +163,7 @@ void TestRepo::AddTarget(const std::string& role, const std::string& path,
   const size_t base = slash == std::string::npos ? 0 : slash + 1;
   files["targets/" + path.substr(0, base) + file.hashes["sha256"] + "." + path.substr(base)] =
       content;
+  files["targets/" + path] = content;  // the plain name, for repositories without hash prefixes
 }
 
 Result<std::string> RepoFetcher::Fetch(const std::string& url, int64_t max_length) {
@@ -179,8 +188,8 @@ Result<std::string> RepoFetcher::Fetch(const std::string& url, int64_t max_lengt
 
 std::string MakeTempDir(const std::string& name) {
   const ::testing::TestInfo* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  const std::string dir = ::testing::TempDir() + "/mota_trust_" + std::to_string(::getpid()) +
-                          "_" + (info ? info->name() : "x") + "_" + name;
+  const std::string dir = ::testing::TempDir() + "/mota_trust_" + std::to_string(::getpid()) + "_" +
+                          (info ? info->name() : "x") + "_" + name;
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;

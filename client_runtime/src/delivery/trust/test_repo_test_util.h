@@ -26,7 +26,7 @@ class TestRepo {
   tuf::Targets targets;
   tuf::Snapshot snapshot;
   tuf::Timestamp timestamp;
-  std::map<std::string, tuf::Targets> delegated;         // role name -> its metadata
+  std::map<std::string, tuf::Targets> delegated;             // role name -> its metadata
   std::map<std::string, std::vector<tuf::SigningKey>> keys;  // role -> signing keys
   bool snapshot_meta_hashes = true;  // length + sha256 in snapshot / timestamp meta
 
@@ -51,7 +51,9 @@ class TestRepo {
   // The signed bytes of a role as published ("timestamp", "snapshot", "targets", a delegate).
   std::string Sign(const tuf::Json& signed_json, const std::string& role) const;
   tuf::Targets& TargetsOf(const std::string& role);
-  std::string RootBytes() const { return files.at(tuf::Cat("metadata/", root.version, ".root.json")); }
+  std::string RootBytes() const {
+    return files.at(tuf::Cat("metadata/", root.version, ".root.json"));
+  }
 };
 
 // Serves a TestRepo at "https://repo/". Counts requests per path; honours max_length like a

@@ -67,7 +67,8 @@ Result<bool> TrustedSet::UpdateTimestamp(std::string_view bytes) {
   MOTA_RETURN_IF_ERROR(tuf::CheckNotExpired(root_, now_, "root.json (final)"));
   MOTA_ASSIGN_OR_RETURN(Envelope env, ParseOfType(bytes, "timestamp", "timestamp.json"));
   MOTA_RETURN_IF_ERROR(VerifyWithRoot(env, root_, "timestamp", "timestamp.json"));
-  MOTA_ASSIGN_OR_RETURN(tuf::Timestamp next, tuf::ParseTimestamp(env.signed_json, "timestamp.json"));
+  MOTA_ASSIGN_OR_RETURN(tuf::Timestamp next,
+                        tuf::ParseTimestamp(env.signed_json, "timestamp.json"));
   if (timestamp_) {
     MOTA_RETURN_IF_ERROR(tuf::CheckNoRollback(timestamp_->version, next.version, "timestamp.json"));
     if (next.version == timestamp_->version) return false;

@@ -61,8 +61,8 @@ Status Updater::Persist(const std::string& role, std::string_view bytes) {
 Result<std::string> Updater::FetchMetadata(const std::string& role, std::optional<int64_t> version,
                                            int64_t max_length) {
   const std::string name = EscapeForFileName(role) + ".json";
-  const std::string url = config_.metadata_url + "/" +
-                          (version ? std::to_string(*version) + "." + name : name);
+  const std::string url =
+      config_.metadata_url + "/" + (version ? std::to_string(*version) + "." + name : name);
   Result<std::string> body = fetcher_->Fetch(url, max_length);
   if (!body.ok()) return body.status().WithContext(tuf::Cat("fetching ", url));
   // Checked here too, so a fetcher that ignores the cap still cannot feed endless data upward.
@@ -77,7 +77,8 @@ Status Updater::LoadTrustedRoot() {
   if (!root.ok()) {
     return root.status().WithContext(tuf::Cat("reading the trusted root ", LocalPath("root")));
   }
-  MOTA_ASSIGN_OR_RETURN(TrustedSet set, TrustedSet::Create(root.value(), clock_->Now(), config_.profile));
+  MOTA_ASSIGN_OR_RETURN(TrustedSet set,
+                        TrustedSet::Create(root.value(), clock_->Now(), config_.profile));
   trusted_.emplace(std::move(set));
   return Status::Ok();
 }
@@ -131,7 +132,8 @@ Result<const TargetsRole*> Updater::LoadTargets(const std::string& role,
                                                 const std::string& delegator) {
   if (const TargetsRole* loaded = trusted_->targets(role)) return loaded;
   if (Result<std::string> local = ReadLocal(role); local.ok()) {
-    if (trusted_->UpdateTargets(local.value(), role, delegator).ok()) return trusted_->targets(role);
+    if (trusted_->UpdateTargets(local.value(), role, delegator).ok())
+      return trusted_->targets(role);
   }
   auto meta = trusted_->snapshot()->meta.find(role + ".json");
   if (meta == trusted_->snapshot()->meta.end()) {
@@ -170,7 +172,8 @@ Result<FoundTarget> Updater::GetTargetInfo(std::string_view target_path) {
     if (visited.count(role)) continue;  // a delegation cycle or a role delegated twice
     MOTA_ASSIGN_OR_RETURN(const TargetsRole* targets, LoadTargets(role, delegator));
     auto it = targets->targets.targets.find(std::string(target_path));
-    if (it != targets->targets.targets.end()) return FoundTarget{std::string(target_path), it->second, role};
+    if (it != targets->targets.targets.end())
+      return FoundTarget{std::string(target_path), it->second, role};
     visited.insert(role);
     std::vector<std::pair<std::string, std::string>> children;
     for (const RoleRef& child : RolesForTarget(*targets, target_path)) {
@@ -207,8 +210,8 @@ Result<std::string> Updater::DownloadTarget(const FoundTarget& target) {
 bool Updater::IsCached(const FoundTarget& target, const std::string& local_path) const {
   Result<std::vector<uint8_t>> bytes = ReadFile(local_path);
   if (!bytes.ok()) return false;
-  return tuf::VerifyLengthAndHashes(ToString(bytes.value()), target.file.length,
-                                    target.file.hashes, local_path)
+  return tuf::VerifyLengthAndHashes(ToString(bytes.value()), target.file.length, target.file.hashes,
+                                    local_path)
       .ok();
 }
 

@@ -30,7 +30,8 @@ class UpdaterTest : public ::testing::Test {
   }
 
   UpdaterConfig Config() const {
-    return {.metadata_dir = dir_, .metadata_url = testing::kMetadataUrl,
+    return {.metadata_dir = dir_,
+            .metadata_url = testing::kMetadataUrl,
             .target_url = testing::kTargetUrl};
   }
   Status Refresh() {
@@ -108,7 +109,8 @@ TEST_F(UpdaterTest, snapshot_rollback_is_rejected) {
   // A new timestamp (signed with the real key) pointing back at snapshot version 1.
   repo_.timestamp.version = 3;
   repo_.timestamp.meta["snapshot.json"].version = 1;
-  fetcher_.overrides["metadata/timestamp.json"] = repo_.Sign(tuf::ToJson(repo_.timestamp), "timestamp");
+  fetcher_.overrides["metadata/timestamp.json"] =
+      repo_.Sign(tuf::ToJson(repo_.timestamp), "timestamp");
   Status st = Refresh();
   EXPECT_EQ(st.code(), StatusCode::kVerificationFailed) << st.ToString();
   EXPECT_NE(st.message().find("rollback"), std::string::npos) << st.message();
@@ -284,6 +286,20 @@ TEST_F(UpdaterTest, target_cache_is_checked_by_hash) {
   EXPECT_TRUE(updater.IsCached(t.value(), local));
   ASSERT_TRUE(WriteFileAtomic(local, std::string("hello, DEVICE")).ok());
   EXPECT_FALSE(updater.IsCached(t.value(), local));
+}
+
+TEST_F(UpdaterTest, repository_without_consistent_snapshots_is_read_by_plain_names) {
+  const tuf::SigningKey old_root = repo_.keys["root"][0];
+  repo_.root.consistent_snapshot = false;
+  repo_.root.version = 2;
+  repo_.PublishRoot({&old_root});
+  Advance();
+  Result<std::string> bytes = Download("files/a.txt");
+  ASSERT_TRUE(bytes.ok()) << bytes.status().ToString();
+  EXPECT_EQ(fetcher_.requests["metadata/snapshot.json"], 1);
+  EXPECT_EQ(fetcher_.requests["metadata/targets.json"], 1);
+  EXPECT_EQ(fetcher_.requests["targets/files/a.txt"], 1);
+  EXPECT_EQ(fetcher_.requests["metadata/2.snapshot.json"], 0);
 }
 
 TEST_F(UpdaterTest, unknown_target_is_not_found) {
