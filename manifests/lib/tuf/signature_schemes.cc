@@ -1,6 +1,7 @@
 #include "manifests/lib/tuf/signature_schemes.h"
 
 #include <openssl/bio.h>
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
@@ -22,6 +23,9 @@ struct MdCtxDeleter {
 };
 struct BioDeleter {
   void operator()(BIO* p) const { BIO_free(p); }
+};
+struct PkeyCtxDeleter {
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyDeleter>;
 
@@ -61,6 +65,25 @@ Scheme SchemeOf(const Key& key) {
   return {};
 }
 
+// go-tuf before v2 wrote ECDSA public keys as the hex of the SEC1 point (04 || x || y).
+PkeyPtr EcPointKey(const std::string& hex, const char* curve) {
+  Result<std::vector<uint8_t>> point = FromHex(hex, "keyval.public");
+  if (!point.ok() || point.value().empty()) return nullptr;
+  std::unique_ptr<EVP_PKEY_CTX, PkeyCtxDeleter> ctx(
+      EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
+  OSSL_PARAM params[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, const_cast<char*>(curve), 0),
+      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.value().data(),
+                                        point.value().size()),
+      OSSL_PARAM_construct_end()};
+  EVP_PKEY* pkey = nullptr;
+  if (!ctx || EVP_PKEY_fromdata_init(ctx.get()) != 1 ||
+      EVP_PKEY_fromdata(ctx.get(), &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+    return nullptr;
+  }
+  return PkeyPtr(pkey);
+}
+
 // The OpenSSL key for `key`, checked to be of the scheme's algorithm (and curve), else null.
 PkeyPtr PublicKeyOf(const Key& key, const Scheme& scheme) {
   if (scheme.family == Family::kUnknown) return nullptr;
@@ -70,6 +93,9 @@ PkeyPtr PublicKeyOf(const Key& key, const Scheme& scheme) {
     if (!raw.ok()) return nullptr;
     return PkeyPtr(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, raw.value().data(),
                                                raw.value().size()));
+  }
+  if (scheme.family == Family::kEcdsa && key.public_key.rfind("-----BEGIN", 0) != 0) {
+    return EcPointKey(key.public_key, scheme.curve);
   }
   std::unique_ptr<BIO, BioDeleter> bio(
       BIO_new_mem_buf(key.public_key.data(), static_cast<int>(key.public_key.size())));

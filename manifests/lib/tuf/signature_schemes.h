@@ -3,10 +3,11 @@
 //
 //   keytype                         scheme                 keyval.public      sig (hex of)
 //   ed25519                         ed25519                64 hex digits      64 raw bytes
-//   ecdsa | ecdsa-sha2-nistp256     ecdsa-sha2-nistp256    PEM (SPKI)         DER ECDSA-Sig-Value
+//   ecdsa | ecdsa-sha2-nistp256     ecdsa-sha2-nistp256    PEM (SPKI)*        DER ECDSA-Sig-Value
 //   ecdsa | ecdsa-sha2-nistp384     ecdsa-sha2-nistp384    PEM (SPKI)         DER ECDSA-Sig-Value
 //   rsa                             rsassa-pss-sha256|384|512   PEM (SPKI)    RSASSA-PSS, any salt
 //   rsa                             rsa-pkcs1v15-sha256|384|512 PEM (SPKI)    PKCS #1 v1.5
+//   (*) or, as go-tuf v0 wrote them, the hex of the uncompressed SEC1 point.
 //
 // A key of an unknown type or scheme, or one whose public key does not parse, is not an error of
 // the metadata: it is unusable, and its signatures simply do not count toward a threshold (TUF

@@ -80,6 +80,23 @@ TEST(SignatureSchemes, ecdsa_p256_signature_verifies_and_a_tampered_one_does_not
   }
 }
 
+TEST(SignatureSchemes, ecdsa_key_as_hex_point_like_go_tuf_v0_verifies) {
+  PkeyPtr pkey = Generate("EC", "P-256");
+  uint8_t point[128];
+  size_t n = 0;
+  ASSERT_EQ(
+      EVP_PKEY_get_octet_string_param(pkey.get(), "encoded-pub-key", point, sizeof(point), &n), 1);
+  ASSERT_EQ(n, 65u);
+  Key key{.keytype = "ecdsa-sha2-nistp256",
+          .scheme = "ecdsa-sha2-nistp256",
+          .public_key = ToHex({point, n})};
+  EXPECT_TRUE(
+      VerifySignature(key, kMessage, SignHex(pkey.get(), EVP_sha256(), kMessage, kPkcs1)).ok());
+  key.public_key[5] ^= 1;  // another point (or none on the curve)
+  EXPECT_FALSE(
+      VerifySignature(key, kMessage, SignHex(pkey.get(), EVP_sha256(), kMessage, kPkcs1)).ok());
+}
+
 TEST(SignatureSchemes, ecdsa_key_on_another_curve_is_unusable) {
   PkeyPtr pkey = Generate("EC", "P-384");
   EXPECT_FALSE(KeyIsUsable(PemKey(pkey.get(), "ecdsa", "ecdsa-sha2-nistp256")));
