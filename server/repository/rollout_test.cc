@@ -5,7 +5,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 
 #include "manifests/lib/rollout/bucket.h"
 #include "manifests/lib/rollout/decide.h"
@@ -217,6 +219,45 @@ TEST_F(RolloutTest, rollout_documents_are_re_signed_before_they_expire) {
   EXPECT_EQ(view->rollout->expires, later + 7 * kDay);
   EXPECT_EQ(view->timestamp.expires, later + kDay);
   EXPECT_EQ(view->rollout->Find(2)->basis_points, 3000) << "content unchanged";
+}
+
+// Rollout changes, refreshes and publishes from several threads all rewrite snapshot and
+// timestamp; under the shared write lock none is lost: the final snapshot lists the last role
+// version and the last rollout document, and every write got its own snapshot version.
+TEST_F(RolloutTest, concurrent_writers_of_snapshot_lose_nothing) {
+  constexpr int kEach = 5;
+  ASSERT_TRUE(Percent(2, 100).ok());  // the document exists before the refreshes start
+  const int64_t snapshot_before = manager_->View("mlp")->snapshot.version;
+  std::atomic<int> failures{0};
+  std::thread rollouts([&] {
+    for (int i = 2; i <= kEach + 1; ++i) {
+      if (!Percent(2, i * 100).ok()) ++failures;
+    }
+  });
+  std::thread refreshes([&] {
+    for (int i = 0; i < kEach; ++i) {
+      // A margin beyond every expiry: each call writes.
+      Result<RolloutManager::Refreshed> r = manager_->RefreshExpiring(kNow, 400LL * 24 * 3600);
+      if (!r.ok() || !r->wrote) ++failures;
+    }
+  });
+  std::thread publishes([&] {
+    for (int i = 0; i < kEach; ++i) {
+      Result<RepositoryWriteLock> lock = RepositoryWriteLock::Acquire(dir_.string());
+      if (!lock.ok() || !repo_->Publish({{1, false}, {2, false}}).ok()) ++failures;
+    }
+  });
+  rollouts.join();
+  refreshes.join();
+  publishes.join();
+  ASSERT_EQ(failures.load(), 0);
+  Result<RolloutView> view = manager_->View("mlp");
+  ASSERT_TRUE(view.ok()) << view.status().message();
+  EXPECT_EQ(view->snapshot.version, snapshot_before + 3 * kEach);
+  EXPECT_EQ(view->snapshot.meta.at("mlp.json").version, 1 + kEach);
+  ASSERT_TRUE(view->rollout.has_value());
+  EXPECT_EQ(view->rollout->Find(2)->basis_points, (kEach + 1) * 100);
+  EXPECT_EQ(view->rollout->version, 1 + 2 * kEach) << "every change and refresh signed a version";
 }
 
 TEST_F(RolloutTest, unknown_model_is_not_found) {
