@@ -36,12 +36,8 @@ inline V Load(const T* p) {
 inline void StoreF(float* p, VF v) { __builtin_memcpy(p, &v, sizeof v); }
 inline VF SplatF(float s) { return s - VF{}; }  // s - (+0) == s exactly, -0 included
 
-// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0, stored as kL i8 / u8 codes.
-inline void QuantizeStore(VF v, const RealRow& r, uint8_t* dst) {
-  VF q = Round(v) + r.zero_point;
-  q = Max(SplatF(r.lo), q);  // q <= lo ? lo : q, NaN kept
-  q = Min(SplatF(r.hi), q);  // q >= hi ? hi : q, NaN kept
-  q = q == q ? q : VF{};
+// Stores kL codes q (integral, in range) as i8 / u8.
+inline void StoreCodes(VF q, const RealRow& r, uint8_t* dst) {
   const VI i = __builtin_convertvector(q, VI);
   if (r.u8) {
     const VU b = __builtin_convertvector(i, VU);
@@ -50,6 +46,14 @@ inline void QuantizeStore(VF v, const RealRow& r, uint8_t* dst) {
     const VB b = __builtin_convertvector(i, VB);
     __builtin_memcpy(dst, &b, sizeof b);
   }
+}
+
+// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0, stored as kL i8 / u8 codes.
+inline void QuantizeStore(VF v, const RealRow& r, uint8_t* dst) {
+  VF q = Round(v) + r.zero_point;
+  q = Max(SplatF(r.lo), q);  // q <= lo ? lo : q, NaN kept
+  q = Min(SplatF(r.hi), q);  // q >= hi ? hi : q, NaN kept
+  StoreCodes(q == q ? q : VF{}, r, dst);
 }
 
 // Activation::Apply on kL lanes for kind K, with its f32 operations in its order: std::min(a, b)
@@ -79,25 +83,33 @@ inline VF Act(VF x, VF alpha, VF beta, const Activation& act) {
   }
 }
 
-// act(x) / y_scale as the reference computes it, or a value that rounds to the same integer:
-// act'(x) * RN(1 / y_scale) when no lane is near a tie (PrepareDivision), else the division.
+// RealRow's PrepareDivision fields, as the rows read them.
 struct Divider {
   float inv_y_scale, near;
 };
+
+// QuantizeStore(act(x) / y_scale) as the reference computes it: from act'(x) * RN(1 / y_scale)
+// when no lane is near a tie (PrepareDivision), else with the divisions. The fast path reuses its
+// rounding and needs no NaN mapping (every lane passed the check, so every lane is finite).
 template <ActivationKind K>
-inline VF ScaledAct(VF x, VF alpha, VF beta, const Activation& act, float y_scale,
-                    const Divider& d) {
+inline void ScaledQuantizeStore(VF x, VF alpha, VF beta, const RealRow& r, const Divider& d,
+                                uint8_t* dst) {
   VF a;
   if constexpr (K == ActivationKind::kHardSwish) {
     a = x * Max(Min(x * SplatF(1.0f / 6.0f) + SplatF(0.5f), SplatF(1.0f)), VF{});
   } else {
-    a = Act<K>(x, alpha, beta, act);
+    a = Act<K>(x, alpha, beta, r.act);
   }
   const VF z = a * d.inv_y_scale;
-  const VF f = z - Round(z);
+  const VF rz = Round(z);
+  const VF f = z - rz;
   const VF abs_f = (VF)((VI)f & 0x7fffffff);
-  if (AllLanes(abs_f <= d.near)) return z;  // NaN and infinities fail too
-  return Act<K>(x, alpha, beta, act) / y_scale;
+  if (AllLanes(abs_f <= d.near)) {  // NaN and infinities fail
+    const VF q = rz + r.zero_point;
+    StoreCodes(Min(SplatF(r.hi), Max(SplatF(r.lo), q)), r, dst);
+    return;
+  }
+  QuantizeStore(Act<K>(x, alpha, beta, r.act) / r.y_scale, r, dst);
 }
 
 template <ActivationKind K>
@@ -145,7 +157,7 @@ void RowK(const RealRow& r_in, const Acc* acc, int64_t n, uint8_t* y) {
     if (ca != nullptr) sum += Load<VUI>(ca);
     const VF s = cs != nullptr ? Load<VF>(cs) : scale;
     const VF real = NoFuse(__builtin_convertvector((VI)sum, VF) * s);
-    QuantizeStore(ScaledAct<K>(real, alpha, beta, r.act, r.y_scale, d), r, dst);
+    ScaledQuantizeStore<K>(real, alpha, beta, r, d, dst);
   };
   int64_t j = 0;
   for (; j + kL <= n; j += kL)
@@ -179,7 +191,7 @@ void TileK(const RealRow& r_in, const int32_t* row_add, const float* row_scale, 
     uint8_t* out = y + i * y_stride;
     const auto step = [&](const int32_t* pa, uint8_t* dst) {
       const VF real = NoFuse(__builtin_convertvector((VI)(LoadAcc(pa) + add), VF) * scale);
-      QuantizeStore(ScaledAct<K>(real, alpha, beta, r.act, r.y_scale, d), r, dst);
+      ScaledQuantizeStore<K>(real, alpha, beta, r, d, dst);
     };
     int64_t j = 0;
     for (; j + kL <= n; j += kL) step(a + j, out + j);
@@ -198,13 +210,12 @@ void QuantizeK(const RealRow& r_in, const float* x, int64_t n, uint8_t* y) {
   const VF alpha = SplatF(r.act.alpha), beta = SplatF(r.act.beta);
   const Divider d{r.inv_y_scale, r.near};
   int64_t j = 0;
-  for (; j + kL <= n; j += kL)
-    QuantizeStore(ScaledAct<K>(Load<VF>(x + j), alpha, beta, r.act, r.y_scale, d), r, y + j);
+  for (; j + kL <= n; j += kL) ScaledQuantizeStore<K>(Load<VF>(x + j), alpha, beta, r, d, y + j);
   if (j == n) return;
   float tx[kL] = {};
   uint8_t ty[kL] = {};
   __builtin_memcpy(tx, x + j, (n - j) * sizeof(float));
-  QuantizeStore(ScaledAct<K>(Load<VF>(tx), alpha, beta, r.act, r.y_scale, d), r, ty);
+  ScaledQuantizeStore<K>(Load<VF>(tx), alpha, beta, r, d, ty);
   __builtin_memcpy(y + j, ty, n - j);
 }
 
@@ -226,7 +237,7 @@ void BinaryK(const RealRow& r_in, const RealBinaryOp& op_in, const uint8_t* a, c
     const VF ra = real(WidenCodes(pa, r.u8), op.a_zero_point, sa);
     const VF rb = op.b_scalar ? rb_scalar : real(WidenCodes(pb, r.u8), op.b_zero_point, sb);
     const VF v = NoFuse(op.mul ? ra * rb : ra + rb);
-    QuantizeStore(ScaledAct<K>(v, alpha, beta, r.act, r.y_scale, d), r, dst);
+    ScaledQuantizeStore<K>(v, alpha, beta, r, d, dst);
   };
   int64_t j = 0;
   for (; j + kL <= n; j += kL) step(a + j, op.b_scalar ? b : b + j, y + j);
