@@ -1,7 +1,8 @@
 // deploy.yaml (packager/src/deploy_spec.h): a researcher's file, parsed with yaml-cpp. Not
 // device input, but every mistake in it must give an error with its line, never a crash or a
 // yaml-cpp exception escaping. Beyond "no crash": every error starts with "FILE:LINE:COLUMN: ",
-// and a spec that parses gives every variant a target `requires` that the device parses back.
+// and a spec that parses gives every variant a target `requires` and `tuning` that the device
+// parses back.
 // Relative paths resolve against a scratch folder holding an empty `model.onnx` (the seeds'
 // source), so a valid spec gets past the file checks; nothing is ever written by the parser.
 #include <filesystem>
@@ -11,6 +12,7 @@
 
 #include "fuzz_target.h"
 #include "manifests/lib/conditions/conditions.h"
+#include "manifests/lib/tuf/target_custom.h"
 #include "packager/src/deploy_spec.h"
 
 namespace {
@@ -54,6 +56,12 @@ int Run(const uint8_t* data, size_t size) {
     auto back = mota::conditions::ParseRequires(requires_, v.id);
     MOTA_FUZZ_CHECK(back.ok(), back.status().ToString());
     (void)pk::EffectiveGate(parsed.spec, v);
+    // The tuning the parser accepted is what the target carries and the device accepts.
+    if (v.tuning.empty()) continue;
+    const mota::tuf::Json tuning = mota::tuf::ToJson(v.tuning);
+    auto read = mota::tuf::ParseVariantTuning(tuning, v.backend, v.id);
+    MOTA_FUZZ_CHECK(read.ok(), read.status().ToString());
+    MOTA_FUZZ_CHECK(mota::tuf::ToJson(read.value()) == tuning, tuning.dump());
   }
   return 0;
 }

@@ -55,12 +55,13 @@ Status CheckHeader(std::span<const uint8_t> bytes, ModelHeader* header) {
 // The FlatBuffers verifier (2.0.8) checks a vector's length field for 4-byte alignment but not
 // its elements: a hostile file can place a [long] vector at 4 mod 8, and reading it is undefined
 // behaviour (a bus error on armv7's ldrd). Builders always align elements, so refuse the rest.
-template <typename T>
-Status CheckAligned(const flatbuffers::Vector<T>* v, const std::string& where, const char* field) {
-  if (v == nullptr || reinterpret_cast<uintptr_t>(v->data()) % alignof(T) == 0) {
-    return Status::Ok();
+// The same holds for vectors of 8-byte structs (buffers). `align` is the element's alignment.
+template <typename V>
+Status CheckAligned(const V* v, const std::string& where, const char* field, size_t align = 8) {
+  if (v == nullptr || v->size() == 0 || reinterpret_cast<uintptr_t>(v->Data()) % align == 0) {
+    return Status::Ok();  // an empty vector has no element to read
   }
-  return DataLoss(where, " ", field, " vector is not ", alignof(T),
+  return DataLoss(where, " ", field, " vector is not ", align,
                   "-byte aligned (corrupt or hostile file)");
 }
 
@@ -202,6 +203,7 @@ Result<Graph> ParseModel(std::span<const uint8_t> bytes, uint32_t* out_format_ve
                     header.format_version);
   }
   if (out_format_version) *out_format_version = header.format_version;
+  MOTA_RETURN_IF_ERROR(CheckAligned(m->buffers(), "the model's", "buffers", alignof(fb::Buffer)));
 
   Graph graph;
   if (m->tensors()) {

@@ -46,6 +46,17 @@ TEST(Loader, misaligned_int64_dims_vector_is_rejected) {
       << model.status().ToString();
 }
 
+// The same verifier gap for the vector of 8-byte Buffer structs.
+TEST(Loader, misaligned_buffers_struct_vector_is_rejected) {
+  AlignedFile file(std::string(MOTA_SOURCE_DIR) +
+                   "/tests/fuzz/regressions/model_loader/misaligned_buffers_struct_vector.mota");
+  Result<std::unique_ptr<Model>> model = Model::LoadFromBuffer(file.bytes());
+  ASSERT_FALSE(model.ok());
+  EXPECT_NE(model.status().message().find("buffers vector is not 8-byte aligned"),
+            std::string::npos)
+      << model.status().ToString();
+}
+
 // A Conv whose pads are near -2^63 loaded fine (attributes are data) and then overflowed int64
 // in shape inference (UBSan: signed overflow in conv_util's ExplicitOutSize).
 TEST(Loader, conv_pads_overflowing_int64_are_rejected_when_planning) {
