@@ -15,6 +15,10 @@ inline VF NoFuse(VF v) {
   __asm__("" : "+v"(v));
   return v;
 }
+// a < b ? a : b and a > b ? a : b per lane (vminps / vmaxps; GCC emits a compare and a blend for
+// the generic form).
+inline VF Min(VF a, VF b) { return (VF)_mm512_min_ps((__m512)a, (__m512)b); }
+inline VF Max(VF a, VF b) { return (VF)_mm512_max_ps((__m512)a, (__m512)b); }
 // kL i8 or u8 codes at p as i32 (vpmovsxbd / vpmovzxbd: GCC scalarizes the generic conversion).
 inline VI WidenCodes(const void* p, bool u8) {
   const __m128i v = _mm_loadu_si128(static_cast<const __m128i*>(p));

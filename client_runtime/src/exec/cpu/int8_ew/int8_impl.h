@@ -7,6 +7,7 @@
 //   VI WidenCodes(const void* p, bool u8)   kL i8 / u8 codes at p as i32
 //   VI MaddPairs(VI x, VI w)   vpmaddwd: lo16(x) * lo16(w) + hi16(x) * hi16(w) per i32 lane
 //   VI PairUp(const int16_t* lo, const int16_t* hi)   kL i32 lanes (lo[i] low half, hi[i] high)
+//   VF Min(VF a, VF b), VF Max(VF a, VF b)   a < b ? a : b and a > b ? a : b (vminps / vmaxps)
 //   VF NoFuse(VF)   an optimization barrier: the value is rounded to f32 here, so a following add
 //                   cannot be fused with the multiply that produced it (the reference never fuses)
 // then includes this file and calls MOTA_I8_DEFINE_TABLE(name).
@@ -58,12 +59,15 @@ inline void StoreCodes(void* p, VF q, bool u8) {
   }
 }
 
-// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0: quant_util.h's RoundSaturate order.
+// clamp(nearbyint(v) + zp, lo, hi), NaN -> 0: quant_util.h's RoundSaturate order. Max(lo, q) is
+// q <= lo ? lo : q and Min(hi, q) is q >= hi ? hi : q, NaN kept for the last step.
 inline VF QuantizeScaled(VF v, const QOut& out) {
-  VF q = Round(v) + out.zero_point;
-  q = q <= out.lo ? SplatF(out.lo) : q;
-  q = q >= out.hi ? SplatF(out.hi) : q;
+  const VF q = Min(SplatF(out.hi), Max(SplatF(out.lo), Round(v) + out.zero_point));
   return q == q ? q : VF{};
+}
+// The same for v that cannot be NaN.
+inline VF QuantizeScaledFinite(VF v, const QOut& out) {
+  return Min(SplatF(out.hi), Max(SplatF(out.lo), Round(v) + out.zero_point));
 }
 
 // Runs body(block_in, block_out) on full kL-element blocks, then once on a tail copied into
@@ -163,9 +167,12 @@ void PairUpRow(const int16_t* v, int64_t offset, int64_t n, int32_t* dst) {
 }
 
 void RequantRow(const float* acc, int64_t n, int32_t bias, float mult, const QOut& out, void* y) {
+  // A finite multiplier times an integer is never NaN: no NaN mapping then.
+  const bool finite = mult - mult == 0.0f;
   Blocks(acc, static_cast<uint8_t*>(y), n, [&](const float* in, uint8_t* dst) {
     const VI a = __builtin_convertvector(LoadF(in), VI) + bias;
-    StoreCodes(dst, QuantizeScaled(__builtin_convertvector(a, VF) * mult, out), out.u8);
+    const VF v = __builtin_convertvector(a, VF) * mult;
+    StoreCodes(dst, finite ? QuantizeScaledFinite(v, out) : QuantizeScaled(v, out), out.u8);
   });
 }
 
