@@ -107,6 +107,22 @@ Result<SuccinctRoles> ParseSuccinct(const Json& value, const std::string& path) 
 // Hex digits in a bin's name: enough for the largest bin, 2^bit_length - 1.
 int SuffixLength(int bit_length) { return (bit_length + 3) / 4; }
 
+// A delegated role named like a top-level role would be stored over that role's trusted file
+// (and confuse every reader): TUF forbids it, python-tuf refuses it too.
+Status CheckNoTopLevelNames(const tuf::Targets& targets, std::string_view what) {
+  if (!targets.delegations) return Status::Ok();
+  for (const tuf::DelegatedRole& role : targets.delegations->roles) {
+    for (const char* top : {"root", "targets", "snapshot", "timestamp"}) {
+      if (role.name == top) {
+        return tuf::Invalid(what,
+                            ": signed.delegations.roles: a delegated role may not be named \"", top,
+                            "\" (a top-level role)");
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string SuccinctRoles::RoleForTarget(std::string_view target_path) const {
@@ -144,6 +160,7 @@ Result<TargetsRole> ParseTargetsRole(const Json& signed_json, std::string_view w
   if (!succinct) {
     TargetsRole role;
     MOTA_ASSIGN_OR_RETURN(role.targets, tuf::ParseTargets(signed_json, what));
+    MOTA_RETURN_IF_ERROR(CheckNoTopLevelNames(role.targets, what));
     return role;
   }
   const std::string path = tuf::Cat(what, ": signed.delegations");

@@ -334,6 +334,21 @@ TEST_F(UpdaterTest, delegated_role_signed_by_the_wrong_key_is_rejected) {
       << st.message();
 }
 
+TEST_F(UpdaterTest, delegated_role_named_like_a_top_level_role_is_rejected) {
+  tuf::DelegatedRole role;
+  role.name = "timestamp";
+  role.keyids = {repo_.keys["targets"][0].keyid()};
+  role.paths = std::vector<std::string>{"*"};
+  repo_.targets.delegations = tuf::Delegations{};
+  repo_.targets.delegations->keys[role.keyids[0]] = repo_.keys["targets"][0].PublicKey();
+  repo_.targets.delegations->roles.push_back(role);
+  Advance();
+  Status st = Download("files/a.txt").status();
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << st.ToString();
+  EXPECT_NE(st.message().find("may not be named \"timestamp\""), std::string::npos) << st.message();
+  EXPECT_EQ(LocalVersion("timestamp"), 2);  // the trusted timestamp file is the real one
+}
+
 TEST_F(UpdaterTest, path_hash_prefix_delegation_finds_target) {
   const std::string path = "bins/blob.bin";
   const std::string digest = tuf::Sha256Hex(path);
