@@ -15,9 +15,10 @@
 // Only blobs missing from the store (or failing their hash there) are requested. A .part is
 // resumed with Range; a 206 must carry exactly the Content-Range asked for, a 200 (server
 // ignores Range) starts the chunk over. Each response is capped at the signed zstd_size (a server
-// sending more is cut off). A finished download must have zstd_size bytes and zstd_sha256, and
-// must decode to `size` bytes with `sha256`, before it is renamed into blobs/ (fsync'ed);
-// otherwise it is deleted. Failed attempts are retried with exponential backoff and jitter, up to
+// sending more is cut off). A finished download must have zstd_size bytes and zstd_sha256
+// (hashed while it arrives) before it is renamed into blobs/; otherwise it is deleted. Frames are
+// decompressed only after that check, by AssembleFile, which checks the decoded bytes against
+// `sha256` and the whole file against the index. Failed attempts are retried with exponential backoff and jitter, up to
 // max_attempts per blob; 403/404/410 are final. Up to max_in_flight transfers run at once on one
 // libcurl multi handle (its connection pool is kept between calls). Exception-free.
 #pragma once

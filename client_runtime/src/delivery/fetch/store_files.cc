@@ -14,15 +14,6 @@ Status Errno(const char* what, const std::string& path) {
   return IoError(what, " ", path, ": ", std::strerror(errno));
 }
 
-Status FsyncPath(const std::string& path, int flags) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC);
-  if (fd < 0) return Errno("open", path);
-  int rc = ::fsync(fd);
-  ::close(fd);
-  if (rc != 0) return Errno("fsync", path);
-  return Status::Ok();
-}
-
 }  // namespace
 
 Status MakeDirs(const std::string& path) {
@@ -68,11 +59,10 @@ Result<std::vector<uint8_t>> ReadWholeFile(const std::string& path, uint64_t max
   return bytes;
 }
 
-Status DurableRename(const std::string& from, const std::string& to) {
-  MOTA_RETURN_IF_ERROR(FsyncPath(from, O_RDONLY));
-  if (::rename(from.c_str(), to.c_str()) != 0) return Errno("rename to", to);
-  size_t slash = to.rfind('/');
-  return FsyncPath(slash == std::string::npos ? "." : to.substr(0, slash), O_RDONLY | O_DIRECTORY);
+Status Rename(const std::string& from, const std::string& to) {
+  if (::rename(from.c_str(), to.c_str()) != 0)
+    return IoError("rename ", from, " to ", to, ": ", std::strerror(errno));
+  return Status::Ok();
 }
 
 int64_t FileSize(const std::string& path) {
