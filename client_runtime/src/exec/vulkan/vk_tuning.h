@@ -17,6 +17,8 @@ struct Tuning {
   uint32_t gemm_tile = 16;       // GEMM and convolution: tile x tile threads per workgroup
   uint32_t gemm_regs = 4;        // convolution: each thread computes up to regs x regs outputs
   uint32_t reduce_wg = 64;       // threads reducing one row together (global pooling, softmax)
+  uint32_t gemm_shared = 1;      // convolution: 1 stages tiles in shared memory; 0 reads operands
+                                 // directly (CPU devices, where barriers are expensive)
 };
 
 // The defaults for a device: its vendor's row of the table, clamped to its limits.
@@ -26,7 +28,7 @@ const char* VendorName(uint32_t vendor_id);
 // Applies "key=value,key=value" over `tuning`; INVALID_ARGUMENT naming the key for an unknown
 // key or a value that is not a power of two the device can run.
 Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning);
-// "elementwise_wg=64,gemm_tile=16,gemm_regs=4,reduce_wg=64".
+// "elementwise_wg=64,gemm_tile=16,gemm_regs=4,reduce_wg=64,gemm_shared=1".
 std::string TuningToString(const Tuning& tuning);
 
 }  // namespace mota::exec::vk

@@ -406,12 +406,14 @@ TEST(VulkanTuning, parameters_override_defaults_and_bad_ones_are_rejected_by_nam
   const DeviceInfo d = BigDevice(0x1002);
   Tuning t = DefaultTuning(d);
   ASSERT_TRUE(ApplyTuningParameters("gemm_tile=8,gemm_regs=1,elementwise_wg=32", d, &t).ok());
-  EXPECT_EQ(TuningToString(t), "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=64");
+  EXPECT_EQ(TuningToString(t), "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=64,gemm_shared=1");
   Status s = ApplyTuningParameters("gemm_tile=12", d, &t);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("gemm_tile"), std::string::npos) << s.ToString();
   s = ApplyTuningParameters("warp=4", d, &t);
   EXPECT_NE(s.message().find("unknown Vulkan tuning parameter 'warp'"), std::string::npos) << s.ToString();
+  s = ApplyTuningParameters("gemm_shared=2", d, &t);
+  EXPECT_NE(s.message().find("is not 0 or 1"), std::string::npos) << s.ToString();
   s = ApplyTuningParameters("gemm_tile=64", d, &t);  // 4096 threads
   EXPECT_NE(s.message().find("exceeds the limits"), std::string::npos) << s.ToString();
 }
@@ -420,10 +422,14 @@ TEST(VulkanTuning, other_tile_sizes_give_the_same_results) {
   MOTA_SKIP_WITHOUT_VULKAN();
   VulkanOptions options;
   options.cache_path = "none";
-  options.tuning = "gemm_tile=8,gemm_regs=1,elementwise_wg=32,reduce_wg=16";
+  // The opposite of the device's default staging, so both convolution paths are exercised.
+  const bool shared = DefaultTuning(SharedBackend().device()).gemm_shared != 0;
+  options.tuning = std::string("gemm_tile=8,gemm_regs=1,elementwise_wg=32,reduce_wg=16,gemm_shared=") +
+                   (shared ? "0" : "1");
   auto backend = CreateVulkanBackend({}, options);
   ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
-  EXPECT_EQ(backend->tuning(), "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=16");
+  EXPECT_EQ(backend->tuning(), std::string("elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=16,gemm_shared=") +
+                                   (shared ? "0" : "1"));
   const HostTensor x = RandomF32({1, 4, 6, 6}, 130);
   auto got = RunGraph(*backend, MixedGraph(), {x.view()});
   ASSERT_TRUE(got.ok()) << got.status().ToString();

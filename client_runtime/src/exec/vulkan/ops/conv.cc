@@ -103,7 +103,8 @@ Status Build(OpBuilder& b) {
   };
   const uint32_t rm = regs(mg), rn = regs(n);
   b.Add("conv_gemm",
-        {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK, b.residual ? 1u : 0u},
+        {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK, b.residual ? 1u : 0u,
+         b.tuning.gemm_shared},
         p, {x, w, bias, residual}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm),
         g.n * g.group);
   return Status::Ok();

@@ -19,6 +19,7 @@ layout(constant_id = 4) const uint RM = 4;  // <= 4
 layout(constant_id = 5) const uint RN = 4;  // <= 4
 layout(constant_id = 6) const uint BK = 16;
 layout(constant_id = 7) const uint HAS_RESIDUAL = 0;
+layout(constant_id = 8) const uint SHARED = 1;  // 0: no shared-memory tiles (CPU devices)
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 
 layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
@@ -65,28 +66,46 @@ void main() {
   float acc[4][4];
   for (uint i = 0; i < RM; ++i)
     for (uint j = 0; j < RN; ++j) acc[i][j] = 0.0;
-  for (uint k0 = 0; k0 < p.K; k0 += BK) {
-    // k fastest: consecutive threads read consecutive weights.
-    for (uint i = tid; i < BK * BM; i += TX * TY) {
-      uint kk = i % BK, mm = i / BK;
-      uint m = m0 + mm, k = k0 + kk;
-      As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : 0.0;
-    }
-    // n fastest: consecutive threads read consecutive pixels.
-    for (uint i = tid; i < BK * BN; i += TX * TY) {
-      uint nn = i % BN, kk = i / BN;
-      uint n = n0 + nn, k = k0 + kk;
-      Bs[kk * BN + nn] = (n < ohw && k < p.K) ? load_b(xbase, k, n) : 0.0;
-    }
-    barrier();
-    for (uint kk = 0; kk < BK; ++kk) {
+  if (SHARED == 0) {
+    // CPU devices (lavapipe): a barrier switches between every 8-lane slice of the workgroup,
+    // which costs more than re-reading cached memory. Read operands directly instead.
+    for (uint k = 0; k < p.K; ++k) {
       float a[4], bv[4];
-      for (uint i = 0; i < RM; ++i) a[i] = As[kk * BM + ty + i * TY];
-      for (uint j = 0; j < RN; ++j) bv[j] = Bs[kk * BN + tx + j * TX];
+      for (uint i = 0; i < RM; ++i) {
+        uint m = m0 + ty + i * TY;
+        a[i] = m < p.mg ? w[wbase + m * p.K + k] : 0.0;
+      }
+      for (uint j = 0; j < RN; ++j) {
+        uint n = n0 + tx + j * TX;
+        bv[j] = n < ohw ? load_b(xbase, k, n) : 0.0;
+      }
       for (uint i = 0; i < RM; ++i)
         for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
     }
-    barrier();
+  } else {
+    for (uint k0 = 0; k0 < p.K; k0 += BK) {
+      // k fastest: consecutive threads read consecutive weights.
+      for (uint i = tid; i < BK * BM; i += TX * TY) {
+        uint kk = i % BK, mm = i / BK;
+        uint m = m0 + mm, k = k0 + kk;
+        As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : 0.0;
+      }
+      // n fastest: consecutive threads read consecutive pixels.
+      for (uint i = tid; i < BK * BN; i += TX * TY) {
+        uint nn = i % BN, kk = i / BN;
+        uint n = n0 + nn, k = k0 + kk;
+        Bs[kk * BN + nn] = (n < ohw && k < p.K) ? load_b(xbase, k, n) : 0.0;
+      }
+      barrier();
+      for (uint kk = 0; kk < BK; ++kk) {
+        float a[4], bv[4];
+        for (uint i = 0; i < RM; ++i) a[i] = As[kk * BM + ty + i * TY];
+        for (uint j = 0; j < RN; ++j) bv[j] = Bs[kk * BN + tx + j * TX];
+        for (uint i = 0; i < RM; ++i)
+          for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
+      }
+      barrier();
+    }
   }
   for (uint i = 0; i < RM; ++i) {
     uint m = m0 + ty + i * TY;
