@@ -349,6 +349,31 @@ TEST_F(UpdaterTest, delegated_role_named_like_a_top_level_role_is_rejected) {
   EXPECT_EQ(LocalVersion("timestamp"), 2);  // the trusted timestamp file is the real one
 }
 
+TEST_F(UpdaterTest, delegation_cycle_and_depth_are_bounded) {
+  // targets -> r1 -> r2 -> r3 -> r4, and r4 delegates back to r1; only r4 lists the file.
+  repo_.Delegate("targets", "r1", {"*"}, false);
+  for (int i = 2; i <= 4; ++i) {
+    repo_.Delegate("r" + std::to_string(i - 1), "r" + std::to_string(i), {"*"}, false);
+  }
+  tuf::DelegatedRole back;
+  back.name = "r1";
+  back.keyids = {repo_.keys["r1"][0].keyid()};
+  back.paths = std::vector<std::string>{"*"};
+  repo_.delegated["r4"].delegations = tuf::Delegations{};
+  repo_.delegated["r4"].delegations->keys[back.keyids[0]] = repo_.keys["r1"][0].PublicKey();
+  repo_.delegated["r4"].delegations->roles.push_back(back);
+  repo_.AddTarget("r4", "deep.txt", "deep");
+  Advance();
+  EXPECT_EQ(Download("missing.txt").status().code(), StatusCode::kNotFound);  // cycle ends
+  EXPECT_EQ(fetcher_.requests["metadata/2.r1.json"], 1);
+  ASSERT_TRUE(Download("deep.txt").ok());
+  UpdaterConfig shallow = Config();
+  shallow.max_delegations = 2;  // targets, r1, r2 at most
+  Updater updater(shallow, &fetcher_, &clock_);
+  Result<FoundTarget> t = updater.GetTargetInfo("deep.txt");
+  EXPECT_EQ(t.status().code(), StatusCode::kNotFound) << t.status().ToString();
+}
+
 TEST_F(UpdaterTest, path_hash_prefix_delegation_finds_target) {
   const std::string path = "bins/blob.bin";
   const std::string digest = tuf::Sha256Hex(path);
