@@ -56,6 +56,35 @@ INSERT INTO judge_devices
 INSERT INTO judge_totals
   SELECT model, release, device_class, COUNT(*), SUM(failed) FROM judge_devices
   GROUP BY model, release, device_class;
+)sql",
+      // 4: what the admin view shows, kept up to date on every insert like step 3 (reading the
+      // events grows with them): per (release, variant, class) the event counts and the
+      // distinct devices, and one row per device to count them. Filled from the stored events.
+      R"sql(
+CREATE TABLE group_counts (
+  model TEXT NOT NULL, release INTEGER NOT NULL, variant TEXT NOT NULL,
+  device_class TEXT NOT NULL, devices INTEGER NOT NULL, failed_devices INTEGER NOT NULL,
+  successes INTEGER NOT NULL, failures INTEGER NOT NULL, selftest_failures INTEGER NOT NULL,
+  fallbacks INTEGER NOT NULL, latency_reports INTEGER NOT NULL, max_p99_us INTEGER NOT NULL,
+  PRIMARY KEY (model, release, variant, device_class)) WITHOUT ROWID;
+CREATE TABLE group_devices (
+  model TEXT NOT NULL, release INTEGER NOT NULL, variant TEXT NOT NULL,
+  device_class TEXT NOT NULL, install_id_hash TEXT NOT NULL, failed INTEGER NOT NULL,
+  PRIMARY KEY (model, release, variant, device_class, install_id_hash)) WITHOUT ROWID;
+INSERT INTO group_devices
+  SELECT model, release, variant, device_class, install_id_hash, MAX(outcome = 'failure')
+  FROM events WHERE type = 'update_outcome'
+  GROUP BY model, release, variant, device_class, install_id_hash;
+INSERT INTO group_counts
+  SELECT model, release, variant, device_class,
+    COUNT(DISTINCT CASE WHEN type = 'update_outcome' THEN install_id_hash END),
+    COUNT(DISTINCT CASE WHEN type = 'update_outcome' AND outcome = 'failure'
+                        THEN install_id_hash END),
+    SUM(type = 'update_outcome' AND outcome = 'success'),
+    SUM(type = 'update_outcome' AND outcome = 'failure'),
+    SUM(type = 'selftest_failure'), SUM(type = 'fallback'), SUM(type = 'latency'),
+    COALESCE(MAX(p99_us), 0)
+  FROM events GROUP BY model, release, variant, device_class;
 )sql"};
   return kSteps;
 }
@@ -78,25 +107,46 @@ constexpr char kAddTotalsSql[] =
     "devices = devices + excluded.devices, "
     "failed_devices = failed_devices + excluded.failed_devices";
 
+constexpr char kFindVariantDeviceSql[] =
+    "SELECT failed FROM group_devices WHERE model = ?1 AND release = ?2 AND variant = ?3 AND "
+    "device_class = ?4 AND install_id_hash = ?5";
+constexpr char kPutVariantDeviceSql[] =
+    "INSERT OR REPLACE INTO group_devices (model, release, variant, device_class, "
+    "install_id_hash, failed) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+// Adds one event's deltas to its group's counts (creating the row).
+constexpr char kAddCountsSql[] =
+    "INSERT INTO group_counts (model, release, variant, device_class, devices, failed_devices, "
+    "successes, failures, selftest_failures, fallbacks, latency_reports, max_p99_us) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+    "ON CONFLICT (model, release, variant, device_class) DO UPDATE SET "
+    "devices = devices + excluded.devices, "
+    "failed_devices = failed_devices + excluded.failed_devices, "
+    "successes = successes + excluded.successes, failures = failures + excluded.failures, "
+    "selftest_failures = selftest_failures + excluded.selftest_failures, "
+    "fallbacks = fallbacks + excluded.fallbacks, "
+    "latency_reports = latency_reports + excluded.latency_reports, "
+    "max_p99_us = MAX(max_p99_us, excluded.max_p99_us)";
+
 constexpr char kAuditSql[] =
     "INSERT INTO admin_audit (time, remote, method, path, action, status, detail) "
     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
-// Devices are counted once per group (COUNT DISTINCT of the install id hash).
+// By variant: the group counts as kept. By class: event counts summed over the variants, and
+// the devices as judged (distinct across variants, since the last resume).
 std::string StatsSql(bool by_variant) {
-  const std::string variant = by_variant ? "variant" : "''";
-  return "SELECT release, " + variant + R"sql(, device_class,
-  COUNT(DISTINCT CASE WHEN type = 'update_outcome' THEN install_id_hash END),
-  COUNT(DISTINCT CASE WHEN type = 'update_outcome' AND outcome = 'failure'
-                      THEN install_id_hash END),
-  SUM(type = 'update_outcome' AND outcome = 'success'),
-  SUM(type = 'update_outcome' AND outcome = 'failure'),
-  SUM(type = 'selftest_failure'), SUM(type = 'fallback'), SUM(type = 'latency'),
-  COALESCE(MAX(p99_us), 0)
-FROM events WHERE model = ?1 AND (?2 = 0 OR release = ?2)
-GROUP BY release, )sql" +
-         (by_variant ? std::string("variant, ") : std::string()) +
-         "device_class ORDER BY release, device_class" + (by_variant ? ", variant" : "");
+  if (by_variant) {
+    return "SELECT release, variant, device_class, devices, failed_devices, successes, failures, "
+           "selftest_failures, fallbacks, latency_reports, max_p99_us FROM group_counts "
+           "WHERE model = ?1 AND (?2 = 0 OR release = ?2) "
+           "ORDER BY release, device_class, variant";
+  }
+  return R"sql(SELECT c.release, '', c.device_class, COALESCE(MAX(j.devices), 0),
+  COALESCE(MAX(j.failed_devices), 0), SUM(c.successes), SUM(c.failures),
+  SUM(c.selftest_failures), SUM(c.fallbacks), SUM(c.latency_reports), MAX(c.max_p99_us)
+FROM group_counts AS c LEFT JOIN judge_totals AS j
+  ON j.model = c.model AND j.release = c.release AND j.device_class = c.device_class
+WHERE c.model = ?1 AND (?2 = 0 OR c.release = ?2)
+GROUP BY c.release, c.device_class ORDER BY c.release, c.device_class)sql";
 }
 
 std::optional<int64_t> IfSet(bool set, int64_t v) {
@@ -118,10 +168,14 @@ Result<std::unique_ptr<TelemetryStore>> TelemetryStore::Open(const std::string& 
   MOTA_ASSIGN_OR_RETURN(storage::Statement find, db.Prepare(kFindDeviceSql));
   MOTA_ASSIGN_OR_RETURN(storage::Statement put, db.Prepare(kPutDeviceSql));
   MOTA_ASSIGN_OR_RETURN(storage::Statement add, db.Prepare(kAddTotalsSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement find_v, db.Prepare(kFindVariantDeviceSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement put_v, db.Prepare(kPutVariantDeviceSql));
+  MOTA_ASSIGN_OR_RETURN(storage::Statement counts, db.Prepare(kAddCountsSql));
   MOTA_ASSIGN_OR_RETURN(storage::Statement audit, db.Prepare(kAuditSql));
   return std::unique_ptr<TelemetryStore>(new TelemetryStore(
-      std::move(db), Statements{std::move(insert), std::move(find), std::move(put), std::move(add),
-                                std::move(audit)}));
+      std::move(db),
+      Statements{std::move(insert), std::move(find), std::move(put), std::move(add),
+                 std::move(find_v), std::move(put_v), std::move(counts), std::move(audit)}));
 }
 
 Status TelemetryStore::Insert(const std::vector<TelemetryEvent>& events, int64_t now) {
@@ -148,6 +202,7 @@ Status TelemetryStore::Insert(const std::vector<TelemetryEvent>& events, int64_t
     MOTA_RETURN_IF_ERROR(st_.insert.Bind(15, IfSet(latency, e.p99_us)));
     MOTA_RETURN_IF_ERROR(st_.insert.Run());
     if (e.type == EventType::kUpdateOutcome) MOTA_RETURN_IF_ERROR(Judge(e));
+    MOTA_RETURN_IF_ERROR(Count(e));
   }
   return tx.Commit();
 }
@@ -166,6 +221,34 @@ Status TelemetryStore::Judge(const TelemetryEvent& e) {
   MOTA_RETURN_IF_ERROR(
       st_.add_totals.BindAll(model, e.release, cls, int64_t{known ? 0 : 1}, failed));
   return st_.add_totals.Run();
+}
+
+// The event's deltas to its (release, variant, class) group; a device counts once there too.
+Status TelemetryStore::Count(const TelemetryEvent& e) {
+  const std::string_view model(e.model), variant(e.variant), cls(e.device_class);
+  const bool outcome = e.type == EventType::kUpdateOutcome;
+  const int64_t failed = outcome && e.outcome == "failure";
+  int64_t new_device = 0, new_failed = 0;
+  if (outcome) {
+    const std::string_view hash(e.install_id_hash);
+    MOTA_RETURN_IF_ERROR(st_.find_variant_device.BindAll(model, e.release, variant, cls, hash));
+    MOTA_ASSIGN_OR_RETURN(bool known, st_.find_variant_device.Step());
+    const int64_t was_failed = known ? st_.find_variant_device.ColumnInt(0) : 0;
+    st_.find_variant_device.Reset();
+    new_device = known ? 0 : 1;
+    new_failed = failed && !was_failed;
+    if (!known || new_failed) {
+      MOTA_RETURN_IF_ERROR(
+          st_.put_variant_device.BindAll(model, e.release, variant, cls, hash, failed));
+      MOTA_RETURN_IF_ERROR(st_.put_variant_device.Run());
+    }
+  }
+  const int64_t latency = e.type == EventType::kLatency;
+  MOTA_RETURN_IF_ERROR(st_.add_counts.BindAll(
+      model, e.release, variant, cls, new_device, new_failed, int64_t{outcome && !failed}, failed,
+      int64_t{e.type == EventType::kSelfTestFailure}, int64_t{e.type == EventType::kFallback},
+      latency, latency ? e.p99_us : 0));
+  return st_.add_counts.Run();
 }
 
 Result<std::vector<GroupStats>> TelemetryStore::JudgeTotals(const std::string& model,

@@ -77,8 +77,11 @@ class TelemetryStore {
 
   // Stores the whole batch in one transaction (all or nothing). `now` is the receive time.
   Status Insert(const std::vector<TelemetryEvent>& events, int64_t now);
-  // Per (release, variant, device class) when by_variant; else per (release, device class).
-  // `release` 0: every release of the model.
+  // Per (release, variant, device class) when by_variant (devices distinct per group, counts
+  // since the first report); else per (release, device class): event counts summed over the
+  // variants, devices and failed devices as judged (JudgeTotals: since the last resume).
+  // `release` 0: every release of the model. Reads the aggregates Insert keeps, never the
+  // events, so it costs one row per group however many events are stored.
   Result<std::vector<GroupStats>> Stats(const std::string& model, int64_t release, bool by_variant);
   // What automatic halts judge: per device class of the release, the devices and failed
   // devices since the release was last resumed (only those fields are set). Kept up to date
@@ -94,10 +97,12 @@ class TelemetryStore {
 
  private:
   struct Statements {
-    storage::Statement insert, find_device, put_device, add_totals, audit;
+    storage::Statement insert, find_device, put_device, add_totals;
+    storage::Statement find_variant_device, put_variant_device, add_counts, audit;
   };
   TelemetryStore(storage::Database db, Statements st) : db_(std::move(db)), st_(std::move(st)) {}
   Status Judge(const TelemetryEvent& event);  // inside Insert's transaction
+  Status Count(const TelemetryEvent& event);  // likewise
   std::mutex mu_;
   storage::Database db_;
   Statements st_;

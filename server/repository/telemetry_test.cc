@@ -5,7 +5,10 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <map>
 #include <random>
+#include <set>
+#include <tuple>
 
 #include "manifests/lib/rollout/bucket.h"
 #include "server/repository/rollout_test_util.h"
@@ -231,37 +234,70 @@ TEST_F(TelemetryTest, admin_calls_are_audited) {
 namespace mota::server::repository {
 namespace {
 
-// The incrementally kept totals that automatic halts read agree with counting the stored events
-// (random devices repeating successes and failures over several classes and batches).
-TEST(TelemetryStoreTest, judged_totals_match_counting_the_events) {
+// The aggregates kept on insert (judged per class, shown per variant and class) agree with
+// counting the reports directly: random devices repeating successes and failures over several
+// classes, variants, releases and batches.
+TEST(TelemetryStoreTest, kept_aggregates_match_counting_the_reports) {
   const fs::path db =
       fs::temp_directory_path() / ("mota_judge_" + std::to_string(getpid()) + ".db");
   fs::remove(db);
   std::unique_ptr<TelemetryStore> store = TelemetryStore::Open(db.string()).value();
+  struct Ref {
+    std::set<int> devices, failed;
+    int64_t successes = 0, failures = 0;
+  };
+  std::map<std::tuple<int64_t, std::string, std::string>, Ref>
+      by_variant;  // release, class, variant
+  std::map<std::pair<int64_t, std::string>, Ref> by_class;
   std::mt19937 rng(5);
   for (int batch = 0; batch < 20; ++batch) {
     std::vector<std::string> events;
     for (int i = 0; i < 50; ++i) {
-      events.push_back(Outcome(rng() % 80, std::string("class-") + char('a' + rng() % 3),
-                               rng() % 4 != 0, 2 + rng() % 2));
+      const int device = rng() % 80;
+      const std::string cls = std::string("class-") + char('a' + rng() % 3);
+      const bool ok = rng() % 4 != 0;
+      const int64_t release = 2 + rng() % 2;
+      const std::string variant = rng() % 2 ? "cpu-fp32" : "cpu-int8";
+      std::string e = Outcome(device, cls, ok, release);
+      e.replace(e.find("cpu-fp32"), 8, variant);
+      events.push_back(e);
+      for (Ref* r : {&by_variant[{release, cls, variant}], &by_class[{release, cls}]}) {
+        r->devices.insert(device);
+        if (!ok) r->failed.insert(device);
+        (ok ? r->successes : r->failures)++;
+      }
     }
     ASSERT_TRUE(store->Insert(ParseTelemetryBatch(Batch(events)).value(), kNow).ok());
   }
+  const std::vector<GroupStats> groups = store->Stats("mlp", 0, true).value();
+  for (const GroupStats& g : groups) {
+    const Ref& r = by_variant.at({g.release, g.device_class, g.variant});
+    EXPECT_EQ(g.devices, int64_t(r.devices.size())) << g.device_class << " " << g.variant;
+    EXPECT_EQ(g.failed_devices, int64_t(r.failed.size()));
+    EXPECT_EQ(g.successes, r.successes);
+    EXPECT_EQ(g.failures, r.failures);
+  }
+  EXPECT_EQ(groups.size(), by_variant.size());
   for (int64_t release : {2, 3}) {
     std::vector<GroupStats> judged = store->JudgeTotals("mlp", release).value();
-    std::vector<GroupStats> counted = store->Stats("mlp", release, false).value();
-    ASSERT_EQ(judged.size(), counted.size());
+    std::vector<GroupStats> shown = store->Stats("mlp", release, false).value();
+    ASSERT_EQ(judged.size(), 3u);
+    ASSERT_EQ(shown.size(), 3u);
     for (size_t i = 0; i < judged.size(); ++i) {
-      EXPECT_EQ(judged[i].device_class, counted[i].device_class);
-      EXPECT_EQ(judged[i].devices, counted[i].devices) << judged[i].device_class;
-      EXPECT_EQ(judged[i].failed_devices, counted[i].failed_devices) << judged[i].device_class;
-      EXPECT_GT(judged[i].failed_devices, 0);
+      const Ref& r = by_class.at({release, judged[i].device_class});
+      EXPECT_EQ(judged[i].devices, int64_t(r.devices.size())) << judged[i].device_class;
+      EXPECT_EQ(judged[i].failed_devices, int64_t(r.failed.size())) << judged[i].device_class;
+      EXPECT_EQ(shown[i].devices, judged[i].devices);
+      EXPECT_EQ(shown[i].failures, r.failures);
     }
   }
-  // After a resume the judged totals start over; the counted statistics stay.
+  // After a resume the judged devices start over; the event counts stay.
   ASSERT_TRUE(store->MarkResumed("mlp", 2).ok());
   EXPECT_TRUE(store->JudgeTotals("mlp", 2)->empty());
-  EXPECT_FALSE(store->Stats("mlp", 2, false)->empty());
+  std::vector<GroupStats> after = store->Stats("mlp", 2, false).value();
+  ASSERT_EQ(after.size(), 3u);
+  EXPECT_EQ(after[0].devices, 0);
+  EXPECT_EQ(after[0].failures, by_class.at({2, after[0].device_class}).failures);
   store.reset();
   fs::remove(db);
 }
