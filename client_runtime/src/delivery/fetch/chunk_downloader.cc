@@ -87,9 +87,9 @@ std::vector<BlobWant> BlobsOf(const bundle::VariantIndex& index, bool include_se
     for (const auto* list : {&vec.inputs, &vec.outputs}) {
       for (const bundle::BlobRef& b : *list) {
         if (!seen.insert(b.sha256).second) continue;
-        out.push_back({b.sha256, b.size, b.zstd_sha256, b.zstd_size,
-                       StrCat("self-test vector ", v, " blob '", b.name, "' (sha256 ", b.sha256,
-                              ")")});
+        out.push_back(
+            {b.sha256, b.size, b.zstd_sha256, b.zstd_size,
+             StrCat("self-test vector ", v, " blob '", b.name, "' (sha256 ", b.sha256, ")")});
       }
     }
   }
@@ -99,8 +99,10 @@ std::vector<BlobWant> BlobsOf(const bundle::VariantIndex& index, bool include_se
 NetworkPolicy UnmeteredOnly(std::function<bool()> network_is_metered) {
   return [metered = std::move(network_is_metered)](uint64_t bytes) -> Status {
     if (metered && metered()) {
-      return FailedPrecondition("the app allows downloads on unmetered networks only and the "
-                                "network is metered; ", bytes, " bytes wait for an unmetered one");
+      return FailedPrecondition(
+          "the app allows downloads on unmetered networks only and the "
+          "network is metered; ",
+          bytes, " bytes wait for an unmetered one");
     }
     return Status::Ok();
   };
@@ -110,7 +112,8 @@ Result<std::unique_ptr<ChunkDownloader>> ChunkDownloader::Create(DownloadOptions
   if (options.base_url.empty()) return InvalidArgument("DownloadOptions.base_url is empty");
   if (options.store_dir.empty()) return InvalidArgument("DownloadOptions.store_dir is empty");
   if (options.max_in_flight < 1 || options.max_in_flight > 64)
-    return InvalidArgument("DownloadOptions.max_in_flight ", options.max_in_flight, " not in 1..64");
+    return InvalidArgument("DownloadOptions.max_in_flight ", options.max_in_flight,
+                           " not in 1..64");
   if (options.max_attempts < 1 || options.max_attempts > 100)
     return InvalidArgument("DownloadOptions.max_attempts ", options.max_attempts, " not in 1..100");
   while (options.base_url.back() == '/') options.base_url.pop_back();
@@ -208,7 +211,8 @@ Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
     }
     // Start every waiting job whose backoff is over, up to the in-flight limit.
     SteadyClock::time_point now = SteadyClock::now(), next = now + std::chrono::milliseconds(50);
-    for (size_t i = 0; i < waiting_.size() && in_flight_ < size_t(opt_.max_in_flight) && status.ok();) {
+    for (size_t i = 0;
+         i < waiting_.size() && in_flight_ < size_t(opt_.max_in_flight) && status.ok();) {
       Job* job = waiting_[i];
       if (job->not_before > now) {
         next = std::min(next, job->not_before);
@@ -298,7 +302,8 @@ size_t ChunkDownloader::Run::OnHeader(char* buf, size_t size, size_t n, void* us
   constexpr std::string_view kName = "content-range:";
   if (line.size() > kName.size() && strncasecmp(line.data(), kName.data(), kName.size()) == 0) {
     std::string_view value = line.substr(kName.size());
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     job->content_range = std::string(value);
@@ -359,9 +364,9 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
   if (job->received + n > job->want->zstd_size) {
     // Endless data: never more than the signed length, whatever the server declares.
     job->discard_part = true;
-    job->attempt_error = OutOfRange("GET ", job->url, " (", job->want->label,
-                                    ") sent more than its signed zstd_size ",
-                                    job->want->zstd_size, " bytes");
+    job->attempt_error =
+        OutOfRange("GET ", job->url, " (", job->want->label,
+                   ") sent more than its signed zstd_size ", job->want->zstd_size, " bytes");
     return 0;
   }
   for (size_t done = 0; done < n;) {
@@ -474,7 +479,8 @@ Status ChunkDownloader::Run::Failed(Job& job, Status error) {
   int64_t delay = opt_.backoff_initial.count();
   for (int i = 1; i < job.attempts && delay < opt_.backoff_max.count(); ++i) delay *= 2;
   delay = std::min<int64_t>(delay, opt_.backoff_max.count());
-  int64_t jittered = delay / 2 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(delay / 2 + 1));
+  int64_t jittered =
+      delay / 2 + static_cast<int64_t>(rng_() % static_cast<uint64_t>(delay / 2 + 1));
   job.not_before = SteadyClock::now() + std::chrono::milliseconds(jittered);
   job.last_error = std::move(error);
   ++stats_.retries;

@@ -18,9 +18,10 @@
 // sending more is cut off). A finished download must have zstd_size bytes and zstd_sha256
 // (hashed while it arrives) before it is renamed into blobs/; otherwise it is deleted. Frames are
 // decompressed only after that check, by AssembleFile, which checks the decoded bytes against
-// `sha256` and the whole file against the index. Failed attempts are retried with exponential backoff and jitter, up to
-// max_attempts per blob; 403/404/410 are final. Up to max_in_flight transfers run at once on one
-// libcurl multi handle (its connection pool is kept between calls). Exception-free.
+// `sha256` and the whole file against the index. Failed attempts are retried with exponential
+// backoff and jitter, up to max_attempts per blob; 403/404/410 are final. Up to max_in_flight
+// transfers run at once on one libcurl multi handle (its connection pool is kept between calls).
+// Exception-free.
 #pragma once
 
 #include <curl/curl.h>
@@ -67,7 +68,7 @@ struct DownloadOptions {
   std::string store_dir;  // the device's chunk store
   HttpOptions http;       // timeouts, TLS, the cancel flag
   int max_in_flight = 4;
-  int max_attempts = 4;  // per blob, including the first
+  int max_attempts = 4;                            // per blob, including the first
   std::chrono::milliseconds backoff_initial{250};  // doubles per failure, with jitter
   std::chrono::milliseconds backoff_max{8000};
   std::function<void(const Progress&)> progress;  // called on the downloading thread
@@ -75,13 +76,13 @@ struct DownloadOptions {
 };
 
 struct DownloadStats {
-  size_t blobs_present = 0;     // already in the store, verified
+  size_t blobs_present = 0;  // already in the store, verified
   size_t blobs_downloaded = 0;
   uint64_t bytes_received = 0;  // body bytes written this call
   int64_t requests = 0;
   int64_t retries = 0;
-  int64_t resumed = 0;     // requests that continued a .part with Range and got a 206
-  int64_t restarted = 0;   // .part discarded: the server ignored Range or sent a wrong range
+  int64_t resumed = 0;    // requests that continued a .part with Range and got a 206
+  int64_t restarted = 0;  // .part discarded: the server ignored Range or sent a wrong range
 };
 
 class ChunkDownloader {

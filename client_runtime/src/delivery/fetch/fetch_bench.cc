@@ -49,7 +49,8 @@ bundle::VariantIndex PackInto(const std::vector<uint8_t>& file, const std::strin
     std::string sha = bundle::Sha256Hex(raw);
     index.chunks.push_back({sha, s.size, bundle::Sha256Hex(frame), frame.size(), s.offset});
     std::ofstream(blobs + "/" + sha, std::ios::binary)
-        .write(reinterpret_cast<const char*>(frame.data()), static_cast<std::streamsize>(frame.size()));
+        .write(reinterpret_cast<const char*>(frame.data()),
+               static_cast<std::streamsize>(frame.size()));
   }
   index.sha256 = bundle::Sha256Hex(file);
   index.size = file.size();
@@ -63,11 +64,16 @@ int main(int argc, char** argv) {
   int mb = 64, in_flight = 4, repeat = 3;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--model") model_path = argv[i + 1];
-    else if (a == "--mb") mb = std::atoi(argv[i + 1]);
-    else if (a == "--in-flight") in_flight = std::atoi(argv[i + 1]);
-    else if (a == "--repeat") repeat = std::atoi(argv[i + 1]);
-    else Die("unknown flag " + a);
+    if (a == "--model")
+      model_path = argv[i + 1];
+    else if (a == "--mb")
+      mb = std::atoi(argv[i + 1]);
+    else if (a == "--in-flight")
+      in_flight = std::atoi(argv[i + 1]);
+    else if (a == "--repeat")
+      repeat = std::atoi(argv[i + 1]);
+    else
+      Die("unknown flag " + a);
   }
   char tmpl[] = "/tmp/mota_fetch_bench_XXXXXX";
   if (::mkdtemp(tmpl) == nullptr) Die("mkdtemp failed");

@@ -27,9 +27,7 @@ std::unique_ptr<HttpFetcher> MakeFetcher(HttpOptions options = {}) {
 }
 
 TEST(HttpFetcher, returns_the_body_of_a_200) {
-  FaultServer server([](int fd, const RawRequest& r, int) {
-    SendAll(fd, Head(200, 5) + "hello");
-  });
+  FaultServer server([](int fd, const RawRequest& r, int) { SendAll(fd, Head(200, 5) + "hello"); });
   auto fetcher = MakeFetcher();
   auto body = fetcher->Fetch(server.base_url() + "/metadata/timestamp.json", 100);
   ASSERT_TRUE(body.ok()) << body.status().ToString();
@@ -96,8 +94,8 @@ TEST(HttpFetcher, slow_retrieval_server_trickling_bytes_is_abandoned) {
   options.stall_bytes_per_second = 100;  // the server sends 10 B/s
   options.stall_time = std::chrono::seconds(1);
   auto start = std::chrono::steady_clock::now();
-  Status s = MakeFetcher(options)->Fetch(server.base_url() + "/metadata/timestamp.json", 5000)
-                 .status();
+  Status s =
+      MakeFetcher(options)->Fetch(server.base_url() + "/metadata/timestamp.json", 5000).status();
   EXPECT_EQ(s.code(), StatusCode::kUnavailable) << s.ToString();
   EXPECT_NE(s.message().find("timed out"), std::string::npos) << s.ToString();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(4));

@@ -43,7 +43,8 @@ Status ConfigureEasy(CURL* easy, const HttpOptions& options, char* error_buffer)
   set(CURLOPT_CONNECTTIMEOUT_MS, "CONNECTTIMEOUT_MS",
       static_cast<long>(options.connect_timeout.count()));
   set(CURLOPT_TIMEOUT_MS, "TIMEOUT_MS", static_cast<long>(options.request_timeout.count()));
-  set(CURLOPT_LOW_SPEED_LIMIT, "LOW_SPEED_LIMIT", static_cast<long>(options.stall_bytes_per_second));
+  set(CURLOPT_LOW_SPEED_LIMIT, "LOW_SPEED_LIMIT",
+      static_cast<long>(options.stall_bytes_per_second));
   set(CURLOPT_LOW_SPEED_TIME, "LOW_SPEED_TIME", static_cast<long>(options.stall_time.count()));
   set(CURLOPT_SSL_VERIFYPEER, "SSL_VERIFYPEER", 1L);
   set(CURLOPT_SSL_VERIFYHOST, "SSL_VERIFYHOST", 2L);
