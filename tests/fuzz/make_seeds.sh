@@ -14,7 +14,15 @@ mkdir -p $out/{model_loader,target_custom,conditions,npy,deploy_spec}
 nodes=/usr/share/libonnx-testdata/data/node
 for t in conv_with_strides_padding maxpool_2d_default averagepool_2d_default gemm_default_single_elem_vector_bias \
          reshape_reordered_all_dims concat_1d_axis_0 softmax_axis_1 matmul_2d add_bcast batchnorm_example \
-         transpose_default gather_0 slice resize_upsample_scales_nearest; do
+         transpose_default gather_0 slice resize_upsample_scales_nearest expand_dim_changed tile \
+         constant_pad split_equal_parts_1d squeeze unsqueeze_axis_0 flatten_axis1 \
+         reduce_mean_keepdims_example where_example constantofshape_int_zeros depthtospace_example \
+         instancenorm_example lrn convtranspose globalaveragepool range_float_type_positive_delta \
+         shape argmax_default_axis_example clip layer_normalization_2d_axis0 spacetodepth \
+         scatter_elements_without_axis onehot_without_axis matmulinteger qlinearconv \
+         dequantizelinear conv_with_autopad_same maxpool_2d_ceil convtranspose_pads \
+         reshape_negative_dim slice_neg_steps resize_downsample_scales_linear pow \
+         mod_mixed_sign_int32; do
   "$mota" convert "$nodes/test_$t/model.onnx" -o "$out/model_loader/$t.mota" >/dev/null
 done
 
