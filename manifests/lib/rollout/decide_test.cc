@@ -116,6 +116,27 @@ TEST(Decide, when_conditions_restrict_the_offer) {
   EXPECT_NE(d->notes[0].find("rollout condition not met"), std::string::npos) << d->notes[0];
 }
 
+TEST(Decide, when_with_a_condition_this_runtime_does_not_know_is_not_met) {
+  Json doc_json = {{"_type", "rollout"},
+                   {"spec_version", "1.0.31"},
+                   {"version", 1},
+                   {"expires", "2030-01-01T00:00:00Z"},
+                   {"model", kModel},
+                   {"unlisted", "hold"},
+                   {"releases",
+                    {{{"release", 1}, {"basis_points", 10000}, {"state", "active"}, {"reason", ""}},
+                     {{"release", 2},
+                      {"basis_points", 10000},
+                      {"state", "active"},
+                      {"reason", ""},
+                      {"when", {{"npu_generation", 3}}}}}}};
+  Result<Rollout> doc = ParseRollout(doc_json, "1.mobilenet_v2.rollout.json");
+  ASSERT_TRUE(doc.ok()) << doc.status().message();
+  Result<Decision> d = Decide(Input(&*doc, {{1, false}, {2, false}}, "id", 1));
+  EXPECT_EQ(d->release, 1) << d->why;
+  EXPECT_NE(d->notes[0].find("npu_generation"), std::string::npos) << d->notes[0];
+}
+
 TEST(Decide, unlisted_releases_follow_the_document) {
   Rollout hold = Doc({Entry(1, 10000)}, Unlisted::kHold);
   Rollout offer = Doc({Entry(1, 10000)}, Unlisted::kOffer);
