@@ -260,6 +260,21 @@ TEST_F(RolloutTest, concurrent_writers_of_snapshot_lose_nothing) {
   EXPECT_EQ(view->rollout->version, 1 + 2 * kEach) << "every change and refresh signed a version";
 }
 
+TEST_F(RolloutTest, rollout_file_edited_on_disk_is_refused_and_nothing_is_written) {
+  ASSERT_TRUE(Percent(2, 1000).ok());
+  const fs::path file = dir_ / "metadata/1.mlp.rollout.json";
+  std::string bytes = storage::ReadFileToString(file.string()).value();
+  bytes.replace(bytes.find("\"basis_points\":1000"), 19, "\"basis_points\":9000");
+  ASSERT_TRUE(storage::WriteFileAtomic(file.string(), bytes).ok());
+  const std::string before = Timestamp();
+  Result<RolloutResult> r = Percent(2, 2000);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kVerificationFailed);
+  EXPECT_NE(r.status().message().find("1.mlp.rollout.json: sha256"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(Timestamp(), before);
+}
+
 TEST_F(RolloutTest, unknown_model_is_not_found) {
   Result<RolloutResult> r =
       manager_->Apply({.model = "other", .release = 1, .basis_points = 100}, kNow);
