@@ -85,6 +85,8 @@ struct DownloadStats {
   int64_t restarted = 0;  // .part discarded: the server ignored Range or sent a wrong range
 };
 
+// One call at a time per downloader (the app owns threads); only the cancel flag may be touched
+// from other threads while a call runs.
 class ChunkDownloader {
  public:
   static Result<std::unique_ptr<ChunkDownloader>> Create(DownloadOptions options);

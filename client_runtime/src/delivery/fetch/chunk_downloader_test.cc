@@ -309,5 +309,31 @@ TEST_F(ChunkDownloaderTest, unmetered_only_policy_on_a_metered_network_sends_no_
   EXPECT_EQ(ReadOut(), model_);
 }
 
+TEST(BlobsOf, identical_chunks_are_fetched_once_and_self_test_blobs_on_request) {
+  bundle::VariantIndex index;
+  const std::string a(64, 'a'), b(64, 'b'), za(64, 'c'), zb(64, 'd'), n(64, 'e'), zn(64, 'f');
+  index.chunks = {{a, 10, za, 12, 0}, {b, 10, zb, 12, 10}, {a, 10, za, 12, 20}};
+  index.selftest.vectors.push_back({{{"input", n, 100, zn, 90}}, {{"output", a, 10, za, 12}}});
+  std::vector<BlobWant> chunks = BlobsOf(index, false);
+  ASSERT_EQ(chunks.size(), 2u);
+  EXPECT_EQ(chunks[0].sha256, a);
+  EXPECT_EQ(chunks[1].sha256, b);
+  EXPECT_NE(chunks[1].label.find("chunk 1 (offset 10"), std::string::npos) << chunks[1].label;
+  std::vector<BlobWant> all = BlobsOf(index, true);
+  ASSERT_EQ(all.size(), 3u);  // the output equals chunk 0's content: one blob
+  EXPECT_EQ(all[2].sha256, n);
+  EXPECT_NE(all[2].label.find("'input'"), std::string::npos) << all[2].label;
+}
+
+TEST_F(ChunkDownloaderTest, invalid_options_are_rejected_naming_the_field) {
+  DownloadOptions o;
+  o.store_dir = dir_;
+  EXPECT_NE(ChunkDownloader::Create(o).status().message().find("base_url"), std::string::npos);
+  o.base_url = "http://127.0.0.1:1";
+  o.max_in_flight = 0;
+  EXPECT_NE(ChunkDownloader::Create(o).status().message().find("max_in_flight"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace mota::fetch
