@@ -30,6 +30,7 @@ struct ChunkDownloader::Job {
   uint64_t received = 0;  // bytes in the .part file
   // The attempt in flight.
   CURL* easy = nullptr;
+  bool in_multi = false;  // easy is added to the multi handle (counted in in_flight_)
   int fd = -1;
   uint64_t start = 0;  // .part bytes when the request was sent (the Range start)
   long http_status = 0;
@@ -244,9 +245,7 @@ Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
                     nullptr);
   }
   // Stop what is still running; its .part stays for the next call.
-  for (Job& job : jobs) {
-    if (job.easy != nullptr) Release(job);
-  }
+  for (Job& job : jobs) Release(job);
   if (status.ok()) Report(true);
   return status;
 }
@@ -268,10 +267,17 @@ Status ChunkDownloader::Run::Start(Job& job) {
   job.fd = ::open(job.part_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
   if (job.fd < 0) return IoError("open ", job.part_path, ": ", std::strerror(errno));
   off_t end = ::lseek(job.fd, 0, SEEK_END);
-  if (end < 0) return IoError("lseek ", job.part_path, ": ", std::strerror(errno));
+  if (end < 0) {
+    Status s = IoError("lseek ", job.part_path, ": ", std::strerror(errno));
+    Release(job);
+    return s;
+  }
   bytes_done_ += static_cast<uint64_t>(end) - job.received;  // a .part grown by someone else
   job.start = job.received = static_cast<uint64_t>(end);
-  MOTA_RETURN_IF_ERROR(HashPrefix(job));
+  if (Status s = HashPrefix(job); !s.ok()) {
+    Release(job);
+    return s;
+  }
   if (d_.idle_easy_.empty()) {
     job.easy = curl_easy_init();
     if (job.easy == nullptr) return Internal("curl_easy_init failed (out of memory?)");
@@ -280,7 +286,10 @@ Status ChunkDownloader::Run::Start(Job& job) {
     d_.idle_easy_.pop_back();
     curl_easy_reset(job.easy);
   }
-  MOTA_RETURN_IF_ERROR(ConfigureEasy(job.easy, opt_.http, job.error));
+  if (Status s = ConfigureEasy(job.easy, opt_.http, job.error); !s.ok()) {
+    Release(job);
+    return s;
+  }
   curl_easy_setopt(job.easy, CURLOPT_URL, job.url.c_str());
   curl_easy_setopt(job.easy, CURLOPT_PRIVATE, &job);
   curl_easy_setopt(job.easy, CURLOPT_HEADERFUNCTION, &Run::OnHeader);
@@ -289,8 +298,11 @@ Status ChunkDownloader::Run::Start(Job& job) {
   curl_easy_setopt(job.easy, CURLOPT_WRITEDATA, &job);
   std::string range = StrCat(job.start, "-");
   if (job.start > 0) curl_easy_setopt(job.easy, CURLOPT_RANGE, range.c_str());  // copied
-  if (curl_multi_add_handle(d_.multi_, job.easy) != CURLM_OK)
+  if (curl_multi_add_handle(d_.multi_, job.easy) != CURLM_OK) {
+    Release(job);
     return Internal("curl_multi_add_handle failed for ", job.url);
+  }
+  job.in_multi = true;
   ++in_flight_;
   return Status::Ok();
 }
@@ -387,11 +399,14 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
 }
 
 void ChunkDownloader::Run::Release(Job& job) {
-  if (job.easy != nullptr) {
+  if (job.in_multi) {
     curl_multi_remove_handle(d_.multi_, job.easy);
+    job.in_multi = false;
+    --in_flight_;
+  }
+  if (job.easy != nullptr) {
     d_.idle_easy_.push_back(job.easy);
     job.easy = nullptr;
-    --in_flight_;
   }
   if (job.fd >= 0) {
     ::close(job.fd);
