@@ -31,7 +31,7 @@ Result<ActPush> ReadActPush(const model::Node& node) {
   return ActPush{static_cast<uint32_t>(act.kind), act.alpha, act.beta};
 }
 
-Status CheckF32(const OpContext& ctx) {
+Status CheckF32(const OpContext& ctx, size_t data_inputs) {
   auto check = [&](const GpuTensor& t, const char* role, size_t i) -> Status {
     if (!t.present()) return Status::Ok();
     if (t.dtype != DType::kF32) {
@@ -47,7 +47,9 @@ Status CheckF32(const OpContext& ctx) {
     }
     return Status::Ok();
   };
-  for (size_t i = 0; i < ctx.inputs.size(); ++i) MOTA_RETURN_IF_ERROR(check(ctx.inputs[i], "input", i));
+  for (size_t i = 0; i < std::min(data_inputs, ctx.inputs.size()); ++i) {
+    MOTA_RETURN_IF_ERROR(check(ctx.inputs[i], "input", i));
+  }
   for (size_t i = 0; i < ctx.outputs.size(); ++i) MOTA_RETURN_IF_ERROR(check(ctx.outputs[i], "output", i));
   return Status::Ok();
 }

@@ -146,8 +146,9 @@ struct VkOpRegistrar {
 // ---- helpers for op files ------------------------------------------------------------------
 
 Result<ActPush> ReadActPush(const model::Node& node);
-// Ok when every present input and output is f32 and every shape has fewer than 2^31 elements.
-Status CheckF32(const OpContext& ctx);
+// Ok when the first `data_inputs` present inputs (all by default; later ones are parameters
+// such as axes) and every output are f32, non-empty, under 2^31 elements and bindable.
+Status CheckF32(const OpContext& ctx, size_t data_inputs = SIZE_MAX);
 // Workgroups to cover n items with `wg` threads each, folded into (x, y) under the device's
 // per-dimension limit. Shaders rebuild the index as gl_GlobalInvocationID.x +
 // gl_GlobalInvocationID.y * gl_NumWorkGroups.x * wg.

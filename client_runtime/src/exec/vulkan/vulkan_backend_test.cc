@@ -57,14 +57,14 @@ model::Attributes Pads1() {
   return a;
 }
 
-// x -> Conv -> c -> Erf (no Vulkan op: CPU) -> e; Add(e, c) -> Relu -> y. Outputs y and c.
+// x -> Conv -> c -> Cos (no Vulkan op: CPU) -> e; Add(e, c) -> Relu -> y. Outputs y and c.
 model::Graph MixedGraph() {
   static const GraphBuilder b = [] {
     GraphBuilder b;
     b.Input("x", {1, 4, 6, 6});
     b.Constant("w", RandomF32({4, 4, 3, 3}, 100));
     b.Node("Conv", {"x", "w"}, "c", Pads1());
-    b.Node("Erf", {"c"}, "e");
+    b.Node("Cos", {"c"}, "e");
     b.Node("Add", {"e", "c"}, "s");
     b.Node("Relu", {"s"}, "y");
     b.Output("y");
@@ -101,9 +101,9 @@ TEST(VulkanBackend, nodes_without_a_vulkan_op_run_on_the_cpu_between_two_segment
   EXPECT_EQ(s.gpu_nodes, 3);
   EXPECT_EQ(s.cpu_nodes, 1);
   ASSERT_EQ(s.cpu_reasons.size(), 1u);
-  EXPECT_NE(s.cpu_reasons[0].find("Erf"), std::string::npos) << s.cpu_reasons[0];
+  EXPECT_NE(s.cpu_reasons[0].find("Cos"), std::string::npos) << s.cpu_reasons[0];
   EXPECT_EQ(s.segments, 2);
-  // x up before segment 1; c down after it (Erf and the caller read it); e up before segment 2
+  // x up before segment 1; c down after it (Cos and the caller read it); e up before segment 2
   // (c stays on the device); y down.
   EXPECT_EQ(s.uploads, 2);
   EXPECT_EQ(s.downloads, 2);

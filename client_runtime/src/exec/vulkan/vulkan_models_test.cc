@@ -4,6 +4,7 @@
 // it). Every node of these models must run on the GPU.
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdio>
 #include <string>
@@ -18,12 +19,20 @@ namespace {
 // (The ORT comparison in tests/models uses atol 1e-5, rtol 1e-3 for the CPU backends.)
 constexpr double kAtol = 1e-4, kRtol = 1e-3;
 
-class VulkanModels : public ::testing::TestWithParam<std::string> {};
+struct ModelCase {
+  std::string name;
+  std::vector<converter::InputShapeOverride> shapes;  // for symbolic input dims
+};
+
+class VulkanModels : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  const std::string path = std::string(MOTA_SHARED_DIR) + "/models/" + GetParam() + ".onnx";
-  auto graph = converter::ConvertOnnxFile(path, {});
+  const std::string& name = GetParam().name;
+  const std::string path = std::string(MOTA_SHARED_DIR) + "/models/" + name + ".onnx";
+  converter::ConvertOptions options;
+  options.input_shapes = GetParam().shapes;
+  auto graph = converter::ConvertOnnxFile(path, options);
   ASSERT_TRUE(graph.ok()) << path << ": " << graph.status().ToString();
   ASSERT_EQ(graph->inputs.size(), 1u);
   const HostTensor input = RandomF32(graph->tensors[graph->inputs[0]].StaticShape(), 7);
@@ -41,7 +50,7 @@ TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
   const VulkanStats& s = got->stats;
   std::printf("[ vulkan   ] %s on %s: prepare+run %.0f ms; %d GPU nodes (%d views), %d CPU, %d "
               "segments, %d dispatches, %d barriers, %d in-place concats, %d fused adds, weights %.1f MB, arena %.1f MB\n",
-              GetParam().c_str(), SharedBackend().device().name.c_str(), ms, s.gpu_nodes,
+              name.c_str(), SharedBackend().device().name.c_str(), ms, s.gpu_nodes,
               s.view_nodes, s.cpu_nodes, s.segments, s.dispatches, s.barriers, s.in_place_concats, s.fused_adds,
               s.weight_bytes / 1e6, s.arena_bytes / 1e6);
   EXPECT_EQ(s.cpu_nodes, 0) << (s.cpu_reasons.empty() ? "" : s.cpu_reasons[0]);
@@ -50,13 +59,21 @@ TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
   for (size_t i = 0; i < want->outputs.size(); ++i) {
     ASSERT_EQ(got->outputs[i].shape(), want->outputs[i].shape());
     const double worst = WorstRatio(got->outputs[i], want->outputs[i], kAtol, kRtol);
-    EXPECT_LE(worst, 1.0) << GetParam() << " output " << i << ": worst |diff| / tolerance " << worst;
+    EXPECT_LE(worst, 1.0) << name << " output " << i << ": worst |diff| / tolerance " << worst;
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(SharedModels, VulkanModels,
-                         ::testing::Values("mobilenet_v2", "resnet18", "squeezenet1_1"),
-                         [](const ::testing::TestParamInfo<std::string>& info) { return info.param; });
+INSTANTIATE_TEST_SUITE_P(
+    SharedModels, VulkanModels,
+    ::testing::Values(ModelCase{"mobilenet_v2", {}}, ModelCase{"resnet18", {}},
+                      ModelCase{"squeezenet1_1", {}}, ModelCase{"mlp_784_256_10", {}},
+                      ModelCase{"transformer_block_t128_d256", {}},
+                      ModelCase{"ch_ppocr_mobile_v2.0_cls_infer", {{"x", {1, 3, 48, 192}}}}),
+    [](const ::testing::TestParamInfo<ModelCase>& info) {
+      std::string n = info.param.name;
+      for (char& c : n) c = std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+      return n;
+    });
 
 }  // namespace
 }  // namespace mota::exec::vk::testing

@@ -166,6 +166,39 @@ TEST(VulkanUnary, every_activation_op_over_a_wide_range) {
   CheckOp("Clip", {}, {x(), Arg{}, Const(MakeF32({}, {0.25f}))}, {kExact, kExact}, 1);
 }
 
+TEST(VulkanUnary, math_ops) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  const auto x = [] { return In(RandomF32({4, 40}, 51, -3.0f, 3.0f)); };
+  CheckOp("Erf", {}, {x()}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Exp", {}, {x()}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Neg", {}, {x()}, {kExact, kExact}, 1);
+  CheckOp("Abs", {}, {x()}, {kExact, kExact}, 1);
+  CheckOp("Sqrt", {}, {In(RandomF32({4, 40}, 52, 0.0f, 9.0f))}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Reciprocal", {}, {In(RandomF32({4, 40}, 53, 0.5f, 4.0f))}, {kFnAtol, kFnRtol}, 1);
+}
+
+TEST(VulkanBinary, pow_with_negative_bases_and_integer_exponents) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 54, -2.0f, 2.0f)), Const(MakeF32({}, {2.0f}))}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 55, -2.0f, 2.0f)), Const(MakeF32({}, {3.0f}))}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 56, 0.1f, 2.0f)), In(RandomF32({20}, 57, -1.5f, 1.5f))},
+          {kFnAtol, kFnRtol}, 1);
+}
+
+// ---- reductions -------------------------------------------------------------------------------
+
+TEST(VulkanReduce, mean_sum_max_min_over_contiguous_axes) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  model::Attributes keep;
+  CheckOp("ReduceMean", keep, {In(RandomF32({2, 5, 24}, 58)), Const(exec::testing::MakeI64({1}, {-1}))},
+          {kSumAtol, kSumRtol}, 1);
+  CheckOp("ReduceSum", Attrs({{"keepdims", int64_t{0}}}),
+          {In(RandomF32({2, 3, 4, 5}, 59)), Const(exec::testing::MakeI64({2}, {1, 2}))}, {kSumAtol, kSumRtol}, 1);
+  CheckOp("ReduceMax", {}, {In(RandomF32({3, 7}, 64))}, {kExact, kExact}, 1);
+  CheckOp("ReduceMin", {}, {In(RandomF32({3, 7, 2}, 65)), Const(exec::testing::MakeI64({1}, {0}))},
+          {kExact, kExact}, 1);
+}
+
 // ---- pooling ----------------------------------------------------------------------------------
 
 TEST(VulkanPool, max_pool_3x3_stride2_ceil_mode) {
@@ -202,6 +235,28 @@ TEST(VulkanConcat, channels_and_last_axis) {
           {kExact, kExact}, 3);
   CheckOp("Concat", Attrs({{"axis", int64_t{-1}}}), {In(RandomF32({3, 2}, 73)), In(RandomF32({3, 7}, 74))},
           {kExact, kExact}, 2);
+}
+
+TEST(VulkanSplit, uneven_parts_along_a_middle_axis) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  std::vector<TensorView> feeds;
+  // The graph and feeds point into `args`: keep it alive.
+  const std::vector<Arg> args = {In(RandomF32({2, 7, 3}, 75)),
+                                 Const(exec::testing::MakeI64({3}, {2, 4, 1}))};
+  const model::Graph graph = OneNodeGraph("Split", Attrs({{"axis", int64_t{1}}}), args, 3, &feeds);
+  auto reference = CreateBackend("reference", {});
+  ASSERT_TRUE(reference.ok());
+  auto want = RunGraph(**reference, graph, feeds);
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  auto got = RunGraph(SharedBackend(), graph, feeds);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->stats.gpu_nodes, 1);
+  EXPECT_EQ(got->stats.dispatches, 3);
+  ASSERT_EQ(got->outputs.size(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(got->outputs[i].shape(), want->outputs[i].shape());
+    EXPECT_EQ(WorstRatio(got->outputs[i], want->outputs[i], 1e-30, 0), 0.0) << "output " << i;
+  }
 }
 
 TEST(VulkanSoftmax, last_axis_middle_axis_and_log) {

@@ -1,4 +1,4 @@
-// Add, Sub, Mul, Div (f32) with numpy broadcasting up to 6 dims, fused activation applied.
+// Add, Sub, Mul, Div, Pow (f32) with numpy broadcasting up to 6 dims, fused activation applied.
 #include <algorithm>
 
 #include "exec/vulkan/vk_op.h"
@@ -17,7 +17,7 @@ struct Push {
 };
 
 uint32_t OpCode(const std::string& op) {
-  return op == "Add" ? 0 : op == "Sub" ? 1 : op == "Mul" ? 2 : 3;
+  return op == "Add" ? 0 : op == "Sub" ? 1 : op == "Mul" ? 2 : op == "Div" ? 3 : 4;
 }
 
 // Strides of `in` read as a right-aligned kMaxRank-dim output: 0 where `in` broadcasts.
@@ -69,3 +69,4 @@ MOTA_REGISTER_VK_OP(Add, {"Add", ::mota::exec::vk::Check, ::mota::exec::vk::Buil
 MOTA_REGISTER_VK_OP(Sub, {"Sub", ::mota::exec::vk::Check, ::mota::exec::vk::Build});
 MOTA_REGISTER_VK_OP(Mul, {"Mul", ::mota::exec::vk::Check, ::mota::exec::vk::Build});
 MOTA_REGISTER_VK_OP(Div, {"Div", ::mota::exec::vk::Check, ::mota::exec::vk::Build});
+MOTA_REGISTER_VK_OP(Pow, {"Pow", ::mota::exec::vk::Check, ::mota::exec::vk::Build});

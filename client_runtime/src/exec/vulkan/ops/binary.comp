@@ -1,4 +1,4 @@
-// Add, Sub, Mul, Div (OP) with numpy broadcasting: the output index is split into up to 6 dims
+// Add, Sub, Mul, Div, Pow (OP) with numpy broadcasting: the output index is split into up to 6 dims
 // and each operand reads through its own strides (0 on broadcast dims). BROADCAST 0 is the
 // equal-shape fast path.
 #version 450
@@ -6,7 +6,7 @@
 #include "common.glsl"
 
 layout(constant_id = 0) const uint WG = 64;
-layout(constant_id = 1) const uint OP = 0;  // 0 Add, 1 Sub, 2 Mul, 3 Div
+layout(constant_id = 1) const uint OP = 0;  // 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Pow
 layout(constant_id = 2) const uint BROADCAST = 1;
 layout(local_size_x_id = 0) in;
 
@@ -42,6 +42,13 @@ void main() {
   if (OP == 0) r = va + vb;
   else if (OP == 1) r = va - vb;
   else if (OP == 2) r = va * vb;
-  else r = va / vb;
+  else if (OP == 3) r = va / vb;
+  else {
+    // GLSL pow is undefined for a < 0; ONNX (C's pow) is defined for integer exponents.
+    float m = pow(abs(va), vb);
+    bool odd = fract(vb) == 0.0 && fract(vb * 0.5) != 0.0;
+    r = vb == 2.0 ? va * va : (va < 0.0 && fract(vb) != 0.0) ? uintBitsToFloat(0x7fc00000u)
+                                                             : (va < 0.0 && odd ? -m : m);
+  }
   y[idx] = apply_act(r, p.act, p.act_alpha, p.act_beta);
 }

@@ -1,4 +1,5 @@
-// Concat (f32, any axis): one copy dispatch per input into its slice of the output. The
+// Concat (f32, any axis): one copy dispatch per input into its slice of the output (unless the
+// executable placed the inputs in their slices: see ConcatInPlace in vk_executable.cc). The
 // dispatches write disjoint bytes, but the barrier tracker sees one output region and orders
 // them; fine for the few inputs Concat has.
 #include "exec/vulkan/vk_op.h"
@@ -6,8 +7,8 @@
 namespace mota::exec::vk {
 namespace {
 
-struct Push {
-  uint32_t total, chunk, out_chunk, offset;
+struct Push {  // copy_chunks.comp
+  uint32_t total, chunk, in_stride, in_offset, out_stride, out_offset;
 };
 
 Status Check(const OpContext& ctx) {
@@ -28,11 +29,11 @@ Status Build(OpBuilder& b) {
     const GpuTensor& in = b.inputs[i];
     const int64_t chunk = in.shape[axis] * inner;
     if (in.numel() > 0) {
-      Push p{static_cast<uint32_t>(in.numel()), static_cast<uint32_t>(chunk),
-             static_cast<uint32_t>(out_chunk), static_cast<uint32_t>(offset)};
+      const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
+      Push p{u(in.numel()), u(chunk), u(chunk), 0, u(out_chunk), u(offset)};
       uint32_t gx, gy;
       Groups1D(b.device, p.total, b.tuning.elementwise_wg, &gx, &gy);
-      b.Add("concat", {b.tuning.elementwise_wg}, p, {b.Input(i)}, {b.outputs[0].region}, gx, gy);
+      b.Add("copy_chunks", {b.tuning.elementwise_wg}, p, {b.Input(i)}, {b.outputs[0].region}, gx, gy);
     }
     offset += chunk;
   }

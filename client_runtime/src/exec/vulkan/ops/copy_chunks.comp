@@ -1,5 +1,5 @@
-// One Concat input copied into its slice of the output: the input is [outer, chunk] and lands
-// at [outer, offset .. offset + chunk) of the [outer, out_chunk] output.
+// Strided chunk copy for Concat and Split: element j of row o moves from
+// x[o * in_stride + in_offset + j] to y[o * out_stride + out_offset + j], j < chunk.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -11,12 +11,14 @@ layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
 layout(std430, binding = 1) buffer YBuf { float y[]; };
 
 layout(push_constant, std430) uniform Params {
-  uint total, chunk, out_chunk, offset;
+  uint total, chunk;
+  uint in_stride, in_offset;
+  uint out_stride, out_offset;
 } p;
 
 void main() {
   uint idx = flat_index();
   if (idx >= p.total) return;
   uint o = idx / p.chunk, j = idx % p.chunk;
-  y[o * p.out_chunk + p.offset + j] = x[idx];
+  y[o * p.out_stride + p.out_offset + j] = x[o * p.in_stride + p.in_offset + j];
 }

@@ -1,6 +1,8 @@
-// Activation ops (f32): Relu, Clip (min/max inputs known at prepare time), LeakyRelu,
-// HardSigmoid, HardSwish, Sigmoid, Tanh; semantics of exec/activation.h.
+// Unary ops (f32): the activations Relu, Clip (min/max inputs known at prepare time),
+// LeakyRelu, HardSigmoid, HardSwish, Sigmoid, Tanh (semantics of exec/activation.h) and Sqrt,
+// Erf, Exp, Neg, Abs, Reciprocal (unary.comp kinds 16+).
 #include <limits>
+#include <utility>
 
 #include "exec/vulkan/vk_op.h"
 
@@ -20,6 +22,11 @@ Result<ActPush> OpActivation(const OpContext& ctx) {
   auto make = [](ActivationKind k, float alpha = 0, float beta = 0) {
     return ActPush{static_cast<uint32_t>(k), alpha, beta};
   };
+  static constexpr std::pair<const char*, uint32_t> kMath[] = {
+      {"Sqrt", 16}, {"Erf", 17}, {"Exp", 18}, {"Neg", 19}, {"Abs", 20}, {"Reciprocal", 21}};
+  for (const auto& [name, kind] : kMath) {
+    if (op == name) return ActPush{kind, 0, 0};
+  }
   if (op == "Relu") return make(ActivationKind::kRelu);
   if (op == "Sigmoid") return make(ActivationKind::kSigmoid);
   if (op == "Tanh") return make(ActivationKind::kTanh);
@@ -67,3 +74,9 @@ MOTA_VK_UNARY(HardSigmoid);
 MOTA_VK_UNARY(HardSwish);
 MOTA_VK_UNARY(Sigmoid);
 MOTA_VK_UNARY(Tanh);
+MOTA_VK_UNARY(Sqrt);
+MOTA_VK_UNARY(Erf);
+MOTA_VK_UNARY(Exp);
+MOTA_VK_UNARY(Neg);
+MOTA_VK_UNARY(Abs);
+MOTA_VK_UNARY(Reciprocal);

@@ -1,5 +1,6 @@
-// Activation ops (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid, Tanh): the op itself
-// as activation 1, then the node's fused activation as activation 2.
+// Unary ops: activations (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid, Tanh: kinds
+// 1-7 of common.glsl) and math (kinds 16+: Sqrt, Erf, Exp, Neg, Abs, Reciprocal), then the
+// node's fused activation.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -18,9 +19,29 @@ layout(push_constant, std430) uniform Params {
   float act_alpha, act_beta;
 } p;
 
+// erf by Abramowitz & Stegun 7.1.26 (|error| < 1.5e-7), odd-extended.
+float erf_approx(float x) {
+  float t = 1.0 / (1.0 + 0.3275911 * abs(x));
+  float y = 1.0 - (((((1.061405429 * t - 1.453152027) * t) + 1.421413741) * t - 0.284496736) * t +
+                   0.254829592) * t * exp(-x * x);
+  return sign(x) * y;
+}
+
+float apply_op(float x, uint kind, float alpha, float beta) {
+  switch (kind) {
+    case 16u: return sqrt(x);
+    case 17u: return erf_approx(x);
+    case 18u: return exp(x);
+    case 19u: return -x;
+    case 20u: return abs(x);
+    case 21u: return 1.0 / x;
+    default: return apply_act(x, kind, alpha, beta);
+  }
+}
+
 void main() {
   uint idx = flat_index();
   if (idx >= p.total) return;
-  float v = apply_act(x[idx], p.op, p.op_alpha, p.op_beta);
+  float v = apply_op(x[idx], p.op, p.op_alpha, p.op_beta);
   y[idx] = apply_act(v, p.act, p.act_alpha, p.act_beta);
 }
