@@ -57,11 +57,11 @@ TEST(Loader, misaligned_buffers_struct_vector_is_rejected) {
       << model.status().ToString();
 }
 
-// A Conv whose pads are near -2^63 loaded fine (attributes are data) and then overflowed int64
-// in shape inference (UBSan: signed overflow in conv_util's ExplicitOutSize).
-TEST(Loader, conv_pads_overflowing_int64_are_rejected_when_planning) {
-  AlignedFile file(std::string(MOTA_SOURCE_DIR) +
-                   "/tests/fuzz/regressions/model_loader/conv_pads_overflowing_int64.mota");
+// Loads a saved fuzz input (it verifies: attributes are data) and plans it with its declared
+// input shapes: planning must fail with `expected_error`, not overflow.
+void ExpectPlanError(const std::string& name, const std::string& expected_error) {
+  SCOPED_TRACE(name);
+  AlignedFile file(std::string(MOTA_SOURCE_DIR) + "/tests/fuzz/regressions/model_loader/" + name);
   Result<std::unique_ptr<Model>> model = Model::LoadFromBuffer(file.bytes());
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   std::vector<Shape> shapes;
@@ -72,8 +72,20 @@ TEST(Loader, conv_pads_overflowing_int64_are_rejected_when_planning) {
   }
   Result<exec::ExecutionPlan> plan = exec::PlanExecution(model.value()->graph(), shapes);
   ASSERT_FALSE(plan.ok());
-  EXPECT_NE(plan.status().message().find("has a value outside"), std::string::npos)
+  EXPECT_NE(plan.status().message().find(expected_error), std::string::npos)
       << plan.status().ToString();
+}
+
+// A Conv whose pads are near -2^63 loaded fine (attributes are data) and then overflowed int64
+// in shape inference (UBSan: signed overflow in conv_util's ExplicitOutSize).
+TEST(Loader, conv_pads_overflowing_int64_are_rejected_when_planning) {
+  ExpectPlanError("conv_pads_overflowing_int64.mota", "has a value outside");
+}
+
+// DepthToSpace's blocksize^2 overflowed int64 the same way.
+TEST(Loader, depth_to_space_blocksize_overflowing_int64_is_rejected_when_planning) {
+  ExpectPlanError("depth_to_space_blocksize_overflowing_int64.mota",
+                  "must be >= 1 with blocksize^2 dividing");
 }
 
 TEST(Loader, golden_models_load_from_an_aligned_buffer) {

@@ -22,12 +22,17 @@ Status InferDepthToSpace(InferContext& ctx) {
   MOTA_RETURN_IF_ERROR(IsCrd(ctx.node).status());
   if (in.rank() != 4)
     return ctx.Error("input must be 4-D [N,C,H,W], got ", ShapeToString(in.shape));
-  if (b < 1 || in.shape[1] % (b * b) != 0) {
+  // Checked products: a hostile blocksize (found by fuzzing) overflowed int64.
+  int64_t bb = 0, h = 0, w = 0;
+  if (b < 1 || __builtin_mul_overflow(b, b, &bb) || in.shape[1] % bb != 0) {
     return ctx.Error("blocksize ", b, " must be >= 1 with blocksize^2 dividing the ", in.shape[1],
                      " channels of ", ShapeToString(in.shape));
   }
-  ctx.outputs[0] = {
-      in.dtype, {in.shape[0], in.shape[1] / (b * b), in.shape[2] * b, in.shape[3] * b}, nullptr};
+  if (__builtin_mul_overflow(in.shape[2], b, &h) || __builtin_mul_overflow(in.shape[3], b, &w)) {
+    return ctx.Error("blocksize ", b, " makes the output of ", ShapeToString(in.shape),
+                     " too large");
+  }
+  ctx.outputs[0] = {in.dtype, {in.shape[0], in.shape[1] / bb, h, w}, nullptr};
   return Status::Ok();
 }
 

@@ -14,8 +14,12 @@ Status InferSpaceToDepth(InferContext& ctx) {
     return ctx.Error("blocksize ", b, " must be >= 1 and divide H and W of ",
                      ShapeToString(in.shape));
   }
-  ctx.outputs[0] = {
-      in.dtype, {in.shape[0], in.shape[1] * b * b, in.shape[2] / b, in.shape[3] / b}, nullptr};
+  int64_t bb = 0, c = 0;  // checked: a hostile blocksize must not overflow int64
+  if (__builtin_mul_overflow(b, b, &bb) || __builtin_mul_overflow(in.shape[1], bb, &c)) {
+    return ctx.Error("blocksize ", b, " makes the channels of ", ShapeToString(in.shape),
+                     " too many");
+  }
+  ctx.outputs[0] = {in.dtype, {in.shape[0], c, in.shape[2] / b, in.shape[3] / b}, nullptr};
   return Status::Ok();
 }
 
