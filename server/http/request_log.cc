@@ -1,5 +1,8 @@
 #include "server/http/request_log.h"
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <chrono>
 #include <ctime>
 
@@ -22,6 +25,18 @@ void AppendJsonString(std::string& out, std::string_view value) {
   }
   out += '"';
 }
+
+namespace {
+struct ThreadLog {
+  FILE* log = nullptr;
+  std::string buffer;
+  ~ThreadLog() { FlushThreadLog(); }
+};
+ThreadLog& Local() {
+  thread_local ThreadLog t;
+  return t;
+}
+}  // namespace
 
 void WriteLogLine(FILE* log, const LogEntry& e) {
   if (log == nullptr) return;
@@ -56,7 +71,27 @@ void WriteLogLine(FILE* log, const LogEntry& e) {
   std::snprintf(tail, sizeof(tail), ",\"status\":%d,\"bytes\":%llu,\"duration_ms\":%.3f}\n",
                 e.status, static_cast<unsigned long long>(e.bytes), e.duration_ms);
   line += tail;
-  std::fwrite(line.data(), 1, line.size(), log);
+  ThreadLog& t = Local();
+  if (t.log != log) {
+    FlushThreadLog();
+    t.log = log;
+  }
+  t.buffer += line;
+  if (log == stderr || t.buffer.size() >= 32 * 1024) FlushThreadLog();
+}
+
+void FlushThreadLog() {
+  ThreadLog& t = Local();
+  if (t.log == nullptr || t.buffer.empty()) return;
+  const int fd = fileno(t.log);
+  size_t done = 0;
+  while (done < t.buffer.size()) {
+    ssize_t n = ::write(fd, t.buffer.data() + done, t.buffer.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // a full disk must not stop serving; the lines are dropped
+    done += static_cast<size_t>(n);
+  }
+  t.buffer.clear();
 }
 
 const std::string& HttpDateNow() {

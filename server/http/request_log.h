@@ -21,8 +21,11 @@ struct LogEntry {
 // \u00XX so a hostile target cannot break the line or the encoding).
 void AppendJsonString(std::string& out, std::string_view value);
 
-// Writes the line with one fwrite (stdio locks the FILE, so lines never interleave).
+// Appends the line to this thread's buffer, which goes out with one write(2) of whole lines once
+// it holds 32 KiB, when FlushThreadLog runs (every second on each io thread, and when the thread
+// ends), or at once when `log` is stderr. No lock is shared between io threads.
 void WriteLogLine(FILE* log, const LogEntry& entry);
+void FlushThreadLog();
 
 // The current time as an RFC 7231 HTTP date ("Thu, 26 Nov 2026 22:10:00 GMT"), cached per
 // second and per thread.

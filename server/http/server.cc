@@ -9,8 +9,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "server/http/connection.h"
+#include "server/http/request_log.h"
 
 namespace mota::server::http {
 
@@ -29,6 +31,7 @@ struct Server::Impl {
   std::vector<std::unique_ptr<net::io_context>> contexts;
   std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
   std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<net::steady_timer>> log_timers;  // one per context
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;  // acceptors[i] runs on contexts[i]
   uint16_t port = 0;
   std::mutex stop_mutex;
@@ -40,6 +43,16 @@ struct Server::Impl {
       if (!ec) internal::StartConnection(std::move(socket), shared);
       // Other errors (EMFILE, ECONNABORTED) affect one connection: keep accepting.
       Accept(acceptor);
+    });
+  }
+
+  // Request log lines are buffered per thread (request_log.h); push them out once a second.
+  void FlushLogEverySecond(net::steady_timer* timer) {
+    timer->expires_after(std::chrono::seconds(1));
+    timer->async_wait([this, timer](boost::system::error_code ec) {
+      if (ec) return;
+      internal::FlushThreadLog();
+      FlushLogEverySecond(timer);
     });
   }
 
@@ -123,7 +136,12 @@ Status Server::Start() {
   for (auto& acceptor : s.acceptors) s.Accept(acceptor.get());
   for (auto& context : s.contexts) {
     net::io_context* ctx = context.get();
-    s.threads.emplace_back([ctx] { ctx->run(); });
+    s.log_timers.push_back(std::make_unique<net::steady_timer>(*ctx));
+    s.FlushLogEverySecond(s.log_timers.back().get());
+    s.threads.emplace_back([ctx] {
+      ctx->run();
+      internal::FlushThreadLog();  // what this thread buffered since the last tick
+    });
   }
   s.running = true;
   return Status::Ok();
@@ -167,6 +185,7 @@ void Server::Stop(std::chrono::milliseconds grace) {
   for (auto& context : s.contexts) context->stop();
   for (auto& t : s.threads) t.join();
   s.threads.clear();
+  s.log_timers.clear();
   s.acceptors.clear();
   if (s.options.log) std::fflush(s.options.log);
 }

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "server/http/test_client.h"
@@ -283,6 +286,34 @@ TEST_F(ServerTest, metrics_count_requests_by_route_and_code_and_custom_counters)
   EXPECT_NE(text.find("mota_http_request_duration_seconds_count{route=\"other\"} 1"),
             std::string::npos);
   EXPECT_NE(text.find("mota_publish_total{model=\"m\\\"x\"} 3"), std::string::npos);
+}
+
+TEST_F(ServerTest, every_request_is_one_json_log_line) {
+  FILE* log = std::tmpfile();
+  ASSERT_NE(log, nullptr);
+  ServerOptions options;
+  options.log = log;
+  StartServer(options);
+  ASSERT_TRUE(Get(port_, "/hello?q=%22x%0a"));
+  ASSERT_TRUE(Get(port_, "/nope"));
+  server_->Stop();  // flushes the io threads' buffered lines
+  std::rewind(log);
+  std::vector<nlohmann::json> lines;
+  char buf[4096];
+  while (std::fgets(buf, sizeof(buf), log)) lines.push_back(nlohmann::json::parse(buf));
+  std::fclose(log);
+  ASSERT_EQ(lines.size(), 2u);
+  std::sort(lines.begin(), lines.end(),
+            [](const auto& a, const auto& b) { return a["status"] < b["status"]; });
+  EXPECT_EQ(lines[0]["method"], "GET");
+  EXPECT_EQ(lines[0]["target"], "/hello?q=%22x%0a");
+  EXPECT_EQ(lines[0]["status"], 200);
+  EXPECT_GT(lines[0]["bytes"].get<int>(), 0);
+  EXPECT_TRUE(lines[0]["remote"].get<std::string>().starts_with("127.0.0.1:"));
+  EXPECT_TRUE(lines[0]["duration_ms"].is_number());
+  EXPECT_TRUE(lines[0]["time"].get<std::string>().ends_with("Z"));
+  EXPECT_EQ(lines[1]["status"], 404);
+  EXPECT_EQ(lines[1]["route"], "unknown");
 }
 
 TEST(MetricsTest, histogram_buckets_are_cumulative) {

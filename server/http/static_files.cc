@@ -94,7 +94,7 @@ FileKey KeyOf(const struct stat& st) {
 inline constexpr uint64_t kSmallFileBytes = 64 * 1024;
 
 // Metadata and target files by path: the key of the version last read, its ETag and (for small
-// files) its bytes. A request lstat()s the path and uses the entry only when the key still
+// files) its bytes, per io thread. A request lstat()s the path and uses the entry only when the key still
 // matches, so a rename by the publisher is seen at once; a request that raced the rename serves
 // the complete previous version, exactly as if it had opened the file a moment earlier.
 class FileCache {
@@ -106,9 +106,9 @@ class FileCache {
   };
 
   std::shared_ptr<const Entry> Find(const std::string& path, const FileKey& key) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    auto it = map_.find(path);
-    if (it == map_.end() || !(it->second->key == key)) return nullptr;
+    auto& map = Map();
+    auto it = map.find(path);
+    if (it == map.end() || !(it->second->key == key)) return nullptr;
     return it->second;
   }
 
@@ -132,15 +132,20 @@ class FileCache {
     // The first 32 hex digits (128 bits) are plenty to tell versions apart.
     entry->etag = "\"" + sha.FinishHex().substr(0, 32) + "\"";
     if (size <= kSmallFileBytes) entry->bytes = std::make_shared<const std::string>(std::move(small));
-    std::lock_guard<std::mutex> lock(mutex_);
-    if (map_.size() > 4096) map_.clear();  // bounded (a repository has few live metadata files)
-    map_[path] = entry;
+    auto& map = Map();
+    if (map.size() > 4096) map.clear();  // bounded (a repository has few live metadata files)
+    map[path] = entry;
     return entry;
   }
 
  private:
-  std::mutex mutex_;
-  std::unordered_map<std::string, std::shared_ptr<const Entry>> map_;
+  // One map per io thread: no lock on the hot path (a lock holder preempted on a busy machine
+  // stalls every other thread). Shared by all FileCache objects of the thread, which is safe:
+  // entries are keyed by the full path and only used when the file's key still matches.
+  static std::unordered_map<std::string, std::shared_ptr<const Entry>>& Map() {
+    thread_local std::unordered_map<std::string, std::shared_ptr<const Entry>> map;
+    return map;
+  }
 };
 
 // True when If-None-Match lists `etag` (or is "*"). Weak comparison, as RFC 7232 asks for 304s.

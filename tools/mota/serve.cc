@@ -138,8 +138,7 @@ Status Serve(const ServeArgs& args) {
   } else if (config.log != "off") {
     log_file.reset(std::fopen(config.log.c_str(), "a"));
     if (!log_file) return InvalidArgument("cannot open log file ", config.log, " for appending");
-    // Full buffering: one write per 64 KiB of log lines instead of one per request.
-    std::setvbuf(log_file.get(), nullptr, _IOFBF, 64 * 1024);
+    // Opened for appending; the server batches whole lines per io thread (request_log.h).
     config.server.log = log_file.get();
   }
 
