@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "delivery/fetch/fault_server_test_util.h"
@@ -309,6 +310,43 @@ TEST_F(ChunkDownloaderTest, unmetered_only_policy_on_a_metered_network_sends_no_
   EXPECT_EQ(ReadOut(), model_);
 }
 
+TEST_F(ChunkDownloaderTest, retries_wait_with_exponential_backoff) {
+  std::vector<std::chrono::steady_clock::time_point> at;
+  std::mutex mu;
+  const std::string big = Big().sha256;
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) != big) return ServeBlob(fd, r, blobs_);
+    std::lock_guard<std::mutex> lock(mu);
+    at.push_back(std::chrono::steady_clock::now());
+    SendAll(fd, Head(503, 0));
+  });
+  DownloadOptions o = Options(server);
+  o.max_attempts = 3;
+  o.backoff_initial = std::chrono::milliseconds(200);
+  o.backoff_max = std::chrono::milliseconds(1000);
+  auto stats = Make(o)->Download(packed_.index, dir_ + "/out.mota");
+  EXPECT_EQ(stats.status().code(), StatusCode::kUnavailable) << stats.status().ToString();
+  EXPECT_NE(stats.status().message().find("HTTP 503"), std::string::npos);
+  ASSERT_EQ(at.size(), 3u);
+  // Jitter keeps each wait in [delay/2, delay]: 100..200 ms, then 200..400 ms.
+  EXPECT_GE(at[1] - at[0], std::chrono::milliseconds(100));
+  EXPECT_GE(at[2] - at[1], std::chrono::milliseconds(200));
+  EXPECT_LT(at[2] - at[0], std::chrono::milliseconds(1500));
+}
+
+TEST_F(ChunkDownloaderTest, range_not_satisfiable_discards_the_part_and_starts_over) {
+  WritePart(FramePrefix(1000));
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (!r.Header("range").empty()) return (void)SendAll(fd, Head(416, 0));
+    ServeBlob(fd, r, blobs_);
+  });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->retries, 1);
+  EXPECT_EQ(server.RequestsFor("/blobs/" + Big().sha256), 2);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
 TEST(BlobsOf, identical_chunks_are_fetched_once_and_self_test_blobs_on_request) {
   bundle::VariantIndex index;
   const std::string a(64, 'a'), b(64, 'b'), za(64, 'c'), zb(64, 'd'), n(64, 'e'), zn(64, 'f');
@@ -331,8 +369,7 @@ TEST_F(ChunkDownloaderTest, invalid_options_are_rejected_naming_the_field) {
   EXPECT_NE(ChunkDownloader::Create(o).status().message().find("base_url"), std::string::npos);
   o.base_url = "http://127.0.0.1:1";
   o.max_in_flight = 0;
-  EXPECT_NE(ChunkDownloader::Create(o).status().message().find("max_in_flight"),
-            std::string::npos);
+  EXPECT_NE(ChunkDownloader::Create(o).status().message().find("max_in_flight"), std::string::npos);
 }
 
 }  // namespace
