@@ -92,6 +92,15 @@ TEST_F(ChunkDownloaderTest, downloads_every_chunk_and_assembles_the_verified_fil
   ASSERT_FALSE(progress.empty());
   EXPECT_EQ(progress.back().bytes_done, progress.back().bytes_total);
   EXPECT_EQ(progress.back().blobs_done, packed_.index.chunks.size());
+  // Real progress, not only 0 and 100%: intermediate values, never going back in a clean run.
+  bool intermediate = false;
+  for (size_t i = 0; i < progress.size(); ++i) {
+    intermediate |= progress[i].bytes_done > 0 && progress[i].bytes_done < progress[i].bytes_total;
+    if (i > 0) {
+      EXPECT_GE(progress[i].bytes_done, progress[i - 1].bytes_done);
+    }
+  }
+  EXPECT_TRUE(intermediate) << progress.size() << " progress calls";
   for (const auto& c : packed_.index.chunks) EXPECT_TRUE(fs::exists(Store(c.sha256)));
 }
 
