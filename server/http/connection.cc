@@ -6,6 +6,8 @@
 #include <limits>
 #include <optional>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
 #include <sys/socket.h>
 
@@ -297,6 +299,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
       beast::error_code ec;
       socket_.native_non_blocking(true, ec);
       if (ec) return Finished(false);
+      // Cork while header and file go out so only full segments are sent (nginx: tcp_nopush).
+      int on = 1;
+      ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
       return ContinueFileSend(std::move(send));
     }
     auto msg = std::make_shared<bhttp::response<bhttp::string_body>>(
@@ -347,6 +352,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
           budget -= std::min<uint64_t>(budget, static_cast<uint64_t>(n));
         }
       } else {
+        int off = 0;  // uncork: the last partial segment goes out now
+        ::setsockopt(fd, IPPROTO_TCP, TCP_CORK, &off, sizeof(off));
         return Finished(send->keep_alive);
       }
       if (n > 0) {
