@@ -393,8 +393,8 @@ TEST_F(DeploySpecTest, tuning_of_the_other_backend_is_an_error) {
 
 TEST_F(DeploySpecTest, misspelled_tuning_key_is_named_with_its_line_and_a_suggestion) {
   const std::string yaml = std::string(kBase) +
-                           "    tuning:\n"           // 12
-                           "      thread: 4\n";      // 13
+                           "    tuning:\n"       // 12
+                           "      thread: 4\n";  // 13
   EXPECT_THAT(Errors(yaml), ElementsAre("deploy.yaml:13:7: variant 'cpu-fp32': unknown key "
                                         "'tuning.thread' (did you mean 'threads'?)"));
 }

@@ -15,10 +15,16 @@ namespace cond = mota::conditions;
 
 // A phone with a Mali GPU, a desktop with nothing optional known, and an empty profile.
 std::vector<cond::DeviceFacts> Devices() {
-  cond::DeviceFacts phone{"arm64", {"neon", "dotprod"}, 8, 6144, "android", "13", "MT6789",
-                          "0.1.0", {{"vulkan", 0x13b5, 0x92020010, "32.1"}}};
-  cond::DeviceFacts desktop{"x86_64", {"avx2", "fma"}, 16, 65536, "linux", "6.1", "", "1.2.3",
-                            {}};
+  cond::DeviceFacts phone{"arm64",
+                          {"neon", "dotprod"},
+                          8,
+                          6144,
+                          "android",
+                          "13",
+                          "MT6789",
+                          "0.1.0",
+                          {{"vulkan", 0x13b5, 0x92020010, "32.1"}}};
+  cond::DeviceFacts desktop{"x86_64", {"avx2", "fma"}, 16, 65536, "linux", "6.1", "", "1.2.3", {}};
   return {phone, desktop, cond::DeviceFacts{}};
 }
 

@@ -37,16 +37,14 @@ const std::vector<Target>& Targets();
 
 }  // namespace mota::fuzz
 
-#define MOTA_FUZZ_CHECK(condition, detail)                                         \
-  do {                                                                             \
+#define MOTA_FUZZ_CHECK(condition, detail)                                          \
+  do {                                                                              \
     if (!(condition)) ::mota::fuzz::Fail(__FILE__, __LINE__, #condition, (detail)); \
   } while (0)
 
 #ifdef MOTA_LIBFUZZER
-#define MOTA_FUZZ_TARGET(name, fn)                                              \
-  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {     \
-    return fn(data, size);                                                      \
-  }
+#define MOTA_FUZZ_TARGET(name, fn) \
+  extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) { return fn(data, size); }
 #else
 #define MOTA_FUZZ_TARGET(name, fn) \
   [[maybe_unused]] static const bool mota_fuzz_registered_ = ::mota::fuzz::Register(name, fn);

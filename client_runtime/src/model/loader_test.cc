@@ -4,13 +4,13 @@
 
 #include <gtest/gtest.h>
 
-#include "exec/plan.h"
-
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <vector>
+
+#include "exec/plan.h"
 
 namespace mota::model {
 namespace {

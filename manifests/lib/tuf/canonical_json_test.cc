@@ -34,8 +34,8 @@ TEST(CanonicalJson, OnlyQuoteAndBackslashAreEscaped) {
 // Found by tests/fuzz/tuf_metadata_fuzz.cc: canonical(parse(x)) did not parse again when x held
 // an escaped control character, because canonical JSON writes it raw.
 TEST(CanonicalJson, control_character_in_string_or_key_is_rejected) {
-  for (const char* text : {R"({"s":"a\u0001b"})", R"({"s":"line\nbreak"})", R"({"k\t":1})",
-                           R"(["\u0000"])"}) {
+  for (const char* text :
+       {R"({"s":"a\u0001b"})", R"({"s":"line\nbreak"})", R"({"k\t":1})", R"(["\u0000"])"}) {
     Result<nlohmann::json> doc = ParseJson(text, "test.json");
     ASSERT_FALSE(doc.ok()) << text;
     EXPECT_NE(doc.status().message().find("control character U+00"), std::string::npos)

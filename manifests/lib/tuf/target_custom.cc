@@ -92,8 +92,8 @@ Status ParseWorkgroupSizes(const Json& json, std::string_view backend, const std
     std::array<int64_t, 3> size{};
     bool ok = xyz.is_array() && xyz.size() == 3;
     for (size_t i = 0; ok && i < 3; ++i) {
-      ok = xyz[i].is_number_integer() && xyz[i].get<int64_t>() >= 1 &&
-           xyz[i].get<int64_t>() <= 1024;
+      ok =
+          xyz[i].is_number_integer() && xyz[i].get<int64_t>() >= 1 && xyz[i].get<int64_t>() <= 1024;
       if (ok) size[i] = xyz[i].get<int64_t>();
     }
     if (!ok || size[0] * size[1] * size[2] > 1024) {

@@ -47,9 +47,11 @@ TEST(VariantTarget, EachBadFieldIsNamed) {
 TEST(VariantTarget, TuningRoundTripsAndIsFoundByVendorId) {
   Json custom = Valid();
   custom["backend"] = "vulkan";
-  custom["tuning"] = ParseJson(
-      R"({"workgroup_size":{"0x10005":[32,2,1],"0x5143":[128,1,1],"default":[64,1,1]},"x":1})",
-      "tuning").value();
+  custom["tuning"] =
+      ParseJson(
+          R"({"workgroup_size":{"0x10005":[32,2,1],"0x5143":[128,1,1],"default":[64,1,1]},"x":1})",
+          "tuning")
+          .value();
   Result<VariantTarget> t = ParseVariantTarget(custom, "t");
   ASSERT_TRUE(t.ok()) << t.status().message();
   ASSERT_TRUE(t.value().tuning.has_value());
@@ -64,9 +66,9 @@ TEST(VariantTarget, TuningRoundTripsAndIsFoundByVendorId) {
 
 TEST(VariantTarget, BadTuningIsNamed) {
   const std::pair<const char*, const char*> cases[] = {
-      {"cpu", R"({"workgroup_size":{"default":[64,1,1]}})"},    // the other backend's key
-      {"vulkan", R"({"threads":4})"},                           // the other backend's key
-      {"cpu", R"({"threads":0})"},                              // out of range
+      {"cpu", R"({"workgroup_size":{"default":[64,1,1]}})"},     // the other backend's key
+      {"vulkan", R"({"threads":4})"},                            // the other backend's key
+      {"cpu", R"({"threads":0})"},                               // out of range
       {"vulkan", R"({"workgroup_size":{"0x05143":[64,1,1]}})"},  // a second spelling of 0x5143
       {"vulkan", R"({"workgroup_size":{"Default":[64,1,1]}})"},
       {"vulkan", R"({"workgroup_size":{"default":[64,32,1]}})"},  // 2048 > 1024 invocations

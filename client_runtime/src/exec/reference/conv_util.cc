@@ -28,8 +28,8 @@ Result<std::vector<int64_t>> ReadSpatialInts(const model::Node& node, const char
   }
   for (int64_t x : v) {
     if (x < min || x > kMaxWindowValue) {
-      return NodeError(node, "attribute ", name, " ", ListToString(v), " has a value outside ",
-                       min, "..", kMaxWindowValue);
+      return NodeError(node, "attribute ", name, " ", ListToString(v), " has a value outside ", min,
+                       "..", kMaxWindowValue);
     }
   }
   return v;
