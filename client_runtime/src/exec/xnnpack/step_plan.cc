@@ -59,7 +59,11 @@ class Builder {
 
   Result<StepPlan> Build() {
     Init();
-    for (int32_t n : plan_.run_nodes) MOTA_RETURN_IF_ERROR(AddNode(n));
+    for (int32_t n : plan_.run_nodes) {
+      if (fused_.count(n) != 0) continue;
+      MOTA_ASSIGN_OR_RETURN(const bool fused, TryQdqChain(n));
+      if (!fused) MOTA_RETURN_IF_ERROR(AddNode(n));
+    }
     ClosePartition();
     for (size_t i = 0; i < graph_.outputs.size(); ++i) BindGraphOutput(static_cast<int32_t>(i));
     AssignOffsets();
@@ -268,9 +272,64 @@ class Builder {
     ++out_.partitions;
   }
 
+  // The consumer of t when t is an intermediate value read by exactly one node, else -1.
+  int32_t OnlyConsumer(int32_t t) const {
+    if (t < 0 || is_graph_output_[t] != 0 || consumers_[t].size() != 1) return -1;
+    return consumers_[t][0];
+  }
+
+  // DequantizeLinear n -> one-input activation -> QuantizeLinear, with constant parameters and
+  // no other reader of the two f32 values: offered to the prepared kernels as one synthetic
+  // "mota.QdqUnary" node (exec/cpu/int8_ew/qdq_lut.cc: a 256-entry table). True when taken.
+  Result<bool> TryQdqChain(int32_t n) {
+    const model::Node& dq = graph_.nodes[n];
+    if (!options_.fast_kernels || dq.op_type != "DequantizeLinear" || dq.inputs.size() < 2 ||
+        dq.outputs.size() != 1)
+      return false;
+    const int32_t a = OnlyConsumer(dq.outputs[0]);
+    if (a < 0 || graph_.nodes[a].inputs.size() != 1 || graph_.nodes[a].outputs.size() != 1)
+      return false;
+    const model::Node& act = graph_.nodes[a];
+    const int32_t q = OnlyConsumer(act.outputs[0]);
+    if (q < 0 || graph_.nodes[q].op_type != "QuantizeLinear" || graph_.nodes[q].inputs.size() != 3 ||
+        graph_.nodes[q].inputs[0] != act.outputs[0] || graph_.nodes[q].outputs.size() != 1)
+      return false;
+    const model::Node& qn = graph_.nodes[q];
+    // Transpose steps move f32 only: x must already be there in NCHW (or layout-free).
+    if (Existing(dq.inputs[0], Layout::kNchw) < 0) return false;
+    auto node = std::make_shared<model::Node>();
+    node->name = qn.name;
+    node->op_type = "mota.QdqUnary";
+    node->inputs = {dq.inputs[0], dq.inputs[1], dq.inputs.size() > 2 ? dq.inputs[2] : -1,
+                    qn.inputs[1], qn.inputs[2]};
+    for (size_t i = 1; i < node->inputs.size(); ++i) {
+      if (node->inputs[i] >= 0 && !IsStatic(plan_, node->inputs[i])) return false;
+    }
+    node->outputs = qn.outputs;
+    node->attrs = act.attrs;
+    node->attrs.SetString("mota_qdq_activation", act.op_type);
+    Step s;
+    s.kind = Step::Kind::kLogical;
+    s.node = q;
+    MOTA_ASSIGN_OR_RETURN(s.prepared, TryPreparedKernel(*node));
+    if (!s.prepared) return false;
+    ClosePartition();
+    s.compute = plan_.ops[q]->compute;
+    s.remapped = std::move(node);
+    s.inputs.push_back(Get(dq.inputs[0], Layout::kNchw, false));
+    s.outputs.push_back(NewOutput(qn.outputs[0], Layout::kNchw, true));
+    ++out_.prepared_nodes;
+    out_.steps.push_back(std::move(s));
+    fused_.insert(a);
+    fused_.insert(q);
+    return true;
+  }
+
   // A prepared kernel (exec/cpu/kernels.h) for node n on NCHW data, or nullptr.
   Result<std::unique_ptr<PreparedKernel>> TryPreparedKernel(int32_t n) {
-    const model::Node& node = graph_.nodes[n];
+    return TryPreparedKernel(graph_.nodes[n]);
+  }
+  Result<std::unique_ptr<PreparedKernel>> TryPreparedKernel(const model::Node& node) {
     if (!options_.fast_kernels) return std::unique_ptr<PreparedKernel>();
     std::vector<TensorView> inputs, outputs;
     for (int32_t t : node.inputs) {
@@ -372,6 +431,7 @@ class Builder {
   bool open_ = false;
   Step partition_;
   std::set<int32_t> produced_;
+  std::set<int32_t> fused_;  // nodes run inside an earlier fused step (TryQdqChain)
 };
 
 }  // namespace
