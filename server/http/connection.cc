@@ -296,9 +296,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       send->header = header.str();
       send->slice = std::move(response.file);
       send->keep_alive = keep_alive;
-      beast::error_code ec;
-      socket_.native_non_blocking(true, ec);
-      if (ec) return Finished(false);
+      if (!non_blocking_) {  // once per connection (each call is an ioctl)
+        beast::error_code ec;
+        socket_.native_non_blocking(true, ec);
+        if (ec) return Finished(false);
+        non_blocking_ = true;
+      }
       // Cork while header and file go out so only full segments are sent (nginx: tcp_nopush).
       int on = 1;
       ::setsockopt(socket_.native_handle(), IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
@@ -424,6 +427,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   size_t requests_ = 0;
   int status_ = 0;
   bool busy_ = false;
+  bool non_blocking_ = false;
 };
 
 void StartConnection(tcp::socket socket, std::shared_ptr<ServerShared> shared) {
