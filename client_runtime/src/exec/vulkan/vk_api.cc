@@ -32,12 +32,12 @@ Loaded LoadOnce() {
     loaded.status = Unavailable("the Vulkan loader has no vkGetInstanceProcAddr symbol");
     return loaded;
   }
-#define MOTA_VK_LOAD(name)                                                                     \
-  loaded.api.name = reinterpret_cast<PFN_vk##name>(                                           \
-      loaded.api.GetInstanceProcAddr(VK_NULL_HANDLE, "vk" #name));                            \
-  if (loaded.api.name == nullptr) {                                                           \
-    loaded.status = Unavailable("the Vulkan loader does not provide vk" #name);                \
-    return loaded;                                                                            \
+#define MOTA_VK_LOAD(name)                                                                        \
+  loaded.api.name =                                                                               \
+      reinterpret_cast<PFN_vk##name>(loaded.api.GetInstanceProcAddr(VK_NULL_HANDLE, "vk" #name)); \
+  if (loaded.api.name == nullptr) {                                                               \
+    loaded.status = Unavailable("the Vulkan loader does not provide vk" #name);                   \
+    return loaded;                                                                                \
   }
   MOTA_VK_GLOBAL_FUNCTIONS(MOTA_VK_LOAD)
 #undef MOTA_VK_LOAD
@@ -55,11 +55,11 @@ Result<const Api*> LoadGlobalApi() {
 }
 
 Status LoadInstanceApi(VkInstance instance, Api* api) {
-#define MOTA_VK_LOAD(name)                                                               \
+#define MOTA_VK_LOAD(name)                                                                    \
   api->name = reinterpret_cast<PFN_vk##name>(api->GetInstanceProcAddr(instance, "vk" #name)); \
-  if (api->name == nullptr) {                                                            \
-    return Unavailable("the Vulkan instance does not provide vk" #name                  \
-                       " (Vulkan 1.1 is required)");                                     \
+  if (api->name == nullptr) {                                                                 \
+    return Unavailable("the Vulkan instance does not provide vk" #name                        \
+                       " (Vulkan 1.1 is required)");                                          \
   }
   MOTA_VK_INSTANCE_FUNCTIONS(MOTA_VK_LOAD)
 #undef MOTA_VK_LOAD
@@ -96,9 +96,8 @@ const char* VkResultName(VkResult result) {
 }
 
 Status VkError(VkResult result, const char* call, std::string_view what) {
-  std::string message =
-      StrCat(call, " failed with ", VkResultName(result), " (", static_cast<int>(result),
-             ") while ", what);
+  std::string message = StrCat(call, " failed with ", VkResultName(result), " (",
+                               static_cast<int>(result), ") while ", what);
   switch (result) {
     case VK_ERROR_OUT_OF_HOST_MEMORY:
     case VK_ERROR_OUT_OF_DEVICE_MEMORY:

@@ -23,59 +23,59 @@ Status Unavailable(const Args&... args) {
   X(EnumerateInstanceLayerProperties)
 
 // Everything else, resolved through vkGetInstanceProcAddr on the instance.
-#define MOTA_VK_INSTANCE_FUNCTIONS(X)     \
-  X(DestroyInstance)                      \
-  X(EnumeratePhysicalDevices)             \
-  X(GetPhysicalDeviceProperties)          \
-  X(GetPhysicalDeviceProperties2)         \
-  X(GetPhysicalDeviceFeatures2)           \
-  X(GetPhysicalDeviceMemoryProperties)    \
+#define MOTA_VK_INSTANCE_FUNCTIONS(X)       \
+  X(DestroyInstance)                        \
+  X(EnumeratePhysicalDevices)               \
+  X(GetPhysicalDeviceProperties)            \
+  X(GetPhysicalDeviceProperties2)           \
+  X(GetPhysicalDeviceFeatures2)             \
+  X(GetPhysicalDeviceMemoryProperties)      \
   X(GetPhysicalDeviceQueueFamilyProperties) \
-  X(EnumerateDeviceExtensionProperties)   \
-  X(CreateDevice)                         \
-  X(DestroyDevice)                        \
-  X(GetDeviceQueue)                       \
-  X(DeviceWaitIdle)                       \
-  X(AllocateMemory)                       \
-  X(FreeMemory)                           \
-  X(MapMemory)                            \
-  X(UnmapMemory)                          \
-  X(FlushMappedMemoryRanges)              \
-  X(InvalidateMappedMemoryRanges)         \
-  X(CreateBuffer)                         \
-  X(DestroyBuffer)                        \
-  X(GetBufferMemoryRequirements)          \
-  X(BindBufferMemory)                     \
-  X(CreateShaderModule)                   \
-  X(DestroyShaderModule)                  \
-  X(CreatePipelineCache)                  \
-  X(DestroyPipelineCache)                 \
-  X(GetPipelineCacheData)                 \
-  X(CreateDescriptorSetLayout)            \
-  X(DestroyDescriptorSetLayout)           \
-  X(CreatePipelineLayout)                 \
-  X(DestroyPipelineLayout)                \
-  X(CreateComputePipelines)               \
-  X(DestroyPipeline)                      \
-  X(CreateDescriptorPool)                 \
-  X(DestroyDescriptorPool)                \
-  X(AllocateDescriptorSets)               \
-  X(UpdateDescriptorSets)                 \
-  X(CreateCommandPool)                    \
-  X(DestroyCommandPool)                   \
-  X(AllocateCommandBuffers)               \
-  X(BeginCommandBuffer)                   \
-  X(EndCommandBuffer)                     \
-  X(CmdBindPipeline)                      \
-  X(CmdBindDescriptorSets)                \
-  X(CmdPushConstants)                     \
-  X(CmdDispatch)                          \
-  X(CmdPipelineBarrier)                   \
-  X(CmdCopyBuffer)                        \
-  X(CreateFence)                          \
-  X(DestroyFence)                         \
-  X(ResetFences)                          \
-  X(WaitForFences)                        \
+  X(EnumerateDeviceExtensionProperties)     \
+  X(CreateDevice)                           \
+  X(DestroyDevice)                          \
+  X(GetDeviceQueue)                         \
+  X(DeviceWaitIdle)                         \
+  X(AllocateMemory)                         \
+  X(FreeMemory)                             \
+  X(MapMemory)                              \
+  X(UnmapMemory)                            \
+  X(FlushMappedMemoryRanges)                \
+  X(InvalidateMappedMemoryRanges)           \
+  X(CreateBuffer)                           \
+  X(DestroyBuffer)                          \
+  X(GetBufferMemoryRequirements)            \
+  X(BindBufferMemory)                       \
+  X(CreateShaderModule)                     \
+  X(DestroyShaderModule)                    \
+  X(CreatePipelineCache)                    \
+  X(DestroyPipelineCache)                   \
+  X(GetPipelineCacheData)                   \
+  X(CreateDescriptorSetLayout)              \
+  X(DestroyDescriptorSetLayout)             \
+  X(CreatePipelineLayout)                   \
+  X(DestroyPipelineLayout)                  \
+  X(CreateComputePipelines)                 \
+  X(DestroyPipeline)                        \
+  X(CreateDescriptorPool)                   \
+  X(DestroyDescriptorPool)                  \
+  X(AllocateDescriptorSets)                 \
+  X(UpdateDescriptorSets)                   \
+  X(CreateCommandPool)                      \
+  X(DestroyCommandPool)                     \
+  X(AllocateCommandBuffers)                 \
+  X(BeginCommandBuffer)                     \
+  X(EndCommandBuffer)                       \
+  X(CmdBindPipeline)                        \
+  X(CmdBindDescriptorSets)                  \
+  X(CmdPushConstants)                       \
+  X(CmdDispatch)                            \
+  X(CmdPipelineBarrier)                     \
+  X(CmdCopyBuffer)                          \
+  X(CreateFence)                            \
+  X(DestroyFence)                           \
+  X(ResetFences)                            \
+  X(WaitForFences)                          \
   X(QueueSubmit)
 
 struct Api {
@@ -102,10 +102,10 @@ Status VkError(VkResult result, const char* call, std::string_view what);
 }  // namespace mota::exec::vk
 
 // Returns a Status from the enclosing function when a Vulkan call fails.
-#define MOTA_VK_RETURN_IF_ERROR(call_expr, call_name, what)                  \
-  do {                                                                       \
-    const VkResult mota_vk_result_ = (call_expr);                            \
-    if (mota_vk_result_ != VK_SUCCESS) {                                     \
-      return ::mota::exec::vk::VkError(mota_vk_result_, call_name, what);    \
-    }                                                                        \
+#define MOTA_VK_RETURN_IF_ERROR(call_expr, call_name, what)               \
+  do {                                                                    \
+    const VkResult mota_vk_result_ = (call_expr);                         \
+    if (mota_vk_result_ != VK_SUCCESS) {                                  \
+      return ::mota::exec::vk::VkError(mota_vk_result_, call_name, what); \
+    }                                                                     \
   } while (false)

@@ -36,8 +36,9 @@ std::string Lower(std::string s) {
 }
 
 bool IsIndex(const std::string& s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(),
-                                   [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 }  // namespace
@@ -61,7 +62,8 @@ Result<std::shared_ptr<Context>> Context::Create(const ContextOptions& options) 
   MOTA_ASSIGN_OR_RETURN(const Api* global, LoadGlobalApi());
   std::shared_ptr<Context> ctx(new Context());
   ctx->api_ = *global;
-  MOTA_RETURN_IF_ERROR(ctx->CreateInstance(options.validation || EnvFlag("MOTA_VULKAN_VALIDATION")));
+  MOTA_RETURN_IF_ERROR(
+      ctx->CreateInstance(options.validation || EnvFlag("MOTA_VULKAN_VALIDATION")));
   std::string wanted = options.device;
   if (wanted.empty()) {
     const char* env = std::getenv("MOTA_VULKAN_DEVICE");
@@ -104,8 +106,9 @@ Status Context::CreateInstance(bool validation) {
   if (r != VK_SUCCESS) {
     instance_ = VK_NULL_HANDLE;
     if (r == VK_ERROR_INCOMPATIBLE_DRIVER) {
-      return Unavailable("vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER: no Vulkan 1.1 "
-                         "driver is installed; use a CPU backend");
+      return Unavailable(
+          "vkCreateInstance failed with VK_ERROR_INCOMPATIBLE_DRIVER: no Vulkan 1.1 "
+          "driver is installed; use a CPU backend");
     }
     return VkError(r, "vkCreateInstance", "creating a Vulkan 1.1 instance");
   }
@@ -164,7 +167,8 @@ Status Context::ChooseDevice(const std::string& wanted) {
 }
 
 Status Context::CreateDevice() {
-  VkPhysicalDeviceSubgroupProperties subgroup{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
+  VkPhysicalDeviceSubgroupProperties subgroup{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
   props2.pNext = &subgroup;
   api_.GetPhysicalDeviceProperties2(physical_, &props2);
@@ -200,7 +204,8 @@ Status Context::CreateDevice() {
   }
   VkPhysicalDeviceShaderFloat16Int8Features f16{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
-  VkPhysicalDevice16BitStorageFeatures s16{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  VkPhysicalDevice16BitStorageFeatures s16{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
   VkPhysicalDeviceFeatures2 features{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_FEATURES_2};
   const bool f16_queryable = has_float16_extension_ || p.apiVersion >= VK_API_VERSION_1_2;
   s16.pNext = f16_queryable ? &f16 : nullptr;
@@ -212,7 +217,8 @@ Status Context::CreateDevice() {
   VkPhysicalDeviceShaderFloat16Int8Features f16_on{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};
   f16_on.shaderFloat16 = info_.shader_float16 ? VK_TRUE : VK_FALSE;
-  VkPhysicalDevice16BitStorageFeatures s16_on{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
+  VkPhysicalDevice16BitStorageFeatures s16_on{
+      VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_16BIT_STORAGE_FEATURES};
   s16_on.storageBuffer16BitAccess = info_.storage_16bit ? VK_TRUE : VK_FALSE;
   s16_on.pNext = info_.shader_float16 ? &f16_on : nullptr;
 

@@ -30,9 +30,9 @@ struct DeviceInfo {
   uint32_t api_version = 0;
   VkPhysicalDeviceType type = VK_PHYSICAL_DEVICE_TYPE_OTHER;
   uint8_t pipeline_cache_uuid[VK_UUID_SIZE] = {};
-  bool shader_float16 = false;    // fp16 arithmetic in shaders
-  bool storage_16bit = false;     // fp16 values in storage buffers
-  uint32_t subgroup_size = 0;     // 0 when unknown
+  bool shader_float16 = false;  // fp16 arithmetic in shaders
+  bool storage_16bit = false;   // fp16 values in storage buffers
+  uint32_t subgroup_size = 0;   // 0 when unknown
   uint32_t max_workgroup_invocations = 128;
   uint32_t max_workgroup_size[3] = {128, 128, 64};
   uint32_t max_workgroup_count[3] = {65535, 65535, 65535};

@@ -58,7 +58,10 @@ class Builder final : public OpBuilder {
 class Exe final : public VulkanExecutable {
  public:
   Exe(const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared)
-      : graph_(graph), plan_(std::move(plan)), shared_(std::move(shared)), api_(shared_->ctx->api()) {}
+      : graph_(graph),
+        plan_(std::move(plan)),
+        shared_(std::move(shared)),
+        api_(shared_->ctx->api()) {}
   ~Exe() override;
 
   Status Init();
@@ -120,11 +123,11 @@ class Exe final : public VulkanExecutable {
   // Views point at their input; inputs of an in-place Concat at their slice of its output.
   std::vector<int32_t> parent_;
   std::vector<uint64_t> parent_offset_;
-  std::vector<int32_t> producers_;  // per tensor: its node, or -1
-  std::vector<int32_t> position_;   // per node: its index in plan_.run_nodes, or -1
-  std::vector<int32_t> fused_add_;  // per node: the Add fused into its epilogue, or -1
-  std::vector<int32_t> use_counts_;  // per tensor: node inputs and graph outputs reading it
-  std::vector<bool> skip_build_;  // per node: views and in-place Concats record no dispatch
+  std::vector<int32_t> producers_;     // per tensor: its node, or -1
+  std::vector<int32_t> position_;      // per node: its index in plan_.run_nodes, or -1
+  std::vector<int32_t> fused_add_;     // per node: the Add fused into its epilogue, or -1
+  std::vector<int32_t> use_counts_;    // per tensor: node inputs and graph outputs reading it
+  std::vector<bool> skip_build_;       // per node: views and in-place Concats record no dispatch
   std::vector<uint64_t> offsets_;      // per root tensor: arena offset
   std::vector<uint8_t> weight_bytes_;  // host copy until uploaded
   std::map<int32_t, Region> known_regions_;
@@ -207,8 +210,7 @@ Status Exe::Partition() {
       ctx.inputs = Tensors(node.inputs, false);
       ctx.outputs = Tensors(node.outputs, false);
       why = def->check(ctx);
-      if (why.ok() && def->view &&
-          !IsRunTime(plan_.tensors[node.inputs[0]].storage)) {
+      if (why.ok() && def->view && !IsRunTime(plan_.tensors[node.inputs[0]].storage)) {
         why = ctx.Unsupported("its input is known at prepare time");
       }
     }
@@ -374,7 +376,8 @@ void Exe::PlanResidency() {
     lifetimes.push_back(Lifetime{Bytes(static_cast<int32_t>(t)), first[t], last[t]});
   }
   std::vector<uint64_t> offsets;
-  stats_.arena_bytes = AssignOffsets(lifetimes, shared_->ctx->info().storage_offset_alignment, &offsets);
+  stats_.arena_bytes =
+      AssignOffsets(lifetimes, shared_->ctx->info().storage_offset_alignment, &offsets);
   offsets_.assign(num, 0);
   for (size_t i = 0; i < roots.size(); ++i) offsets_[roots[i]] = offsets[i];
   uint64_t staging = 0;
@@ -401,7 +404,8 @@ Region Exe::KnownInput(int32_t tensor) {
   auto it = known_regions_.find(tensor);
   if (it != known_regions_.end()) return it->second;
   const TensorPlan& p = plan_.tensors[tensor];
-  const void* data = p.storage == TensorPlan::Storage::kValue ? plan_.values[p.value_index].data() : p.data;
+  const void* data =
+      p.storage == TensorPlan::Storage::kValue ? plan_.values[p.value_index].data() : p.data;
   const Region r = AddWeights({static_cast<const uint8_t*>(data), Bytes(tensor)});
   known_regions_.emplace(tensor, r);
   return r;
@@ -425,7 +429,8 @@ Status Exe::BuildOps() {
       }
       MOTA_RETURN_IF_ERROR(def->build(b));
       for (Dispatch& d : b.dispatches) {
-        const PipelineKey key{d.shader, d.spec, static_cast<uint32_t>(d.reads.size() + d.writes.size()),
+        const PipelineKey key{d.shader, d.spec,
+                              static_cast<uint32_t>(d.reads.size() + d.writes.size()),
                               static_cast<uint32_t>(d.push.size())};
         MOTA_ASSIGN_OR_RETURN(const Pipeline* p, shared_->pipelines->Get(key));
         seg.pipelines.push_back(p);
@@ -443,12 +448,15 @@ Status Exe::CreateBuffers() {
     return OutOfMemory("cannot allocate the ", plan_.arena_size, "-byte host arena");
   }
   const auto& ctx = shared_->ctx;
-  MOTA_ASSIGN_OR_RETURN(arena_, DeviceBuffer::Create(ctx, stats_.arena_bytes, DeviceBuffer::Kind::kDevice,
-                                                     "activation arena"));
-  MOTA_ASSIGN_OR_RETURN(weights_, DeviceBuffer::Create(ctx, weight_bytes_.size(), DeviceBuffer::Kind::kDevice,
-                                                       "weights buffer"));
-  MOTA_ASSIGN_OR_RETURN(staging_, DeviceBuffer::Create(ctx, stats_.staging_bytes, DeviceBuffer::Kind::kStaging,
-                                                       "input/output staging buffer"));
+  MOTA_ASSIGN_OR_RETURN(arena_,
+                        DeviceBuffer::Create(ctx, stats_.arena_bytes, DeviceBuffer::Kind::kDevice,
+                                             "activation arena"));
+  MOTA_ASSIGN_OR_RETURN(weights_,
+                        DeviceBuffer::Create(ctx, weight_bytes_.size(), DeviceBuffer::Kind::kDevice,
+                                             "weights buffer"));
+  MOTA_ASSIGN_OR_RETURN(
+      staging_, DeviceBuffer::Create(ctx, stats_.staging_bytes, DeviceBuffer::Kind::kStaging,
+                                     "input/output staging buffer"));
   VkCommandPoolCreateInfo pool{VK_STRUCTURE_TYPE_COMMAND_POOL_CREATE_INFO};
   pool.queueFamilyIndex = ctx->queue_family();
   MOTA_VK_RETURN_IF_ERROR(api_.CreateCommandPool(ctx->device(), &pool, nullptr, &commands_),
@@ -467,8 +475,9 @@ Status Exe::UploadWeights() {
     std::memcpy(weights_->mapped(), weight_bytes_.data(), weight_bytes_.size());
     MOTA_RETURN_IF_ERROR(weights_->Flush(0, weight_bytes_.size()));
   } else {
-    MOTA_ASSIGN_OR_RETURN(auto temp, DeviceBuffer::Create(shared_->ctx, weight_bytes_.size(),
-                                                          DeviceBuffer::Kind::kStaging, "weights staging buffer"));
+    MOTA_ASSIGN_OR_RETURN(
+        auto temp, DeviceBuffer::Create(shared_->ctx, weight_bytes_.size(),
+                                        DeviceBuffer::Kind::kStaging, "weights staging buffer"));
     std::memcpy(temp->mapped(), weight_bytes_.data(), weight_bytes_.size());
     MOTA_RETURN_IF_ERROR(temp->Flush(0, weight_bytes_.size()));
     VkCommandBufferAllocateInfo alloc{VK_STRUCTURE_TYPE_COMMAND_BUFFER_ALLOCATE_INFO};
@@ -480,7 +489,8 @@ Status Exe::UploadWeights() {
                             "vkAllocateCommandBuffers", "uploading weights");
     VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
     begin.flags = VK_COMMAND_BUFFER_USAGE_ONE_TIME_SUBMIT_BIT;
-    MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer", "uploading weights");
+    MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer",
+                            "uploading weights");
     const VkBufferCopy copy{0, 0, weight_bytes_.size()};
     api_.CmdCopyBuffer(cmd, temp->buffer(), weights_->buffer(), 1, &copy);
     MOTA_VK_RETURN_IF_ERROR(api_.EndCommandBuffer(cmd), "vkEndCommandBuffer", "uploading weights");
@@ -517,7 +527,8 @@ Status Exe::CreateDescriptors() {
       alloc.pSetLayouts = &seg.pipelines[i]->set_layout;
       VkDescriptorSet set;
       MOTA_VK_RETURN_IF_ERROR(api_.AllocateDescriptorSets(dev, &alloc, &set),
-                              "vkAllocateDescriptorSets", StrCat("binding shader '", d.shader, "'"));
+                              "vkAllocateDescriptorSets",
+                              StrCat("binding shader '", d.shader, "'"));
       std::vector<VkDescriptorBufferInfo> infos;
       for (const auto* list : {&d.reads, &d.writes}) {
         for (const Region& r : *list) {
@@ -533,15 +544,16 @@ Status Exe::CreateDescriptors() {
         writes[b].descriptorType = VK_DESCRIPTOR_TYPE_STORAGE_BUFFER;
         writes[b].pBufferInfo = &infos[b];
       }
-      api_.UpdateDescriptorSets(dev, static_cast<uint32_t>(writes.size()), writes.data(), 0, nullptr);
+      api_.UpdateDescriptorSets(dev, static_cast<uint32_t>(writes.size()), writes.data(), 0,
+                                nullptr);
       seg.sets.push_back(set);
     }
   }
   return Status::Ok();
 }
 
-void Barrier(const Api& api, VkCommandBuffer cmd, VkPipelineStageFlags src_stage,
-             VkAccessFlags src, VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
+void Barrier(const Api& api, VkCommandBuffer cmd, VkPipelineStageFlags src_stage, VkAccessFlags src,
+             VkPipelineStageFlags dst_stage, VkAccessFlags dst) {
   VkMemoryBarrier b{VK_STRUCTURE_TYPE_MEMORY_BARRIER};
   b.srcAccessMask = src;
   b.dstAccessMask = dst;
@@ -569,13 +581,17 @@ Status Exe::Record(Segment& seg) {
                           "vkAllocateCommandBuffers", "recording a segment");
   VkCommandBuffer cmd = seg.cmd;
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
-  MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer", "recording a segment");
+  MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer",
+                          "recording a segment");
   std::vector<VkBufferCopy> copies;
-  for (const HostCopy& c : seg.uploads) copies.push_back({c.staging, ArenaRegion(c.tensor).offset, c.size});
+  for (const HostCopy& c : seg.uploads)
+    copies.push_back({c.staging, ArenaRegion(c.tensor).offset, c.size});
   if (!copies.empty()) {
-    api_.CmdCopyBuffer(cmd, staging_->buffer(), arena_->buffer(), static_cast<uint32_t>(copies.size()), copies.data());
+    api_.CmdCopyBuffer(cmd, staging_->buffer(), arena_->buffer(),
+                       static_cast<uint32_t>(copies.size()), copies.data());
     Barrier(api_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
-            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+            VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+            VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
   }
   std::vector<Region> pending_reads, pending_writes;
   for (size_t i = 0; i < seg.dispatches.size(); ++i) {
@@ -583,7 +599,8 @@ Status Exe::Record(Segment& seg) {
     if (AnyOverlap(d.reads, pending_writes) || AnyOverlap(d.writes, pending_writes) ||
         AnyOverlap(d.writes, pending_reads)) {
       Barrier(api_, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
-              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+              VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
+              VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
       ++stats_.barriers;
       pending_reads.clear();
       pending_writes.clear();
@@ -594,7 +611,8 @@ Status Exe::Record(Segment& seg) {
     for (const Region& r : d.writes) pending_writes.push_back(r);
     const Pipeline* p = seg.pipelines[i];
     api_.CmdBindPipeline(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->pipeline);
-    api_.CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &seg.sets[i], 0, nullptr);
+    api_.CmdBindDescriptorSets(cmd, VK_PIPELINE_BIND_POINT_COMPUTE, p->layout, 0, 1, &seg.sets[i],
+                               0, nullptr);
     if (!d.push.empty()) {
       api_.CmdPushConstants(cmd, p->layout, VK_SHADER_STAGE_COMPUTE_BIT, 0,
                             static_cast<uint32_t>(d.push.size()), d.push.data());
@@ -602,12 +620,14 @@ Status Exe::Record(Segment& seg) {
     api_.CmdDispatch(cmd, d.groups[0], d.groups[1], d.groups[2]);
   }
   copies.clear();
-  for (const HostCopy& c : seg.downloads) copies.push_back({ArenaRegion(c.tensor).offset, c.staging, c.size});
+  for (const HostCopy& c : seg.downloads)
+    copies.push_back({ArenaRegion(c.tensor).offset, c.staging, c.size});
   if (!copies.empty()) {
     Barrier(api_, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
-            VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT, VK_PIPELINE_STAGE_TRANSFER_BIT,
-            VK_ACCESS_TRANSFER_READ_BIT);
-    api_.CmdCopyBuffer(cmd, arena_->buffer(), staging_->buffer(), static_cast<uint32_t>(copies.size()), copies.data());
+            VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
+            VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_READ_BIT);
+    api_.CmdCopyBuffer(cmd, arena_->buffer(), staging_->buffer(),
+                       static_cast<uint32_t>(copies.size()), copies.data());
     Barrier(api_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
             VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
   }
@@ -622,10 +642,12 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
   submit.pCommandBuffers = &cmd;
   {
     std::lock_guard<std::mutex> lock(shared_->ctx->queue_mutex());
-    MOTA_VK_RETURN_IF_ERROR(api_.QueueSubmit(shared_->ctx->queue(), 1, &submit, fence_), "vkQueueSubmit", what);
+    MOTA_VK_RETURN_IF_ERROR(api_.QueueSubmit(shared_->ctx->queue(), 1, &submit, fence_),
+                            "vkQueueSubmit", what);
   }
   in_flight_ = true;
-  MOTA_VK_RETURN_IF_ERROR(api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs), "vkWaitForFences", what);
+  MOTA_VK_RETURN_IF_ERROR(api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs),
+                          "vkWaitForFences", what);
   in_flight_ = false;
   MOTA_VK_RETURN_IF_ERROR(api_.ResetFences(dev, 1, &fence_), "vkResetFences", what);
   return Status::Ok();
@@ -635,14 +657,17 @@ Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
                        std::span<const TensorView> outputs) {
   uint8_t* arena = host_arena_.data();
   for (const HostCopy& c : seg.uploads) {
-    std::memcpy(staging_->mapped() + c.staging, plan_.View(c.tensor, arena, inputs, outputs).data, c.size);
+    std::memcpy(staging_->mapped() + c.staging, plan_.View(c.tensor, arena, inputs, outputs).data,
+                c.size);
   }
   MOTA_RETURN_IF_ERROR(staging_->Flush(0, staging_->size()));
-  MOTA_RETURN_IF_ERROR(Submit(seg.cmd, StrCat("running GPU segment from node '",
-                                              graph_.nodes[seg.nodes[0]].name, "'").c_str()));
+  MOTA_RETURN_IF_ERROR(Submit(
+      seg.cmd,
+      StrCat("running GPU segment from node '", graph_.nodes[seg.nodes[0]].name, "'").c_str()));
   MOTA_RETURN_IF_ERROR(staging_->Invalidate(0, staging_->size()));
   for (const HostCopy& c : seg.downloads) {
-    std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, staging_->mapped() + c.staging, c.size);
+    std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, staging_->mapped() + c.staging,
+                c.size);
   }
   return Status::Ok();
 }
@@ -665,7 +690,8 @@ Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> 
     for (int32_t t : node.inputs) {
       in.push_back(t < 0 ? TensorView{} : plan_.View(t, host_arena_.data(), inputs, outputs));
     }
-    for (int32_t t : node.outputs) out.push_back(plan_.View(t, host_arena_.data(), inputs, outputs));
+    for (int32_t t : node.outputs)
+      out.push_back(plan_.View(t, host_arena_.data(), inputs, outputs));
     MOTA_RETURN_IF_ERROR(EvaluateNode(*plan_.ops[step.node], node, in, out, nullptr));
   }
   return Status::Ok();

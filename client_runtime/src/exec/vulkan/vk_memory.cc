@@ -18,7 +18,8 @@ Result<std::unique_ptr<DeviceBuffer>> DeviceBuffer::Create(std::shared_ptr<Conte
                VK_BUFFER_USAGE_TRANSFER_DST_BIT;
   info.sharingMode = VK_SHARING_MODE_EXCLUSIVE;
   MOTA_VK_RETURN_IF_ERROR(api.CreateBuffer(ctx->device(), &info, nullptr, &b->buffer_),
-                          "vkCreateBuffer", StrCat("creating the ", what, " (", b->size_, " bytes)"));
+                          "vkCreateBuffer",
+                          StrCat("creating the ", what, " (", b->size_, " bytes)"));
   VkMemoryRequirements req;
   api.GetBufferMemoryRequirements(ctx->device(), b->buffer_, &req);
   int32_t type;
@@ -27,8 +28,9 @@ Result<std::unique_ptr<DeviceBuffer>> DeviceBuffer::Create(std::shared_ptr<Conte
     if (type < 0) type = ctx->FindMemoryType(req.memoryTypeBits, 0, 0);
   } else {
     // Cached memory makes reading results back fast; coherent saves flushes.
-    type = ctx->FindMemoryType(req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
-                               VK_MEMORY_PROPERTY_HOST_COHERENT_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
+    type = ctx->FindMemoryType(
+        req.memoryTypeBits, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT,
+        VK_MEMORY_PROPERTY_HOST_COHERENT_BIT | VK_MEMORY_PROPERTY_HOST_CACHED_BIT);
   }
   if (type < 0) {
     return Unavailable("Vulkan device '", ctx->info().name, "' has no memory type for the ", what,
@@ -38,14 +40,14 @@ Result<std::unique_ptr<DeviceBuffer>> DeviceBuffer::Create(std::shared_ptr<Conte
   alloc.allocationSize = req.size;
   alloc.memoryTypeIndex = static_cast<uint32_t>(type);
   MOTA_VK_RETURN_IF_ERROR(api.AllocateMemory(ctx->device(), &alloc, nullptr, &b->memory_),
-                          "vkAllocateMemory", StrCat("allocating ", req.size, " bytes for the ", what));
+                          "vkAllocateMemory",
+                          StrCat("allocating ", req.size, " bytes for the ", what));
   MOTA_VK_RETURN_IF_ERROR(api.BindBufferMemory(ctx->device(), b->buffer_, b->memory_, 0),
                           "vkBindBufferMemory", StrCat("binding the ", what));
   const bool host_visible =
       ctx->FindMemoryType(1u << type, VK_MEMORY_PROPERTY_HOST_VISIBLE_BIT, 0) == type;
   if (host_visible) {
-    b->coherent_ =
-        ctx->FindMemoryType(1u << type, VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0) == type;
+    b->coherent_ = ctx->FindMemoryType(1u << type, VK_MEMORY_PROPERTY_HOST_COHERENT_BIT, 0) == type;
     void* p = nullptr;
     MOTA_VK_RETURN_IF_ERROR(api.MapMemory(ctx->device(), b->memory_, 0, VK_WHOLE_SIZE, 0, &p),
                             "vkMapMemory", StrCat("mapping the ", what));

@@ -38,7 +38,8 @@ Status CheckF32(const OpContext& ctx, size_t data_inputs) {
       return ctx.Unsupported(role, " ", i, " is ", DTypeName(t.dtype), "; only f32 is implemented");
     }
     if (t.numel() >= (int64_t{1} << 31)) {
-      return ctx.Unsupported(role, " ", i, " has ", t.numel(), " elements; 32-bit indexing allows 2^31");
+      return ctx.Unsupported(role, " ", i, " has ", t.numel(),
+                             " elements; 32-bit indexing allows 2^31");
     }
     if (t.numel() == 0) return ctx.Unsupported(role, " ", i, " is empty");
     if (t.nbytes() > ctx.device.max_storage_range) {
@@ -50,7 +51,8 @@ Status CheckF32(const OpContext& ctx, size_t data_inputs) {
   for (size_t i = 0; i < std::min(data_inputs, ctx.inputs.size()); ++i) {
     MOTA_RETURN_IF_ERROR(check(ctx.inputs[i], "input", i));
   }
-  for (size_t i = 0; i < ctx.outputs.size(); ++i) MOTA_RETURN_IF_ERROR(check(ctx.outputs[i], "output", i));
+  for (size_t i = 0; i < ctx.outputs.size(); ++i)
+    MOTA_RETURN_IF_ERROR(check(ctx.outputs[i], "output", i));
   return Status::Ok();
 }
 

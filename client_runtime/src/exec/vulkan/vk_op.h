@@ -51,10 +51,10 @@ struct GpuTensor {
 
 struct Dispatch {
   std::string shader;
-  std::vector<uint32_t> spec;    // specialization constants 0..n-1
-  std::vector<uint8_t> push;     // push constant bytes
-  std::vector<Region> reads;     // bindings 0..reads-1
-  std::vector<Region> writes;    // bindings reads..reads+writes-1
+  std::vector<uint32_t> spec;  // specialization constants 0..n-1
+  std::vector<uint8_t> push;   // push constant bytes
+  std::vector<Region> reads;   // bindings 0..reads-1
+  std::vector<Region> writes;  // bindings reads..reads+writes-1
   uint32_t groups[3] = {1, 1, 1};
 };
 
@@ -114,8 +114,8 @@ class OpBuilder : public OpContext {
   void Add(std::string shader, std::vector<uint32_t> spec, const Push& push,
            std::vector<Region> reads, std::vector<Region> writes, uint32_t gx, uint32_t gy = 1,
            uint32_t gz = 1) {
-    Dispatch d{std::move(shader), std::move(spec), {}, std::move(reads), std::move(writes),
-               {gx, gy, gz}};
+    Dispatch d{std::move(shader), std::move(spec),   {},
+               std::move(reads),  std::move(writes), {gx, gy, gz}};
     d.push.resize(sizeof(Push));
     std::memcpy(d.push.data(), &push, sizeof(Push));
     dispatches.push_back(std::move(d));
@@ -157,5 +157,6 @@ inline uint32_t CeilDiv(uint64_t a, uint64_t b) { return static_cast<uint32_t>((
 
 }  // namespace mota::exec::vk
 
-#define MOTA_REGISTER_VK_OP(id, ...) \
-  static const ::mota::exec::vk::VkOpRegistrar mota_vk_op_registrar_##id(::mota::exec::vk::VkOpDef __VA_ARGS__)
+#define MOTA_REGISTER_VK_OP(id, ...)                                      \
+  static const ::mota::exec::vk::VkOpRegistrar mota_vk_op_registrar_##id( \
+      ::mota::exec::vk::VkOpDef __VA_ARGS__)

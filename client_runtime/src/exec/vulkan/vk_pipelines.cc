@@ -49,7 +49,8 @@ const char* CacheLoadName(CacheLoad load) {
 }
 
 std::array<uint8_t, 32> RuntimeKey() {
-  std::vector<uint8_t> bytes(MOTA_RUNTIME_VERSION, MOTA_RUNTIME_VERSION + std::strlen(MOTA_RUNTIME_VERSION));
+  std::vector<uint8_t> bytes(MOTA_RUNTIME_VERSION,
+                             MOTA_RUNTIME_VERSION + std::strlen(MOTA_RUNTIME_VERSION));
   for (const ShaderBinary& s : AllShaders()) {
     bytes.insert(bytes.end(), s.name, s.name + std::strlen(s.name) + 1);
     const auto* w = reinterpret_cast<const uint8_t*>(s.words);
@@ -83,8 +84,8 @@ std::vector<uint8_t> PipelineManager::ReadCacheFile() {
   load_ = CacheLoad::kRejected;
   const std::vector<uint8_t>& bytes = *file;
   if (bytes.size() < kHeaderSize) {
-    rejection_ = StrCat(path_, ": ", bytes.size(), " bytes, shorter than the ", kHeaderSize,
-                        "-byte header");
+    rejection_ =
+        StrCat(path_, ": ", bytes.size(), " bytes, shorter than the ", kHeaderSize, "-byte header");
     return {};
   }
   const uint64_t blob_size = Get64(bytes.data() + kHeaderSize - 40);

@@ -19,12 +19,9 @@ struct VendorRow {
 // amortise the per-group overhead. Measured numbers override these through the variant.
 constexpr VendorRow kVendors[] = {
     // elementwise_wg, gemm_tile, gemm_regs, reduce_wg
-    {0x10DE, "NVIDIA", {256, 16, 4, 128}},
-    {0x1002, "AMD", {256, 16, 4, 64}},
-    {0x8086, "Intel", {128, 16, 2, 64}},
-    {0x13B5, "ARM Mali", {64, 8, 4, 64}},
-    {0x5143, "Qualcomm Adreno", {128, 16, 2, 64}},
-    {0x1010, "Imagination PowerVR", {64, 8, 2, 32}},
+    {0x10DE, "NVIDIA", {256, 16, 4, 128}},         {0x1002, "AMD", {256, 16, 4, 64}},
+    {0x8086, "Intel", {128, 16, 2, 64}},           {0x13B5, "ARM Mali", {64, 8, 4, 64}},
+    {0x5143, "Qualcomm Adreno", {128, 16, 2, 64}}, {0x1010, "Imagination PowerVR", {64, 8, 2, 32}},
     {0x10005, "Mesa (CPU)", {64, 16, 4, 64}},
 };
 
@@ -98,8 +95,9 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
                      : key == "gemm_shared"  ? &tuning->gemm_shared
                                              : nullptr;
     if (slot == nullptr) {
-      return InvalidArgument("unknown Vulkan tuning parameter '", key,
-                             "' (expected elementwise_wg, gemm_tile, gemm_regs, reduce_wg or gemm_shared)");
+      return InvalidArgument(
+          "unknown Vulkan tuning parameter '", key,
+          "' (expected elementwise_wg, gemm_tile, gemm_regs, reduce_wg or gemm_shared)");
     }
     *slot = value;
   }

@@ -38,7 +38,8 @@ std::string CachePath(const VulkanOptions& options, const DeviceInfo& d) {
   if (dir.empty()) return "";
   MakeDirs(dir);
   char name[96];
-  std::snprintf(name, sizeof(name), "/mota-vulkan-%04x-%04x.pipeline-cache", d.vendor_id, d.device_id);
+  std::snprintf(name, sizeof(name), "/mota-vulkan-%04x-%04x.pipeline-cache", d.vendor_id,
+                d.device_id);
   return dir + name;
 }
 
@@ -88,7 +89,9 @@ class Backend final : public VulkanBackend {
 
   const Status& status() const override { return status_; }
   const DeviceInfo& device() const override { return shared_->ctx->info(); }
-  std::string tuning() const override { return status_.ok() ? TuningToString(shared_->tuning) : ""; }
+  std::string tuning() const override {
+    return status_.ok() ? TuningToString(shared_->tuning) : "";
+  }
   std::string cache_report() const override {
     if (!status_.ok()) return "";
     std::string report = CacheLoadName(shared_->pipelines->cache_load());

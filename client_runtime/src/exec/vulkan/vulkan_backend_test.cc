@@ -30,7 +30,8 @@ class GraphBuilder {
     g_.inputs.push_back(g_.AddTensor(std::move(info)));
   }
   void Constant(const std::string& name, const HostTensor& t) {
-    g_.AddConstant(name, t.dtype(), t.shape(), std::vector<uint8_t>(t.data(), t.data() + t.nbytes()));
+    g_.AddConstant(name, t.dtype(), t.shape(),
+                   std::vector<uint8_t>(t.data(), t.data() + t.nbytes()));
   }
   void Node(const std::string& op, const std::vector<std::string>& in, const std::string& out,
             model::Attributes attrs = {}) {
@@ -270,7 +271,8 @@ class PipelineCacheTest : public ::testing::Test {
   }
   void WriteCache(const std::vector<uint8_t>& bytes) {
     std::ofstream f(path_, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   }
   // A cold run that writes the cache; returns its outputs.
   std::vector<HostTensor> Cold() {
@@ -406,12 +408,14 @@ TEST(VulkanTuning, parameters_override_defaults_and_bad_ones_are_rejected_by_nam
   const DeviceInfo d = BigDevice(0x1002);
   Tuning t = DefaultTuning(d);
   ASSERT_TRUE(ApplyTuningParameters("gemm_tile=8,gemm_regs=1,elementwise_wg=32", d, &t).ok());
-  EXPECT_EQ(TuningToString(t), "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=64,gemm_shared=1");
+  EXPECT_EQ(TuningToString(t),
+            "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=64,gemm_shared=1");
   Status s = ApplyTuningParameters("gemm_tile=12", d, &t);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("gemm_tile"), std::string::npos) << s.ToString();
   s = ApplyTuningParameters("warp=4", d, &t);
-  EXPECT_NE(s.message().find("unknown Vulkan tuning parameter 'warp'"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("unknown Vulkan tuning parameter 'warp'"), std::string::npos)
+      << s.ToString();
   s = ApplyTuningParameters("gemm_shared=2", d, &t);
   EXPECT_NE(s.message().find("is not 0 or 1"), std::string::npos) << s.ToString();
   s = ApplyTuningParameters("gemm_tile=64", d, &t);  // 4096 threads
@@ -424,12 +428,14 @@ TEST(VulkanTuning, other_tile_sizes_give_the_same_results) {
   options.cache_path = "none";
   // The opposite of the device's default staging, so both convolution paths are exercised.
   const bool shared = DefaultTuning(SharedBackend().device()).gemm_shared != 0;
-  options.tuning = std::string("gemm_tile=8,gemm_regs=1,elementwise_wg=32,reduce_wg=16,gemm_shared=") +
-                   (shared ? "0" : "1");
+  options.tuning =
+      std::string("gemm_tile=8,gemm_regs=1,elementwise_wg=32,reduce_wg=16,gemm_shared=") +
+      (shared ? "0" : "1");
   auto backend = CreateVulkanBackend({}, options);
   ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
-  EXPECT_EQ(backend->tuning(), std::string("elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=16,gemm_shared=") +
-                                   (shared ? "0" : "1"));
+  EXPECT_EQ(backend->tuning(),
+            std::string("elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=16,gemm_shared=") +
+                (shared ? "0" : "1"));
   const HostTensor x = RandomF32({1, 4, 6, 6}, 130);
   auto got = RunGraph(*backend, MixedGraph(), {x.view()});
   ASSERT_TRUE(got.ok()) << got.status().ToString();
@@ -445,8 +451,10 @@ TEST(VulkanMemory, arena_regions_are_shared_only_between_disjoint_lifetimes) {
   for (size_t i = 0; i < buffers.size(); ++i) {
     EXPECT_EQ(offsets[i] % 256, 0u);
     for (size_t j = i + 1; j < buffers.size(); ++j) {
-      const bool live_together = buffers[i].first <= buffers[j].last && buffers[j].first <= buffers[i].last;
-      const bool disjoint = offsets[i] + buffers[i].size <= offsets[j] || offsets[j] + buffers[j].size <= offsets[i];
+      const bool live_together =
+          buffers[i].first <= buffers[j].last && buffers[j].first <= buffers[i].last;
+      const bool disjoint =
+          offsets[i] + buffers[i].size <= offsets[j] || offsets[j] + buffers[j].size <= offsets[i];
       if (live_together) {
         EXPECT_TRUE(disjoint) << i << " and " << j;
       }

@@ -35,8 +35,9 @@ void CheckOp(const std::string& op, const model::Attributes& attrs, std::vector<
   ASSERT_TRUE(want.ok()) << want.status().ToString();
   auto got = RunGraph(SharedBackend(), graph, feeds);
   ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_EQ(got->stats.gpu_nodes, 1) << op << " did not run on the GPU: "
-                                     << (got->stats.cpu_reasons.empty() ? "" : got->stats.cpu_reasons[0]);
+  EXPECT_EQ(got->stats.gpu_nodes, 1)
+      << op << " did not run on the GPU: "
+      << (got->stats.cpu_reasons.empty() ? "" : got->stats.cpu_reasons[0]);
   EXPECT_EQ(got->stats.cpu_nodes, 0);
   if (expected_dispatches >= 0) {
     EXPECT_EQ(got->stats.dispatches, expected_dispatches);
@@ -59,16 +60,18 @@ model::Attributes Attrs(std::initializer_list<std::pair<std::string, AttrValue>>
   return a;
 }
 
-
 // ---- Conv ------------------------------------------------------------------------------------
 
 TEST(VulkanConv, general_3x3_stride2_pad1_bias_and_fused_relu6) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  auto attrs = Attrs({{"strides", std::vector<int64_t>{2, 2}}, {"pads", std::vector<int64_t>{1, 1, 1, 1}},
-                      {"activation", std::string("Clip")}, {"activation_alpha", 0.0f},
+  auto attrs = Attrs({{"strides", std::vector<int64_t>{2, 2}},
+                      {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+                      {"activation", std::string("Clip")},
+                      {"activation_alpha", 0.0f},
                       {"activation_beta", 0.5f}});
   CheckOp("Conv", attrs,
-          {In(RandomF32({1, 3, 11, 13}, 1)), Const(RandomF32({20, 3, 3, 3}, 2)), Const(RandomF32({20}, 3))},
+          {In(RandomF32({1, 3, 11, 13}, 1)), Const(RandomF32({20, 3, 3, 3}, 2)),
+           Const(RandomF32({20}, 3))},
           {kSumAtol, kSumRtol}, 1);
 }
 
@@ -76,35 +79,44 @@ TEST(VulkanConv, reduction_longer_than_a_tile_and_batch_2) {
   MOTA_SKIP_WITHOUT_VULKAN();
   // K = 8 * 3 * 3 = 72 crosses several 16-wide k tiles; M = 20 and N = 7 * 9 leave partial tiles.
   CheckOp("Conv", Attrs({{"pads", std::vector<int64_t>{1, 0, 1, 2}}}),
-          {In(RandomF32({2, 8, 7, 8}, 4)), Const(RandomF32({20, 8, 3, 3}, 5))}, {kSumAtol, kSumRtol}, 1);
+          {In(RandomF32({2, 8, 7, 8}, 4)), Const(RandomF32({20, 8, 3, 3}, 5))},
+          {kSumAtol, kSumRtol}, 1);
 }
 
 TEST(VulkanConv, grouped_and_dilated) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Conv", Attrs({{"group", int64_t{2}}, {"dilations", std::vector<int64_t>{2, 2}},
-                         {"pads", std::vector<int64_t>{2, 2, 2, 2}}}),
-          {In(RandomF32({1, 6, 9, 9}, 6)), Const(RandomF32({4, 3, 3, 3}, 7)), Const(RandomF32({4}, 8))},
-          {kSumAtol, kSumRtol}, 1);
+  CheckOp(
+      "Conv",
+      Attrs({{"group", int64_t{2}},
+             {"dilations", std::vector<int64_t>{2, 2}},
+             {"pads", std::vector<int64_t>{2, 2, 2, 2}}}),
+      {In(RandomF32({1, 6, 9, 9}, 6)), Const(RandomF32({4, 3, 3, 3}, 7)), Const(RandomF32({4}, 8))},
+      {kSumAtol, kSumRtol}, 1);
 }
 
 TEST(VulkanConv, depthwise_3x3_with_fused_relu) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Conv", Attrs({{"group", int64_t{8}}, {"pads", std::vector<int64_t>{1, 1, 1, 1}},
-                         {"activation", std::string("Relu")}}),
-          {In(RandomF32({1, 8, 10, 10}, 9)), Const(RandomF32({8, 1, 3, 3}, 10)), Const(RandomF32({8}, 11))},
+  CheckOp("Conv",
+          Attrs({{"group", int64_t{8}},
+                 {"pads", std::vector<int64_t>{1, 1, 1, 1}},
+                 {"activation", std::string("Relu")}}),
+          {In(RandomF32({1, 8, 10, 10}, 9)), Const(RandomF32({8, 1, 3, 3}, 10)),
+           Const(RandomF32({8}, 11))},
           {kSumAtol, kSumRtol}, 1);
 }
 
 TEST(VulkanConv, depthwise_with_channel_multiplier_and_stride) {
   MOTA_SKIP_WITHOUT_VULKAN();
   CheckOp("Conv", Attrs({{"group", int64_t{4}}, {"strides", std::vector<int64_t>{2, 2}}}),
-          {In(RandomF32({1, 4, 9, 9}, 12)), Const(RandomF32({8, 1, 3, 3}, 13))}, {kSumAtol, kSumRtol}, 1);
+          {In(RandomF32({1, 4, 9, 9}, 12)), Const(RandomF32({8, 1, 3, 3}, 13))},
+          {kSumAtol, kSumRtol}, 1);
 }
 
 TEST(VulkanConv, pointwise_1x1_runs_as_gemm) {
   MOTA_SKIP_WITHOUT_VULKAN();
   CheckOp("Conv", Attrs({{"activation", std::string("HardSwish")}}),
-          {In(RandomF32({1, 24, 6, 5}, 14)), Const(RandomF32({40, 24, 1, 1}, 15)), Const(RandomF32({40}, 16))},
+          {In(RandomF32({1, 24, 6, 5}, 14)), Const(RandomF32({40, 24, 1, 1}, 15)),
+           Const(RandomF32({40}, 16))},
           {kSumAtol, kSumRtol}, 1);
 }
 
@@ -119,8 +131,11 @@ TEST(VulkanGemm, transB_with_bias_vector) {
 
 TEST(VulkanGemm, transA_alpha_beta_matrix_C_and_fused_sigmoid) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Gemm", Attrs({{"transA", int64_t{1}}, {"alpha", 0.5f}, {"beta", 2.0f},
-                         {"activation", std::string("Sigmoid")}}),
+  CheckOp("Gemm",
+          Attrs({{"transA", int64_t{1}},
+                 {"alpha", 0.5f},
+                 {"beta", 2.0f},
+                 {"activation", std::string("Sigmoid")}}),
           {In(RandomF32({19, 5}, 23)), In(RandomF32({19, 33}, 24)), In(RandomF32({5, 33}, 25))},
           {kSumAtol, kSumRtol}, 1);
 }
@@ -133,8 +148,10 @@ TEST(VulkanMatMul, batched_with_shared_rhs) {
 
 TEST(VulkanMatMul, batched_both_sides_and_vector_rhs) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("MatMul", {}, {In(RandomF32({4, 5, 7}, 28)), In(RandomF32({4, 7, 6}, 29))}, {kSumAtol, kSumRtol}, 1);
-  CheckOp("MatMul", {}, {In(RandomF32({5, 7}, 30)), In(RandomF32({7}, 31))}, {kSumAtol, kSumRtol}, 1);
+  CheckOp("MatMul", {}, {In(RandomF32({4, 5, 7}, 28)), In(RandomF32({4, 7, 6}, 29))},
+          {kSumAtol, kSumRtol}, 1);
+  CheckOp("MatMul", {}, {In(RandomF32({5, 7}, 30)), In(RandomF32({7}, 31))}, {kSumAtol, kSumRtol},
+          1);
 }
 
 // ---- elementwise ------------------------------------------------------------------------------
@@ -147,7 +164,8 @@ TEST(VulkanBinary, add_same_shape_with_fused_relu) {
 
 TEST(VulkanBinary, sub_mul_div_broadcast) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Sub", {}, {In(RandomF32({2, 3, 4, 5}, 42)), Const(RandomF32({3, 1, 1}, 43))}, {kExact, kExact}, 1);
+  CheckOp("Sub", {}, {In(RandomF32({2, 3, 4, 5}, 42)), Const(RandomF32({3, 1, 1}, 43))},
+          {kExact, kExact}, 1);
   CheckOp("Mul", {}, {Const(RandomF32({}, 44)), In(RandomF32({2, 3, 4}, 45))}, {kExact, kExact}, 1);
   CheckOp("Div", {}, {In(RandomF32({2, 1, 4}, 46)), In(RandomF32({3, 1}, 47, 0.5f, 2.0f))},
           {kFnAtol, kFnRtol}, 1);
@@ -162,7 +180,8 @@ TEST(VulkanUnary, every_activation_op_over_a_wide_range) {
   CheckOp("HardSwish", {}, {x()}, {kFnAtol, kFnRtol}, 1);
   CheckOp("Sigmoid", {}, {x()}, {kFnAtol, kFnRtol}, 1);
   CheckOp("Tanh", {}, {x()}, {kFnAtol, kFnRtol}, 1);
-  CheckOp("Clip", {}, {x(), Const(MakeF32({}, {-1.5f})), Const(MakeF32({}, {2.5f}))}, {kExact, kExact}, 1);
+  CheckOp("Clip", {}, {x(), Const(MakeF32({}, {-1.5f})), Const(MakeF32({}, {2.5f}))},
+          {kExact, kExact}, 1);
   CheckOp("Clip", {}, {x(), Arg{}, Const(MakeF32({}, {0.25f}))}, {kExact, kExact}, 1);
 }
 
@@ -179,8 +198,10 @@ TEST(VulkanUnary, math_ops) {
 
 TEST(VulkanBinary, pow_with_negative_bases_and_integer_exponents) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 54, -2.0f, 2.0f)), Const(MakeF32({}, {2.0f}))}, {kFnAtol, kFnRtol}, 1);
-  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 55, -2.0f, 2.0f)), Const(MakeF32({}, {3.0f}))}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 54, -2.0f, 2.0f)), Const(MakeF32({}, {2.0f}))},
+          {kFnAtol, kFnRtol}, 1);
+  CheckOp("Pow", {}, {In(RandomF32({3, 20}, 55, -2.0f, 2.0f)), Const(MakeF32({}, {3.0f}))},
+          {kFnAtol, kFnRtol}, 1);
   CheckOp("Pow", {}, {In(RandomF32({3, 20}, 56, 0.1f, 2.0f)), In(RandomF32({20}, 57, -1.5f, 1.5f))},
           {kFnAtol, kFnRtol}, 1);
 }
@@ -190,10 +211,12 @@ TEST(VulkanBinary, pow_with_negative_bases_and_integer_exponents) {
 TEST(VulkanReduce, mean_sum_max_min_over_contiguous_axes) {
   MOTA_SKIP_WITHOUT_VULKAN();
   model::Attributes keep;
-  CheckOp("ReduceMean", keep, {In(RandomF32({2, 5, 24}, 58)), Const(exec::testing::MakeI64({1}, {-1}))},
+  CheckOp("ReduceMean", keep,
+          {In(RandomF32({2, 5, 24}, 58)), Const(exec::testing::MakeI64({1}, {-1}))},
           {kSumAtol, kSumRtol}, 1);
   CheckOp("ReduceSum", Attrs({{"keepdims", int64_t{0}}}),
-          {In(RandomF32({2, 3, 4, 5}, 59)), Const(exec::testing::MakeI64({2}, {1, 2}))}, {kSumAtol, kSumRtol}, 1);
+          {In(RandomF32({2, 3, 4, 5}, 59)), Const(exec::testing::MakeI64({2}, {1, 2}))},
+          {kSumAtol, kSumRtol}, 1);
   CheckOp("ReduceMax", {}, {In(RandomF32({3, 7}, 64))}, {kExact, kExact}, 1);
   CheckOp("ReduceMin", {}, {In(RandomF32({3, 7, 2}, 65)), Const(exec::testing::MakeI64({1}, {0}))},
           {kExact, kExact}, 1);
@@ -203,8 +226,10 @@ TEST(VulkanReduce, mean_sum_max_min_over_contiguous_axes) {
 
 TEST(VulkanPool, max_pool_3x3_stride2_ceil_mode) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("MaxPool", Attrs({{"kernel_shape", std::vector<int64_t>{3, 3}}, {"strides", std::vector<int64_t>{2, 2}},
-                            {"ceil_mode", int64_t{1}}}),
+  CheckOp("MaxPool",
+          Attrs({{"kernel_shape", std::vector<int64_t>{3, 3}},
+                 {"strides", std::vector<int64_t>{2, 2}},
+                 {"ceil_mode", int64_t{1}}}),
           {In(RandomF32({1, 3, 10, 12}, 60))}, {kExact, kExact}, 1);
 }
 
@@ -212,8 +237,10 @@ TEST(VulkanPool, average_pool_padding_counted_both_ways) {
   MOTA_SKIP_WITHOUT_VULKAN();
   for (int64_t include : {0, 1}) {
     CheckOp("AveragePool",
-            Attrs({{"kernel_shape", std::vector<int64_t>{3, 2}}, {"pads", std::vector<int64_t>{1, 1, 1, 0}},
-                   {"strides", std::vector<int64_t>{2, 1}}, {"ceil_mode", int64_t{1}},
+            Attrs({{"kernel_shape", std::vector<int64_t>{3, 2}},
+                   {"pads", std::vector<int64_t>{1, 1, 1, 0}},
+                   {"strides", std::vector<int64_t>{2, 1}},
+                   {"ceil_mode", int64_t{1}},
                    {"count_include_pad", include}}),
             {In(RandomF32({2, 2, 7, 6}, 61))}, {kFnAtol, kFnRtol}, 1);
   }
@@ -231,10 +258,11 @@ TEST(VulkanPool, global_average_and_max) {
 TEST(VulkanConcat, channels_and_last_axis) {
   MOTA_SKIP_WITHOUT_VULKAN();
   CheckOp("Concat", Attrs({{"axis", int64_t{1}}}),
-          {In(RandomF32({2, 3, 4, 4}, 70)), In(RandomF32({2, 5, 4, 4}, 71)), Const(RandomF32({2, 1, 4, 4}, 72))},
+          {In(RandomF32({2, 3, 4, 4}, 70)), In(RandomF32({2, 5, 4, 4}, 71)),
+           Const(RandomF32({2, 1, 4, 4}, 72))},
           {kExact, kExact}, 3);
-  CheckOp("Concat", Attrs({{"axis", int64_t{-1}}}), {In(RandomF32({3, 2}, 73)), In(RandomF32({3, 7}, 74))},
-          {kExact, kExact}, 2);
+  CheckOp("Concat", Attrs({{"axis", int64_t{-1}}}),
+          {In(RandomF32({3, 2}, 73)), In(RandomF32({3, 7}, 74))}, {kExact, kExact}, 2);
 }
 
 TEST(VulkanSplit, uneven_parts_along_a_middle_axis) {
@@ -262,21 +290,24 @@ TEST(VulkanSplit, uneven_parts_along_a_middle_axis) {
 TEST(VulkanSoftmax, last_axis_middle_axis_and_log) {
   MOTA_SKIP_WITHOUT_VULKAN();
   CheckOp("Softmax", {}, {In(RandomF32({4, 33}, 80, -10.0f, 10.0f))}, {kFnAtol, kFnRtol}, 1);
-  CheckOp("Softmax", Attrs({{"axis", int64_t{1}}}), {In(RandomF32({2, 6, 5}, 81))}, {kFnAtol, kFnRtol}, 1);
+  CheckOp("Softmax", Attrs({{"axis", int64_t{1}}}), {In(RandomF32({2, 6, 5}, 81))},
+          {kFnAtol, kFnRtol}, 1);
   CheckOp("LogSoftmax", {}, {In(RandomF32({3, 10}, 82))}, {kFnAtol, kFnRtol}, 1);
 }
 
 TEST(VulkanTranspose, nchw_to_nhwc_and_default_perm) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Transpose", Attrs({{"perm", std::vector<int64_t>{0, 2, 3, 1}}}), {In(RandomF32({2, 3, 4, 5}, 90))},
-          {kExact, kExact}, 1);
+  CheckOp("Transpose", Attrs({{"perm", std::vector<int64_t>{0, 2, 3, 1}}}),
+          {In(RandomF32({2, 3, 4, 5}, 90))}, {kExact, kExact}, 1);
   CheckOp("Transpose", {}, {In(RandomF32({3, 4, 5}, 91))}, {kExact, kExact}, 1);
 }
 
 TEST(VulkanViews, flatten_and_reshape_need_no_dispatch) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Flatten", Attrs({{"axis", int64_t{1}}}), {In(RandomF32({2, 3, 4}, 92))}, {kExact, kExact}, 0);
-  CheckOp("Reshape", {}, {In(RandomF32({2, 3, 4}, 93)), Const(exec::testing::MakeI64({2}, {4, -1}))},
+  CheckOp("Flatten", Attrs({{"axis", int64_t{1}}}), {In(RandomF32({2, 3, 4}, 92))},
+          {kExact, kExact}, 0);
+  CheckOp("Reshape", {},
+          {In(RandomF32({2, 3, 4}, 93)), Const(exec::testing::MakeI64({2}, {4, -1}))},
           {kExact, kExact}, 0);
 }
 

@@ -28,10 +28,11 @@ inline VulkanBackend& SharedBackend() {
   return *backend;
 }
 
-#define MOTA_SKIP_WITHOUT_VULKAN()                                                          \
-  do {                                                                                      \
-    const ::mota::Status& s = ::mota::exec::vk::testing::SharedBackend().status();         \
-    if (!s.ok()) GTEST_SKIP() << "no Vulkan device (install mesa-vulkan-drivers): " << s.ToString(); \
+#define MOTA_SKIP_WITHOUT_VULKAN()                                                        \
+  do {                                                                                    \
+    const ::mota::Status& s = ::mota::exec::vk::testing::SharedBackend().status();        \
+    if (!s.ok())                                                                          \
+      GTEST_SKIP() << "no Vulkan device (install mesa-vulkan-drivers): " << s.ToString(); \
   } while (false)
 
 // Deterministic values in [lo, hi).
@@ -55,8 +56,8 @@ inline Arg Const(HostTensor t) { return Arg{std::make_shared<HostTensor>(std::mo
 
 // A graph with one node over `inputs` (constants where marked) and `num_outputs` outputs.
 inline model::Graph OneNodeGraph(const std::string& op_type, const model::Attributes& attrs,
-                                 const std::vector<Arg>& inputs,
-                                 int num_outputs, std::vector<TensorView>* feeds) {
+                                 const std::vector<Arg>& inputs, int num_outputs,
+                                 std::vector<TensorView>* feeds) {
   model::Graph g;
   model::Node node;
   node.name = "node";
@@ -111,7 +112,8 @@ inline Result<RunResult> RunGraph(Backend& backend, const model::Graph& graph,
     outs.push_back(r.outputs.back().view());
   }
   MOTA_RETURN_IF_ERROR(exe->Run(feeds, outs));
-  if (std::string(backend.name()) == "vulkan") r.stats = static_cast<VulkanExecutable&>(*exe).stats();
+  if (std::string(backend.name()) == "vulkan")
+    r.stats = static_cast<VulkanExecutable&>(*exe).stats();
   return r;
 }
 

@@ -33,7 +33,8 @@ Status Build(OpBuilder& b) {
       Push p{u(in.numel()), u(chunk), u(chunk), 0, u(out_chunk), u(offset)};
       uint32_t gx, gy;
       Groups1D(b.device, p.total, b.tuning.elementwise_wg, &gx, &gy);
-      b.Add("copy_chunks", {b.tuning.elementwise_wg}, p, {b.Input(i)}, {b.outputs[0].region}, gx, gy);
+      b.Add("copy_chunks", {b.tuning.elementwise_wg}, p, {b.Input(i)}, {b.outputs[0].region}, gx,
+            gy);
     }
     offset += chunk;
   }

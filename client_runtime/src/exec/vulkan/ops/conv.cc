@@ -1,7 +1,8 @@
 // Conv (2-D, f32) on the GPU: depthwise (one input channel per group) -> conv_depthwise.comp;
 // everything else -> conv_gemm.comp, an implicit GEMM (1x1 stride-1 unpadded convolutions read
 // X directly: the GEMM the issue calls "1x1 as GEMM"). The fused activation is applied in the
-// shader, and a following residual Add can be fused into conv_gemm (vk_op.h Residual). 1-D and 3-D convolutions stay on the CPU.
+// shader, and a following residual Add can be fused into conv_gemm (vk_op.h Residual). 1-D and 3-D
+// convolutions stay on the CPU.
 #include "exec/reference/conv_util.h"
 #include "exec/vulkan/vk_op.h"
 
@@ -21,10 +22,11 @@ Result<ConvGeometry> Geometry(const OpContext& ctx) {
   const std::vector<int64_t> kernel(w.shape.begin() + 2, w.shape.end());
   MOTA_ASSIGN_OR_RETURN(WindowGeometry g, ResolveWindow(ctx.node, in, {.default_kernel = kernel}));
   const auto u = [](int64_t v) { return static_cast<uint32_t>(v); };
-  return ConvGeometry{u(x.shape[0]), u(x.shape[1]), u(x.shape[2]), u(x.shape[3]), u(w.shape[0]),
-                      u(g.out[0]), u(g.out[1]), u(ctx.attrs().GetInt("group", 1)),
-                      u(kernel[0]), u(kernel[1]), u(g.stride[0]), u(g.stride[1]),
-                      u(g.pad_begin[0]), u(g.pad_begin[1]), u(g.dilation[0]), u(g.dilation[1])};
+  return ConvGeometry{
+      u(x.shape[0]),     u(x.shape[1]),     u(x.shape[2]),    u(x.shape[3]),
+      u(w.shape[0]),     u(g.out[0]),       u(g.out[1]),      u(ctx.attrs().GetInt("group", 1)),
+      u(kernel[0]),      u(kernel[1]),      u(g.stride[0]),   u(g.stride[1]),
+      u(g.pad_begin[0]), u(g.pad_begin[1]), u(g.dilation[0]), u(g.dilation[1])};
 }
 
 Status Check(const OpContext& ctx) {
@@ -33,9 +35,11 @@ Status Check(const OpContext& ctx) {
     return ctx.Unsupported("only 2-D convolutions (4-D X and W) are implemented");
   }
   if (ctx.inputs[1].host == nullptr) return ctx.Unsupported("W is not a constant");
-  if (ctx.has_input(2) && ctx.inputs[2].host == nullptr) return ctx.Unsupported("B is not a constant");
+  if (ctx.has_input(2) && ctx.inputs[2].host == nullptr)
+    return ctx.Unsupported("B is not a constant");
   MOTA_ASSIGN_OR_RETURN(ConvGeometry g, Geometry(ctx));
-  if (g.group == 0 || g.c % g.group != 0 || g.m % g.group != 0) return ctx.Error("bad group ", g.group);
+  if (g.group == 0 || g.c % g.group != 0 || g.m % g.group != 0)
+    return ctx.Error("bad group ", g.group);
   MOTA_RETURN_IF_ERROR(ReadActPush(ctx.node).status());
   return Status::Ok();
 }
@@ -82,7 +86,8 @@ Status Build(OpBuilder& b) {
     p.act = act;
     uint32_t gx, gy;
     Groups1D(b.device, p.total, b.tuning.elementwise_wg, &gx, &gy);
-    b.Add("conv_depthwise", {b.tuning.elementwise_wg, has_bias ? 1u : 0u}, p, {x, w, bias}, {y}, gx, gy);
+    b.Add("conv_depthwise", {b.tuning.elementwise_wg, has_bias ? 1u : 0u}, p, {x, w, bias}, {y}, gx,
+          gy);
     return Status::Ok();
   }
   GemmPush p{};

@@ -77,7 +77,8 @@ Result<Problem> MatMulProblem(const OpContext& ctx) {
 }
 
 Result<Problem> MakeProblem(const OpContext& ctx) {
-  MOTA_ASSIGN_OR_RETURN(Problem p, ctx.node.op_type == "Gemm" ? GemmProblem(ctx) : MatMulProblem(ctx));
+  MOTA_ASSIGN_OR_RETURN(Problem p,
+                        ctx.node.op_type == "Gemm" ? GemmProblem(ctx) : MatMulProblem(ctx));
   MOTA_ASSIGN_OR_RETURN(p.push.act, ReadActPush(ctx.node));
   return p;
 }
@@ -85,7 +86,8 @@ Result<Problem> MakeProblem(const OpContext& ctx) {
 Status Check(const OpContext& ctx) {
   MOTA_RETURN_IF_ERROR(CheckF32(ctx));
   MOTA_ASSIGN_OR_RETURN(Problem p, MakeProblem(ctx));
-  if (p.batch > ctx.device.max_workgroup_count[2]) return ctx.Unsupported("batch ", p.batch, " too large");
+  if (p.batch > ctx.device.max_workgroup_count[2])
+    return ctx.Unsupported("batch ", p.batch, " too large");
   return Status::Ok();
 }
 

@@ -34,4 +34,5 @@ Status Build(OpBuilder& b) {
 
 MOTA_REGISTER_VK_OP(GlobalAveragePool,
                     {"GlobalAveragePool", ::mota::exec::vk::Check, ::mota::exec::vk::Build});
-MOTA_REGISTER_VK_OP(GlobalMaxPool, {"GlobalMaxPool", ::mota::exec::vk::Check, ::mota::exec::vk::Build});
+MOTA_REGISTER_VK_OP(GlobalMaxPool,
+                    {"GlobalMaxPool", ::mota::exec::vk::Check, ::mota::exec::vk::Build});

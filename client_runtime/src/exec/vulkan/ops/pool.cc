@@ -38,7 +38,8 @@ Status Build(OpBuilder& b) {
   p.total = u(b.outputs[0].numel());
   p.H = u(x[2]), p.W = u(x[3]), p.OH = u(g.out[0]), p.OW = u(g.out[1]);
   p.KH = u(g.kernel[0]), p.KW = u(g.kernel[1]), p.SH = u(g.stride[0]), p.SW = u(g.stride[1]);
-  p.PH = u(g.pad_begin[0]), p.PW = u(g.pad_begin[1]), p.DH = u(g.dilation[0]), p.DW = u(g.dilation[1]);
+  p.PH = u(g.pad_begin[0]), p.PW = u(g.pad_begin[1]), p.DH = u(g.dilation[0]),
+  p.DW = u(g.dilation[1]);
   p.padded_h = u(x[2] + g.pad_begin[0] + g.pad_end[0]);
   p.padded_w = u(x[3] + g.pad_begin[1] + g.pad_end[1]);
   p.include_pad = b.attrs().GetInt("count_include_pad", 0) != 0 ? 1 : 0;
@@ -46,8 +47,8 @@ Status Build(OpBuilder& b) {
   const bool is_max = b.node.op_type == "MaxPool";
   uint32_t gx, gy;
   Groups1D(b.device, p.total, b.tuning.elementwise_wg, &gx, &gy);
-  b.Add("pool", {b.tuning.elementwise_wg, is_max ? 1u : 0u}, p, {b.Input(0)},
-        {b.outputs[0].region}, gx, gy);
+  b.Add("pool", {b.tuning.elementwise_wg, is_max ? 1u : 0u}, p, {b.Input(0)}, {b.outputs[0].region},
+        gx, gy);
   return Status::Ok();
 }
 

@@ -24,7 +24,8 @@ Result<Plan> MakePlan(const OpContext& ctx) {
   bool any = false;
   if (ctx.has_input(1)) {
     if (ctx.inputs[1].host == nullptr) return ctx.Unsupported("axes are not known at prepare time");
-    const TensorView axes{ctx.inputs[1].dtype, ctx.inputs[1].shape, const_cast<void*>(ctx.inputs[1].host)};
+    const TensorView axes{ctx.inputs[1].dtype, ctx.inputs[1].shape,
+                          const_cast<void*>(ctx.inputs[1].host)};
     for (int64_t a : ReadIntValues(axes)) {
       if (a < -rank || a >= rank) return ctx.Error("axis ", a, " is out of range for rank ", rank);
       reduced[a < 0 ? a + rank : a] = true;
@@ -32,7 +33,8 @@ Result<Plan> MakePlan(const OpContext& ctx) {
     }
   }
   if (!any) {
-    if (ctx.attrs().GetInt("noop_with_empty_axes", 0) != 0) return ctx.Unsupported("a no-op reduce");
+    if (ctx.attrs().GetInt("noop_with_empty_axes", 0) != 0)
+      return ctx.Unsupported("a no-op reduce");
     std::fill(reduced.begin(), reduced.end(), true);
   }
   const auto first = std::find(reduced.begin(), reduced.end(), true) - reduced.begin();
@@ -61,8 +63,10 @@ Status Check(const OpContext& ctx) {
 
 Status Build(OpBuilder& b) {
   MOTA_ASSIGN_OR_RETURN(Plan plan, MakePlan(b));
-  Push p{static_cast<uint32_t>(plan.outer * plan.inner), static_cast<uint32_t>(plan.reduced),
-         static_cast<uint32_t>(plan.inner), {}};
+  Push p{static_cast<uint32_t>(plan.outer * plan.inner),
+         static_cast<uint32_t>(plan.reduced),
+         static_cast<uint32_t>(plan.inner),
+         {}};
   MOTA_ASSIGN_OR_RETURN(p.act, ReadActPush(b.node));
   const std::string& op = b.node.op_type;
   const uint32_t code = op == "ReduceSum" ? 0 : op == "ReduceMean" ? 1 : op == "ReduceMax" ? 2 : 3;

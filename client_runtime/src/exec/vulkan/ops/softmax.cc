@@ -13,7 +13,8 @@ Status Check(const OpContext& ctx) {
   if (ctx.attrs().Has(kActivationAttr)) return ctx.Unsupported("a fused activation");
   const int64_t rank = static_cast<int64_t>(ctx.inputs[0].shape.size());
   const int64_t axis = ctx.attrs().GetInt("axis", -1);
-  if (axis < -rank || axis >= rank) return ctx.Error("axis ", axis, " is out of range for rank ", rank);
+  if (axis < -rank || axis >= rank)
+    return ctx.Error("axis ", axis, " is out of range for rank ", rank);
   return Status::Ok();
 }
 
@@ -24,11 +25,13 @@ Status Build(OpBuilder& b) {
   int64_t outer = 1, inner = 1;
   for (int64_t d = 0; d < axis; ++d) outer *= x[d];
   for (size_t d = static_cast<size_t>(axis) + 1; d < x.size(); ++d) inner *= x[d];
-  Push p{static_cast<uint32_t>(outer * inner), static_cast<uint32_t>(x[axis]), static_cast<uint32_t>(inner)};
+  Push p{static_cast<uint32_t>(outer * inner), static_cast<uint32_t>(x[axis]),
+         static_cast<uint32_t>(inner)};
   uint32_t gx, gy;
   Groups1D(b.device, p.rows, b.tuning.elementwise_wg, &gx, &gy);
   const bool log = b.node.op_type == "LogSoftmax";
-  b.Add("softmax", {b.tuning.elementwise_wg, log ? 1u : 0u}, p, {b.Input(0)}, {b.outputs[0].region}, gx, gy);
+  b.Add("softmax", {b.tuning.elementwise_wg, log ? 1u : 0u}, p, {b.Input(0)}, {b.outputs[0].region},
+        gx, gy);
   return Status::Ok();
 }
 

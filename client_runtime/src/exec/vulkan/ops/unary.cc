@@ -36,10 +36,12 @@ Result<ActPush> OpActivation(const OpContext& ctx) {
     return make(ActivationKind::kHardSigmoid, a.GetFloat("alpha", 0.2f), a.GetFloat("beta", 0.5f));
   }
   // Clip: optional min and max inputs; absent means unbounded.
-  float bounds[2] = {-std::numeric_limits<float>::infinity(), std::numeric_limits<float>::infinity()};
+  float bounds[2] = {-std::numeric_limits<float>::infinity(),
+                     std::numeric_limits<float>::infinity()};
   for (size_t i = 1; i <= 2; ++i) {
     if (!ctx.has_input(i)) continue;
-    if (ctx.inputs[i].host == nullptr) return ctx.Unsupported("input ", i, " is not known at prepare time");
+    if (ctx.inputs[i].host == nullptr)
+      return ctx.Unsupported("input ", i, " is not known at prepare time");
     bounds[i - 1] = *static_cast<const float*>(ctx.inputs[i].host);
   }
   return make(ActivationKind::kClip, bounds[0], bounds[1]);
