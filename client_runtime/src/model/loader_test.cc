@@ -88,6 +88,11 @@ TEST(Loader, depth_to_space_blocksize_overflowing_int64_is_rejected_when_plannin
                   "must be >= 1 with blocksize^2 dividing");
 }
 
+// A MaxPool whose window work (outputs x kernel) was ~2^50 kept prepare busy for minutes.
+TEST(Loader, max_pool_huge_window_is_rejected_when_planning_not_spun_on) {
+  ExpectPlanError("max_pool_huge_window_spins_at_prepare.mota", "taps allowed per dim");
+}
+
 TEST(Loader, golden_models_load_from_an_aligned_buffer) {
   for (const char* name : {"add_relu", "all_dtypes", "symbolic_batch"}) {
     AlignedFile file(std::string(MOTA_SOURCE_DIR) + "/manifests/golden/valid/" + name + ".mota");

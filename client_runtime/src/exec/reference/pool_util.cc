@@ -52,6 +52,16 @@ Result<PoolPlan> MakePoolPlan(const model::Node& node, const TensorView& x) {
   p.planes = x.shape[0] * x.shape[1];
   p.w = ToWindow3(g);
   const size_t lead = 3 - g.rank();
+  // MakeTaps costs out * kernel per dim; a hostile file's huge window (found by fuzzing) made
+  // prepare spin for minutes. Real pools stay far below this bound.
+  constexpr int64_t kMaxTapWork = int64_t{1} << 26;
+  for (size_t d = 0; d < 3; ++d) {
+    if (p.w.kernel[d] > kMaxTapWork / std::max<int64_t>(p.w.out[d], 1)) {
+      return InvalidArgument(node.op_type, " node '", node.name, "': kernel ", p.w.kernel[d],
+                             " over ", p.w.out[d], " outputs is more window work than the ",
+                             kMaxTapWork, " taps allowed per dim");
+    }
+  }
   for (size_t d = 0; d < 3; ++d) {
     const int64_t pad_end = d < lead ? 0 : g.pad_end[d - lead];
     p.taps[d] = MakeTaps(p.w.in[d], p.w.out[d], p.w.kernel[d], p.w.stride[d], p.w.dilation[d],
