@@ -454,6 +454,10 @@ Status Exe::CreateBuffers() {
   MOTA_ASSIGN_OR_RETURN(weights_,
                         DeviceBuffer::Create(ctx, weight_bytes_.size(), DeviceBuffer::Kind::kDevice,
                                              "weights buffer"));
+  // Unified memory (phones, integrated GPUs, lavapipe): the host reads and writes the arena
+  // itself; a staging buffer would only add copies.
+  stats_.direct_io = arena_->mapped() != nullptr && !shared_->force_staging;
+  if (stats_.direct_io) stats_.staging_bytes = 0;
   MOTA_ASSIGN_OR_RETURN(
       staging_, DeviceBuffer::Create(ctx, stats_.staging_bytes, DeviceBuffer::Kind::kStaging,
                                      "input/output staging buffer"));
@@ -583,9 +587,12 @@ Status Exe::Record(Segment& seg) {
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer",
                           "recording a segment");
+  // Direct I/O: the host's writes before vkQueueSubmit are visible to the device (submission
+  // is a host-to-device memory dependency); only the final device-to-host barrier is needed.
   std::vector<VkBufferCopy> copies;
-  for (const HostCopy& c : seg.uploads)
-    copies.push_back({c.staging, ArenaRegion(c.tensor).offset, c.size});
+  for (const HostCopy& c : seg.uploads) {
+    if (!stats_.direct_io) copies.push_back({c.staging, ArenaRegion(c.tensor).offset, c.size});
+  }
   if (!copies.empty()) {
     api_.CmdCopyBuffer(cmd, staging_->buffer(), arena_->buffer(),
                        static_cast<uint32_t>(copies.size()), copies.data());
@@ -620,8 +627,13 @@ Status Exe::Record(Segment& seg) {
     api_.CmdDispatch(cmd, d.groups[0], d.groups[1], d.groups[2]);
   }
   copies.clear();
-  for (const HostCopy& c : seg.downloads)
-    copies.push_back({ArenaRegion(c.tensor).offset, c.staging, c.size});
+  if (stats_.direct_io && !seg.downloads.empty()) {
+    Barrier(api_, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT, VK_ACCESS_SHADER_WRITE_BIT,
+            VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
+  }
+  for (const HostCopy& c : seg.downloads) {
+    if (!stats_.direct_io) copies.push_back({ArenaRegion(c.tensor).offset, c.staging, c.size});
+  }
   if (!copies.empty()) {
     Barrier(api_, cmd, VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT | VK_PIPELINE_STAGE_TRANSFER_BIT,
             VK_ACCESS_SHADER_WRITE_BIT | VK_ACCESS_TRANSFER_WRITE_BIT,
@@ -656,18 +668,21 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
 Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
                        std::span<const TensorView> outputs) {
   uint8_t* arena = host_arena_.data();
+  DeviceBuffer& io = stats_.direct_io ? *arena_ : *staging_;
+  // Where a copy lives in `io`: its arena region (direct) or its staging slot.
+  const auto at = [&](const HostCopy& c) {
+    return io.mapped() + (stats_.direct_io ? ArenaRegion(c.tensor).offset : c.staging);
+  };
   for (const HostCopy& c : seg.uploads) {
-    std::memcpy(staging_->mapped() + c.staging, plan_.View(c.tensor, arena, inputs, outputs).data,
-                c.size);
+    std::memcpy(at(c), plan_.View(c.tensor, arena, inputs, outputs).data, c.size);
   }
-  MOTA_RETURN_IF_ERROR(staging_->Flush(0, staging_->size()));
+  MOTA_RETURN_IF_ERROR(io.Flush(0, io.size()));
   MOTA_RETURN_IF_ERROR(Submit(
       seg.cmd,
       StrCat("running GPU segment from node '", graph_.nodes[seg.nodes[0]].name, "'").c_str()));
-  MOTA_RETURN_IF_ERROR(staging_->Invalidate(0, staging_->size()));
+  MOTA_RETURN_IF_ERROR(io.Invalidate(0, io.size()));
   for (const HostCopy& c : seg.downloads) {
-    std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, staging_->mapped() + c.staging,
-                c.size);
+    std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, at(c), c.size);
   }
   return Status::Ok();
 }

@@ -16,6 +16,7 @@ struct SharedState {
   std::shared_ptr<Context> ctx;
   std::unique_ptr<PipelineManager> pipelines;
   Tuning tuning;
+  bool force_staging = false;  // VulkanOptions::force_staging
 };
 
 Result<std::unique_ptr<VulkanExecutable>> CreateVulkanExecutable(

@@ -54,6 +54,7 @@ class Backend final : public VulkanBackend {
     shared_ = std::make_shared<SharedState>();
     shared_->ctx = std::move(ctx).value();
     shared_->tuning = DefaultTuning(shared_->ctx->info());
+    shared_->force_staging = vulkan.force_staging;
     std::string tuning = vulkan.tuning;
     if (tuning.empty()) {
       if (const char* env = std::getenv("MOTA_VULKAN_TUNING"); env != nullptr) tuning = env;

@@ -28,6 +28,9 @@ struct VulkanOptions {
   // Tuning parameters "key=value,..." over the vendor defaults (vk_tuning.h); from the variant's
   // backend parameters. Empty: $MOTA_VULKAN_TUNING, else the defaults.
   std::string tuning;
+  // Tests: copy inputs and outputs through the staging buffer even where the activation arena
+  // is host-visible (unified memory, lavapipe), so that path is exercised everywhere.
+  bool force_staging = false;
 };
 
 // What an executable runs where (tests, `mota run --explain`).
@@ -45,6 +48,9 @@ struct VulkanStats {
   uint64_t weight_bytes = 0;
   uint64_t arena_bytes = 0;
   uint64_t staging_bytes = 0;
+  // Unified memory: inputs and outputs are copied straight into / out of the mapped arena (no
+  // staging buffer, no copy commands).
+  bool direct_io = false;
   std::vector<std::string> cpu_reasons;  // one line per CPU node: why it is not on the GPU
 };
 

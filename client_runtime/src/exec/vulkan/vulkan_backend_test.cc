@@ -111,6 +111,28 @@ TEST(VulkanBackend, nodes_without_a_vulkan_op_run_on_the_cpu_between_two_segment
   ExpectMatchesReference(g, {x.view()}, got->outputs);
 }
 
+TEST(VulkanBackend, staged_and_direct_io_give_the_same_outputs) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  VulkanOptions options;
+  options.cache_path = "none";
+  options.force_staging = true;
+  auto staged_backend = CreateVulkanBackend({}, options);
+  ASSERT_TRUE(staged_backend->status().ok()) << staged_backend->status().ToString();
+  const HostTensor x = RandomF32({1, 4, 6, 6}, 104);
+  auto staged = RunGraph(*staged_backend, MixedGraph(), {x.view()});
+  ASSERT_TRUE(staged.ok()) << staged.status().ToString();
+  EXPECT_FALSE(staged->stats.direct_io);
+  EXPECT_GT(staged->stats.staging_bytes, 0u);
+  auto direct = RunGraph(SharedBackend(), MixedGraph(), {x.view()});
+  ASSERT_TRUE(direct.ok()) << direct.status().ToString();
+  // Whichever path this device takes by default, both must agree bit for bit.
+  ASSERT_EQ(direct->outputs.size(), staged->outputs.size());
+  for (size_t i = 0; i < direct->outputs.size(); ++i) {
+    ExpectEqualBits(direct->outputs[i], staged->outputs[i]);
+  }
+  ExpectMatchesReference(MixedGraph(), {x.view()}, staged->outputs);
+}
+
 TEST(VulkanBackend, replaying_the_recorded_command_buffers_gives_identical_outputs) {
   MOTA_SKIP_WITHOUT_VULKAN();
   const model::Graph g = MixedGraph();

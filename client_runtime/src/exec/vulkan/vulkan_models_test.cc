@@ -51,10 +51,10 @@ TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
   std::printf(
       "[ vulkan   ] %s on %s: prepare+run %.0f ms; %d GPU nodes (%d views), %d CPU, %d "
       "segments, %d dispatches, %d barriers, %d in-place concats, %d fused adds, weights %.1f MB, "
-      "arena %.1f MB\n",
+      "arena %.1f MB, %s I/O\n",
       name.c_str(), SharedBackend().device().name.c_str(), ms, s.gpu_nodes, s.view_nodes,
       s.cpu_nodes, s.segments, s.dispatches, s.barriers, s.in_place_concats, s.fused_adds,
-      s.weight_bytes / 1e6, s.arena_bytes / 1e6);
+      s.weight_bytes / 1e6, s.arena_bytes / 1e6, s.direct_io ? "direct" : "staged");
   EXPECT_EQ(s.cpu_nodes, 0) << (s.cpu_reasons.empty() ? "" : s.cpu_reasons[0]);
   EXPECT_EQ(s.segments, 1);
   ASSERT_EQ(got->outputs.size(), want->outputs.size());
