@@ -7,6 +7,7 @@
 
 #include "converter/src/passes/graph_rewrite.h"
 #include "converter/src/passes/passes.h"
+#include "exec/activation.h"
 #include "quantizer/src/weights.h"
 
 namespace mota::quantizer {
@@ -32,11 +33,32 @@ bool IsConstant(const model::Graph& g, int32_t t) { return t >= 0 && g.tensors[t
 
 bool IsF32(const model::Graph& g, int32_t t) { return t >= 0 && g.tensors[t].dtype == DType::kF32; }
 
+// The standalone activation node (op type and attributes, no inputs / outputs) for a node's
+// fused activation (exec/activation.h).
+Result<model::Node> ActivationNodeOf(const model::Node& node) {
+  MOTA_ASSIGN_OR_RETURN(exec::Activation act, exec::ReadActivation(node.attrs));
+  model::Node a;
+  a.name = node.name + "/" + exec::ActivationName(act.kind);
+  a.op_type = exec::ActivationName(act.kind);
+  if (act.kind == exec::ActivationKind::kLeakyRelu) a.attrs.SetFloat("alpha", act.alpha);
+  if (act.kind == exec::ActivationKind::kHardSigmoid) {
+    a.attrs.SetFloat("alpha", act.alpha);
+    a.attrs.SetFloat("beta", act.beta);
+  }
+  return a;
+}
+
+void EraseActivation(model::Attributes& attrs) {
+  for (const char* name :
+       {exec::kActivationAttr, exec::kActivationAlphaAttr, exec::kActivationBetaAttr})
+    attrs.Erase(name);
+}
+
 class Rewriter {
  public:
   Rewriter(const model::Graph& fp32, const ActivationParams& params,
            const Int8RewriteOptions& options)
-      : params_(params), options_(options) {
+      : fp32_(fp32), params_(params), options_(options) {
     graph_ = fp32;
     graph_.nodes.clear();
     has_float_.assign(fp32.tensors.size(), 1);
@@ -249,7 +271,9 @@ class Rewriter {
       MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> w, ChannelWeights(node, params_of_q_[x[0]].scale));
       inputs = {x[0], x[1], x[2], w[0], w[1], w[2], ys, yz};
       if (w.size() > 3) inputs.push_back(w[3]);
-      Emit(name, op == "Conv" ? "QLinearConv" : "QLinearMatMul", inputs, {out_q}, std::move(attrs));
+      const std::string qop = op == "Conv" ? "QLinearConv" : "QLinearMatMul";
+      if (SplitsActivation(fp32_, node)) return EmitSplitActivation(node, name, qop, inputs, out_q);
+      Emit(name, qop, inputs, {out_q}, std::move(attrs));
     } else if (op == "Add" || op == "Mul") {
       MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> a, Operand(node.inputs[0]));
       MOTA_ASSIGN_OR_RETURN(std::vector<int32_t> b, Operand(node.inputs[1]));
@@ -266,6 +290,35 @@ class Rewriter {
       }
       Emit(name, "QLinearConcat", inputs, {out_q}, std::move(attrs));
     }
+    return out_q;
+  }
+
+  // QLinearConv / QLinearMatMul `inputs` (their y_scale / y_zero_point replaced) into the
+  // pre-activation range, then DequantizeLinear -> activation -> QuantizeLinear into out_q.
+  Result<int32_t> EmitSplitActivation(const model::Node& node, const std::string& name,
+                                      const std::string& qop, std::vector<int32_t> inputs,
+                                      int32_t out_q) {
+    const model::TensorInfo& y = graph_.tensors[node.outputs[0]];
+    const std::string pre_name = PreActivationName(y.name);
+    auto p = params_.find(pre_name);
+    if (p == params_.end())
+      return InvalidArgument("no calibrated range for the pre-activation value '", pre_name,
+                             "' of node '", node.name, "'; calibration must observe it");
+    MOTA_ASSIGN_OR_RETURN(model::Node act, ActivationNodeOf(node));
+    const int32_t pre_q = AddTensor(pre_name + ".i8", DType::kI8, y);
+    SetQuant(pre_q, p->second);
+    auto [ps, pz] = ScaleAndZeroPoint(pre_q, p->second);
+    inputs[6] = ps;
+    inputs[7] = pz;
+    model::Attributes attrs = node.attrs;
+    EraseActivation(attrs);
+    Emit(name, qop, inputs, {pre_q}, std::move(attrs));
+    const int32_t pre_f = AddTensor(pre_name, DType::kF32, y);
+    Emit(name + "/DequantizeLinear", "DequantizeLinear", {pre_q, ps, pz}, {pre_f});
+    const int32_t act_f = AddTensor(y.name + "/" + act.op_type, DType::kF32, y);
+    Emit(name + "/" + act.op_type, act.op_type, {pre_f}, {act_f}, act.attrs);
+    auto [ys, yz] = ScaleAndZeroPoint(out_q, params_of_q_[out_q]);
+    Emit(name + "/QuantizeLinear", "QuantizeLinear", {act_f, ys, yz}, {out_q});
     return out_q;
   }
 
@@ -337,6 +390,7 @@ class Rewriter {
   }
 
   model::Graph graph_;
+  const model::Graph& fp32_;
   const ActivationParams& params_;
   const Int8RewriteOptions& options_;
   std::vector<uint8_t> has_float_;
@@ -374,6 +428,47 @@ bool IsQuantizable(const model::Graph& g, const model::Node& node) {
     return true;
   }
   return false;
+}
+
+bool SplitsActivation(const model::Graph& graph, const model::Node& node) {
+  if ((node.op_type != "Conv" && node.op_type != "MatMul") || !IsQuantizable(graph, node))
+    return false;
+  const std::string act = node.attrs.GetString(exec::kActivationAttr, "");
+  return !act.empty() && act != "Relu" && act != "Clip";
+}
+
+std::string PreActivationName(const std::string& output) { return output + ".pre_activation"; }
+
+Result<model::Graph> SplitActivationsForCalibration(const model::Graph& graph) {
+  model::Graph out = graph;
+  out.nodes.clear();
+  for (const model::Node& node : graph.nodes) {
+    if (!SplitsActivation(graph, node)) {
+      out.nodes.push_back(node);
+      continue;
+    }
+    const model::TensorInfo& y = graph.tensors[node.outputs[0]];
+    const std::string pre_name = PreActivationName(y.name);
+    if (out.FindTensor(pre_name) >= 0)
+      return InvalidArgument("node '", node.name, "': the pre-activation tensor name '", pre_name,
+                             "' is already taken by a tensor of the model");
+    model::TensorInfo pre;
+    pre.name = pre_name;
+    pre.dtype = DType::kF32;
+    pre.has_shape = y.has_shape;
+    pre.dims = y.dims;
+    const int32_t pre_id = out.AddTensor(std::move(pre));
+    MOTA_ASSIGN_OR_RETURN(model::Node act, ActivationNodeOf(node));
+    model::Node conv = node;
+    EraseActivation(conv.attrs);
+    conv.outputs = {pre_id};
+    out.nodes.push_back(std::move(conv));
+    act.inputs = {pre_id};
+    act.outputs = node.outputs;
+    out.nodes.push_back(std::move(act));
+  }
+  MOTA_RETURN_IF_ERROR(out.Validate());
+  return out;
 }
 
 Result<Int8Rewrite> RewriteToInt8(const model::Graph& fp32, const ActivationParams& params,

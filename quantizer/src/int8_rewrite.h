@@ -48,6 +48,18 @@ struct Int8Rewrite {
 // Add, Mul, GlobalAveragePool, AveragePool, Concat).
 bool IsQuantizable(const model::Graph& graph, const model::Node& node);
 
+// A quantizable Conv / MatMul whose fused activation is not a clamp (HardSwish, HardSigmoid,
+// Sigmoid, Tanh, LeakyRelu). Its int8 form is QLinearConv / QLinearMatMul into the calibrated
+// pre-activation range, then DequantizeLinear -> the activation op -> QuantizeLinear into the
+// output's range (the ONNX QDQ form; the fast CPU path runs the three as one 256-entry table).
+// Relu and Clip stay fused: they are a clamp of the integer requantization, free.
+bool SplitsActivation(const model::Graph& graph, const model::Node& node);
+// Name of the f32 pre-activation value of such a node's output (a calibrated range).
+std::string PreActivationName(const std::string& output);
+// `graph` with each SplitsActivation node's activation moved into its own node that reads a new
+// tensor PreActivationName(output): what calibration runs to observe the pre-activation ranges.
+Result<model::Graph> SplitActivationsForCalibration(const model::Graph& graph);
+
 // `params` must hold every f32 tensor that a quantizable node reads or writes (the calibrated
 // ranges); a missing one is an error naming it.
 Result<Int8Rewrite> RewriteToInt8(const model::Graph& fp32, const ActivationParams& params,

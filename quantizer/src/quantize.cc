@@ -113,9 +113,11 @@ Result<Samples> LoadSamples(const model::Graph& graph, const QuantizeOptions& o,
   return s;
 }
 
-// Calibrated int8 parameters for every graph input and f32 node output.
-Result<ActivationParams> Calibrate(const model::Graph& graph, const SampleSet& samples,
+// Calibrated int8 parameters for every graph input and f32 node output, and for the
+// pre-activation value of every node whose activation the int8 form splits off (int8_rewrite.h).
+Result<ActivationParams> Calibrate(const model::Graph& fp32, const SampleSet& samples,
                                    const QuantizeOptions& o) {
+  MOTA_ASSIGN_OR_RETURN(const model::Graph graph, SplitActivationsForCalibration(fp32));
   std::vector<int32_t> ids;
   for (int32_t in : graph.inputs)
     if (graph.tensors[in].dtype == DType::kF32) ids.push_back(in);

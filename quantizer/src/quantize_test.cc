@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <cstring>
 #include <map>
 
 #include "converter/src/convert.h"
@@ -98,12 +99,79 @@ TEST(Quantize, Int8ChainsQLinearOpsAndPassesTheGate) {
   EXPECT_GT(ops.at("QLinearConv"), 40);
   EXPECT_GT(ops.at("QLinearMul"), 0);
   EXPECT_GT(ops.at("QLinearGlobalAveragePool"), 0);
-  // Int8 ops chain: far fewer quantize / dequantize nodes than quantized layers.
-  EXPECT_LT(ops.at("QuantizeLinear") + ops.at("DequantizeLinear"), ops.at("QLinearConv") / 2);
+  // Int8 ops chain: far fewer quantize / dequantize nodes than quantized layers, besides the
+  // pair around each split-off activation (DequantizeLinear -> HardSwish -> QuantizeLinear).
+  EXPECT_LT(ops.at("QuantizeLinear") + ops.at("DequantizeLinear") - 2 * ops.at("HardSwish"),
+            ops.at("QLinearConv") / 2);
   EXPECT_EQ(r->report.calibration_source, "random");
   EXPECT_FALSE(r->report.notes.empty());  // the random-data warning
   for (const LayerReport& l : r->report.layers) EXPECT_TRUE(l.measured) << l.node;
   ExpectLoadsAndRuns(*r, "int8");
+}
+
+// HardSwish after a conv is not fused into the QLinearConv: the conv requantizes in integers
+// into the calibrated pre-activation range, and DequantizeLinear -> HardSwish -> QuantizeLinear
+// follows (the fast CPU path runs it as a 256-entry table). Relu / Clip stay fused (a clamp).
+TEST(Quantize, Int8ConvHardSwishBecomesAQdqChainAfterThePreActivationRange) {
+  auto r = Quantize(Classifier(), 552392, Options("int8"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  const model::Graph& g = r->graph;
+  std::vector<int32_t> producer(g.tensors.size(), -1);
+  for (size_t n = 0; n < g.nodes.size(); ++n)
+    for (int32_t t : g.nodes[n].outputs) producer[t] = static_cast<int32_t>(n);
+  int chains = 0, below = 0;
+  for (const model::Node& n : g.nodes) {
+    if (n.op_type == "QLinearConv" || n.op_type == "QLinearMatMul") {
+      const std::string act = n.attrs.GetString("activation", "");
+      EXPECT_TRUE(act.empty() || act == "Relu" || act == "Clip") << n.name << ": " << act;
+    }
+    if (n.op_type != "HardSwish") continue;
+    const model::Node& dq = g.nodes[producer[n.inputs[0]]];
+    ASSERT_EQ(dq.op_type, "DequantizeLinear") << n.name;
+    const model::Node& conv = g.nodes[producer[dq.inputs[0]]];
+    EXPECT_EQ(conv.op_type, "QLinearConv") << n.name;
+    // The conv's output range is the pre-activation one: it usually reaches below HardSwish's
+    // minimum, -0.375 (a post-activation range never does).
+    const model::QuantParams& q = g.tensors[dq.inputs[0]].quant;
+    ASSERT_EQ(q.scales.size(), 1u) << n.name;
+    below += q.scales[0] * static_cast<float>(-128 - q.zero_points[0]) < -0.4f;
+    ++chains;
+  }
+  EXPECT_GT(chains, 10);
+  EXPECT_GT(below, chains / 2);
+}
+
+// The whole int8 classifier on the auto backend (int8 GEMM, depthwise, QDQ tables, ...) gives the
+// reference backend's bytes for every int8 tensor, not only close outputs.
+TEST(Quantize, Int8ClassifierOnTheFastBackendIsBitExactWithTheReference) {
+  auto r = Quantize(Classifier(), 552392, Options("int8"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  model::Graph g = r->graph;
+  for (const model::Node& n : g.nodes)
+    for (int32_t t : n.outputs)
+      if (g.tensors[t].dtype == DType::kI8) g.outputs.push_back(t);
+  ASSERT_TRUE(g.Validate().ok());
+  exec::HostTensor x = exec::HostTensor::Allocate(DType::kF32, {1, 3, 48, 192});
+  for (int64_t i = 0; i < x.numel(); ++i)
+    x.as<float>()[i] = static_cast<float>((i * 37) % 101) / 50.0f - 1.0f;
+  const exec::TensorView in = x.view();
+  std::vector<std::vector<exec::HostTensor>> outs;
+  for (const char* name : {"reference", "auto"}) {
+    auto backend = exec::CreateBackend(name, {});
+    ASSERT_TRUE(backend.ok());
+    auto session = exec::Session::Create(g, std::move(*backend));
+    ASSERT_TRUE(session.ok()) << session.status().ToString();
+    auto out = (*session)->Run({&in, 1});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    outs.push_back(std::move(*out));
+  }
+  for (size_t o = 1; o < g.outputs.size(); ++o) {
+    const exec::HostTensor& want = outs[0][o];
+    const exec::HostTensor& got = outs[1][o];
+    ASSERT_EQ(got.nbytes(), want.nbytes());
+    EXPECT_EQ(std::memcmp(got.data(), want.data(), want.nbytes()), 0)
+        << "int8 tensor " << g.tensors[g.outputs[o]].name;
+  }
 }
 
 TEST(Quantize, UnreachableGateKeepsEveryLayerInFp32AndFails) {
