@@ -76,7 +76,12 @@ Status Unavailable(const Args&... args) {
   X(DestroyFence)                           \
   X(ResetFences)                            \
   X(WaitForFences)                          \
-  X(QueueSubmit)
+  X(QueueSubmit)                            \
+  X(CreateQueryPool)                        \
+  X(DestroyQueryPool)                       \
+  X(CmdResetQueryPool)                      \
+  X(CmdWriteTimestamp)                      \
+  X(GetQueryPoolResults)
 
 struct Api {
   PFN_vkGetInstanceProcAddr GetInstanceProcAddr = nullptr;

@@ -235,6 +235,8 @@ Status Context::CreateDevice() {
     if (compute_only) break;
   }
   queue_family_ = static_cast<uint32_t>(chosen);
+  info_.timestamps = fam[queue_family_].timestampValidBits > 0 && p.limits.timestampPeriod > 0;
+  info_.timestamp_period_ns = p.limits.timestampPeriod;
   const float priority = 1.0f;
   VkDeviceQueueCreateInfo queue{VK_STRUCTURE_TYPE_DEVICE_QUEUE_CREATE_INFO};
   queue.queueFamilyIndex = queue_family_;

@@ -40,6 +40,8 @@ struct DeviceInfo {
   uint32_t max_push_constants = 128;
   uint64_t storage_offset_alignment = 256;
   uint64_t max_storage_range = uint64_t{1} << 27;
+  bool timestamps = false;        // the compute queue writes timestamps (profiling)
+  float timestamp_period_ns = 1;  // nanoseconds per timestamp tick
 };
 
 // "discrete GPU", "integrated GPU", "CPU", ...

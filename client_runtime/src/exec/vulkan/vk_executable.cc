@@ -35,6 +35,10 @@ struct Segment {
   std::vector<VkDescriptorSet> sets;       // per dispatch
   std::vector<HostCopy> uploads, downloads;
   VkCommandBuffer cmd = VK_NULL_HANDLE;
+  // Profiling: dispatches + 1 timestamps; dispatch i of this segment is profile entry
+  // first_profile + i.
+  VkQueryPool queries = VK_NULL_HANDLE;
+  size_t first_profile = 0;
 };
 
 struct Step {
@@ -69,6 +73,7 @@ class Exe final : public VulkanExecutable {
   const std::vector<DType>& output_dtypes() const override { return plan_.output_dtypes; }
   size_t arena_bytes() const override { return stats_.arena_bytes + plan_.arena_size; }
   const VulkanStats& stats() const override { return stats_; }
+  const std::vector<DispatchProfile>& profile() const override { return profile_; }
   Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
 
   Region AddWeights(std::span<const uint8_t> bytes);
@@ -105,6 +110,7 @@ class Exe final : public VulkanExecutable {
   Status CreateDescriptors();
   Status Record(Segment& seg);
   Status Submit(VkCommandBuffer cmd, const char* what);
+  Status ReadTimestamps(const Segment& seg);
   Status RunSegment(Segment& seg, std::span<const TensorView> inputs,
                     std::span<const TensorView> outputs);
   VkBuffer Buffer(BufferId id) const {
@@ -137,6 +143,8 @@ class Exe final : public VulkanExecutable {
   VkCommandPool commands_ = VK_NULL_HANDLE;
   VkFence fence_ = VK_NULL_HANDLE;
   Status lost_;
+  std::vector<DispatchProfile> profile_;
+  bool profiling_ = false;
   bool in_flight_ = false;  // a submission whose fence was not waited for successfully
 };
 
@@ -153,6 +161,9 @@ Exe::~Exe() {
     // Never free what a running submission uses (only after a failed wait is one left).
     if (in_flight_) api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs);
     api_.DestroyFence(dev, fence_, nullptr);
+  }
+  for (Segment& seg : segments_) {
+    if (seg.queries != VK_NULL_HANDLE) api_.DestroyQueryPool(dev, seg.queries, nullptr);
   }
   if (commands_ != VK_NULL_HANDLE) api_.DestroyCommandPool(dev, commands_, nullptr);
   if (pool_ != VK_NULL_HANDLE) api_.DestroyDescriptorPool(dev, pool_, nullptr);
@@ -183,6 +194,7 @@ Status Exe::Init() {
   MOTA_RETURN_IF_ERROR(UploadWeights());
   MOTA_RETURN_IF_ERROR(CreateDescriptors());
   for (Segment& seg : segments_) MOTA_RETURN_IF_ERROR(Record(seg));
+  if (!(shared_->profile && shared_->ctx->info().timestamps)) profile_.clear();
   return Status::Ok();
 }
 
@@ -414,6 +426,7 @@ Region Exe::KnownInput(int32_t tensor) {
 Status Exe::BuildOps() {
   const DeviceInfo& device = shared_->ctx->info();
   for (Segment& seg : segments_) {
+    seg.first_profile = profile_.size();
     for (int32_t n : seg.nodes) {
       const model::Node& node = graph_.nodes[n];
       const VkOpDef* def = FindVkOp(node.op_type);
@@ -434,6 +447,7 @@ Status Exe::BuildOps() {
                               static_cast<uint32_t>(d.push.size())};
         MOTA_ASSIGN_OR_RETURN(const Pipeline* p, shared_->pipelines->Get(key));
         seg.pipelines.push_back(p);
+        profile_.push_back(DispatchProfile{node.name, d.shader, 0, 0});
         seg.dispatches.push_back(std::move(d));
       }
     }
@@ -584,9 +598,20 @@ Status Exe::Record(Segment& seg) {
   MOTA_VK_RETURN_IF_ERROR(api_.AllocateCommandBuffers(shared_->ctx->device(), &alloc, &seg.cmd),
                           "vkAllocateCommandBuffers", "recording a segment");
   VkCommandBuffer cmd = seg.cmd;
+  profiling_ = shared_->profile && shared_->ctx->info().timestamps;
+  const auto timestamps = static_cast<uint32_t>(seg.dispatches.size() + 1);
+  if (profiling_) {
+    VkQueryPoolCreateInfo info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
+    info.queryType = VK_QUERY_TYPE_TIMESTAMP;
+    info.queryCount = timestamps;
+    MOTA_VK_RETURN_IF_ERROR(
+        api_.CreateQueryPool(shared_->ctx->device(), &info, nullptr, &seg.queries),
+        "vkCreateQueryPool", "preparing dispatch timestamps");
+  }
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer",
                           "recording a segment");
+  if (profiling_) api_.CmdResetQueryPool(cmd, seg.queries, 0, timestamps);
   // Direct I/O: the host's writes before vkQueueSubmit are visible to the device (submission
   // is a host-to-device memory dependency); only the final device-to-host barrier is needed.
   std::vector<VkBufferCopy> copies;
@@ -601,6 +626,9 @@ Status Exe::Record(Segment& seg) {
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
   }
   std::vector<Region> pending_reads, pending_writes;
+  if (profiling_) {
+    api_.CmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, seg.queries, 0);
+  }
   for (size_t i = 0; i < seg.dispatches.size(); ++i) {
     const Dispatch& d = seg.dispatches[i];
     if (AnyOverlap(d.reads, pending_writes) || AnyOverlap(d.writes, pending_writes) ||
@@ -625,6 +653,12 @@ Status Exe::Record(Segment& seg) {
                             static_cast<uint32_t>(d.push.size()), d.push.data());
     }
     api_.CmdDispatch(cmd, d.groups[0], d.groups[1], d.groups[2]);
+    if (profiling_) {
+      // Completion time of everything so far: a dispatch's time is the step from the previous
+      // stamp (exact where barriers serialize, approximate for overlapping branches).
+      api_.CmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, seg.queries,
+                             static_cast<uint32_t>(i + 1));
+    }
   }
   copies.clear();
   if (stats_.direct_io && !seg.downloads.empty()) {
@@ -665,6 +699,23 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
   return Status::Ok();
 }
 
+Status Exe::ReadTimestamps(const Segment& seg) {
+  std::vector<uint64_t> stamps(seg.dispatches.size() + 1);
+  MOTA_VK_RETURN_IF_ERROR(
+      api_.GetQueryPoolResults(shared_->ctx->device(), seg.queries, 0,
+                               static_cast<uint32_t>(stamps.size()),
+                               stamps.size() * sizeof(uint64_t), stamps.data(), sizeof(uint64_t),
+                               VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+      "vkGetQueryPoolResults", "reading dispatch timestamps");
+  const double ms_per_tick = shared_->ctx->info().timestamp_period_ns * 1e-6;
+  for (size_t i = 0; i + 1 < stamps.size(); ++i) {
+    DispatchProfile& p = profile_[seg.first_profile + i];
+    p.total_ms += static_cast<double>(stamps[i + 1] - stamps[i]) * ms_per_tick;
+    ++p.runs;
+  }
+  return Status::Ok();
+}
+
 Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
                        std::span<const TensorView> outputs) {
   uint8_t* arena = host_arena_.data();
@@ -681,6 +732,7 @@ Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
       seg.cmd,
       StrCat("running GPU segment from node '", graph_.nodes[seg.nodes[0]].name, "'").c_str()));
   MOTA_RETURN_IF_ERROR(io.Invalidate(0, io.size()));
+  if (seg.queries != VK_NULL_HANDLE) MOTA_RETURN_IF_ERROR(ReadTimestamps(seg));
   for (const HostCopy& c : seg.downloads) {
     std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, at(c), c.size);
   }

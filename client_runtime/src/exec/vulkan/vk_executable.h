@@ -17,6 +17,7 @@ struct SharedState {
   std::unique_ptr<PipelineManager> pipelines;
   Tuning tuning;
   bool force_staging = false;  // VulkanOptions::force_staging
+  bool profile = false;        // VulkanOptions::profile
 };
 
 Result<std::unique_ptr<VulkanExecutable>> CreateVulkanExecutable(

@@ -31,6 +31,17 @@ struct VulkanOptions {
   // Tests: copy inputs and outputs through the staging buffer even where the activation arena
   // is host-visible (unified memory, lavapipe), so that path is exercised everywhere.
   bool force_staging = false;
+  // Time every dispatch with GPU timestamps (VulkanExecutable::profile()); also
+  // $MOTA_VULKAN_PROFILE=1. Adds a query pool and two commands per dispatch.
+  bool profile = false;
+};
+
+// GPU time of one dispatch, summed over runs (profiling).
+struct DispatchProfile {
+  std::string node;    // the graph node it computes (a fused Add is in its producer's time)
+  std::string shader;  // ops/<shader>.comp
+  double total_ms = 0;
+  int runs = 0;
 };
 
 // What an executable runs where (tests, `mota run --explain`).
@@ -57,6 +68,9 @@ struct VulkanStats {
 class VulkanExecutable : public Executable {
  public:
   virtual const VulkanStats& stats() const = 0;
+  // Per dispatch in execution order; empty unless profiling was on and the device has
+  // timestamps.
+  virtual const std::vector<DispatchProfile>& profile() const = 0;
 };
 
 class VulkanBackend : public Backend {

@@ -161,6 +161,43 @@ TEST(VulkanBackend, replaying_the_recorded_command_buffers_gives_identical_outpu
   ExpectMatchesReference(g, {x2.view()}, run(x2));
 }
 
+TEST(VulkanBackend, profiling_times_every_dispatch_of_every_run) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  if (!SharedBackend().device().timestamps) GTEST_SKIP() << "the device has no timestamps";
+  VulkanOptions options;
+  options.cache_path = "none";
+  options.profile = true;
+  auto backend = CreateVulkanBackend({}, options);
+  ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+  const model::Graph g = MixedGraph();  // must outlive the executables
+  auto exe = backend->Prepare(g, std::vector<Shape>{{1, 4, 6, 6}}, {});
+  ASSERT_TRUE(exe.ok()) << exe.status().ToString();
+  const HostTensor x = RandomF32({1, 4, 6, 6}, 105);
+  std::vector<HostTensor> outs;
+  std::vector<TensorView> views;
+  for (const Shape& s : (*exe)->output_shapes()) {
+    outs.push_back(HostTensor::Allocate(DType::kF32, s));
+    views.push_back(outs.back().view());
+  }
+  const TensorView in = x.view();
+  for (int run = 0; run < 3; ++run) ASSERT_TRUE((*exe)->Run({&in, 1}, views).ok());
+  const auto& exe_vk = static_cast<VulkanExecutable&>(**exe);
+  const std::vector<DispatchProfile>& profile = exe_vk.profile();
+  ASSERT_EQ(profile.size(), static_cast<size_t>(exe_vk.stats().dispatches));
+  // Conv (segment 1), then Add and Relu (segment 2).
+  EXPECT_EQ(profile[0].node, "c");
+  EXPECT_EQ(profile[0].shader, "conv_gemm");
+  EXPECT_EQ(profile.back().node, "y");
+  for (const DispatchProfile& p : profile) {
+    EXPECT_EQ(p.runs, 3) << p.node;
+    EXPECT_GE(p.total_ms, 0.0) << p.node;
+  }
+  // Without profiling there is nothing to report.
+  auto plain = SharedBackend().Prepare(g, std::vector<Shape>{{1, 4, 6, 6}}, {});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_TRUE(static_cast<VulkanExecutable&>(**plain).profile().empty());
+}
+
 TEST(VulkanBackend, independent_branches_share_no_barrier) {
   MOTA_SKIP_WITHOUT_VULKAN();
   // A squeezenet "fire" module: two convolutions of the same input, then Concat.

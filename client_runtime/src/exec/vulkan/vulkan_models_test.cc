@@ -4,6 +4,7 @@
 // it). Every node of these models must run on the GPU.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <chrono>
 #include <cstdio>
@@ -55,6 +56,16 @@ TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
       name.c_str(), SharedBackend().device().name.c_str(), ms, s.gpu_nodes, s.view_nodes,
       s.cpu_nodes, s.segments, s.dispatches, s.barriers, s.in_place_concats, s.fused_adds,
       s.weight_bytes / 1e6, s.arena_bytes / 1e6, s.direct_io ? "direct" : "staged");
+  // MOTA_VULKAN_PROFILE=1: the slowest dispatches of the run.
+  std::vector<DispatchProfile> slowest = got->profile;
+  std::sort(slowest.begin(), slowest.end(),
+            [](const auto& a, const auto& b) { return a.total_ms > b.total_ms; });
+  double total = 0;
+  for (const DispatchProfile& p : slowest) total += p.total_ms;
+  for (size_t i = 0; i < std::min<size_t>(slowest.size(), 5); ++i) {
+    std::printf("[ profile  ] %s: %s (%s) %.1f ms of %.1f ms GPU time\n", name.c_str(),
+                slowest[i].node.c_str(), slowest[i].shader.c_str(), slowest[i].total_ms, total);
+  }
   EXPECT_EQ(s.cpu_nodes, 0) << (s.cpu_reasons.empty() ? "" : s.cpu_reasons[0]);
   EXPECT_EQ(s.segments, 1);
   ASSERT_EQ(got->outputs.size(), want->outputs.size());

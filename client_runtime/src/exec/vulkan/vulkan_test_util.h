@@ -97,6 +97,7 @@ inline model::Graph OneNodeGraph(const std::string& op_type, const model::Attrib
 struct RunResult {
   std::vector<HostTensor> outputs;
   VulkanStats stats;
+  std::vector<DispatchProfile> profile;  // with MOTA_VULKAN_PROFILE=1
 };
 
 // Prepares and runs `graph` once on `backend`.
@@ -112,8 +113,10 @@ inline Result<RunResult> RunGraph(Backend& backend, const model::Graph& graph,
     outs.push_back(r.outputs.back().view());
   }
   MOTA_RETURN_IF_ERROR(exe->Run(feeds, outs));
-  if (std::string(backend.name()) == "vulkan")
+  if (std::string(backend.name()) == "vulkan") {
     r.stats = static_cast<VulkanExecutable&>(*exe).stats();
+    r.profile = static_cast<VulkanExecutable&>(*exe).profile();
+  }
   return r;
 }
 

@@ -68,19 +68,35 @@ void main() {
     for (uint j = 0; j < RN; ++j) acc[i][j] = 0.0;
   if (SHARED == 0) {
     // CPU devices (lavapipe): a barrier switches between every 8-lane slice of the workgroup,
-    // which costs more than re-reading cached memory. Read operands directly instead.
-    for (uint k = 0; k < p.K; ++k) {
-      float a[4], bv[4];
-      for (uint i = 0; i < RM; ++i) {
-        uint m = m0 + ty + i * TY;
-        a[i] = m < p.mg ? w[wbase + m * p.K + k] : 0.0;
+    // which costs more than re-reading cached memory. Read operands directly, walking k as
+    // (channel, ky, kx) so no integer division is left in the loop (SIMD units have none).
+    int iy0[4], ix0[4];
+    bool col_ok[4];
+    for (uint j = 0; j < RN; ++j) {
+      uint n = n0 + tx + j * TX;
+      col_ok[j] = n < ohw;
+      iy0[j] = int((n / p.OW) * p.SH) - int(p.PH);
+      ix0[j] = int((n % p.OW) * p.SW) - int(p.PW);
+    }
+    uint k = 0;
+    for (uint ic = 0; ic < p.cg; ++ic) {
+      uint xc = xbase + ic * p.H * p.W;
+      for (uint ky = 0; ky < p.KH; ++ky) {
+        for (uint kx = 0; kx < p.KW; ++kx, ++k) {
+          float a[4], bv[4];
+          for (uint i = 0; i < RM; ++i) {
+            uint m = m0 + ty + i * TY;
+            a[i] = m < p.mg ? w[wbase + m * p.K + k] : 0.0;
+          }
+          for (uint j = 0; j < RN; ++j) {
+            int iy = iy0[j] + int(ky * p.DH), ix = ix0[j] + int(kx * p.DW);
+            bool inside = col_ok[j] && iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
+            bv[j] = inside ? x[xc + uint(iy) * p.W + uint(ix)] : 0.0;
+          }
+          for (uint i = 0; i < RM; ++i)
+            for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
+        }
       }
-      for (uint j = 0; j < RN; ++j) {
-        uint n = n0 + tx + j * TX;
-        bv[j] = n < ohw ? load_b(xbase, k, n) : 0.0;
-      }
-      for (uint i = 0; i < RM; ++i)
-        for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
     }
   } else {
     for (uint k0 = 0; k0 < p.K; k0 += BK) {
