@@ -433,8 +433,12 @@ bool IsQuantizable(const model::Graph& g, const model::Node& node) {
 bool SplitsActivation(const model::Graph& graph, const model::Node& node) {
   if ((node.op_type != "Conv" && node.op_type != "MatMul") || !IsQuantizable(graph, node))
     return false;
+  // Only activations with a slope near 1 over most of their range: the pre-activation codes then
+  // resolve the output as finely as its own range does. Saturating ones (HardSigmoid, Sigmoid,
+  // Tanh) squeeze a wide input range into a narrow output: the table would step by several
+  // output codes (PP-OCR's SE gates, HardSigmoid: model SQNR 39 -> 26 dB), so they stay fused.
   const std::string act = node.attrs.GetString(exec::kActivationAttr, "");
-  return !act.empty() && act != "Relu" && act != "Clip";
+  return act == "HardSwish" || act == "LeakyRelu";
 }
 
 std::string PreActivationName(const std::string& output) { return output + ".pre_activation"; }

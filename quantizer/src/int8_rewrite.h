@@ -48,8 +48,8 @@ struct Int8Rewrite {
 // Add, Mul, GlobalAveragePool, AveragePool, Concat).
 bool IsQuantizable(const model::Graph& graph, const model::Node& node);
 
-// A quantizable Conv / MatMul whose fused activation is not a clamp (HardSwish, HardSigmoid,
-// Sigmoid, Tanh, LeakyRelu). Its int8 form is QLinearConv / QLinearMatMul into the calibrated
+// A quantizable Conv / MatMul whose fused activation is HardSwish or LeakyRelu (slope near 1;
+// saturating activations lose resolution through a table and stay fused). Its int8 form is QLinearConv / QLinearMatMul into the calibrated
 // pre-activation range, then DequantizeLinear -> the activation op -> QuantizeLinear into the
 // output's range (the ONNX QDQ form; the fast CPU path runs the three as one 256-entry table).
 // Relu and Clip stay fused: they are a clamp of the integer requantization, free.

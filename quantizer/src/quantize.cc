@@ -142,9 +142,20 @@ Result<ActivationParams> Calibrate(const model::Graph& fp32, const SampleSet& sa
     Progress(o, std::string("calibrating: ") + CalibrationMethodName(o.method) + " histograms");
     MOTA_RETURN_IF_ERROR(observe(true));
   }
+  // A HardSwish maps every x <= -3 to 0: its pre-activation range need not reach further down,
+  // and the codes it saves resolve the rest (PP-OCR's conv outputs reach -30 and below).
+  std::set<int32_t> hard_swish_inputs;
+  for (const model::Node& n : graph.nodes) {
+    if (n.op_type == "HardSwish" &&
+        graph.tensors[n.inputs[0]].name == PreActivationName(graph.tensors[n.outputs[0]].name))
+      hard_swish_inputs.insert(n.inputs[0]);
+  }
   ActivationParams params;
-  for (size_t i = 0; i < ids.size(); ++i)
-    params[graph.tensors[ids[i]].name] = ParamsForRange(ranges[i].Compute(o.method, o.percentile));
+  for (size_t i = 0; i < ids.size(); ++i) {
+    Range r = ranges[i].Compute(o.method, o.percentile);
+    if (hard_swish_inputs.count(ids[i]) != 0) r.lo = std::max(r.lo, -3.0f);
+    params[graph.tensors[ids[i]].name] = ParamsForRange(r);
+  }
   return params;
 }
 
