@@ -1,10 +1,9 @@
 // Prepared kernel "int8_qdq_lut": the QDQ chain DequantizeLinear -> unary activation ->
 // QuantizeLinear between two per-tensor int8 (or u8) tensors, run as one 256-entry byte table.
 //
-// The quantizer writes this chain after a QLinearConv / QLinearMatMul whose activation is not a
-// clamp (HardSwish, HardSigmoid, Sigmoid, Tanh, LeakyRelu; manifests/spec/quantization.md): the
-// conv requantizes in integers to the pre-activation range, and the activation becomes a pure
-// function of one code. The auto backend's step plan (exec/xnnpack/step_plan.cc) finds the chain
+// The quantizer writes this chain after a QLinearConv / QLinearMatMul with HardSwish or LeakyRelu
+// (manifests/spec/quantization.md): the conv requantizes in integers to the pre-activation range,
+// and the activation becomes a pure function of one code. Any elementwise activation is taken. The auto backend's step plan (exec/xnnpack/step_plan.cc) finds the chain
 // and offers this factory one synthetic node (kQdqLutOp below):
 //   op_type  "mota.QdqUnary"
 //   inputs   x (i8 / u8), x_scale, x_zero_point?, y_scale, y_zero_point   (scales / zps constant)
