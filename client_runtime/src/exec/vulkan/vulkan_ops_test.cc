@@ -45,6 +45,13 @@ void CheckOp(const std::string& op, const model::Attributes& attrs, std::vector<
   ASSERT_EQ(got->outputs[0].shape(), want->outputs[0].shape());
   const double worst = WorstRatio(got->outputs[0], want->outputs[0], tol.atol + 1e-30, tol.rtol);
   EXPECT_LE(worst, 1.0) << op << ": worst |diff| / tolerance = " << worst;
+  if (op == "Conv") {
+    // The other operand path of conv_gemm.comp (shared-memory tiles or direct reads).
+    auto other = RunGraph(OtherConvPathBackend(), graph, feeds);
+    ASSERT_TRUE(other.ok()) << other.status().ToString();
+    const double w2 = WorstRatio(other->outputs[0], want->outputs[0], tol.atol + 1e-30, tol.rtol);
+    EXPECT_LE(w2, 1.0) << op << " (other gemm_shared): worst |diff| / tolerance = " << w2;
+  }
 }
 
 using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>>;

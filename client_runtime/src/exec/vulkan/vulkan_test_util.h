@@ -13,6 +13,7 @@
 
 #include "exec/backend.h"
 #include "exec/reference/op_test_util.h"
+#include "exec/vulkan/vk_tuning.h"
 #include "exec/vulkan/vulkan_backend.h"
 
 namespace mota::exec::vk::testing {
@@ -23,6 +24,21 @@ inline VulkanBackend& SharedBackend() {
     VulkanOptions options;
     options.cache_path = "none";
     options.context.validation = true;
+    return CreateVulkanBackend({}, options).release();
+  }();
+  return *backend;
+}
+
+// A second backend whose convolutions take the other operand path (gemm_shared flipped from
+// the device's default), so CI on lavapipe also checks the shared-memory path real GPUs use.
+inline VulkanBackend& OtherConvPathBackend() {
+  static VulkanBackend* backend = [] {
+    VulkanOptions options;
+    options.cache_path = "none";
+    options.context.validation = true;
+    const bool shared =
+        SharedBackend().status().ok() && DefaultTuning(SharedBackend().device()).gemm_shared != 0;
+    options.tuning = shared ? "gemm_shared=0" : "gemm_shared=1";
     return CreateVulkanBackend({}, options).release();
   }();
   return *backend;
