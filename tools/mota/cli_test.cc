@@ -169,6 +169,15 @@ TEST_F(Cli, QuantizeWritesTheModelAndTheReportOnlyWhenTheGatePasses) {
   EXPECT_CONTAINS(Slurp(report), "\"passed\": false");
 }
 
+TEST_F(Cli, KeygenCreatesTheMissingKeyFolderPrivate) {
+  // The README's flow starts with `mota keygen -o keys/root` in an empty folder.
+  const fs::path folder = dir_ / "keys" / "team";
+  CliResult made = Mota("keygen -o " + (folder / "root").string());
+  ASSERT_EQ(made.exit_code, 0) << made.err;
+  EXPECT_TRUE(fs::exists(folder / "root.key"));
+  EXPECT_EQ(fs::status(folder).permissions() & fs::perms::all, fs::perms::owner_all);
+}
+
 TEST_F(Cli, KeygenAndRepoInitRefuseUnsafeInput) {
   const std::string key = (dir_ / "root").string();
   CliResult made = Mota("keygen -o " + key);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 
@@ -28,6 +29,14 @@ Status Keygen(const KeygenArgs& args) {
                              " already exists; refusing to overwrite a key "
                              "(choose another -o NAME or move the old key away)");
     }
+  }
+  // `-o keys/root` creates keys/ (mode 0700: it holds private keys) when it is missing.
+  const std::filesystem::path folder = std::filesystem::path(key_path).parent_path();
+  std::error_code ec;
+  if (!folder.empty() && !std::filesystem::exists(folder, ec)) {
+    std::filesystem::create_directories(folder, ec);
+    if (ec) return IoError("cannot create the folder ", folder.string(), ": ", ec.message());
+    std::filesystem::permissions(folder, std::filesystem::perms::owner_all, ec);
   }
   MOTA_ASSIGN_OR_RETURN(packager::SigningKey key, packager::SigningKey::Generate());
   MOTA_RETURN_IF_ERROR(key.SavePrivate(key_path));

@@ -28,6 +28,7 @@
 #include <thread>
 
 #include "server/admin/publish_api.h"
+#include "server/admin/rollout_api.h"
 #include "server/http/server.h"
 #include "server/http/static_files.h"
 #include "tools/mota/commands.h"
@@ -40,6 +41,9 @@ namespace http = mota::server::http;
 struct ServeArgs {
   std::string repo, listen, config, log;
   std::string token_file, snapshot_key, timestamp_key;  // the publishing admin API
+  std::string database;  // rollouts and telemetry (SQLite); needs the admin flags above
+  double max_failure_rate = -1;
+  int64_t min_devices = -1;
   int threads = 0;
   int max_age = -1;
 };
@@ -157,6 +161,25 @@ Status Serve(const ServeArgs& args) {
                                .log = config.server.log ? config.server.log : stderr}));
     publish_admin->Register(router);
   }
+  // Rollouts, telemetry and the online metadata's expiry refresh (server/admin/rollout_api.h).
+  std::unique_ptr<server::admin::RolloutAdmin> rollout_admin;
+  if (!args.database.empty()) {
+    if (!publish_admin) {
+      return InvalidArgument("--database ", args.database,
+                             " needs --token-file, --snapshot-key and --timestamp-key too (the "
+                             "rollout API is an admin API that signs with the online keys)");
+    }
+    server::admin::RolloutAdminFlags flags{.repo = config.repo,
+                                           .token_file = args.token_file,
+                                           .snapshot_key = args.snapshot_key,
+                                           .timestamp_key = args.timestamp_key,
+                                           .database = args.database};
+    if (args.max_failure_rate >= 0) flags.policy.max_failure_rate = args.max_failure_rate;
+    if (args.min_devices >= 0) flags.policy.min_devices = args.min_devices;
+    flags.log = config.server.log ? config.server.log : stderr;
+    MOTA_ASSIGN_OR_RETURN(rollout_admin, server::admin::RolloutAdmin::Create(flags));
+    rollout_admin->Register(router);
+  }
 
   // Block the stop signals in every thread (the io threads inherit this mask); the main thread
   // waits for them with sigwait, so no handler runs inside the server.
@@ -169,6 +192,7 @@ Status Serve(const ServeArgs& args) {
 
   http::Server server(std::move(router), config.server);
   if (publish_admin) publish_admin->AttachMetrics(server.metrics());
+  if (rollout_admin) rollout_admin->AttachMetrics(server.metrics());
   MOTA_RETURN_IF_ERROR(server.Start());
   std::printf("mota serve: listening on http://%s (repo %s, %d threads)\n",
               server.address().c_str(), config.repo.c_str(), config.threads);
@@ -197,6 +221,15 @@ Command AddServeCommand(CLI::App& app) {
                   "Admin bearer token file (0600); enables the publishing API with the keys below");
   sub->add_option("--snapshot-key", args->snapshot_key, "The root's snapshot key (online)");
   sub->add_option("--timestamp-key", args->timestamp_key, "The root's timestamp key (online)");
+  sub->add_option("--database", args->database,
+                  "SQLite file for rollouts and telemetry; enables /v1/admin/rollouts/<model>, "
+                  "POST /v1/telemetry and the online metadata's expiry refresh");
+  sub->add_option("--max-failure-rate", args->max_failure_rate,
+                  "Telemetry failure rate on any device class that halts a rollout (default 0.05)")
+      ->check(CLI::Range(0.0, 1.0));
+  sub->add_option("--min-devices", args->min_devices,
+                  "Devices that must have reported before a release is judged (default 50)")
+      ->check(CLI::PositiveNumber);
   sub->add_option("--max-age", args->max_age,
                   "Cache-Control max-age in seconds for timestamp.json and root.json (default 60)");
   sub->footer(
