@@ -49,10 +49,11 @@ struct Int8Rewrite {
 bool IsQuantizable(const model::Graph& graph, const model::Node& node);
 
 // A quantizable Conv / MatMul whose fused activation is HardSwish or LeakyRelu (slope near 1;
-// saturating activations lose resolution through a table and stay fused). Its int8 form is QLinearConv / QLinearMatMul into the calibrated
-// pre-activation range, then DequantizeLinear -> the activation op -> QuantizeLinear into the
-// output's range (the ONNX QDQ form; the fast CPU path runs the three as one 256-entry table).
-// Relu and Clip stay fused: they are a clamp of the integer requantization, free.
+// saturating activations lose resolution through a table and stay fused). Its int8 form is
+// QLinearConv / QLinearMatMul into the calibrated pre-activation range, then DequantizeLinear ->
+// the activation op -> QuantizeLinear into the output's range (the ONNX QDQ form; the fast CPU
+// path runs the three as one 256-entry table). Relu and Clip stay fused: they are a clamp of the
+// integer requantization, free.
 bool SplitsActivation(const model::Graph& graph, const model::Node& node);
 // Name of the f32 pre-activation value of such a node's output (a calibrated range).
 std::string PreActivationName(const std::string& output);

@@ -3,8 +3,9 @@
 //
 // The quantizer writes this chain after a QLinearConv / QLinearMatMul with HardSwish or LeakyRelu
 // (manifests/spec/quantization.md): the conv requantizes in integers to the pre-activation range,
-// and the activation becomes a pure function of one code. Any elementwise activation is taken. The auto backend's step plan (exec/xnnpack/step_plan.cc) finds the chain
-// and offers this factory one synthetic node (kQdqLutOp below):
+// and the activation becomes a pure function of one code (any elementwise activation is taken).
+// The auto backend's step plan (exec/xnnpack/step_plan.cc) finds the chain and offers this
+// factory one synthetic node (kQdqLutOp below):
 //   op_type  "mota.QdqUnary"
 //   inputs   x (i8 / u8), x_scale, x_zero_point?, y_scale, y_zero_point   (scales / zps constant)
 //   outputs  y (i8 / u8)
@@ -35,9 +36,9 @@ bool IsCode(DType d) { return d == DType::kI8 || d == DType::kU8; }
 // Elementwise one-input ops whose result depends only on the element (no shape, no axis).
 bool IsTableActivation(const std::string& op) {
   static const std::set<std::string> kOps = {
-      "HardSwish", "HardSigmoid", "Sigmoid", "Tanh",     "LeakyRelu", "Relu", "Elu",
-      "Celu",      "Selu",        "Softplus", "Softsign", "Exp",      "Abs",  "Neg",
-      "Erf",       "Identity",    "Gelu",     "Mish",     "ThresholdedRelu"};
+      "HardSwish", "HardSigmoid", "Sigmoid",        "Tanh", "LeakyRelu", "Relu", "Elu", "Celu",
+      "Selu",      "Softplus",    "Softsign",       "Exp",  "Abs",       "Neg",  "Erf", "Identity",
+      "Gelu",      "Mish",        "ThresholdedRelu"};
   return kOps.count(op) != 0;
 }
 
@@ -66,7 +67,8 @@ class QdqLutKernel final : public PreparedKernel {
 };
 
 // Runs the reference kernel of `op` for `node` on one set of 256-element tensors.
-Status RunReference(const model::Node& node, std::span<const TensorView> in, const TensorView& out) {
+Status RunReference(const model::Node& node, std::span<const TensorView> in,
+                    const TensorView& out) {
   const OpDef* def = FindOp(node.op_type);
   if (def == nullptr || def->compute == nullptr)
     return InvalidArgument("QDQ table for node '", node.name, "': op '", node.op_type,

@@ -112,8 +112,8 @@ TEST(QdqLut, EveryCodeMatchesTheReferenceChain) {
       node.op_type = "mota.QdqUnary";
       node.attrs = act.attrs;
       node.attrs.SetString("mota_qdq_activation", act.op);
-      const TensorView prep_in[5] = {{p.in, x.shape(), nullptr}, xs.view(), xz.view(), ys.view(),
-                                     yz.view()};
+      const TensorView prep_in[5] = {
+          {p.in, x.shape(), nullptr}, xs.view(), xz.view(), ys.view(), yz.view()};
       const TensorView prep_out[1] = {{p.out, x.shape(), nullptr}};
       auto kernel = factory->create(node, std::span<const TensorView>(prep_in),
                                     std::span<const TensorView>(prep_out));
@@ -152,11 +152,10 @@ TEST(QdqLut, NonActivationMiddleOpsAndPerChannelScalesAreDeclined) {
   model::Node node;
   node.op_type = "mota.QdqUnary";
   node.attrs.SetString("mota_qdq_activation", "Softmax");  // not elementwise
-  const TensorView in[5] = {{DType::kI8, {1, 2, 3, 3}, nullptr}, s.view(), z.view(), s.view(),
-                            z.view()};
+  const TensorView in[5] = {
+      {DType::kI8, {1, 2, 3, 3}, nullptr}, s.view(), z.view(), s.view(), z.view()};
   const TensorView out[1] = {{DType::kI8, {1, 2, 3, 3}, nullptr}};
-  auto k = factory->create(node, std::span<const TensorView>(in),
-                           std::span<const TensorView>(out));
+  auto k = factory->create(node, std::span<const TensorView>(in), std::span<const TensorView>(out));
   ASSERT_TRUE(k.ok());
   EXPECT_EQ(*k, nullptr);
   node.attrs.SetString("mota_qdq_activation", "HardSwish");
