@@ -5,9 +5,19 @@
 
 namespace mota::exec::vk {
 
+namespace {
+int fail_allocation_in = -1;  // FailDeviceAllocationForTesting
+}  // namespace
+
+void FailDeviceAllocationForTesting(int n) { fail_allocation_in = n; }
+
 Result<std::unique_ptr<DeviceBuffer>> DeviceBuffer::Create(std::shared_ptr<Context> ctx,
                                                            uint64_t size, Kind kind,
                                                            std::string_view what) {
+  if (fail_allocation_in >= 0 && fail_allocation_in-- == 0) {
+    return VkError(VK_ERROR_OUT_OF_DEVICE_MEMORY, "vkAllocateMemory",
+                   StrCat("allocating ", size, " bytes for the ", what, " (injected failure)"));
+  }
   const Api& api = ctx->api();
   std::unique_ptr<DeviceBuffer> b(new DeviceBuffer());
   b->ctx_ = ctx;

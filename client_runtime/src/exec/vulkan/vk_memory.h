@@ -48,6 +48,11 @@ class DeviceBuffer {
   bool coherent_ = true;
 };
 
+// Test hook (allocation-failure injection): the n-th following DeviceBuffer::Create (0: the
+// next one) fails as if the driver returned VK_ERROR_OUT_OF_DEVICE_MEMORY; -1 turns it off.
+// Not thread-safe; tests only.
+void FailDeviceAllocationForTesting(int n);
+
 // A tensor's bytes used between positions `first` and `last` (inclusive) of a schedule.
 struct Lifetime {
   uint64_t size = 0;

@@ -296,6 +296,25 @@ TEST(VulkanBackend, a_residual_is_fused_only_where_it_exists_and_is_not_needed_e
   ExpectMatchesReference(b.graph(), {x.view()}, got->outputs);
 }
 
+TEST(VulkanBackend, out_of_device_memory_at_any_allocation_is_a_clean_error) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  const model::Graph g = MixedGraph();
+  // Prepare allocates the arena, the weights and the staging buffer: fail each in turn.
+  for (int n = 0; n < 3; ++n) {
+    FailDeviceAllocationForTesting(n);
+    auto exe = SharedBackend().Prepare(g, std::vector<Shape>{{1, 4, 6, 6}}, {});
+    FailDeviceAllocationForTesting(-1);
+    EXPECT_EQ(exe.status().code(), StatusCode::kOutOfMemory)
+        << n << ": " << exe.status().ToString();
+    EXPECT_NE(exe.status().message().find("VK_ERROR_OUT_OF_DEVICE_MEMORY"), std::string::npos);
+  }
+  // Nothing leaked or broke: the next Prepare works.
+  const HostTensor x = RandomF32({1, 4, 6, 6}, 150);
+  auto got = RunGraph(SharedBackend(), g, {x.view()});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  ExpectMatchesReference(g, {x.view()}, got->outputs);
+}
+
 // ---- pipeline cache ---------------------------------------------------------------------------
 
 class PipelineCacheTest : public ::testing::Test {
