@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
-#include "manifests/lib/bundle/sha256.h"
 #include "server/http/test_client.h"
+#include "tests/e2e/e2e_util.h"
 
 namespace mota::e2e {
 namespace {
@@ -26,65 +26,6 @@ using server::http::testing::ParsedResponse;
 
 const std::string kMota = MOTA_CLI_PATH;
 const std::string kModel = std::string(MOTA_SHARED_DIR) + "/models/mlp_784_256_10.onnx";
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string Sha256(const std::string& bytes) {
-  return bundle::Sha256Hex({reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()});
-}
-
-// Starts argv with stdout and stderr in files; returns the pid.
-pid_t Spawn(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err) {
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
-// Runs to completion; returns the exit code (stderr is appended to `log` for failures).
-int RunProcess(const std::vector<std::string>& argv, const fs::path& dir, std::string* log) {
-  pid_t pid = Spawn(argv, dir / "run.out", dir / "run.err");
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  *log += Slurp(dir / "run.out") + Slurp(dir / "run.err");
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool WaitForPort(uint16_t port, std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    server::http::testing::TestConnection c(port);
-    if (c.connected()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
 
 std::string FindNginx() {
   for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"}) {
@@ -141,17 +82,8 @@ class MirrorNginxTest : public ::testing::Test {
     serve_pid_ = Spawn({kMota, "serve", "--repo", Repo().string(), "--listen", "127.0.0.1:0",
                         "--threads", "2", "--log", (dir_ / "serve.log").string()},
                        dir_ / "serve.out", dir_ / "serve.err");
-    // "mota serve: listening on http://127.0.0.1:PORT ..."
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (std::chrono::steady_clock::now() < deadline) {
-      std::string out = Slurp(dir_ / "serve.out");
-      size_t at = out.find("127.0.0.1:");
-      if (at != std::string::npos && out.find(' ', at) != std::string::npos) {
-        serve_port_ = static_cast<uint16_t>(std::stoi(out.substr(at + 10)));
-        return;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
+    serve_port_ = WaitForServePort(dir_ / "serve.out", std::chrono::seconds(10));
+    if (serve_port_ != 0) return;
     FAIL() << "mota serve did not report its port: " << Slurp(dir_ / "serve.err");
   }
 
