@@ -3,6 +3,9 @@
 // X directly: the GEMM the issue calls "1x1 as GEMM"). The fused activation is applied in the
 // shader, and a following residual Add can be fused into conv_gemm (vk_op.h Residual). 1-D and 3-D
 // convolutions stay on the CPU.
+#include <algorithm>
+#include <vector>
+
 #include "exec/reference/conv_util.h"
 #include "exec/vulkan/vk_op.h"
 
@@ -106,11 +109,27 @@ Status Build(OpBuilder& b) {
     while (r > 1 && size <= uint64_t{tile} * (r / 2)) r /= 2;
     return r;
   };
-  const uint32_t rm = regs(mg), rn = regs(n);
+  const uint32_t rm = regs(mg), rn = std::min(regs(n), tile);  // the shader needs rn <= tile
+  // The tap table of conv_gemm.comp: per k = (channel, ky, kx), the X offset of the tap for
+  // output (0, 0) and its (dy, dx) for bounds checks.
+  std::vector<int32_t> taps;
+  for (uint32_t ic = 0; ic < cg && !pointwise; ++ic) {
+    for (uint32_t ky = 0; ky < g.kh; ++ky) {
+      for (uint32_t kx = 0; kx < g.kw; ++kx) {
+        const int32_t dy = static_cast<int32_t>(ky * g.dh), dx = static_cast<int32_t>(kx * g.dw);
+        taps.insert(taps.end(),
+                    {static_cast<int32_t>(ic * g.h * g.w) + dy * static_cast<int32_t>(g.w) + dx, dy,
+                     dx, 0});
+      }
+    }
+  }
+  const Region ktab = taps.empty() ? x
+                                   : b.AddWeights({reinterpret_cast<const uint8_t*>(taps.data()),
+                                                   taps.size() * sizeof(int32_t)});
   b.Add("conv_gemm",
         {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK, b.residual ? 1u : 0u,
          b.tuning.gemm_shared},
-        p, {x, w, bias, residual}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm),
+        p, {x, w, bias, residual, ktab}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm),
         g.n * g.group);
   return Status::Ok();
 }

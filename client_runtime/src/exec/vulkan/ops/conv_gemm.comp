@@ -26,7 +26,10 @@ layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
 layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
 layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
 layout(std430, binding = 3) readonly buffer RBuf { float res[]; };
-layout(std430, binding = 4) writeonly buffer YBuf { float y[]; };
+// Per k = (channel, ky, kx): (offset in X of the tap for output (0, 0), ky * DH, kx * DW), so
+// the shared-memory path gathers B without integer division (built at prepare time).
+layout(std430, binding = 4) readonly buffer KBuf { ivec4 ktab[]; };
+layout(std430, binding = 5) writeonly buffer YBuf { float y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint C, H, W, M, OH, OW;
@@ -42,18 +45,6 @@ const uint BM = TY * RM;
 const uint BN = TX * RN;
 shared float As[BK * BM];  // [k][m]
 shared float Bs[BK * BN];  // [k][n]
-
-float load_b(uint xbase, uint k, uint n) {
-  if (POINTWISE != 0) return x[xbase + k * p.H * p.W + n];
-  uint ksz = p.KH * p.KW;
-  uint ic = k / ksz, r = k % ksz;
-  uint ky = r / p.KW, kx = r % p.KW;
-  uint oy = n / p.OW, ox = n % p.OW;
-  int iy = int(oy * p.SH + ky * p.DH) - int(p.PH);
-  int ix = int(ox * p.SW + kx * p.DW) - int(p.PW);
-  if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) return 0.0;
-  return x[xbase + (ic * p.H + uint(iy)) * p.W + uint(ix)];
-}
 
 void main() {
   uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
@@ -99,6 +90,10 @@ void main() {
       }
     }
   } else {
+    uint b_nn = tid % BN, b_n = n0 + b_nn;
+    bool b_col_ok = b_n < ohw;
+    int b_iy0 = int((b_n / p.OW) * p.SH) - int(p.PH);
+    int b_ix0 = int((b_n % p.OW) * p.SW) - int(p.PW);
     for (uint k0 = 0; k0 < p.K; k0 += BK) {
       // k fastest: consecutive threads read consecutive weights.
       for (uint i = tid; i < BK * BM; i += TX * TY) {
@@ -106,11 +101,23 @@ void main() {
         uint m = m0 + mm, k = k0 + kk;
         As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : 0.0;
       }
-      // n fastest: consecutive threads read consecutive pixels.
-      for (uint i = tid; i < BK * BN; i += TX * TY) {
-        uint nn = i % BN, kk = i / BN;
-        uint n = n0 + nn, k = k0 + kk;
-        Bs[kk * BN + nn] = (n < ohw && k < p.K) ? load_b(xbase, k, n) : 0.0;
+      // n fastest: consecutive threads read consecutive pixels. TX * TY is a multiple of BN
+      // (RN <= TY), so each thread always loads the same column: its window origin is fixed.
+      for (uint kk = tid / BN; kk < BK; kk += (TX * TY) / BN) {
+        uint k = k0 + kk;
+        float v = 0.0;
+        if (b_col_ok && k < p.K) {
+          if (POINTWISE != 0) {
+            v = x[xbase + k * p.H * p.W + b_n];
+          } else {
+            ivec4 t = ktab[k];
+            int iy = b_iy0 + t.y, ix = b_ix0 + t.z;
+            if (iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W)) {
+              v = x[int(xbase) + t.x + b_iy0 * int(p.W) + b_ix0];
+            }
+          }
+        }
+        Bs[kk * BN + b_nn] = v;
       }
       barrier();
       for (uint kk = 0; kk < BK; ++kk) {
