@@ -1,0 +1,57 @@
+#include "delivery/select/model_targets.h"
+
+#include "manifests/lib/rollout/verify.h"
+
+namespace mota::select {
+namespace {
+
+// The most a rollout document may be when snapshot gives no length (like a targets role).
+constexpr int64_t kRolloutMaxLength = 1000000;
+
+}  // namespace
+
+Result<ModelTargets> LoadModelTargets(trust::Updater& updater, trust::Fetcher& fetcher,
+                                      std::string_view metadata_url, std::string_view model,
+                                      int64_t trusted_rollout_version, int64_t now) {
+  MOTA_RETURN_IF_ERROR(tuf::CheckModelName(model, "model"));
+  MOTA_RETURN_IF_ERROR(updater.Refresh());
+  // The updater loads a delegated role while looking a path up in it; a path no release uses
+  // makes it load the model's role without depending on any one variant's name.
+  const std::string probe = StrCat("models/", model, "/.select-probe");
+  Result<trust::FoundTarget> found = updater.GetTargetInfo(probe);
+  if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
+  const trust::TargetsRole* role =
+      updater.trusted() ? updater.trusted()->targets(std::string(model)) : nullptr;
+  if (role == nullptr) {
+    return NotFound("model \"", model, "\": the repository's targets delegate no role \"", model,
+                    "\" (is the model published?)");
+  }
+  ModelTargets m;
+  for (const auto& [path, file] : role->targets.targets) {
+    if (!file.custom) {
+      m.skipped.push_back(StrCat(path, ": no custom metadata"));
+      continue;
+    }
+    Result<tuf::VariantTarget> v = tuf::ParseVariantTarget(*file.custom, path);
+    if (!v.ok()) {
+      m.skipped.push_back(StrCat(path, ": ", v.status().message()));
+      continue;
+    }
+    m.targets.push_back(std::move(*v));
+  }
+  const std::optional<tuf::Snapshot>& snapshot = updater.trusted()->snapshot();
+  const std::string meta_name = rollout::RolloutMetaName(model);
+  if (!snapshot || !snapshot->meta.count(meta_name)) return m;
+  const tuf::MetaFile& listed = snapshot->meta.at(meta_name);
+  const std::string url =
+      StrCat(metadata_url, "/", rollout::RolloutFileName(model, listed.version));
+  MOTA_ASSIGN_OR_RETURN(std::string bytes,
+                        fetcher.Fetch(url, listed.length.value_or(kRolloutMaxLength)));
+  MOTA_ASSIGN_OR_RETURN(rollout::Rollout doc,
+                        rollout::VerifyRolloutDocument(bytes, updater.trusted()->root(), listed,
+                                                       trusted_rollout_version, now, model));
+  m.rollout = std::move(doc);
+  return m;
+}
+
+}  // namespace mota::select
