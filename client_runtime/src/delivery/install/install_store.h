@@ -1,0 +1,99 @@
+// The device's install store: one folder per model with its installed .mota files, the `active`
+// pointer and the variants that failed here.
+//
+//   <root>/models/<model>/<release>-<variant>.mota   installed files (active, previous, a candidate)
+//   <root>/models/<model>/active.json                {"active":{...},"previous":{...}|null}
+//   <root>/models/<model>/bad_variants.json          {"bad":[{"backend","reason","release","variant"}]}
+//
+//   MOTA_ASSIGN_OR_RETURN(InstallStore store, InstallStore::Open("/data/mota", "mobilenet"));
+//   if (store.active()) OpenModel(store.PathOf(*store.active()));
+//
+// The pointer is the only thing that says which file runs, and it is replaced atomically (temp
+// file, fsync(file), rename, fsync(dir)): a crash leaves the old pointer or the new one, and each
+// names a whole file that passed its self-test. The previous active file is kept until a newer
+// one has passed too, so RollBack can return to it. Open removes what a crash may have left:
+// pointer temp files, assembler temp files and .mota files neither pointer entry names.
+// Not thread-safe; one process owns a model's folder. Exception-free.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace mota::install {
+
+// One installed file. `file` is its name inside the model's folder.
+struct InstalledVariant {
+  int64_t release = 0;
+  std::string variant;
+  std::string backend;  // what it passed its self-test on
+  std::string sha256;   // of the whole file
+  std::string file;
+  bool operator==(const InstalledVariant&) const = default;
+};
+
+// A variant that failed here: never tried again on this device.
+struct BadVariant {
+  int64_t release = 0;
+  std::string variant;
+  std::string backend;
+  std::string reason;
+  bool operator==(const BadVariant&) const = default;
+};
+
+// Points where tests stop an installation as a crash would (nothing cleaned up after it).
+enum class Step {
+  kAssembled,           // the candidate file is in the folder, not yet verified
+  kVerified,            // its whole-file hash matched
+  kSelftestPassed,      // before the pointer is written
+  kPointerTempWritten,  // active.json's temp file is written and fsync'ed, not renamed
+  kPointerSwitched,     // renamed and the folder fsync'ed, old files not yet removed
+};
+const char* StepName(Step step);
+// Called at each step with the candidate file's path; a non-OK status stops there and is returned.
+using FaultHook = std::function<Status(Step step, const std::string& path)>;
+
+class InstallStore {
+ public:
+  // Creates the folder when missing, reads both records, removes crash leftovers. `model` must
+  // be a plain name ([A-Za-z0-9._-], not "." or ".."). DATA_LOSS names a corrupt record.
+  static Result<InstallStore> Open(const std::string& root, const std::string& model);
+
+  const std::string& dir() const { return dir_; }
+  const std::optional<InstalledVariant>& active() const { return active_; }
+  const std::optional<InstalledVariant>& previous() const { return previous_; }
+  const std::vector<BadVariant>& bad_variants() const { return bad_; }
+
+  // "<release>-<variant>.mota"; INVALID_ARGUMENT when the variant is not a plain name.
+  static Result<std::string> FileName(int64_t release, const std::string& variant);
+  std::string PathOf(const InstalledVariant& v) const { return dir_ + "/" + v.file; }
+
+  // The record when this release's variant failed here before.
+  const BadVariant* FindBad(int64_t release, const std::string& variant) const;
+  // Adds (or replaces) the record and writes bad_variants.json atomically.
+  Status MarkBad(BadVariant bad);
+
+  // Makes `next` active and the current active the previous one, atomically, then removes the
+  // file that is now neither. `next.file` must exist in the folder.
+  Status SwitchActive(InstalledVariant next, const FaultHook& fault = nullptr);
+
+  // The active variant failed after activation: mark it bad with `reason` and make the previous
+  // one active again. FAILED_PRECONDITION when there is no previous version to return to.
+  Status RollBack(const std::string& reason);
+
+ private:
+  InstallStore() = default;
+  Status ReadRecords();
+  Status WritePointer(const FaultHook& fault, const std::string& candidate);
+  void RemoveLeftovers() const;
+
+  std::string dir_;
+  std::optional<InstalledVariant> active_, previous_;
+  std::vector<BadVariant> bad_;
+};
+
+}  // namespace mota::install

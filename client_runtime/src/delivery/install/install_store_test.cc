@@ -1,0 +1,109 @@
+// InstallStore on its own: records survive a restart, the pointer is atomic, leftovers go.
+#include "delivery/install/install_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace mota::install {
+namespace {
+
+namespace fs = std::filesystem;
+
+class InstallStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::path(::testing::TempDir()) /
+            ("install_store_test_" + std::to_string(::getpid()) + "_" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+
+  // A stand-in installed file (the store does not read .mota contents).
+  InstalledVariant Put(InstallStore& store, int64_t release, const std::string& variant) {
+    InstalledVariant v{release, variant, "auto", std::string(64, 'a' + release % 6),
+                       *InstallStore::FileName(release, variant)};
+    std::ofstream(store.PathOf(v)) << "model " << release;
+    return v;
+  }
+
+  fs::path root_;
+};
+
+TEST_F(InstallStoreTest, model_name_with_a_path_is_rejected) {
+  auto store = InstallStore::Open(root_.string(), "../evil");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(store.status().message().find("'../evil'"), std::string::npos);
+  EXPECT_FALSE(InstallStore::FileName(1, "a/b").ok());
+}
+
+TEST_F(InstallStoreTest, pointer_and_previous_survive_restart_and_old_files_go) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const InstalledVariant v1 = Put(*store, 1, "cpu");
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
+  const InstalledVariant v3 = Put(*store, 3, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v1).ok());
+  ASSERT_TRUE(store->SwitchActive(v2).ok());
+  ASSERT_TRUE(store->SwitchActive(v3).ok());
+  EXPECT_FALSE(fs::exists(store->PathOf(v1)));  // neither active nor previous any more
+  auto reopened = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened->active(), v3);
+  EXPECT_EQ(reopened->previous(), v2);
+  EXPECT_TRUE(fs::exists(reopened->PathOf(v2)));
+}
+
+TEST_F(InstallStoreTest, crash_after_pointer_temp_is_written_keeps_the_old_pointer) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok());
+  const InstalledVariant v1 = Put(*store, 1, "cpu");
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v1).ok());
+  Status s = store->SwitchActive(v2, [](Step step, const std::string&) {
+    return step == Step::kPointerTempWritten ? Internal("crash") : Status::Ok();
+  });
+  EXPECT_FALSE(s.ok());
+  EXPECT_TRUE(fs::exists(fs::path(store->dir()) / "active.json.tmp"));  // as a crash leaves it
+  auto reopened = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened->active(), v1);
+  EXPECT_FALSE(fs::exists(fs::path(reopened->dir()) / "active.json.tmp"));
+  EXPECT_FALSE(fs::exists(reopened->PathOf(v2)));  // an unreferenced candidate is cleaned
+  EXPECT_TRUE(fs::exists(reopened->PathOf(v1)));
+}
+
+TEST_F(InstallStoreTest, rollback_returns_to_previous_and_marks_the_failed_one_bad) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok());
+  const InstalledVariant v1 = Put(*store, 1, "cpu");
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v1).ok());
+  EXPECT_EQ(store->RollBack("x").code(), StatusCode::kFailedPrecondition);  // nothing before v1
+  ASSERT_TRUE(store->SwitchActive(v2).ok());
+  ASSERT_TRUE(store->RollBack("app saw NaN outputs").ok());
+  auto reopened = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened->active(), v1);
+  EXPECT_FALSE(reopened->previous().has_value());
+  ASSERT_NE(reopened->FindBad(2, "cpu"), nullptr);
+  EXPECT_EQ(reopened->FindBad(2, "cpu")->reason, "app saw NaN outputs");
+  EXPECT_FALSE(fs::exists(reopened->PathOf(v2)));
+}
+
+TEST_F(InstallStoreTest, corrupt_pointer_is_data_loss_naming_the_file) {
+  fs::create_directories(root_ / "models" / "mlp");
+  std::ofstream(root_ / "models" / "mlp" / "active.json") << R"({"active":{"release":"x"}})";
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(store.status().message().find("active.json: active.release"), std::string::npos)
+      << store.status().message();
+}
+
+}  // namespace
+}  // namespace mota::install
