@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -27,6 +28,8 @@ struct Target {
   std::string name;
   Entry entry;
 };
+// GoogleTest prints a parameter with this (test listings then show the target's name, not bytes).
+inline void PrintTo(const Target& target, std::ostream* os) { *os << target.name; }
 
 // Replay builds: the registered targets, in registration order.
 bool Register(const char* name, Entry entry);
