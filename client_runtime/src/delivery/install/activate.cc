@@ -73,14 +73,17 @@ Status VerifyWholeFile(const std::string& path, const std::string& sha256, uint6
   ::close(fd);
   const std::string got = hash.FinishHex();
   if (total != size)
-    return Failed(StrCat("assembled file '", path, "' has ", total, " bytes, the index says ", size));
+    return Failed(
+        StrCat("assembled file '", path, "' has ", total, " bytes, the index says ", size));
   if (got != sha256)
-    return Failed(StrCat("assembled file '", path, "' has sha256 ", got, ", the index says ", sha256));
+    return Failed(
+        StrCat("assembled file '", path, "' has sha256 ", got, ", the index says ", sha256));
   return Status::Ok();
 }
 
 Status Activate(InstallStore& store, const Candidate& c, const ActivateOptions& o) {
-  if (c.index == nullptr) return InvalidArgument("Activate: candidate ", Describe(c), " has no index");
+  if (c.index == nullptr)
+    return InvalidArgument("Activate: candidate ", Describe(c), " has no index");
   if (const BadVariant* bad = store.FindBad(c.release, c.variant))
     return FailedPrecondition(Describe(c), " failed on this device before (on backend '",
                               bad->backend, "'): ", bad->reason);
@@ -95,13 +98,14 @@ Status Activate(InstallStore& store, const Candidate& c, const ActivateOptions& 
   }
   const std::string path = store.dir() + "/" + file;
   MOTA_RETURN_IF_ERROR(AssembleAndVerify(c, o, path));
-  Status tested = RunSelftest(path, c.index->selftest, StoreBlobLoader(o.chunk_store), c.backend,
-                              o.report);
+  Status tested =
+      RunSelftest(path, c.index->selftest, StoreBlobLoader(o.chunk_store), c.backend, o.report);
   if (!tested.ok()) {
     ::unlink(path.c_str());
     const Status marked = store.MarkBad({c.release, c.variant, c.backend, tested.ToString()});
     const Status reason = tested.WithContext(StrCat(Describe(c), " marked bad on this device"));
-    if (!marked.ok()) return reason.WithContext(StrCat("(recording it failed: ", marked.message(), ")"));
+    if (!marked.ok())
+      return reason.WithContext(StrCat("(recording it failed: ", marked.message(), ")"));
     return reason;
   }
   MOTA_RETURN_IF_ERROR(AtStep(o, Step::kSelftestPassed, path));

@@ -37,8 +37,8 @@ struct Candidate {
 };
 
 struct ActivateOptions {
-  std::string chunk_store;  // <chunk_store>/blobs/<sha256> = zstd frames (delivery/fetch)
-  FaultHook fault;          // tests: stop at a step as a crash would
+  std::string chunk_store;           // <chunk_store>/blobs/<sha256> = zstd frames (delivery/fetch)
+  FaultHook fault;                   // tests: stop at a step as a crash would
   SelftestReport* report = nullptr;  // optional: what the self-test measured
 };
 

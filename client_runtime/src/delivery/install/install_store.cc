@@ -83,8 +83,11 @@ Status WriteAtomic(const std::string& dir, const std::string& name, const std::s
 }
 
 json ToJson(const InstalledVariant& v) {
-  return json{{"backend", v.backend}, {"file", v.file},       {"release", v.release},
-              {"sha256", v.sha256},   {"variant", v.variant}};
+  return json{{"backend", v.backend},
+              {"file", v.file},
+              {"release", v.release},
+              {"sha256", v.sha256},
+              {"variant", v.variant}};
 }
 
 Status Corrupt(const std::string& path, const std::string& what) {
@@ -117,7 +120,8 @@ Result<std::optional<InstalledVariant>> ParseInstalled(const json& j, const std:
   MOTA_ASSIGN_OR_RETURN(v.backend, StringField(j, "backend", path, where));
   MOTA_ASSIGN_OR_RETURN(v.sha256, StringField(j, "sha256", path, where));
   MOTA_ASSIGN_OR_RETURN(v.file, StringField(j, "file", path, where));
-  if (!IsPlainName(v.file)) return Corrupt(path, StrCat(where, ".file '", v.file, "' is not a plain name"));
+  if (!IsPlainName(v.file))
+    return Corrupt(path, StrCat(where, ".file '", v.file, "' is not a plain name"));
   return std::optional<InstalledVariant>(std::move(v));
 }
 
@@ -138,25 +142,32 @@ Result<json> ReadRecord(const std::string& dir, const char* name) {
 }
 
 bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
 
 const char* StepName(Step step) {
   switch (step) {
-    case Step::kAssembled: return "assembled";
-    case Step::kVerified: return "verified";
-    case Step::kSelftestPassed: return "self-test passed";
-    case Step::kPointerTempWritten: return "pointer temp written";
-    case Step::kPointerSwitched: return "pointer switched";
+    case Step::kAssembled:
+      return "assembled";
+    case Step::kVerified:
+      return "verified";
+    case Step::kSelftestPassed:
+      return "self-test passed";
+    case Step::kPointerTempWritten:
+      return "pointer temp written";
+    case Step::kPointerSwitched:
+      return "pointer switched";
   }
   return "?";
 }
 
 Result<std::string> InstallStore::FileName(int64_t release, const std::string& variant) {
   if (!IsPlainName(variant))
-    return InvalidArgument("variant id '", variant, "' is not a plain name ([A-Za-z0-9._-], 1..128)");
+    return InvalidArgument("variant id '", variant,
+                           "' is not a plain name ([A-Za-z0-9._-], 1..128)");
   if (release < 0) return InvalidArgument("release ", release, " is negative");
   return StrCat(release, "-", variant, ".mota");
 }
@@ -178,9 +189,10 @@ Status InstallStore::ReadRecords() {
   MOTA_ASSIGN_OR_RETURN(json pointer, ReadRecord(dir_, kPointer));
   const std::string pointer_path = dir_ + "/" + kPointer;
   if (!pointer.is_null()) {
-    MOTA_ASSIGN_OR_RETURN(active_, ParseInstalled(pointer.value("active", json()), pointer_path, "active"));
-    MOTA_ASSIGN_OR_RETURN(previous_,
-                          ParseInstalled(pointer.value("previous", json()), pointer_path, "previous"));
+    MOTA_ASSIGN_OR_RETURN(active_,
+                          ParseInstalled(pointer.value("active", json()), pointer_path, "active"));
+    MOTA_ASSIGN_OR_RETURN(
+        previous_, ParseInstalled(pointer.value("previous", json()), pointer_path, "previous"));
   }
   MOTA_ASSIGN_OR_RETURN(json bad, ReadRecord(dir_, kBad));
   if (bad.is_null()) return Status::Ok();
@@ -208,8 +220,10 @@ void InstallStore::RemoveLeftovers() const {
   std::vector<std::string> doomed;
   while (const dirent* e = ::readdir(d)) {
     const std::string name = e->d_name;
-    const bool referenced = (active_ && active_->file == name) || (previous_ && previous_->file == name);
-    const bool temp = EndsWith(name, kTempSuffix) || name.find(".mota.partial-") != std::string::npos;
+    const bool referenced =
+        (active_ && active_->file == name) || (previous_ && previous_->file == name);
+    const bool temp =
+        EndsWith(name, kTempSuffix) || name.find(".mota.partial-") != std::string::npos;
     if (temp || (EndsWith(name, ".mota") && !referenced)) doomed.push_back(name);
   }
   ::closedir(d);
@@ -231,7 +245,9 @@ Status InstallStore::MarkBad(BadVariant bad) {
   next.push_back(std::move(bad));
   json list = json::array();
   for (const BadVariant& b : next) {
-    list.push_back(json{{"backend", b.backend}, {"reason", b.reason}, {"release", b.release},
+    list.push_back(json{{"backend", b.backend},
+                        {"reason", b.reason},
+                        {"release", b.release},
                         {"variant", b.variant}});
   }
   MOTA_RETURN_IF_ERROR(WriteAtomic(dir_, kBad, json{{"bad", list}}.dump(), nullptr));
@@ -272,8 +288,9 @@ Status InstallStore::SwitchActive(InstalledVariant next, const FaultHook& fault)
 Status InstallStore::RollBack(const std::string& reason) {
   if (!active_) return FailedPrecondition("cannot roll back ", dir_, ": nothing is active");
   if (!previous_)
-    return FailedPrecondition("cannot roll back ", dir_, ": release ", active_->release, " variant '",
-                              active_->variant, "' has no previous version to return to");
+    return FailedPrecondition("cannot roll back ", dir_, ": release ", active_->release,
+                              " variant '", active_->variant,
+                              "' has no previous version to return to");
   const InstalledVariant failed = *active_;
   MOTA_RETURN_IF_ERROR(MarkBad({failed.release, failed.variant, failed.backend, reason}));
   active_ = previous_;

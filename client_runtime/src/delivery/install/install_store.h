@@ -1,9 +1,9 @@
 // The device's install store: one folder per model with its installed .mota files, the `active`
 // pointer and the variants that failed here.
 //
-//   <root>/models/<model>/<release>-<variant>.mota   installed files (active, previous, a candidate)
-//   <root>/models/<model>/active.json                {"active":{...},"previous":{...}|null}
-//   <root>/models/<model>/bad_variants.json          {"bad":[{"backend","reason","release","variant"}]}
+//   <root>/models/<model>/<release>-<variant>.mota   installed files (active, previous, a
+//   candidate) <root>/models/<model>/active.json {"active":{...},"previous":{...}|null}
+//   <root>/models/<model>/bad_variants.json {"bad":[{"backend","reason","release","variant"}]}
 //
 //   MOTA_ASSIGN_OR_RETURN(InstallStore store, InstallStore::Open("/data/mota", "mobilenet"));
 //   if (store.active()) OpenModel(store.PathOf(*store.active()));

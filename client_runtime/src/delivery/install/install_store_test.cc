@@ -44,11 +44,12 @@ TEST_F(InstallStoreTest, model_name_with_a_path_is_rejected) {
 TEST_F(InstallStoreTest, pointer_and_previous_survive_restart_and_old_files_go) {
   auto store = InstallStore::Open(root_.string(), "mlp");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
+  // (Each switch removes .mota files neither pointer entry names: install one at a time.)
   const InstalledVariant v1 = Put(*store, 1, "cpu");
-  const InstalledVariant v2 = Put(*store, 2, "cpu");
-  const InstalledVariant v3 = Put(*store, 3, "cpu");
   ASSERT_TRUE(store->SwitchActive(v1).ok());
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
   ASSERT_TRUE(store->SwitchActive(v2).ok());
+  const InstalledVariant v3 = Put(*store, 3, "cpu");
   ASSERT_TRUE(store->SwitchActive(v3).ok());
   EXPECT_FALSE(fs::exists(store->PathOf(v1)));  // neither active nor previous any more
   auto reopened = InstallStore::Open(root_.string(), "mlp");
@@ -62,8 +63,8 @@ TEST_F(InstallStoreTest, crash_after_pointer_temp_is_written_keeps_the_old_point
   auto store = InstallStore::Open(root_.string(), "mlp");
   ASSERT_TRUE(store.ok());
   const InstalledVariant v1 = Put(*store, 1, "cpu");
-  const InstalledVariant v2 = Put(*store, 2, "cpu");
   ASSERT_TRUE(store->SwitchActive(v1).ok());
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
   Status s = store->SwitchActive(v2, [](Step step, const std::string&) {
     return step == Step::kPointerTempWritten ? Internal("crash") : Status::Ok();
   });
@@ -81,9 +82,9 @@ TEST_F(InstallStoreTest, rollback_returns_to_previous_and_marks_the_failed_one_b
   auto store = InstallStore::Open(root_.string(), "mlp");
   ASSERT_TRUE(store.ok());
   const InstalledVariant v1 = Put(*store, 1, "cpu");
-  const InstalledVariant v2 = Put(*store, 2, "cpu");
   ASSERT_TRUE(store->SwitchActive(v1).ok());
   EXPECT_EQ(store->RollBack("x").code(), StatusCode::kFailedPrecondition);  // nothing before v1
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
   ASSERT_TRUE(store->SwitchActive(v2).ok());
   ASSERT_TRUE(store->RollBack("app saw NaN outputs").ok());
   auto reopened = InstallStore::Open(root_.string(), "mlp");

@@ -56,7 +56,8 @@ Comparison Compare(const float* reference, const float* ours, int64_t count) {
 }
 
 // Index of the graph input or output named `name` in `ids`, or -1.
-int FindByName(const model::Graph& graph, const std::vector<int32_t>& ids, const std::string& name) {
+int FindByName(const model::Graph& graph, const std::vector<int32_t>& ids,
+               const std::string& name) {
   for (size_t i = 0; i < ids.size(); ++i) {
     if (graph.tensors[ids[i]].name == name) return static_cast<int>(i);
   }

@@ -1,0 +1,284 @@
+// Activate end to end on a real bundle: the shared MLP packaged by the packager (fp32 and fp16
+// variants, self-test vectors and tolerances as the packager makes them), installed from a
+// chunk store laid out as the device's (delivery/fetch).
+#include "delivery/install/activate.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "base/file.h"
+#include "exec/npy.h"
+#include "packager/src/chunk_store.h"
+#include "packager/src/deploy_spec.h"
+#include "packager/src/package.h"
+
+namespace mota::install {
+namespace {
+
+namespace fs = std::filesystem;
+
+const std::string kModel = std::string(MOTA_SHARED_DIR) + "/models/mlp_784_256_10.onnx";
+
+// Packaged once for the whole suite (seconds); tests copy its blobs and never change it.
+fs::path g_staging;
+
+bundle::VariantIndex LoadIndex(const std::string& variant) {
+  auto text = ReadFile((g_staging / "targets/models/mlp" / (variant + ".r1.json")).string());
+  EXPECT_TRUE(text.ok()) << text.status().ToString();
+  auto index = bundle::ParseIndex(std::string(text->begin(), text->end()));
+  EXPECT_TRUE(index.ok()) << index.status().ToString();
+  return index.ok() ? *index : bundle::VariantIndex{};
+}
+
+class ActivateTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    g_staging = fs::path(::testing::TempDir()) / ("activate_test_" + std::to_string(::getpid()));
+    fs::remove_all(g_staging);
+    fs::create_directories(g_staging);
+    const fs::path spec_path = g_staging / "deploy.yaml";
+    std::ofstream(spec_path) << "model: mlp\nversion: \"1.0\"\nsource: " << kModel
+                             << "\ninputs:\n  input: [1, 784]\nvariants:\n"
+                                "  - id: cpu-fp32\n    backend: cpu\n    precision: fp32\n"
+                                "  - id: cpu-fp16\n    backend: cpu\n    precision: fp16\n";
+    auto spec = packager::LoadDeploySpec(spec_path.string());
+    ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+    packager::PackageOptions o;
+    o.output = (g_staging / "staging").string();
+    o.release = 1;
+    auto r = packager::Package(*spec, o);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    g_staging /= "staging";
+  }
+  static void TearDownTestSuite() { fs::remove_all(g_staging.parent_path()); }
+
+  void SetUp() override {
+    dir_ =
+        g_staging.parent_path() / ::testing::UnitTest::GetInstance()->current_test_info()->name();
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "store");
+    fs::copy(g_staging / "blobs", dir_ / "store" / "blobs", fs::copy_options::recursive);
+    fp32_ = LoadIndex("cpu-fp32");
+    fp16_ = LoadIndex("cpu-fp16");
+    ASSERT_FALSE(fp32_.selftest.vectors.empty());
+    ASSERT_NE(fp32_.sha256, fp16_.sha256);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  InstallStore Open() {
+    auto store = InstallStore::Open((dir_ / "device").string(), "mlp");
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return std::move(store).value();
+  }
+  ActivateOptions Options(FaultHook fault = nullptr) {
+    return {.chunk_store = (dir_ / "store").string(), .fault = std::move(fault)};
+  }
+  // The old version the tests keep: release 1's fp32 variant.
+  void ActivateOld(InstallStore& store) {
+    const Status s = Activate(store, {1, "cpu-fp32", "auto", &fp32_}, Options());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+  }
+  // The fp16 variant with its first output reference replaced by one whose element 3 is off by
+  // `delta`, stored like any blob: what a variant computing wrong numbers looks like here.
+  bundle::VariantIndex WithWrongReference(float delta) {
+    bundle::VariantIndex index = fp16_;
+    bundle::BlobRef& ref = index.selftest.vectors[0].outputs[0];
+    auto bytes = ReadFile((dir_ / "store/blobs" / ref.sha256).string());
+    auto npy =
+        bundle::DecodeVerified("ref", ref.sha256, ref.size, ref.zstd_sha256, ref.zstd_size, *bytes);
+    auto tensor = exec::ParseNpy(*npy);
+    tensor->as<float>()[3] += delta;
+    auto changed = exec::SerializeNpy(tensor->view());
+    auto store = packager::ChunkStore::Open((dir_ / "store").string());
+    auto added = store->AddBlob(ref.name, *changed);
+    EXPECT_TRUE(added.ok()) << added.status().ToString();
+    ref = *added;
+    return index;
+  }
+
+  fs::path dir_;
+  bundle::VariantIndex fp32_, fp16_;
+};
+
+TEST_F(ActivateTest, happy_path_installs_runs_selftest_and_switches) {
+  InstallStore store = Open();
+  SelftestReport report;
+  ActivateOptions o = Options();
+  o.report = &report;
+  ASSERT_TRUE(Activate(store, {1, "cpu-fp32", "auto", &fp32_}, o).ok());
+  EXPECT_EQ(report.vectors_run, fp32_.selftest.vectors.size());
+  ASSERT_TRUE(store.active().has_value());
+  EXPECT_EQ(store.active()->sha256, fp32_.sha256);
+  EXPECT_EQ(store.active()->file, "1-cpu-fp32.mota");
+  const Status s = Activate(store, {2, "cpu-fp16", "reference", &fp16_}, o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(store.active()->variant, "cpu-fp16");
+  EXPECT_EQ(store.active()->backend, "reference");
+  ASSERT_TRUE(store.previous().has_value());  // kept for rollback
+  EXPECT_EQ(store.previous()->variant, "cpu-fp32");
+  EXPECT_TRUE(fs::exists(store.PathOf(*store.previous())));
+  EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp16_.sha256, fp16_.size).ok());
+}
+
+TEST_F(ActivateTest, selftest_mismatch_keeps_previous_active_and_marks_variant_bad) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  const bundle::VariantIndex wrong = WithWrongReference(1.0f);
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &wrong}, Options());
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  // The reason names the vector, the output, the element, both values and the limit.
+  EXPECT_NE(s.message().find("self-test vector 0 output '"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("element 3 is "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("> allowed max_abs_error "), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("marked bad"), std::string::npos) << s.message();
+  std::printf("reason: %s\n", s.ToString().c_str());
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));
+  const BadVariant* bad = store.FindBad(2, "cpu-fp16");
+  ASSERT_NE(bad, nullptr);
+  EXPECT_EQ(bad->backend, "auto");
+  EXPECT_NE(bad->reason.find("element 3"), std::string::npos);
+}
+
+TEST_F(ActivateTest, tiny_difference_within_tolerance_passes) {
+  InstallStore store = Open();
+  const bundle::VariantIndex close = WithWrongReference(1e-7f);
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &close}, Options());
+  EXPECT_TRUE(s.ok()) << s.ToString();
+}
+
+TEST_F(ActivateTest, unknown_backend_fails_selftest_without_crashing_and_is_marked) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  const Status s = Activate(store, {2, "cpu-fp16", "no-such-gpu", &fp16_}, Options());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("backend 'no-such-gpu'"), std::string::npos) << s.message();
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  ASSERT_NE(store.FindBad(2, "cpu-fp16"), nullptr);
+  EXPECT_EQ(store.FindBad(2, "cpu-fp16")->backend, "no-such-gpu");
+}
+
+TEST_F(ActivateTest, bad_variant_is_remembered) {
+  {
+    InstallStore store = Open();
+    const bundle::VariantIndex wrong = WithWrongReference(1.0f);
+    ASSERT_FALSE(Activate(store, {2, "cpu-fp16", "auto", &wrong}, Options()).ok());
+  }
+  InstallStore store = Open();  // a restart
+  ASSERT_NE(store.FindBad(2, "cpu-fp16"), nullptr);
+  // Even the good index of that release's variant is not tried again here.
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("failed on this device before"), std::string::npos) << s.message();
+  EXPECT_FALSE(store.active().has_value());
+  // Another variant is still tried.
+  EXPECT_TRUE(Activate(store, {2, "cpu-fp32", "auto", &fp32_}, Options()).ok());
+}
+
+TEST_F(ActivateTest, corrupt_assembled_file_is_never_activated) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  // The file changes on disk after assembly (bad flash, another writer).
+  const Status s = Activate(
+      store, {2, "cpu-fp16", "auto", &fp16_}, Options([](Step step, const std::string& path) {
+        if (step == Step::kAssembled) {
+          std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+          f.seekp(100);
+          f.put('\x5a');
+        }
+        return Status::Ok();
+      }));
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find("has sha256 "), std::string::npos) << s.message();
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));
+  EXPECT_EQ(store.FindBad(2, "cpu-fp16"), nullptr);  // the bytes were wrong, not the variant
+}
+
+TEST_F(ActivateTest, corrupt_chunk_in_store_is_never_activated) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  const fs::path blob = dir_ / "store/blobs" / fp16_.chunks.back().sha256;
+  std::ofstream(blob, std::ios::binary | std::ios::trunc) << "not a zstd frame";
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options());
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));
+}
+
+TEST_F(ActivateTest, crash_before_pointer_switch_keeps_previous_active) {
+  for (Step crash_at :
+       {Step::kAssembled, Step::kVerified, Step::kSelftestPassed, Step::kPointerTempWritten}) {
+    SCOPED_TRACE(StepName(crash_at));
+    fs::remove_all(dir_ / "device");
+    {
+      InstallStore store = Open();
+      ActivateOld(store);
+      const Status s = Activate(store, {2, "cpu-fp16", "auto", &fp16_},
+                                Options([crash_at](Step step, const std::string&) {
+                                  return step == crash_at ? Internal("killed") : Status::Ok();
+                                }));
+      ASSERT_FALSE(s.ok());
+    }
+    InstallStore store = Open();  // the next start
+    ASSERT_TRUE(store.active().has_value());
+    EXPECT_EQ(store.active()->variant, "cpu-fp32");
+    EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp32_.sha256, fp32_.size).ok());
+    EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));  // leftover cleaned
+    EXPECT_EQ(store.FindBad(2, "cpu-fp16"), nullptr);
+    // And the update simply runs again.
+    EXPECT_TRUE(Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  }
+}
+
+TEST_F(ActivateTest, crash_after_pointer_switch_leaves_the_new_version_whole) {
+  {
+    InstallStore store = Open();
+    ActivateOld(store);
+    const Status s =
+        Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options([](Step step, const std::string&) {
+                   return step == Step::kPointerSwitched ? Internal("killed") : Status::Ok();
+                 }));
+    ASSERT_FALSE(s.ok());
+  }
+  InstallStore store = Open();
+  EXPECT_EQ(store.active()->variant, "cpu-fp16");
+  EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp16_.sha256, fp16_.size).ok());
+  EXPECT_TRUE(fs::exists(store.PathOf(*store.previous())));
+}
+
+TEST_F(ActivateTest, activation_survives_restart) {
+  {
+    InstallStore store = Open();
+    ActivateOld(store);
+    ASSERT_TRUE(Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  }
+  InstallStore store = Open();
+  ASSERT_TRUE(store.active().has_value());
+  EXPECT_EQ(store.active()->release, 2);
+  EXPECT_EQ(store.active()->variant, "cpu-fp16");
+  EXPECT_EQ(store.active()->sha256, fp16_.sha256);
+  EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp16_.sha256, fp16_.size).ok());
+  ASSERT_TRUE(store.previous().has_value());
+  EXPECT_EQ(store.previous()->variant, "cpu-fp32");
+  // Activating what is already active does nothing.
+  EXPECT_TRUE(Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  EXPECT_EQ(store.previous()->variant, "cpu-fp32");
+}
+
+TEST_F(ActivateTest, rollback_after_activation_returns_to_the_previous_file) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  ASSERT_TRUE(Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  ASSERT_TRUE(store.RollBack("crashed in the app").ok());
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp32_.sha256, fp32_.size).ok());
+  EXPECT_NE(store.FindBad(2, "cpu-fp16"), nullptr);
+}
+
+}  // namespace
+}  // namespace mota::install
