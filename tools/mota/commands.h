@@ -25,6 +25,7 @@ Command AddKeygenCommand(CLI::App& app);
 Command AddPackageCommand(CLI::App& app);
 Command AddRepoCommand(CLI::App& app);
 Command AddDeviceProfileCommand(CLI::App& app);
+Command AddClientCommand(CLI::App& app);  // client.cc: `mota client select`
 Command AddServeCommand(CLI::App& app);   // MOTA_WITH_SERVER only
 Command AddMirrorCommand(CLI::App& app);  // MOTA_WITH_SERVER only
 Command AddPublishCommand(CLI::App& app);  // MOTA_WITH_SERVER only

@@ -45,7 +45,8 @@ int Main(int argc, char** argv) {
   const std::vector<Command> commands = {AddConvertCommand(app), AddQuantizeCommand(app),
                                          AddInspectCommand(app), AddRunCommand(app),
                                          AddKeygenCommand(app), AddPackageCommand(app),
-                                         AddRepoCommand(app), AddDeviceProfileCommand(app)
+                                         AddRepoCommand(app), AddDeviceProfileCommand(app),
+                                         AddClientCommand(app)
 #ifdef MOTA_WITH_SERVER
                                          , AddServeCommand(app), AddMirrorCommand(app), AddPublishCommand(app)
                                          , AddRolloutCommand(app)
