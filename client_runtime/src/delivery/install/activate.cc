@@ -46,6 +46,18 @@ Status AssembleAndVerify(const Candidate& c, const ActivateOptions& o, const std
   return AtStep(o, Step::kVerified, path);
 }
 
+Status CheckSelftestBlobs(const bundle::Selftest& selftest, const BlobLoader& blobs) {
+  for (const bundle::SelftestVector& vec : selftest.vectors) {
+    for (const auto* list : {&vec.inputs, &vec.outputs}) {
+      for (const bundle::BlobRef& ref : *list) {
+        auto bytes = blobs(ref);
+        if (!bytes.ok()) return bytes.status();
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 std::string Describe(const Candidate& c) {
   return StrCat("release ", c.release, " variant '", c.variant, "' on backend '", c.backend, "'");
 }
@@ -97,9 +109,12 @@ Status Activate(InstallStore& store, const Candidate& c, const ActivateOptions& 
                                 ": one release's variant cannot change");
   }
   const std::string path = store.dir() + "/" + file;
+  // The self-test blobs are checked first: a missing or damaged blob in the store is a storage
+  // fault (download it again), not a reason to mark the variant bad.
+  const BlobLoader blobs = StoreBlobLoader(o.chunk_store);
+  MOTA_RETURN_IF_ERROR(CheckSelftestBlobs(c.index->selftest, blobs));
   MOTA_RETURN_IF_ERROR(AssembleAndVerify(c, o, path));
-  Status tested =
-      RunSelftest(path, c.index->selftest, StoreBlobLoader(o.chunk_store), c.backend, o.report);
+  Status tested = RunSelftest(path, c.index->selftest, blobs, c.backend, o.report);
   if (!tested.ok()) {
     ::unlink(path.c_str());
     const Status marked = store.MarkBad({c.release, c.variant, c.backend, tested.ToString()});

@@ -10,7 +10,8 @@
 // Outcomes:
 //   - OK: the candidate is active; the version active before is kept as `previous` (rollback).
 //   - a variant already marked bad here: FAILED_PRECONDITION with the recorded reason, no work.
-//   - the chunks cannot be assembled or the file does not hash to the index: VERIFICATION_FAILED /
+//   - a self-test blob is missing or damaged in the chunk store, or the chunks cannot be assembled
+//   or the file does not hash to the index: VERIFICATION_FAILED /
 //     NOT_FOUND / IO_ERROR; nothing is activated and the candidate file is removed. Not marked
 //     bad: the bytes were wrong, not the variant (a new download can fix it).
 //   - the self-test fails (mismatch, model load error, backend error such as Vulkan UNAVAILABLE):

@@ -240,6 +240,19 @@ TEST_F(ActivateTest, corrupt_chunk_in_store_is_never_activated) {
   EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));
 }
 
+TEST_F(ActivateTest, damaged_selftest_blob_is_a_storage_fault_not_a_bad_variant) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  const bundle::BlobRef& ref = fp16_.selftest.vectors[0].outputs[0];
+  std::ofstream(dir_ / "store/blobs" / ref.sha256, std::ios::binary | std::ios::trunc) << "junk";
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options());
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find(ref.sha256), std::string::npos) << s.message();
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_EQ(store.FindBad(2, "cpu-fp16"), nullptr);
+  EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));
+}
+
 TEST_F(ActivateTest, crash_before_pointer_switch_keeps_previous_active) {
   for (Step crash_at :
        {Step::kAssembled, Step::kVerified, Step::kSelftestPassed, Step::kPointerTempWritten}) {
