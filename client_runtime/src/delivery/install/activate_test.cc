@@ -7,10 +7,12 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "base/file.h"
 #include "exec/backend.h"
@@ -85,16 +87,19 @@ class ActivateTest : public ::testing::Test {
     const Status s = Activate(store, {1, "cpu-fp32", "auto", &fp32_}, Options());
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
-  // The fp16 variant with its first output reference replaced by one whose element 3 is off by
-  // `delta`, stored like any blob: what a variant computing wrong numbers looks like here.
+  // The fp16 variant with its first output reference changed (element 3 off by `delta`), stored
+  // like any blob: what a variant computing wrong numbers looks like here.
   bundle::VariantIndex WithWrongReference(float delta) {
+    return WithChangedReference([delta](float* v, int64_t) { v[3] += delta; });
+  }
+  bundle::VariantIndex WithChangedReference(const std::function<void(float*, int64_t)>& change) {
     bundle::VariantIndex index = fp16_;
     bundle::BlobRef& ref = index.selftest.vectors[0].outputs[0];
     auto bytes = ReadFile((dir_ / "store/blobs" / ref.sha256).string());
     auto npy =
         bundle::DecodeVerified("ref", ref.sha256, ref.size, ref.zstd_sha256, ref.zstd_size, *bytes);
     auto tensor = exec::ParseNpy(*npy);
-    tensor->as<float>()[3] += delta;
+    change(tensor->as<float>(), tensor->numel());
     auto changed = exec::SerializeNpy(tensor->view());
     auto store = packager::ChunkStore::Open((dir_ / "store").string());
     auto added = store->AddBlob(ref.name, *changed);
@@ -145,6 +150,30 @@ TEST_F(ActivateTest, selftest_mismatch_keeps_previous_active_and_marks_variant_b
   ASSERT_NE(bad, nullptr);
   EXPECT_EQ(bad->backend, "auto");
   EXPECT_NE(bad->reason.find("element 3"), std::string::npos);
+}
+
+TEST_F(ActivateTest, nan_output_never_passes) {
+  InstallStore store = Open();
+  // NaN compares false with everything: a check written as "error > limit" would let it through.
+  const bundle::VariantIndex nan = WithChangedReference([](float* v, int64_t) { v[0] = NAN; });
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &nan}, Options());
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find("element 0"), std::string::npos) << s.message();
+  EXPECT_FALSE(store.active().has_value());
+}
+
+TEST_F(ActivateTest, wrong_direction_fails_the_cosine_check) {
+  InstallStore store = Open();
+  // Every element negated, with a max_abs_error loose enough to let that through: only the
+  // cosine similarity (-1 here) catches it.
+  bundle::VariantIndex flipped = WithChangedReference([](float* v, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) v[i] = -v[i];
+  });
+  flipped.selftest.max_abs_error = "1000";
+  const Status s = Activate(store, {2, "cpu-fp16", "auto", &flipped}, Options());
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find("cosine similarity -1 < allowed min_cosine"), std::string::npos)
+      << s.message();
 }
 
 TEST_F(ActivateTest, tiny_difference_within_tolerance_passes) {
