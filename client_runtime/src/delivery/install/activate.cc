@@ -99,6 +99,10 @@ Status Activate(InstallStore& store, const Candidate& c, const ActivateOptions& 
   if (const BadVariant* bad = store.FindBad(c.release, c.variant))
     return FailedPrecondition(Describe(c), " failed on this device before (on backend '",
                               bad->backend, "'): ", bad->reason);
+  if (store.active() && c.release < store.active()->release && !c.active_release_revoked)
+    return FailedPrecondition(
+        Describe(c), " is older than the active release ", store.active()->release,
+        " (a rollback; allowed only when signed metadata revokes the newer one)");
   MOTA_ASSIGN_OR_RETURN(const std::string file, InstallStore::FileName(c.release, c.variant));
   const InstalledVariant next{c.release, c.variant, c.backend, c.index->sha256, file};
   if (store.active() && *store.active() == next) return Status::Ok();  // already running it

@@ -10,6 +10,7 @@
 // Outcomes:
 //   - OK: the candidate is active; the version active before is kept as `previous` (rollback).
 //   - a variant already marked bad here: FAILED_PRECONDITION with the recorded reason, no work.
+//   - a release lower than the active one (and the active one not revoked): FAILED_PRECONDITION.
 //   - a self-test blob is missing or damaged in the chunk store, or the chunks cannot be assembled
 //   or the file does not hash to the index: VERIFICATION_FAILED /
 //     NOT_FOUND / IO_ERROR; nothing is activated and the candidate file is removed. Not marked
@@ -35,6 +36,9 @@ struct Candidate {
   std::string variant;                          // the variant id of the target
   std::string backend = "auto";                 // the backend it will run on here
   const bundle::VariantIndex* index = nullptr;  // verified by the trust layer
+  // Rollback protection: a release lower than the active one is refused unless signed metadata
+  // revoked the newer release (the caller, which read that metadata, says so here).
+  bool active_release_revoked = false;
 };
 
 struct ActivateOptions {

@@ -342,6 +342,19 @@ TEST_F(ActivateTest, activation_survives_restart) {
   EXPECT_EQ(store.previous()->variant, "cpu-fp32");
 }
 
+TEST_F(ActivateTest, older_release_is_refused_unless_the_newer_one_is_revoked) {
+  InstallStore store = Open();
+  ASSERT_TRUE(Activate(store, {5, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  const Status s = Activate(store, {4, "cpu-fp32", "auto", &fp32_}, Options());
+  EXPECT_EQ(s.code(), StatusCode::kFailedPrecondition) << s.ToString();
+  EXPECT_NE(s.message().find("older than the active release 5"), std::string::npos) << s.message();
+  EXPECT_EQ(store.active()->release, 5);
+  Candidate revoked{4, "cpu-fp32", "auto", &fp32_};
+  revoked.active_release_revoked = true;
+  EXPECT_TRUE(Activate(store, revoked, Options()).ok());
+  EXPECT_EQ(store.active()->release, 4);
+}
+
 TEST_F(ActivateTest, rollback_after_activation_returns_to_the_previous_file) {
   InstallStore store = Open();
   ActivateOld(store);
