@@ -141,6 +141,9 @@ Result<json> ReadRecord(const std::string& dir, const char* name) {
   return j;
 }
 
+// dump() throws on invalid UTF-8 (a reason may quote any bytes): replace them instead.
+std::string Dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 bool EndsWith(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() &&
          s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -250,7 +253,7 @@ Status InstallStore::MarkBad(BadVariant bad) {
                         {"release", b.release},
                         {"variant", b.variant}});
   }
-  MOTA_RETURN_IF_ERROR(WriteAtomic(dir_, kBad, json{{"bad", list}}.dump(), nullptr));
+  MOTA_RETURN_IF_ERROR(WriteAtomic(dir_, kBad, Dump(json{{"bad", list}}), nullptr));
   bad_ = std::move(next);
   return Status::Ok();
 }
@@ -260,7 +263,7 @@ Status InstallStore::WritePointer(const FaultHook& fault, const std::string& can
                      {"previous", previous_ ? ToJson(*previous_) : json()}};
   std::function<Status()> before_rename;
   if (fault) before_rename = [&] { return fault(Step::kPointerTempWritten, candidate); };
-  return WriteAtomic(dir_, kPointer, pointer.dump(), before_rename);
+  return WriteAtomic(dir_, kPointer, Dump(pointer), before_rename);
 }
 
 Status InstallStore::SwitchActive(InstalledVariant next, const FaultHook& fault) {
