@@ -72,9 +72,9 @@ Result<conditions::DeviceFacts> Facts(const SelectArgs& a) {
     facts = profiler.Facts();
   } else {
     MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(a.profile));
-    MOTA_ASSIGN_OR_RETURN(device_profile::DeviceProfile p,
-                          device_profile::ParseProfile(std::string(bytes.begin(), bytes.end()),
-                                                       a.profile));
+    MOTA_ASSIGN_OR_RETURN(
+        device_profile::DeviceProfile p,
+        device_profile::ParseProfile(std::string(bytes.begin(), bytes.end()), a.profile));
     facts = device_profile::ToFacts(p);
   }
   // A profile file describes hardware; the runtime is this one unless the user says otherwise.
@@ -96,8 +96,8 @@ Result<std::vector<select::FailedVariant>> ParseFailed(const std::vector<std::st
                              "RELEASE >= 1, e.g. 3:gpu-fp16:self-test failed");
     }
     const size_t second = spec.find(':', colon + 1);
-    f.variant = spec.substr(colon + 1, second == std::string::npos ? std::string::npos
-                                                                   : second - colon - 1);
+    f.variant = spec.substr(colon + 1,
+                            second == std::string::npos ? std::string::npos : second - colon - 1);
     f.reason = second == std::string::npos ? "marked failed (--failed)" : spec.substr(second + 1);
     failed.push_back(std::move(f));
   }
@@ -107,15 +107,24 @@ Result<std::vector<select::FailedVariant>> ParseFailed(const std::vector<std::st
 nlohmann::json ToJson(const select::Selection& s, const std::string& model) {
   nlohmann::json lines = nlohmann::json::array();
   for (const select::VariantLine& l : s.lines) {
-    lines.push_back({{"release", l.release}, {"variant", l.variant}, {"backend", l.backend},
-                     {"precision", l.precision}, {"priority", l.priority}, {"taken", l.taken},
+    lines.push_back({{"release", l.release},
+                     {"variant", l.variant},
+                     {"backend", l.backend},
+                     {"precision", l.precision},
+                     {"priority", l.priority},
+                     {"taken", l.taken},
                      {"reason", l.reason}});
   }
-  return {{"model", model},       {"found", s.found},
-          {"release", s.release}, {"variant", s.variant},
-          {"status", s.status},   {"closest", s.closest},
-          {"closest_why", s.closest_why}, {"rollout", s.decision.why},
-          {"bucket", s.decision.bucket},  {"variants", lines}};
+  return {{"model", model},
+          {"found", s.found},
+          {"release", s.release},
+          {"variant", s.variant},
+          {"status", s.status},
+          {"closest", s.closest},
+          {"closest_why", s.closest_why},
+          {"rollout", s.decision.why},
+          {"bucket", s.decision.bucket},
+          {"variants", lines}};
 }
 
 // The TUF client's configuration: where metadata comes from and the trusted root.
@@ -140,8 +149,7 @@ Result<Source> MakeSource(const SelectArgs& a) {
       return InvalidArgument("--url ", a.url, " needs --root FILE: the root.json to trust (a ",
                              "client never trusts the first root a server sends)");
     }
-    MOTA_ASSIGN_OR_RETURN(std::unique_ptr<fetch::HttpFetcher> http,
-                          fetch::HttpFetcher::Create({}));
+    MOTA_ASSIGN_OR_RETURN(std::unique_ptr<fetch::HttpFetcher> http, fetch::HttpFetcher::Create({}));
     src.fetcher = std::move(http);
     std::string base = a.url;
     while (!base.empty() && base.back() == '/') base.pop_back();
@@ -169,13 +177,12 @@ Result<select::Selection> RunSelect(const SelectArgs& a, std::vector<std::string
     MOTA_RETURN_IF_ERROR(WriteFileAtomic(metadata_dir + "/root.json", root));
   }
   trust::SystemClock clock;
-  trust::UpdaterConfig config{.metadata_dir = metadata_dir,
-                              .metadata_url = src.metadata_url,
-                              .target_url = src.target_url};
+  trust::UpdaterConfig config{
+      .metadata_dir = metadata_dir, .metadata_url = src.metadata_url, .target_url = src.target_url};
   config.profile = {.check_key_ids = true, .strict_delegated_paths = true};
   trust::Updater updater(config, src.fetcher.get(), &clock);
-  Result<select::ModelTargets> m = select::LoadModelTargets(
-      updater, *src.fetcher, src.metadata_url, a.model, 0, clock.Now());
+  Result<select::ModelTargets> m =
+      select::LoadModelTargets(updater, *src.fetcher, src.metadata_url, a.model, 0, clock.Now());
   if (!temp_dir.empty()) fs::remove_all(temp_dir, ec);
   if (!m.ok()) return m.status();
   *skipped = m->skipped;
@@ -223,8 +230,8 @@ Command AddClientCommand(CLI::App& app) {
                   "The root.json to trust (default with --repo: DIR/metadata/1.root.json)");
   sel->add_option("--metadata-dir", a->metadata_dir,
                   "Where trusted metadata persists (default: a temporary directory)");
-  CLI::Option* profile =
-      sel->add_option("--profile", a->profile, "A device profile JSON (mota device-profile --json)");
+  CLI::Option* profile = sel->add_option("--profile", a->profile,
+                                         "A device profile JSON (mota device-profile --json)");
   CLI::Option* detect = sel->add_flag("--detect", a->detect, "Detect this machine's profile");
   profile->excludes(detect);
   sel->add_option("--install-id", a->install_id, "The install id (the rollout bucket)");

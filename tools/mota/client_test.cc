@@ -50,8 +50,7 @@ class ClientSelectCli : public ::testing::Test {
            "    requires:\n      arch: [arm64, x86_64]\n      min_ram_mb: 1024\n"
            "quirks:\n  - when:\n      soc: [SM6225]\n    deny: [arm-fp32]\n"
            "    reason: \"wrong results on this SoC (test quirk)\"\n";
-    ASSERT_EQ(Mota("package '" + (*dir_ / "deploy.yaml").string() + "' -o '" + Staging() + "'"),
-              0)
+    ASSERT_EQ(Mota("package '" + (*dir_ / "deploy.yaml").string() + "' -o '" + Staging() + "'"), 0)
         << out_ << err_;
     ASSERT_EQ(Mota("repo init --repo '" + Repo() + "' --root-key '" + Key("root") +
                    "' --threshold 1 --targets-key '" + Key("targets") + "' --snapshot-key '" +
@@ -59,8 +58,8 @@ class ClientSelectCli : public ::testing::Test {
               0)
         << out_ << err_;
     ASSERT_EQ(Mota("repo add '" + Staging() + "' --repo '" + Repo() + "' --targets-key '" +
-                   Key("targets") + "' --snapshot-key '" + Key("snapshot") +
-                   "' --timestamp-key '" + Key("timestamp") + "'"),
+                   Key("targets") + "' --snapshot-key '" + Key("snapshot") + "' --timestamp-key '" +
+                   Key("timestamp") + "'"),
               0)
         << out_ << err_;
   }
@@ -69,7 +68,9 @@ class ClientSelectCli : public ::testing::Test {
     delete dir_;
   }
 
-  static std::string Key(const std::string& name) { return (*dir_ / "keys" / (name + ".key")).string(); }
+  static std::string Key(const std::string& name) {
+    return (*dir_ / "keys" / (name + ".key")).string();
+  }
   static std::string Repo() { return (*dir_ / "repo").string(); }
   static std::string Staging() { return (*dir_ / "staging").string(); }
   static int Mota(const std::string& args) {
@@ -92,9 +93,8 @@ fs::path* ClientSelectCli::dir_ = nullptr;
 std::string ClientSelectCli::out_, ClientSelectCli::err_;
 
 TEST_F(ClientSelectCli, explain_prints_every_variant_with_why_it_was_taken_or_rejected) {
-  ASSERT_EQ(Select("--profile '" + Device("x86_64-desktop-ryzen-rtx3060-linux.json") +
-                   "' --explain"),
-            0)
+  ASSERT_EQ(
+      Select("--profile '" + Device("x86_64-desktop-ryzen-rtx3060-linux.json") + "' --explain"), 0)
       << out_ << err_;
   EXPECT_NE(out_.find("x86-fp32"), std::string::npos) << out_;
   EXPECT_NE(out_.find("TAKEN: fits; highest priority (50)"), std::string::npos) << out_;
@@ -105,9 +105,8 @@ TEST_F(ClientSelectCli, explain_prints_every_variant_with_why_it_was_taken_or_re
 }
 
 TEST_F(ClientSelectCli, a_quirk_denies_the_arm_variant_on_its_soc_with_the_reason) {
-  ASSERT_EQ(Select("--profile '" + Device("qualcomm-sm6225-adreno610-android11.json") +
-                   "' --explain"),
-            0)
+  ASSERT_EQ(
+      Select("--profile '" + Device("qualcomm-sm6225-adreno610-android11.json") + "' --explain"), 0)
       << out_ << err_;
   EXPECT_NE(out_.find("denied by a quirk: wrong results on this SoC (test quirk)"),
             std::string::npos)

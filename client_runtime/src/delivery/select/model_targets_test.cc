@@ -69,9 +69,8 @@ class ModelTargetsTest : public ::testing::Test {
 
   Result<ModelTargets> Load() {
     if (!WriteFileAtomic(dir_ + "/root.json", repo_.RootBytes()).ok()) return Internal("root");
-    trust::UpdaterConfig config{.metadata_dir = dir_,
-                                .metadata_url = tt::kMetadataUrl,
-                                .target_url = tt::kTargetUrl};
+    trust::UpdaterConfig config{
+        .metadata_dir = dir_, .metadata_url = tt::kMetadataUrl, .target_url = tt::kTargetUrl};
     trust::Updater updater(config, &fetcher_, &clock_);
     return LoadModelTargets(updater, fetcher_, tt::kMetadataUrl, "mlp", 0, clock_.Now());
   }
@@ -99,14 +98,15 @@ TEST_F(ModelTargetsTest, every_release_is_read_and_a_target_without_valid_custom
   EXPECT_EQ(s->variant, "cpu-fast");
 }
 
-TEST_F(ModelTargetsTest, the_rollout_listed_in_snapshot_is_verified_and_holds_back_a_halted_release) {
+TEST_F(ModelTargetsTest,
+       the_rollout_listed_in_snapshot_is_verified_and_holds_back_a_halted_release) {
   PublishRollout(Doc(rollout::State::kHalted));
   repo_.Publish();
   Result<ModelTargets> m = Load();
   ASSERT_TRUE(m.ok()) << m.status().ToString();
   ASSERT_TRUE(m->rollout.has_value());
-  SelectInput in{.model = "mlp", .targets = m->targets, .rollout = &*m->rollout,
-                 .install_id = "id-1"};
+  SelectInput in{
+      .model = "mlp", .targets = m->targets, .rollout = &*m->rollout, .install_id = "id-1"};
   in.device.runtime_version = "0.1.0";
   Result<Selection> s = Select(in);
   ASSERT_TRUE(s.ok());
@@ -124,9 +124,8 @@ TEST_F(ModelTargetsTest, a_rollout_signed_by_another_role_is_refused) {
 TEST_F(ModelTargetsTest, an_unpublished_model_is_not_found) {
   repo_.Publish();
   if (!WriteFileAtomic(dir_ + "/root.json", repo_.RootBytes()).ok()) FAIL();
-  trust::UpdaterConfig config{.metadata_dir = dir_,
-                              .metadata_url = tt::kMetadataUrl,
-                              .target_url = tt::kTargetUrl};
+  trust::UpdaterConfig config{
+      .metadata_dir = dir_, .metadata_url = tt::kMetadataUrl, .target_url = tt::kTargetUrl};
   trust::Updater updater(config, &fetcher_, &clock_);
   Result<ModelTargets> m =
       LoadModelTargets(updater, fetcher_, tt::kMetadataUrl, "resnet", 0, clock_.Now());

@@ -16,9 +16,9 @@ using conditions::DeviceFacts;
 struct Judged {
   const tuf::VariantTarget* target = nullptr;
   bool fits = false;
-  int misses = 0;      // unmet conditions (quirk denial: 1); for "closest"
+  int misses = 0;           // unmet conditions (quirk denial: 1); for "closest"
   bool closest_ok = false;  // failed on conditions or a quirk (not revoked / failed before)
-  std::string why;     // the rejection reason; empty when it fits
+  std::string why;          // the rejection reason; empty when it fits
 };
 
 const FailedVariant* FindFailed(const SelectInput& in, const tuf::VariantTarget& t) {
@@ -97,8 +97,8 @@ std::vector<VariantLine> ChooseIn(const SelectInput& in, int64_t release, Select
       lines.push_back(LineOf(*t, true, StrCat("fits; highest priority (", t->priority, ")")));
     } else if (j.fits) {
       lines.push_back(LineOf(*t, false,
-                             StrCat("fits, but priority ", t->priority, " is below ",
-                                    best->variant, " (", best->priority, ")")));
+                             StrCat("fits, but priority ", t->priority, " is below ", best->variant,
+                                    " (", best->priority, ")")));
     } else {
       lines.push_back(LineOf(*t, false, j.why));
     }
@@ -137,10 +137,9 @@ void SetNoMatch(const std::vector<Judged>& judged, int64_t release, Selection* s
     }
   }
   if (closest == nullptr) {
-    s->status = judged.empty()
-                    ? StrCat("no variant fits: release ", release, " lists no variant")
-                    : StrCat("no variant fits: every variant of release ", release,
-                             " is revoked or failed on this device before");
+    s->status = judged.empty() ? StrCat("no variant fits: release ", release, " lists no variant")
+                               : StrCat("no variant fits: every variant of release ", release,
+                                        " is revoked or failed on this device before");
     return;
   }
   s->closest = closest->target->variant;
@@ -189,7 +188,8 @@ Result<Selection> Select(const SelectInput& in) {
                               .install_id = in.install_id,
                               .device = in.device,
                               .installed_release = in.installed_release};
-  for (const auto& [release, is_revoked] : revoked) decide.releases.push_back({release, is_revoked});
+  for (const auto& [release, is_revoked] : revoked)
+    decide.releases.push_back({release, is_revoked});
   Selection s;
   MOTA_ASSIGN_OR_RETURN(s.decision, rollout::Decide(decide));
 

@@ -40,10 +40,12 @@ std::vector<tuf::VariantTarget> Mobilenet(int64_t release) {
       R"("reason":"fp16 depthwise convolution returns wrong values on Mali drivers <= r32"}])";
   return {
       Variant(release, "cpu-fp32", 10, R"({"arch":["arm64","x86_64"],"min_ram_mb":1024})"),
-      Variant(release, "cpu-int8", 50, R"({"arch":["arm64","x86_64"],"min_runtime_version":"0.1.0"})"),
+      Variant(release, "cpu-int8", 50,
+              R"({"arch":["arm64","x86_64"],"min_runtime_version":"0.1.0"})"),
       Variant(release, "gpu-fp16", 100,
               R"({"os":["android"],"min_os_version":"10","gpu":{"api":"vulkan",)"
-              R"("vendor_ids":[20803,5045]},)" + quirk + "}",
+              R"("vendor_ids":[20803,5045]},)" +
+                  quirk + "}",
               "vulkan"),
   };
 }
@@ -85,7 +87,8 @@ const VariantLine& Line(const Selection& s, int64_t release, const std::string& 
 }
 
 TEST(Select, highest_priority_of_the_matching_variants_wins_and_the_others_say_why) {
-  const Selection s = Pick(Input(Mobilenet(1), Catalog("qualcomm-sm8550-adreno740-android14.json")));
+  const Selection s =
+      Pick(Input(Mobilenet(1), Catalog("qualcomm-sm8550-adreno740-android14.json")));
   EXPECT_TRUE(s.found) << s.status;
   EXPECT_EQ(s.variant, "gpu-fp16");
   EXPECT_EQ(s.release, 1);
@@ -185,8 +188,8 @@ TEST(Select, without_a_rollout_the_newest_release_is_taken) {
 }
 
 TEST(Select, a_release_the_rollout_does_not_offer_falls_back_to_the_newest_offered) {
-  rollout::Rollout doc = Doc({{1, rollout::State::kActive}, {2, rollout::State::kActive},
-                              {3, rollout::State::kHalted}});
+  rollout::Rollout doc = Doc(
+      {{1, rollout::State::kActive}, {2, rollout::State::kActive}, {3, rollout::State::kHalted}});
   SelectInput in = Input(Releases({1, 2, 3}), Catalog("qualcomm-sm8550-adreno740-android14.json"));
   in.rollout = &doc;
   Selection s = Pick(in);
