@@ -172,5 +172,40 @@ TEST_F(ClientSelectCli, tampered_metadata_and_unknown_models_are_refused_with_th
   EXPECT_NE(err_.find("mlp"), std::string::npos) << err_;
 }
 
+#ifdef MOTA_WITH_SERVER
+// The same choice over HTTP from `mota serve` (the libcurl fetcher), anchored at a given root.
+TEST_F(ClientSelectCli, over_http_from_mota_serve_with_a_given_root) {
+  const fs::path out = *dir_ / "serve.out", pid = *dir_ / "serve.pid";
+  ASSERT_EQ(std::system(("'" + std::string(MOTA_CLI_PATH) + "' serve --repo '" + Repo() +
+                         "' --listen 127.0.0.1:0 >'" + out.string() + "' 2>&1 & echo $! >'" +
+                         pid.string() + "'")
+                            .c_str()),
+            0);
+  std::string url;
+  for (int i = 0; i < 200 && url.empty(); ++i) {
+    const std::string text = Slurp(out);
+    const size_t at = text.find("http://127.0.0.1:");
+    const size_t end = text.find(' ', at);
+    if (at != std::string::npos && end != std::string::npos) url = text.substr(at, end - at);
+    if (url.empty()) ::usleep(50000);
+  }
+  const std::string profile = Device("x86_64-desktop-ryzen-rtx3060-linux.json");
+  const std::string root = Repo() + "/metadata/1.root.json";
+  const int with_root = url.empty() ? -1
+                                    : Mota("client select mlp --url " + url + " --root '" + root +
+                                           "' --profile '" + profile + "'");
+  const std::string with_root_out = out_ + err_;
+  const int without_root =
+      url.empty() ? -1 : Mota("client select mlp --url " + url + " --profile '" + profile + "'");
+  std::system(("kill $(cat '" + pid.string() + "')").c_str());
+  ASSERT_FALSE(url.empty()) << "mota serve did not start: " << Slurp(out);
+  EXPECT_EQ(with_root, 0) << with_root_out;
+  EXPECT_NE(with_root_out.find("take x86-fp32 of release 1"), std::string::npos) << with_root_out;
+  // A client never trusts the first root a server sends.
+  EXPECT_EQ(without_root, 1);
+  EXPECT_NE(err_.find("needs --root FILE"), std::string::npos) << err_;
+}
+#endif
+
 }  // namespace
 }  // namespace mota
