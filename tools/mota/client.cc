@@ -181,8 +181,15 @@ Result<select::Selection> RunSelect(const SelectArgs& a, std::vector<std::string
       .metadata_dir = metadata_dir, .metadata_url = src.metadata_url, .target_url = src.target_url};
   config.profile = {.check_key_ids = true, .strict_delegated_paths = true};
   trust::Updater updater(config, src.fetcher.get(), &clock);
+  // The rollout version trusted before (kept in the metadata dir) guards against its rollback.
+  Result<int64_t> trusted_rollout = select::TrustedRolloutVersion(metadata_dir, a.model);
   Result<select::ModelTargets> m =
-      select::LoadModelTargets(updater, *src.fetcher, src.metadata_url, a.model, 0, clock.Now());
+      trusted_rollout.ok() ? select::LoadModelTargets(updater, *src.fetcher, src.metadata_url,
+                                                      a.model, *trusted_rollout, clock.Now())
+                           : Result<select::ModelTargets>(trusted_rollout.status());
+  if (m.ok() && m->rollout && temp_dir.empty()) {
+    MOTA_RETURN_IF_ERROR(select::PersistRollout(metadata_dir, *m->rollout));
+  }
   if (!temp_dir.empty()) fs::remove_all(temp_dir, ec);
   if (!m.ok()) return m.status();
   *skipped = m->skipped;

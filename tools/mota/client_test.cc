@@ -102,6 +102,16 @@ TEST_F(ClientSelectCli, explain_prints_every_variant_with_why_it_was_taken_or_re
   EXPECT_NE(out_.find("rejected: fits, but priority 1 is below x86-fp32 (50)"), std::string::npos)
       << out_;
   EXPECT_NE(out_.find("chosen: take x86-fp32 of release 1"), std::string::npos) << out_;
+  // With --metadata-dir the verified metadata persists there (the next run's rollback anchor).
+  const fs::path meta = *dir_ / "trusted";
+  ASSERT_EQ(Select("--profile '" + Device("x86_64-desktop-ryzen-rtx3060-linux.json") +
+                   "' --metadata-dir '" + meta.string() + "'"),
+            0)
+      << err_;
+  for (const char* f :
+       {"root.json", "timestamp.json", "snapshot.json", "targets.json", "mlp.json"}) {
+    EXPECT_TRUE(fs::exists(meta / f)) << f;
+  }
 }
 
 TEST_F(ClientSelectCli, a_quirk_denies_the_arm_variant_on_its_soc_with_the_reason) {

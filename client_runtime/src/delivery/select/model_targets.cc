@@ -1,5 +1,8 @@
 #include "delivery/select/model_targets.h"
 
+#include <filesystem>
+
+#include "base/file.h"
 #include "manifests/lib/rollout/verify.h"
 
 namespace mota::select {
@@ -7,6 +10,10 @@ namespace {
 
 // The most a rollout document may be when snapshot gives no length (like a targets role).
 constexpr int64_t kRolloutMaxLength = 1000000;
+
+std::string RolloutPath(const std::string& metadata_dir, std::string_view model) {
+  return StrCat(metadata_dir, "/", rollout::RolloutMetaName(model));
+}
 
 }  // namespace
 
@@ -52,6 +59,24 @@ Result<ModelTargets> LoadModelTargets(trust::Updater& updater, trust::Fetcher& f
                                                        trusted_rollout_version, now, model));
   m.rollout = std::move(doc);
   return m;
+}
+
+Result<int64_t> TrustedRolloutVersion(const std::string& metadata_dir, std::string_view model) {
+  const std::string path = RolloutPath(metadata_dir, model);
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec)) return int64_t{0};
+  MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path));
+  const rollout::Json json = rollout::Json::parse(bytes.begin(), bytes.end(), nullptr, false);
+  if (json.is_discarded()) return DataLoss(path, ": not JSON (the trusted rollout document)");
+  MOTA_ASSIGN_OR_RETURN(rollout::Rollout doc, rollout::ParseRollout(json, path));
+  if (doc.model != model) {
+    return DataLoss(path, ": model is \"", doc.model, "\", expected \"", model, "\"");
+  }
+  return doc.version;
+}
+
+Status PersistRollout(const std::string& metadata_dir, const rollout::Rollout& doc) {
+  return WriteFileAtomic(RolloutPath(metadata_dir, doc.model), rollout::ToJson(doc).dump());
 }
 
 }  // namespace mota::select

@@ -34,4 +34,11 @@ Result<ModelTargets> LoadModelTargets(trust::Updater& updater, trust::Fetcher& f
                                       std::string_view metadata_url, std::string_view model,
                                       int64_t trusted_rollout_version, int64_t now);
 
+// The rollout document's version is rollback-protected like a role's: the client keeps the
+// version it last trusted beside its TUF metadata, as "<dir>/<model>.rollout.json" (the verified
+// signed object). TrustedRolloutVersion is 0 when none was kept; a kept file that does not parse
+// is an error naming it (never silently 0, which would reopen rollback).
+Result<int64_t> TrustedRolloutVersion(const std::string& metadata_dir, std::string_view model);
+Status PersistRollout(const std::string& metadata_dir, const rollout::Rollout& doc);
+
 }  // namespace mota::select

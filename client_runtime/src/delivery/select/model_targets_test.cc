@@ -134,5 +134,41 @@ TEST_F(ModelTargetsTest, an_unpublished_model_is_not_found) {
       << m.status().message();
 }
 
+TEST_F(ModelTargetsTest, an_older_rollout_document_after_a_newer_one_is_a_rollback) {
+  rollout::Rollout newer = Doc(rollout::State::kHalted);
+  newer.version = 2;
+  PublishRollout(newer);
+  repo_.Publish();
+  Result<ModelTargets> m = Load();
+  ASSERT_TRUE(m.ok()) << m.status().ToString();
+  ASSERT_TRUE(PersistRollout(dir_, *m->rollout).ok());
+  EXPECT_EQ(TrustedRolloutVersion(dir_, "mlp").value(), 2);
+  // The online key re-lists version 1 (release 2 active) in a new snapshot. The trusted
+  // snapshot refuses it (its meta versions never go down)...
+  PublishRollout(Doc(rollout::State::kActive));
+  repo_.BumpVersions();
+  repo_.Publish();
+  trust::UpdaterConfig config{
+      .metadata_dir = dir_, .metadata_url = tt::kMetadataUrl, .target_url = tt::kTargetUrl};
+  trust::Updater updater(config, &fetcher_, &clock_);
+  m = LoadModelTargets(updater, fetcher_, tt::kMetadataUrl, "mlp", 2, clock_.Now());
+  EXPECT_EQ(m.status().code(), StatusCode::kVerificationFailed) << m.status().ToString();
+  EXPECT_NE(m.status().message().find("(rollback)"), std::string::npos) << m.status().message();
+  // ...and so does the kept rollout version where the TUF state starts over from the root.
+  config.metadata_dir = tt::MakeTempDir("select_meta_fresh");
+  ASSERT_TRUE(WriteFileAtomic(config.metadata_dir + "/root.json", repo_.RootBytes()).ok());
+  trust::Updater fresh(config, &fetcher_, &clock_);
+  m = LoadModelTargets(fresh, fetcher_, tt::kMetadataUrl, "mlp",
+                       TrustedRolloutVersion(dir_, "mlp").value(), clock_.Now());
+  EXPECT_EQ(m.status().code(), StatusCode::kVerificationFailed) << m.status().ToString();
+  EXPECT_NE(m.status().message().find("version 1 is lower than the trusted version 2"),
+            std::string::npos)
+      << m.status().message();
+  // A kept file that was damaged is an error, not "no rollout trusted yet".
+  ASSERT_TRUE(WriteFileAtomic(dir_ + "/mlp.rollout.json", std::string("{")).ok());
+  EXPECT_EQ(TrustedRolloutVersion(dir_, "mlp").status().code(), StatusCode::kDataLoss);
+  EXPECT_EQ(TrustedRolloutVersion(dir_, "resnet").value(), 0);
+}
+
 }  // namespace
 }  // namespace mota::select
