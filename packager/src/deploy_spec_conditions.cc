@@ -17,8 +17,8 @@ const std::vector<std::string_view> kArchs = {"arm64", "armv7", "x86_64", "x86"}
 const std::vector<std::string_view> kOses = {"android", "ios", "linux", "windows", "macos"};
 const std::vector<std::string_view> kGpuApis = {"vulkan"};
 const std::vector<std::string_view> kX86Features = {
-    "sse4_1",  "sse4_2",   "avx",      "avx2",        "fma",         "f16c",
-    "avx512f", "avx512bw", "avx512vl", "avx512_vnni", "avx512_vbmi", "avx_vnni"};
+    "sse4_1",   "sse4_2",   "avx",      "avx2",        "fma",         "f16c",    "avx512f",
+    "avx512bw", "avx512dq", "avx512vl", "avx512_vnni", "avx512_vbmi", "avx_vnni"};
 const std::vector<std::string_view> kArm64Features = {"neon", "dotprod", "fp16", "i8mm",
                                                       "bf16", "sve",     "sve2"};
 const std::vector<std::string_view> kArmv7Features = {"neon"};
