@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "manifests/lib/tuf/canonical_json.h"
+#include "manifests/lib/tuf/repo_files.h"
 #include "manifests/lib/tuf/target_custom.h"
 #include "manifests/lib/tuf/verify.h"
 #include "packager/src/tuf_sign.h"
@@ -33,36 +34,6 @@ Status WriteText(const std::string& path, const std::string& bytes) {
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) return IoError("cannot create the folder of ", path, ": ", ec.message());
   return WriteFileAtomic(path, bytes);
-}
-
-tuf::MetaFile MetaOf(int64_t version, const std::string& bytes) {
-  tuf::MetaFile m;
-  m.version = version;
-  m.length = static_cast<int64_t>(bytes.size());
-  m.hashes["sha256"] = tuf::Sha256Hex(bytes);
-  return m;
-}
-
-// A client checks length and sha256 before parsing (repository.md "Versions").
-Status CheckMeta(const tuf::MetaFile& meta, const std::string& bytes, const std::string& what) {
-  if (meta.length && *meta.length != static_cast<int64_t>(bytes.size())) {
-    return tuf::Rejected(what, ": length ", bytes.size(), ", expected ", *meta.length);
-  }
-  auto it = meta.hashes.find("sha256");
-  if (it == meta.hashes.end()) return tuf::Rejected(what, ": no sha256 listed for it");
-  if (it->second != tuf::Sha256Hex(bytes)) {
-    return tuf::Rejected(what, ": sha256 ", tuf::Sha256Hex(bytes), ", expected ", it->second);
-  }
-  return Status::Ok();
-}
-
-// targets/<dir>/<sha256>.<name> for target path <dir>/<name> (TUF consistent snapshots).
-std::string TargetFilePath(const std::string& repo, const std::string& target,
-                           const std::string& sha256) {
-  const size_t slash = target.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : target.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
-  return repo + "/targets/" + dir + sha256 + "." + name;
 }
 
 Result<tuf::Envelope> LoadEnvelope(const std::string& path, const std::string& bytes) {
@@ -109,7 +80,7 @@ Result<tuf::Envelope> LoadListed(const std::string& repo, const std::string& fil
                                  const tuf::Authorization& auth, const std::string& role) {
   const std::string path = MetaDir(repo) + "/" + file;
   MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadText(path));
-  MOTA_RETURN_IF_ERROR(CheckMeta(meta, bytes, path));
+  MOTA_RETURN_IF_ERROR(tuf::CheckMeta(meta, bytes, path));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, LoadEnvelope(path, bytes));
   MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, keys, auth, role, path));
   return env;
@@ -133,12 +104,12 @@ Status CheckRoleTargets(const std::string& repo, const tuf::DelegatedRole& role,
     }
     auto sha = file.hashes.find("sha256");
     if (sha == file.hashes.end()) return tuf::Rejected(what, ": target ", path, " has no sha256");
-    const std::string stored = TargetFilePath(repo, path, sha->second);
+    const std::string stored = tuf::TargetFilePath(repo, path, sha->second);
     MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadText(stored));
     tuf::MetaFile m;
     m.length = file.length;
     m.hashes = file.hashes;
-    MOTA_RETURN_IF_ERROR(CheckMeta(m, bytes, stored));
+    MOTA_RETURN_IF_ERROR(tuf::CheckMeta(m, bytes, stored));
   }
   return Status::Ok();
 }
@@ -230,7 +201,7 @@ tuf::Timestamp TimestampFor(int64_t version, int64_t expires, const std::string&
   tuf::Timestamp t;
   t.version = version;
   t.expires = expires;
-  t.meta["snapshot.json"] = MetaOf(snapshot_version, snapshot_bytes);
+  t.meta["snapshot.json"] = tuf::MetaOf(snapshot_version, snapshot_bytes);
   return t;
 }
 
@@ -331,7 +302,7 @@ Result<tuf::TargetFile> StagedTarget(const std::string& staging, const std::stri
   tuf::MetaFile m;
   m.length = f.length;
   m.hashes = f.hashes;
-  MOTA_RETURN_IF_ERROR(CheckMeta(m, *bytes, staging + "/targets/" + path));
+  MOTA_RETURN_IF_ERROR(tuf::CheckMeta(m, *bytes, staging + "/targets/" + path));
   return f;
 }
 
@@ -526,7 +497,7 @@ Result<tuf::Envelope> FetchListed(const MetadataFetcher& fetch, const std::strin
                                   const tuf::Authorization& auth, const std::string& role) {
   const std::string what = "server metadata/" + file;
   MOTA_ASSIGN_OR_RETURN(std::string bytes, fetch(file));
-  if (meta) MOTA_RETURN_IF_ERROR(CheckMeta(*meta, bytes, what));
+  if (meta) MOTA_RETURN_IF_ERROR(tuf::CheckMeta(*meta, bytes, what));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, LoadEnvelope(what, bytes));
   MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, keys, auth, role, what));
   return env;
@@ -630,7 +601,7 @@ Status InitRepository(const InitOptions& o) {
   targets.delegations = tuf::Delegations{};
   MOTA_ASSIGN_OR_RETURN(std::string targets_bytes, Sign(tuf::ToJson(targets), {o.targets_key}));
   tuf::Snapshot snapshot = NewSnapshot(1, o.now + o.expiry.snapshot_days * kDay);
-  snapshot.meta["targets.json"] = MetaOf(1, targets_bytes);
+  snapshot.meta["targets.json"] = tuf::MetaOf(1, targets_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
   const tuf::Timestamp ts = TimestampFor(1, o.now + o.expiry.timestamp_days * kDay, snap_bytes, 1);
   MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {o.timestamp_key}));
@@ -671,7 +642,7 @@ Result<AddResult> AddStaging(const AddOptions& o) {
   AddResult r{.model = staged.model, .release = staged.release, .targets = staged.targets.size()};
   MOTA_RETURN_IF_ERROR(CopyBlobs(o.staging, o.repo, &r));
   for (const auto& [path, file] : staged.targets) {
-    const std::string dest = TargetFilePath(o.repo, path, file.hashes.at("sha256"));
+    const std::string dest = tuf::TargetFilePath(o.repo, path, file.hashes.at("sha256"));
     if (!fs::exists(dest)) MOTA_RETURN_IF_ERROR(WriteText(dest, staged.files.at(path)));
   }
 
@@ -684,8 +655,8 @@ Result<AddResult> AddStaging(const AddOptions& o) {
   tuf::Snapshot snapshot = state.snapshot;
   snapshot.version += 1;
   snapshot.expires = o.now + o.expiry.snapshot_days * kDay;
-  snapshot.meta["targets.json"] = MetaOf(targets.version, targets_bytes);
-  snapshot.meta[staged.model + ".json"] = MetaOf(model_role.version, role_bytes);
+  snapshot.meta["targets.json"] = tuf::MetaOf(targets.version, targets_bytes);
+  snapshot.meta[staged.model + ".json"] = tuf::MetaOf(model_role.version, role_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
   const tuf::Timestamp ts =
       TimestampFor(state.timestamp.version + 1, o.now + o.expiry.timestamp_days * kDay, snap_bytes,
@@ -726,7 +697,7 @@ Result<RevokeResult> Revoke(const RevokeOptions& o) {
   tuf::Snapshot snapshot = state.snapshot;
   snapshot.version += 1;
   snapshot.expires = o.now + o.expiry.snapshot_days * kDay;
-  snapshot.meta[o.model + ".json"] = MetaOf(role.version, role_bytes);
+  snapshot.meta[o.model + ".json"] = tuf::MetaOf(role.version, role_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
   const tuf::Timestamp ts =
       TimestampFor(state.timestamp.version + 1, o.now + o.expiry.timestamp_days * kDay, snap_bytes,

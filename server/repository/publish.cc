@@ -178,7 +178,8 @@ Result<std::string> CheckTargetFile(const std::string& repo, const std::string& 
   if (auto sent = request.target_files.find(path); sent != request.target_files.end()) {
     bytes = sent->second;
   } else {
-    Result<std::string> stored = storage::ReadFileToString(TargetFilePath(repo, path, sha->second));
+    Result<std::string> stored =
+        storage::ReadFileToString(tuf::TargetFilePath(repo, path, sha->second));
     if (!stored.ok()) {
       return InvalidArgument("target ", path, " is listed but its file was not uploaded");
     }
@@ -187,7 +188,7 @@ Result<std::string> CheckTargetFile(const std::string& repo, const std::string& 
   tuf::MetaFile m;
   m.length = file.length;
   m.hashes = file.hashes;
-  MOTA_RETURN_IF_ERROR(CheckMeta(m, bytes, "target file " + path));
+  MOTA_RETURN_IF_ERROR(tuf::CheckMeta(m, bytes, "target file " + path));
   Result<bundle::VariantIndex> index = bundle::ParseIndex(bytes);
   if (!index.ok()) {
     return InvalidArgument("target file ", path,
@@ -231,7 +232,7 @@ Status WritePlanned(const std::string& repo, const Planned& plan, int fail_befor
   }
   for (const auto& [name, bytes] : plan.metadata) {
     MOTA_RETURN_IF_ERROR(hook(name));
-    MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(MetadataPath(repo, name), bytes));
+    MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(tuf::MetadataPath(repo, name), bytes));
   }
   return Status::Ok();
 }
@@ -243,7 +244,7 @@ Result<int64_t> HighestRelease(const std::string& repo, const std::string& model
   int64_t highest = 0;
   for (int64_t v = 1; v <= current_role_version; ++v) {
     const std::string file = std::to_string(v) + "." + model + ".json";
-    Result<std::string> bytes = storage::ReadFileToString(MetadataPath(repo, file));
+    Result<std::string> bytes = storage::ReadFileToString(tuf::MetadataPath(repo, file));
     if (!bytes.ok()) continue;  // pruned after it expired; the current version covers it
     Result<tuf::Envelope> env = tuf::ParseEnvelope(*bytes, file);
     if (!env.ok()) continue;
@@ -306,18 +307,18 @@ Result<PublishResult> Publisher::Publish(const PublishRequest& req, int64_t now)
   for (const std::string& path : added) {
     const tuf::TargetFile& file = model_role.targets.at(path);
     MOTA_ASSIGN_OR_RETURN(std::string bytes, CheckTargetFile(repo_, path, file, req));
-    plan.targets.emplace_back(TargetFilePath(repo_, path, file.hashes.at("sha256")),
+    plan.targets.emplace_back(tuf::TargetFilePath(repo_, path, file.hashes.at("sha256")),
                               std::move(bytes));
   }
 
   tuf::Snapshot snapshot = state.snapshot;
   snapshot.version += 1;
   snapshot.expires = now + options_.snapshot_days * kDay;
-  snapshot.meta[req.model + ".json"] = MetaOf(model_role.version, req.role_metadata);
+  snapshot.meta[req.model + ".json"] = tuf::MetaOf(model_role.version, req.role_metadata);
   plan.metadata.emplace_back(std::to_string(model_role.version) + "." + req.model + ".json",
                              req.role_metadata);
   if (new_targets) {
-    snapshot.meta["targets.json"] = MetaOf(targets.version, req.targets_metadata);
+    snapshot.meta["targets.json"] = tuf::MetaOf(targets.version, req.targets_metadata);
     plan.metadata.emplace_back(std::to_string(targets.version) + ".targets.json",
                                req.targets_metadata);
   }
@@ -326,7 +327,7 @@ Result<PublishResult> Publisher::Publish(const PublishRequest& req, int64_t now)
   tuf::Timestamp ts = state.timestamp;
   ts.version += 1;
   ts.expires = now + options_.timestamp_days * kDay;
-  ts.meta["snapshot.json"] = MetaOf(snapshot.version, snap_bytes);
+  ts.meta["snapshot.json"] = tuf::MetaOf(snapshot.version, snap_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string ts_bytes,
                         tuf::SignEnvelope(tuf::ToJson(ts), {&keys_.timestamp}));
   plan.metadata.emplace_back(std::to_string(snapshot.version) + ".snapshot.json", snap_bytes);

@@ -69,11 +69,11 @@ void InitRepo(const std::string& repo, const TestKeys& k) {
   const std::string targets_bytes = Signed(tuf::ToJson(targets), k.targets);
   tuf::Snapshot snap;
   snap.expires = kNow + 7 * kDay;
-  snap.meta["targets.json"] = MetaOf(1, targets_bytes);
+  snap.meta["targets.json"] = tuf::MetaOf(1, targets_bytes);
   const std::string snap_bytes = Signed(tuf::ToJson(snap), k.snapshot);
   tuf::Timestamp ts;
   ts.expires = kNow + kDay;
-  ts.meta["snapshot.json"] = MetaOf(1, snap_bytes);
+  ts.meta["snapshot.json"] = tuf::MetaOf(1, snap_bytes);
   const std::string meta = repo + "/metadata/";
   Write(meta + "1.root.json", root_bytes);
   Write(meta + "root.json", root_bytes);

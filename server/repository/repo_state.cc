@@ -35,9 +35,9 @@ Result<tuf::Envelope> LoadListed(const std::string& repo, const std::string& fil
                                  const std::map<std::string, tuf::Key>& keys,
                                  const tuf::Authorization& auth, const std::string& role,
                                  RepoState* state) {
-  const std::string path = MetadataPath(repo, file);
+  const std::string path = tuf::MetadataPath(repo, file);
   MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
-  MOTA_RETURN_IF_ERROR(CheckMeta(meta, bytes, path));
+  MOTA_RETURN_IF_ERROR(tuf::CheckMeta(meta, bytes, path));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, tuf::ParseEnvelope(bytes, path));
   MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, keys, auth, role, path));
   state->files[file] = std::move(bytes);
@@ -49,12 +49,12 @@ Status CheckTargetFiles(const std::string& repo, const tuf::Targets& targets,
   for (const auto& [path, file] : targets.targets) {
     auto sha = file.hashes.find("sha256");
     if (sha == file.hashes.end()) return tuf::Rejected(what, ": target ", path, " has no sha256");
-    const std::string stored = TargetFilePath(repo, path, sha->second);
+    const std::string stored = tuf::TargetFilePath(repo, path, sha->second);
     MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(stored));
     tuf::MetaFile m;
     m.length = file.length;
     m.hashes = file.hashes;
-    MOTA_RETURN_IF_ERROR(CheckMeta(m, bytes, stored));
+    MOTA_RETURN_IF_ERROR(tuf::CheckMeta(m, bytes, stored));
   }
   return Status::Ok();
 }
@@ -85,39 +85,8 @@ Status LoadDelegatedRoles(const std::string& repo, const LoadOptions& o, RepoSta
 
 }  // namespace
 
-std::string MetadataPath(const std::string& repo, const std::string& file) {
-  return repo + "/metadata/" + file;
-}
-
-std::string TargetFilePath(const std::string& repo, const std::string& target,
-                           const std::string& sha256) {
-  const size_t slash = target.rfind('/');
-  const std::string dir = slash == std::string::npos ? "" : target.substr(0, slash + 1);
-  const std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
-  return repo + "/targets/" + dir + sha256 + "." + name;
-}
-
-tuf::MetaFile MetaOf(int64_t version, const std::string& bytes) {
-  tuf::MetaFile m;
-  m.version = version;
-  m.length = static_cast<int64_t>(bytes.size());
-  m.hashes["sha256"] = tuf::Sha256Hex(bytes);
-  return m;
-}
-
-Status CheckMeta(const tuf::MetaFile& meta, const std::string& bytes, const std::string& what) {
-  if (meta.length && *meta.length != static_cast<int64_t>(bytes.size())) {
-    return tuf::Rejected(what, ": length ", bytes.size(), ", expected ", *meta.length);
-  }
-  auto it = meta.hashes.find("sha256");
-  if (it == meta.hashes.end()) return tuf::Rejected(what, ": no sha256 listed for it");
-  const std::string got = tuf::Sha256Hex(bytes);
-  if (it->second != got) return tuf::Rejected(what, ": sha256 ", got, ", expected ", it->second);
-  return Status::Ok();
-}
-
 Result<tuf::Root> LoadRootChain(const std::string& repo) {
-  std::string path = MetadataPath(repo, "1.root.json");
+  std::string path = tuf::MetadataPath(repo, "1.root.json");
   MOTA_ASSIGN_OR_RETURN(std::string bytes, ReadFileToString(path));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, tuf::ParseEnvelope(bytes, path));
   MOTA_ASSIGN_OR_RETURN(tuf::Root root, tuf::ParseRoot(env.signed_json, path));
@@ -125,7 +94,7 @@ Result<tuf::Root> LoadRootChain(const std::string& repo) {
   MOTA_ASSIGN_OR_RETURN(tuf::Authorization auth, RoleAuth(root, "root", path));
   MOTA_RETURN_IF_ERROR(tuf::VerifyRole(env, root.keys, auth, "root", path));
   for (int64_t v = root.version + 1;; ++v) {
-    path = MetadataPath(repo, std::to_string(v) + ".root.json");
+    path = tuf::MetadataPath(repo, std::to_string(v) + ".root.json");
     if (!Exists(path)) break;
     MOTA_ASSIGN_OR_RETURN(bytes, ReadFileToString(path));
     MOTA_ASSIGN_OR_RETURN(env, tuf::ParseEnvelope(bytes, path));
@@ -145,7 +114,7 @@ Result<RepoState> LoadRepoState(const std::string& repo, const LoadOptions& o) {
   RepoState s;
   MOTA_ASSIGN_OR_RETURN(s.root, LoadRootChain(repo));
   if (o.check_expiry) MOTA_RETURN_IF_ERROR(tuf::CheckNotExpired(s.root, o.now, "root"));
-  const std::string ts_path = MetadataPath(repo, "timestamp.json");
+  const std::string ts_path = tuf::MetadataPath(repo, "timestamp.json");
   MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, ReadFileToString(ts_path));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, tuf::ParseEnvelope(ts_bytes, ts_path));
   MOTA_ASSIGN_OR_RETURN(tuf::Authorization auth, RoleAuth(s.root, "timestamp", ts_path));

@@ -16,6 +16,7 @@
 
 #include "manifests/lib/status/status.h"
 #include "manifests/lib/tuf/metadata.h"
+#include "manifests/lib/tuf/repo_files.h"  // MetadataPath, TargetFilePath, MetaOf, CheckMeta
 
 namespace mota::server::repository {
 
@@ -41,14 +42,5 @@ Result<RepoState> LoadRepoState(const std::string& repo, const LoadOptions& opti
 
 // Root 1 -> N, each new root signed by a threshold of the previous root and of itself.
 Result<tuf::Root> LoadRootChain(const std::string& repo);
-
-// metadata/<name>, targets/<dir>/<sha256>.<name>: where the server keeps a file.
-std::string MetadataPath(const std::string& repo, const std::string& file);
-std::string TargetFilePath(const std::string& repo, const std::string& target,
-                           const std::string& sha256);
-
-// A snapshot / timestamp meta entry for `bytes`, and the check a reader does with one.
-tuf::MetaFile MetaOf(int64_t version, const std::string& bytes);
-Status CheckMeta(const tuf::MetaFile& meta, const std::string& bytes, const std::string& what);
 
 }  // namespace mota::server::repository

@@ -8,6 +8,7 @@
 #include <cstring>
 
 #include "manifests/lib/tuf/target_custom.h"
+#include "manifests/lib/tuf/repo_files.h"
 #include "manifests/lib/tuf/verify.h"
 #include "manifests/lib/tuf_sign/sign.h"
 #include "server/storage/atomic_file.h"
@@ -15,13 +16,10 @@
 namespace mota::server::repository {
 namespace {
 
-std::string MetadataPath(const std::string& repo, const std::string& file) {
-  return repo + "/metadata/" + file;
-}
-
 Result<tuf::Envelope> ReadEnvelope(const std::string& repo, const std::string& file,
                                    std::string* bytes_out = nullptr) {
-  MOTA_ASSIGN_OR_RETURN(std::string bytes, storage::ReadFileToString(MetadataPath(repo, file)));
+  MOTA_ASSIGN_OR_RETURN(std::string bytes,
+                        storage::ReadFileToString(tuf::MetadataPath(repo, file)));
   MOTA_ASSIGN_OR_RETURN(tuf::Envelope env, tuf::ParseEnvelope(bytes, file));
   if (bytes_out != nullptr) *bytes_out = std::move(bytes);
   return env;
@@ -138,14 +136,6 @@ Status LoadRolloutDocument(const std::string& repo, const std::string& model, Ro
 
 namespace {
 
-tuf::MetaFile MetaOf(int64_t version, const std::string& bytes) {
-  tuf::MetaFile m;
-  m.version = version;
-  m.length = static_cast<int64_t>(bytes.size());
-  m.hashes["sha256"] = tuf::Sha256Hex(bytes);
-  return m;
-}
-
 // Signs and checks the result against the root's role, so a key the root does not list for
 // `role` is caught before anything is written.
 Result<std::string> SignChecked(const tuf::Json& signed_json, const tuf::SigningKey& key,
@@ -224,7 +214,7 @@ Result<WriteVersions> WriteRolloutsAndSnapshot(const std::string& repo, const Ro
     const std::string file = rollout::RolloutFileName(doc.model, doc.version);
     MOTA_ASSIGN_OR_RETURN(std::string bytes, SignChecked(rollout::ToJson(doc), keys.snapshot,
                                                          view.root, "snapshot", file));
-    snapshot.meta[rollout::RolloutMetaName(doc.model)] = MetaOf(doc.version, bytes);
+    snapshot.meta[rollout::RolloutMetaName(doc.model)] = tuf::MetaOf(doc.version, bytes);
     files.emplace_back(file, std::move(bytes));
   }
   snapshot.version += 1;
@@ -236,7 +226,7 @@ Result<WriteVersions> WriteRolloutsAndSnapshot(const std::string& repo, const Ro
   ts.version += 1;
   ts.expires = timestamp_expires;
   ts.meta.clear();
-  ts.meta["snapshot.json"] = MetaOf(snapshot.version, snap_bytes);
+  ts.meta["snapshot.json"] = tuf::MetaOf(snapshot.version, snap_bytes);
   MOTA_ASSIGN_OR_RETURN(
       std::string ts_bytes,
       SignChecked(tuf::ToJson(ts), keys.timestamp, view.root, "timestamp", "timestamp.json"));
@@ -244,7 +234,7 @@ Result<WriteVersions> WriteRolloutsAndSnapshot(const std::string& repo, const Ro
   files.emplace_back("timestamp.json", std::move(ts_bytes));
   // Order matters: nothing refers to the new files until timestamp.json is renamed into place.
   for (const auto& [name, bytes] : files) {
-    MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(MetadataPath(repo, name), bytes));
+    MOTA_RETURN_IF_ERROR(storage::WriteFileAtomic(tuf::MetadataPath(repo, name), bytes));
   }
   return WriteVersions{next.empty() ? 0 : next.back().version, snapshot.version, ts.version};
 }

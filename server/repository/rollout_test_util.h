@@ -10,6 +10,7 @@
 
 #include "manifests/lib/status/status.h"
 #include "manifests/lib/tuf/metadata.h"
+#include "manifests/lib/tuf/repo_files.h"
 #include "manifests/lib/tuf/target_custom.h"
 #include "manifests/lib/tuf/verify.h"
 #include "manifests/lib/tuf_sign/keys.h"
@@ -49,14 +50,6 @@ inline Status Write(const std::string& dir, const std::string& file, const std::
   return storage::WriteFileAtomic(dir + "/metadata/" + file, bytes);
 }
 
-inline tuf::MetaFile MetaOf(int64_t version, const std::string& bytes) {
-  tuf::MetaFile m;
-  m.version = version;
-  m.length = static_cast<int64_t>(bytes.size());
-  m.hashes["sha256"] = tuf::Sha256Hex(bytes);
-  return m;
-}
-
 inline tuf::RoleKeys KeysOf(const tuf::SigningKey& key) {
   tuf::RoleKeys r;
   r.keyids = {key.keyid()};
@@ -66,7 +59,6 @@ inline tuf::RoleKeys KeysOf(const tuf::SigningKey& key) {
 }  // namespace detail
 using detail::KeysOf;
 using detail::kYear;
-using detail::MetaOf;
 using detail::Write;
 
 inline Result<TestRepo> TestRepo::Create(const std::string& dir, const std::string& model,
@@ -109,7 +101,7 @@ inline Result<TestRepo> TestRepo::Create(const std::string& dir, const std::stri
   MOTA_RETURN_IF_ERROR(Write(dir, "1.targets.json", top_bytes));
 
   // Publish writes snapshot and timestamp version 1 from this entry.
-  repo.targets_meta_ = MetaOf(1, top_bytes);
+  repo.targets_meta_ = tuf::MetaOf(1, top_bytes);
   MOTA_RETURN_IF_ERROR(repo.Publish(releases));
   return repo;
 }
@@ -157,12 +149,12 @@ inline Status TestRepo::Publish(const std::map<int64_t, bool>& releases) {
   }
   snap.version += 1;
   snap.expires = kNow + kYear;
-  snap.meta[model_ + ".json"] = MetaOf(role.version, role_bytes);
+  snap.meta[model_ + ".json"] = tuf::MetaOf(role.version, role_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, tuf::SignEnvelope(tuf::ToJson(snap), {&snapshot}));
   MOTA_RETURN_IF_ERROR(Write(dir_, std::to_string(snap.version) + ".snapshot.json", snap_bytes));
   ts.version += 1;
   ts.expires = kNow + kYear;
-  ts.meta["snapshot.json"] = MetaOf(snap.version, snap_bytes);
+  ts.meta["snapshot.json"] = tuf::MetaOf(snap.version, snap_bytes);
   MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, tuf::SignEnvelope(tuf::ToJson(ts), {&timestamp}));
   return Write(dir_, "timestamp.json", ts_bytes);
 }
