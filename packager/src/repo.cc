@@ -428,6 +428,41 @@ Status Publish(const std::string& repo,
   return Status::Ok();
 }
 
+// A signed role file to publish as metadata/<version>.<role>.json.
+struct SignedRole {
+  std::string role;
+  int64_t version = 0;
+  std::string bytes;
+};
+struct TopVersions {
+  int64_t snapshot = 0, timestamp = 0;
+};
+
+// Publishes `roles` (in order) with a new snapshot listing them and a new timestamp over that
+// snapshot, signed by the online keys; timestamp.json is written last.
+Result<TopVersions> PublishRoles(const std::string& repo, const RepoState& state,
+                                 const std::vector<SignedRole>& roles,
+                                 const SigningKey* snapshot_key, const SigningKey* timestamp_key,
+                                 int64_t now, const Expiry& expiry, int fail_after) {
+  tuf::Snapshot snapshot = state.snapshot;
+  snapshot.version += 1;
+  snapshot.expires = now + expiry.snapshot_days * kDay;
+  std::vector<std::pair<std::string, std::string>> files;
+  for (const SignedRole& r : roles) {
+    snapshot.meta[r.role + ".json"] = tuf::MetaOf(r.version, r.bytes);
+    files.emplace_back(std::to_string(r.version) + "." + r.role + ".json", r.bytes);
+  }
+  MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {snapshot_key}));
+  const tuf::Timestamp ts =
+      TimestampFor(state.timestamp.version + 1, now + expiry.timestamp_days * kDay, snap_bytes,
+                   snapshot.version);
+  MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {timestamp_key}));
+  files.emplace_back(std::to_string(snapshot.version) + ".snapshot.json", std::move(snap_bytes));
+  files.emplace_back("timestamp.json", std::move(ts_bytes));
+  MOTA_RETURN_IF_ERROR(Publish(repo, files, fail_after));
+  return TopVersions{.snapshot = snapshot.version, .timestamp = ts.version};
+}
+
 Status CheckAddKeys(const AddOptions& o, const tuf::Root& root) {
   MOTA_RETURN_IF_ERROR(CheckSigner(root, "targets", o.targets_key, "--targets-key"));
   MOTA_RETURN_IF_ERROR(CheckSigner(root, "snapshot", o.snapshot_key, "--snapshot-key"));
@@ -652,28 +687,16 @@ Result<AddResult> AddStaging(const AddOptions& o) {
   targets.version += 1;
   targets.expires = o.now + o.expiry.targets_days * kDay;
   MOTA_ASSIGN_OR_RETURN(std::string targets_bytes, Sign(tuf::ToJson(targets), {o.targets_key}));
-  tuf::Snapshot snapshot = state.snapshot;
-  snapshot.version += 1;
-  snapshot.expires = o.now + o.expiry.snapshot_days * kDay;
-  snapshot.meta["targets.json"] = tuf::MetaOf(targets.version, targets_bytes);
-  snapshot.meta[staged.model + ".json"] = tuf::MetaOf(model_role.version, role_bytes);
-  MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
-  const tuf::Timestamp ts =
-      TimestampFor(state.timestamp.version + 1, o.now + o.expiry.timestamp_days * kDay, snap_bytes,
-                   snapshot.version);
-  MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {o.timestamp_key}));
-
-  MOTA_RETURN_IF_ERROR(
-      Publish(o.repo,
-              {{std::to_string(model_role.version) + "." + staged.model + ".json", role_bytes},
-               {std::to_string(targets.version) + ".targets.json", targets_bytes},
-               {std::to_string(snapshot.version) + ".snapshot.json", snap_bytes},
-               {"timestamp.json", ts_bytes}},
-              o.fail_after_metadata_files));
+  MOTA_ASSIGN_OR_RETURN(
+      TopVersions top,
+      PublishRoles(o.repo, state,
+                   {{staged.model, model_role.version, std::move(role_bytes)},
+                    {"targets", targets.version, std::move(targets_bytes)}},
+                   o.snapshot_key, o.timestamp_key, o.now, o.expiry, o.fail_after_metadata_files));
   r.role_version = model_role.version;
   r.targets_version = targets.version;
-  r.snapshot_version = snapshot.version;
-  r.timestamp_version = ts.version;
+  r.snapshot_version = top.snapshot;
+  r.timestamp_version = top.timestamp;
   return r;
 }
 
@@ -694,24 +717,13 @@ Result<RevokeResult> Revoke(const RevokeOptions& o) {
   role.version += 1;
   role.expires = o.now + o.expiry.targets_days * kDay;
   MOTA_ASSIGN_OR_RETURN(std::string role_bytes, Sign(tuf::ToJson(role), {team_key}));
-  tuf::Snapshot snapshot = state.snapshot;
-  snapshot.version += 1;
-  snapshot.expires = o.now + o.expiry.snapshot_days * kDay;
-  snapshot.meta[o.model + ".json"] = tuf::MetaOf(role.version, role_bytes);
-  MOTA_ASSIGN_OR_RETURN(std::string snap_bytes, Sign(tuf::ToJson(snapshot), {o.snapshot_key}));
-  const tuf::Timestamp ts =
-      TimestampFor(state.timestamp.version + 1, o.now + o.expiry.timestamp_days * kDay, snap_bytes,
-                   snapshot.version);
-  MOTA_ASSIGN_OR_RETURN(std::string ts_bytes, Sign(tuf::ToJson(ts), {o.timestamp_key}));
-  MOTA_RETURN_IF_ERROR(
-      Publish(o.repo,
-              {{std::to_string(role.version) + "." + o.model + ".json", role_bytes},
-               {std::to_string(snapshot.version) + ".snapshot.json", snap_bytes},
-               {"timestamp.json", ts_bytes}},
-              /*fail_after=*/-1));
+  MOTA_ASSIGN_OR_RETURN(
+      TopVersions top, PublishRoles(o.repo, state, {{o.model, role.version, std::move(role_bytes)}},
+                                    o.snapshot_key, o.timestamp_key, o.now, o.expiry,
+                                    /*fail_after=*/-1));
   r.role_version = role.version;
-  r.snapshot_version = snapshot.version;
-  r.timestamp_version = ts.version;
+  r.snapshot_version = top.snapshot;
+  r.timestamp_version = top.timestamp;
   return r;
 }
 
