@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 
-#include <memory>
 #include <set>
 
 #include "manifests/lib/tuf/canonical_json.h"
@@ -11,13 +10,6 @@
 
 namespace mota::tuf {
 namespace {
-
-struct PkeyDeleter {
-  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
-};
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
-};
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -82,30 +74,6 @@ Status CheckKeyIds(const std::map<std::string, Key>& keys, std::string_view what
 bool IsSupportedKey(const Key& key) {
   return key.keytype == "ed25519" && key.scheme == "ed25519" &&
          key.public_key.size() == 2 * kEd25519PublicKeySize;
-}
-
-Status VerifyEd25519(const Key& key, std::string_view message, std::string_view sig_hex) {
-  if (!IsSupportedKey(key)) {
-    return Invalid("key type ", key.keytype, "/", key.scheme,
-                   " is not supported (expected ed25519/ed25519 with a 64-hex-digit public key)");
-  }
-  MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> pub, FromHex(key.public_key, "keyval.public"));
-  MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> sig, FromHex(sig_hex, "sig"));
-  if (sig.size() != kEd25519SignatureSize) {
-    return Rejected("signature has ", sig.size(), " bytes, expected ", kEd25519SignatureSize);
-  }
-  std::unique_ptr<EVP_PKEY, PkeyDeleter> pkey(
-      EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr, pub.data(), pub.size()));
-  if (!pkey) return Invalid("keyval.public is not a valid Ed25519 public key");
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, pkey.get()) != 1) {
-    return Status(StatusCode::kInternal, "OpenSSL could not set up Ed25519 verification");
-  }
-  const int rc =
-      EVP_DigestVerify(ctx.get(), sig.data(), sig.size(),
-                       reinterpret_cast<const unsigned char*>(message.data()), message.size());
-  if (rc != 1) return Rejected("Ed25519 signature does not verify");
-  return Status::Ok();
 }
 
 Result<std::vector<std::string>> ValidSigners(const Envelope& env,

@@ -40,9 +40,6 @@ Status CheckKeyIds(const std::map<std::string, Key>& keys, std::string_view what
 
 // True for the key types this build verifies: keytype and scheme "ed25519", 32-byte hex key.
 bool IsSupportedKey(const Key& key);
-// One Ed25519 signature over `message`. VerificationFailed when it does not verify,
-// InvalidArgument when the key or signature is malformed.
-Status VerifyEd25519(const Key& key, std::string_view message, std::string_view sig_hex);
 
 // Who may sign a role: authorized keyids and how many distinct valid signatures are needed.
 struct Authorization {
