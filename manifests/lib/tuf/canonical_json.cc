@@ -4,6 +4,8 @@
 #include <set>
 #include <vector>
 
+#include "manifests/lib/tuf/interop_json.h"
+
 namespace mota::tuf {
 namespace {
 
@@ -15,6 +17,9 @@ std::string ControlCharacter(const std::string& s);
 // remembers where the first problem is so the error can name the byte offset.
 class StrictValidator : public json::json_sax_t {
  public:
+  // `refuse_control`: control characters in strings and keys are errors (mota's own documents);
+  // off for interop_json.h, which reads documents signed by other TUF implementations.
+  explicit StrictValidator(bool refuse_control) : refuse_control_(refuse_control) {}
   std::string error;
 
   bool null() override { return true; }
@@ -63,6 +68,7 @@ class StrictValidator : public json::json_sax_t {
   }
   // See CheckNoControl below.
   bool CheckControl(const std::string& s, const char* what) {
+    if (!refuse_control_) return true;
     const std::string code = ControlCharacter(s);
     if (code.empty()) return true;
     return Fail(Cat(what, " \"", s.substr(0, 40), "\" holds control character ", code,
@@ -72,6 +78,7 @@ class StrictValidator : public json::json_sax_t {
     if (static_cast<int>(keys_.size()) <= kMaxJsonDepth) return true;
     return Fail(Cat("nesting deeper than ", kMaxJsonDepth, " levels"));
   }
+  bool refuse_control_;
   std::vector<std::set<std::string>> keys_;
 };
 
@@ -105,7 +112,7 @@ void AppendString(const std::string& s, std::string& out) {
   out.push_back('"');
 }
 
-Status Append(const json& value, const std::string& path, std::string& out) {
+Status Append(const json& value, const std::string& path, bool refuse_control, std::string& out) {
   switch (value.type()) {
     case json::value_t::null:
       out += "null";
@@ -120,14 +127,16 @@ Status Append(const json& value, const std::string& path, std::string& out) {
       out += std::to_string(value.get<uint64_t>());
       return Status::Ok();
     case json::value_t::string:
-      MOTA_RETURN_IF_ERROR(CheckNoControl(value.get_ref<const std::string&>(), path, "string"));
+      if (refuse_control) {
+        MOTA_RETURN_IF_ERROR(CheckNoControl(value.get_ref<const std::string&>(), path, "string"));
+      }
       AppendString(value.get_ref<const std::string&>(), out);
       return Status::Ok();
     case json::value_t::array: {
       out.push_back('[');
       for (size_t i = 0; i < value.size(); ++i) {
         if (i) out.push_back(',');
-        MOTA_RETURN_IF_ERROR(Append(value[i], Cat(path, "[", i, "]"), out));
+        MOTA_RETURN_IF_ERROR(Append(value[i], Cat(path, "[", i, "]"), refuse_control, out));
       }
       out.push_back(']');
       return Status::Ok();
@@ -139,10 +148,10 @@ Status Append(const json& value, const std::string& path, std::string& out) {
       for (const auto& [k, v] : value.items()) {
         if (!first) out.push_back(',');
         first = false;
-        MOTA_RETURN_IF_ERROR(CheckNoControl(k, Cat(path, ".", k), "key"));
+        if (refuse_control) MOTA_RETURN_IF_ERROR(CheckNoControl(k, Cat(path, ".", k), "key"));
         AppendString(k, out);
         out.push_back(':');
-        MOTA_RETURN_IF_ERROR(Append(v, Cat(path, ".", k), out));
+        MOTA_RETURN_IF_ERROR(Append(v, Cat(path, ".", k), refuse_control, out));
       }
       out.push_back('}');
       return Status::Ok();
@@ -155,10 +164,8 @@ Status Append(const json& value, const std::string& path, std::string& out) {
   }
 }
 
-}  // namespace
-
-Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
-  StrictValidator validator;
+Result<json> Parse(std::string_view text, std::string_view what, bool refuse_control) {
+  StrictValidator validator(refuse_control);
   const bool valid = json::sax_parse(text.begin(), text.end(), &validator,
                                      json::input_format_t::json, /*strict=*/true);
   if (!valid) {
@@ -169,10 +176,29 @@ Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
   return doc;
 }
 
-Result<std::string> CanonicalJson(const nlohmann::json& value) {
+Result<std::string> Encode(const json& value, bool refuse_control) {
   std::string out;
-  MOTA_RETURN_IF_ERROR(Append(value, "$", out));
+  MOTA_RETURN_IF_ERROR(Append(value, "$", refuse_control, out));
   return out;
+}
+
+}  // namespace
+
+Result<nlohmann::json> ParseJson(std::string_view text, std::string_view what) {
+  return Parse(text, what, /*refuse_control=*/true);
+}
+
+Result<std::string> CanonicalJson(const nlohmann::json& value) {
+  return Encode(value, /*refuse_control=*/true);
+}
+
+// interop_json.h: the same rules with control characters passed through raw.
+Result<Json> ParseJsonInterop(std::string_view text, std::string_view what) {
+  return Parse(text, what, /*refuse_control=*/false);
+}
+
+Result<std::string> SigningBytes(const Json& value) {
+  return Encode(value, /*refuse_control=*/false);
 }
 
 }  // namespace mota::tuf
