@@ -5,19 +5,13 @@
 #include "manifests/lib/rollout/bucket.h"
 #include "manifests/lib/tuf/canonical_json.h"
 #include "manifests/lib/tuf/target_custom.h"
+#include "server/admin/json_response.h"
 
 namespace mota::server::admin {
 namespace {
 
 namespace repo = mota::server::repository;
 using Json = nlohmann::json;
-
-// JSON text that never throws: invalid UTF-8 from a hostile request is replaced, not fatal.
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-http::Response JsonError(int status, std::string_view message) {
-  return http::Response::Json(status, Dump(Json{{"error", std::string(message)}}) + "\n");
-}
 
 // The <model> of /v1/admin/rollouts/<model>, checked before it is used or echoed.
 Result<std::string> ModelFromPath(std::string_view path) {

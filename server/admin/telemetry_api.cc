@@ -2,17 +2,13 @@
 
 #include <ctime>
 
+#include "server/admin/json_response.h"
+
 namespace mota::server::admin {
 namespace {
 
 namespace repo = mota::server::repository;
 using Json = nlohmann::json;
-
-std::string Dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
-
-http::Response JsonError(int status, std::string_view message) {
-  return http::Response::Json(status, Dump(Json{{"error", std::string(message)}}) + "\n");
-}
 
 }  // namespace
 
