@@ -1,0 +1,250 @@
+// The device client's update orchestration (issue 7): what an app embeds so that the right
+// variant of a model arrives, verified and self-tested, and stays usable when things go wrong.
+// It ties the delivery layers together:
+//
+//   trust (TUF refresh) -> select (LoadModelTargets, Select with the installed release and the
+//   variants that failed here) -> fetch (the variant index target, then only the chunks the store
+//   lacks) -> install (assemble, whole-file hash, self-test, atomic pointer switch)
+//
+// and falls back to the next variant Select offers when a self-test fails; the active version
+// stays until a new one has passed.
+//
+//   client::ClientConfig c;
+//   c.data_dir = "/data/app/mota";
+//   c.server_url = "https://updates.example";   // or file:///path/to/repo
+//   c.trusted_root = "/app/assets/root.json";   // shipped with the app: the trust anchor
+//   c.install_id = app.InstallId();             // random, made once per install
+//   MOTA_ASSIGN_OR_RETURN(auto client, client::Client::Create(std::move(c)));
+//   std::atomic<bool> cancel{false};            // set from any thread to stop
+//   client::UpdateOptions o{.progress = [](const client::UpdateProgress& p) { ... },
+//                           .cancel = &cancel};
+//   Result<client::UpdateResult> r = client->Update("mobilenet_v2", o);
+//   MOTA_ASSIGN_OR_RETURN(client::ActiveModel m, client->Active("mobilenet_v2"));
+//   // open m.path with m.backend (model::LoadModel, exec::CreateBackend)
+//
+// Data directory (ClientConfig::data_dir):
+//   metadata/   trusted TUF metadata (root.json, timestamp.json, ...) and <model>.rollout.json
+//   store/      the chunk store: store/blobs/<sha256> (verified zstd frames), *.part (partial
+//               downloads, resumed by the next Update)
+//   models/     install::InstallStore: models/<model>/{<release>-<variant>.mota, active.json,
+//               bad_variants.json}
+//   indexes/    verified variant indexes (<model>/<release>-<variant>.json), so a later update
+//               or a restart does not download them again
+//   telemetry/  queue.json: telemetry events not yet sent (bounded, on disk; see below)
+//
+// Server layout (manifests/spec/repository.md): <server_url>/metadata/..., <server_url>/targets/
+// ..., <server_url>/blobs/<sha256>, and (telemetry) POST <server_url>/v1/telemetry. A file://
+// URL names a repository directory as `mota repo` writes it (the same three folders; blobs are
+// copied and checked like downloads; no telemetry endpoint).
+//
+// Errors (Status codes, manifests/lib/status/status.h):
+//   UNAVAILABLE          the server or network failed: retry later. The active model stays.
+//   VERIFICATION_FAILED  metadata or bytes failed a signature / hash / length check: nothing
+//                        from them is used; the active model stays.
+//   INCOMPATIBLE         no variant fits this device (the message names the closest variant
+//                        and the condition it failed).
+//   FAILED_PRECONDITION  cancelled (IsCancelled(status) is true), or refused by the app's
+//                        NetworkPolicy, or a rollback to a lower release was refused.
+//   NOT_FOUND            the repository does not have the model (or Active: nothing installed).
+// Every error names the model, the release and variant tried and what failed.
+//
+// Threads: one call at a time per Client (the app owns threads; calls on different Clients with
+// different data_dirs may run at once). Only the cancel flag may be set from another thread
+// while Update runs; the progress callback is called on the calling thread. Exception-free.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "delivery/fetch/chunk_downloader.h"
+#include "delivery/fetch/http_options.h"
+#include "delivery/install/install_store.h"
+#include "delivery/select/select.h"
+#include "delivery/trust/fetcher.h"
+#include "manifests/lib/conditions/conditions.h"
+
+namespace mota::client {
+
+// Where telemetry goes. The default posts `body` (a JSON batch) to `url` with libcurl; tests and
+// apps with their own network stack inject one. A non-OK status keeps the batch queued.
+using TelemetrySender = std::function<Status(const std::string& url, const std::string& body)>;
+
+struct ClientConfig {
+  // Holds metadata/, store/, models/, indexes/, telemetry/ (created when missing).
+  std::string data_dir;
+  // "http://host:port[/prefix]", "https://..." or "file:///abs/repo" (no trailing '/' needed).
+  std::string server_url;
+  // The root.json the app ships: copied to <data_dir>/metadata/root.json when that does not
+  // exist yet (afterwards the persisted, possibly rotated, root is the anchor). Required on the
+  // first Create for a data_dir; may be empty later.
+  std::string trusted_root;
+  // This device's facts for `requires`. Absent: detected once in Create (device::Profiler).
+  // runtime_version, when empty, is set to this libmota's (device::RuntimeVersion()).
+  std::optional<conditions::DeviceFacts> device;
+  // The install id (1..256 bytes; rollout bucket, never sent: telemetry sends its hash).
+  std::string install_id;
+  // Telemetry's device class ([a-z0-9][a-z0-9_.-]{0,63}). Empty: "<os>-<arch>" from the facts.
+  std::string device_class;
+  // Timeouts, TLS, CA file. Its `cancel` is ignored: UpdateOptions::cancel is used per call.
+  fetch::HttpOptions http;
+  // Asked before chunks are downloaded, with the bytes needed (e.g. fetch::UnmeteredOnly).
+  fetch::NetworkPolicy policy;
+  int max_in_flight = 4;     // chunk transfers at once (one connection pool)
+  int max_attempts = 4;      // per blob, including the first
+  // The chunk store's size cap in bytes (0: none). After an update, blobs no installed file
+  // (active or previous) references are evicted, oldest first, until the store fits.
+  uint64_t disk_budget_bytes = 0;
+  // Telemetry, opt-in by the app: nothing is recorded or sent unless true.
+  bool telemetry = false;
+  size_t telemetry_batch_size = 50;    // events per POST (the server takes at most 500)
+  size_t telemetry_queue_limit = 500;  // events kept on disk; the oldest are dropped beyond it
+  std::string telemetry_url;           // empty: <server_url>/v1/telemetry
+  TelemetrySender telemetry_sender;    // empty: libcurl POST with `http`'s timeouts
+  // Tests: the network for metadata and targets (must outlive the Client). Null: libcurl (or
+  // files for file://). Blobs always go through the ChunkDownloader (or files for file://).
+  trust::Fetcher* fetcher = nullptr;
+  // Tests: the clock metadata expiry is judged against (must outlive the Client). Null: system.
+  const trust::Clock* clock = nullptr;
+};
+
+// Progress of one Update, per model: compressed bytes of the blobs that were missing.
+struct UpdateProgress {
+  std::string model;
+  std::string variant;
+  uint64_t bytes_done = 0;
+  uint64_t bytes_total = 0;
+};
+
+struct UpdateOptions {
+  std::function<void(const UpdateProgress&)> progress;  // on the calling thread
+  // Set to true from any thread to stop: Update returns a cancelled status (IsCancelled) and
+  // partial downloads stay for the next Update.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+// One variant tried by Update, and what happened to it.
+struct Attempt {
+  int64_t release = 0;
+  std::string variant;
+  std::string backend;  // what it ran (or would run) on: "auto", "vulkan"
+  // "installed", "already active", "selftest failed" (marked bad, next variant tried),
+  // "download failed", "verification failed", "cancelled", "refused".
+  std::string outcome;
+  std::string reason;  // why: the Status message, or Select's reason for choosing it
+};
+
+struct UpdateResult {
+  std::string model;
+  bool changed = false;  // a new version became active
+  int64_t release = 0;   // the active version after the call (0: none)
+  std::string variant;
+  std::string backend;
+  std::string why;  // Select's status line for the chosen variant
+  // Compressed bytes received from the network in this call (resumed parts count only for
+  // what arrived now), and the compressed size of the chosen variant's blobs in total.
+  uint64_t bytes_downloaded = 0;
+  uint64_t bytes_total = 0;
+  size_t blobs_downloaded = 0;
+  size_t blobs_present = 0;  // already in the store
+  std::vector<Attempt> attempts;
+  select::Selection selection;  // the last selection made (every variant with its reason)
+  // Telemetry could not be sent (queued for later); never fails the update.
+  std::string telemetry_error;
+};
+
+// What Update would do now, without downloading chunks (metadata is refreshed).
+struct CheckResult {
+  std::string model;
+  select::Selection selection;
+  std::optional<install::InstalledVariant> active;
+  // The selection differs from the active version.
+  bool update_available = false;
+  std::vector<std::string> skipped_targets;  // targets whose custom metadata did not parse
+};
+
+// The active version of a model: what the app opens.
+struct ActiveModel {
+  std::string path;  // the .mota file
+  int64_t release = 0;
+  std::string variant;
+  std::string backend;  // the backend it passed its self-test on ("auto", "vulkan")
+  std::string sha256;
+};
+
+// Local state of a model (no network).
+struct ModelStatus {
+  std::string model;
+  std::optional<install::InstalledVariant> active;
+  std::optional<install::InstalledVariant> previous;
+  std::vector<install::BadVariant> bad_variants;
+  std::string active_path;  // empty when nothing is active
+};
+
+struct TelemetryFlushResult {
+  size_t sent = 0;
+  size_t queued = 0;   // still on disk after the call
+  size_t dropped = 0;  // dropped since the queue was created (over telemetry_queue_limit)
+};
+
+class Client {
+ public:
+  // Creates the data directory's folders, installs the trusted root when none is persisted,
+  // detects the device when `device` is absent, and cleans what a crash may have left
+  // (assembler and pointer temp files of every model; partial chunk downloads are kept and
+  // resumed). INVALID_ARGUMENT names a bad field (URL scheme, install id, no root).
+  static Result<std::unique_ptr<Client>> Create(ClientConfig config);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // Refreshes the metadata and says what would be installed and why. Downloads no chunk.
+  Result<CheckResult> Check(const std::string& model);
+
+  // Brings the model to the variant Select chooses: OK with changed == false when it is already
+  // active (no chunk is downloaded). A self-test failure marks the variant bad, is reported, and
+  // the next variant is tried; the active version stays until one passes. Never activates a
+  // release lower than the active one unless signed metadata revoked the active release.
+  Result<UpdateResult> Update(const std::string& model, const UpdateOptions& options = {});
+
+  // The active version: NOT_FOUND when nothing is installed.
+  Result<ActiveModel> Active(const std::string& model);
+
+  // Active, previous and bad variants, from the data directory only.
+  Result<ModelStatus> Status(const std::string& model);
+
+  // The app found the active version failing (e.g. crashes at run time): marks it bad with
+  // `reason`, makes the previous version active again and reports it (telemetry).
+  // FAILED_PRECONDITION when there is no previous version.
+  mota::Status RollBack(const std::string& model, const std::string& reason);
+
+  // Sends queued telemetry now, in batches. Send failures keep the events queued and come back
+  // as the status (UNAVAILABLE); Update never fails because of telemetry.
+  Result<TelemetryFlushResult> FlushTelemetry();
+
+  const ClientConfig& config() const { return config_; }
+  const conditions::DeviceFacts& device() const { return facts_; }
+
+ private:
+  class Impl;
+  Client(ClientConfig config, conditions::DeviceFacts facts);
+
+  ClientConfig config_;
+  conditions::DeviceFacts facts_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// True for the status Update returns when UpdateOptions::cancel was set (FAILED_PRECONDITION,
+// message starting with "cancelled").
+bool IsCancelled(const mota::Status& status);
+
+// The backend a variant target's `backend` runs on here: "cpu" -> "auto" (the best CPU backend
+// of the build), "vulkan" -> "vulkan".
+std::string RunBackendFor(const std::string& target_backend);
+
+}  // namespace mota::client
