@@ -139,6 +139,13 @@ Json CommonJson(const Common& c, std::string_view type) {
   return out;
 }
 
+// Key types whose "public" mota reads (signature_schemes.h): for these it is required.
+bool IsVerifiableKeyType(std::string_view keytype) {
+  return keytype == "ed25519" || keytype == "ecdsa" || keytype == "ecdsa-sha2-nistp256" ||
+         keytype == "ecdsa-sha2-nistp384" ||
+         keytype == "rsa";
+}
+
 Result<Key> ParseKeyAt(const Json& value, const std::string& path) {
   MOTA_RETURN_IF_ERROR(Fields::RequireObject(value, path));
   Fields f(value, path);
@@ -148,7 +155,10 @@ Result<Key> ParseKeyAt(const Json& value, const std::string& path) {
   const Json* keyval = nullptr;
   MOTA_RETURN_IF_ERROR(f.Object("keyval", &keyval));
   Fields kv(*keyval, f.Path("keyval"));
-  MOTA_RETURN_IF_ERROR(kv.String("public", &key.public_key));
+  key.has_public = kv.Has("public");
+  if (key.has_public || IsVerifiableKeyType(key.keytype)) {
+    MOTA_RETURN_IF_ERROR(kv.String("public", &key.public_key));
+  }
   key.keyval_unrecognized = kv.Rest();
   key.unrecognized = f.Rest();
   return key;
@@ -315,7 +325,7 @@ Json ToJson(const Key& key) {
   out["keytype"] = key.keytype;
   out["scheme"] = key.scheme;
   Json keyval = Json::object();
-  keyval["public"] = key.public_key;
+  if (key.has_public) keyval["public"] = key.public_key;
   Merge(key.keyval_unrecognized, keyval);
   out["keyval"] = std::move(keyval);
   Merge(key.unrecognized, out);

@@ -37,6 +37,10 @@ struct Key {
   std::string keytype;     // "ed25519" for keys mota creates
   std::string scheme;      // "ed25519"
   std::string public_key;  // keyval.public: lowercase hex of the raw 32 bytes for ed25519
+  // False when keyval has no "public" (allowed for key types mota cannot verify: such a key
+  // never counts toward a threshold, but the metadata that lists it still parses and
+  // round-trips, as other TUF clients require).
+  bool has_public = true;
   Json keyval_unrecognized = EmptyObject();
   Json unrecognized = EmptyObject();
 };
