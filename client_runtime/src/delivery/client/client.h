@@ -192,6 +192,8 @@ struct TelemetryFlushResult {
   size_t dropped = 0;  // dropped since the queue was created (over telemetry_queue_limit)
 };
 
+class ClientCore;  // the implementation (client_impl.h)
+
 class Client {
  public:
   // Creates the data directory's folders, installs the trusted root when none is persisted,
@@ -231,12 +233,11 @@ class Client {
   const conditions::DeviceFacts& device() const { return facts_; }
 
  private:
-  class Impl;
   Client(ClientConfig config, conditions::DeviceFacts facts);
 
   ClientConfig config_;
   conditions::DeviceFacts facts_;
-  std::unique_ptr<Impl> impl_;
+  std::unique_ptr<ClientCore> impl_;
 };
 
 // True for the status Update returns when UpdateOptions::cancel was set (FAILED_PRECONDITION,

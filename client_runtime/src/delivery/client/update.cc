@@ -1,0 +1,283 @@
+// Check and Update: refresh -> targets -> select -> index -> missing chunks -> activate, with
+// fallback to the next variant when a self-test fails.
+#include <filesystem>
+
+#include "base/file.h"
+#include "delivery/client/client_impl.h"
+#include "delivery/fetch/store_files.h"
+#include "delivery/install/activate.h"
+
+namespace mota::client {
+namespace {
+
+namespace fs = std::filesystem;
+
+const tuf::VariantTarget* FindTarget(const Loaded& loaded, int64_t release,
+                                     const std::string& variant) {
+  for (const tuf::VariantTarget& t : loaded.targets.targets) {
+    if (t.release == release && t.variant == variant) return &t;
+  }
+  return nullptr;
+}
+
+// Signed metadata revoked the release the device runs: only then may it move to a lower one.
+bool ReleaseRevoked(const Loaded& loaded, int64_t release) {
+  for (const tuf::VariantTarget& t : loaded.targets.targets) {
+    if (t.release == release && t.revoked) return true;
+  }
+  return false;
+}
+
+uint64_t WireBytes(const std::vector<fetch::BlobWant>& blobs) {
+  uint64_t total = 0;
+  for (const fetch::BlobWant& b : blobs) total += b.zstd_size;
+  return total;
+}
+
+// The update_outcome stage of a failed activation (telemetry's vocabulary).
+const char* StageOf(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kVerificationFailed:
+    case StatusCode::kDataLoss:
+      return "verify";
+    case StatusCode::kFailedPrecondition:
+      return "activate";
+    default:
+      return "install";
+  }
+}
+
+bool Cancelled(const UpdateOptions& o) {
+  return o.cancel != nullptr && o.cancel->load(std::memory_order_relaxed);
+}
+
+// The context every error of an update carries.
+Status InModel(const std::string& model, const Status& s) {
+  return s.WithContext(StrCat("update of '", model, "'"));
+}
+
+}  // namespace
+
+Result<Loaded> ClientCore::Load(Session& session, const std::string& model) {
+  MOTA_RETURN_IF_ERROR(
+      session.updater->Refresh().WithContext(StrCat("refreshing metadata from ", metadata_url_)));
+  MOTA_ASSIGN_OR_RETURN(int64_t trusted_rollout,
+                        select::TrustedRolloutVersion(metadata_dir_, model));
+  Loaded loaded;
+  MOTA_ASSIGN_OR_RETURN(loaded.targets,
+                        select::LoadModelTargets(*session.updater, *session.fetcher, metadata_url_,
+                                                 model, trusted_rollout, clock_->Now()));
+  if (loaded.targets.rollout) {
+    MOTA_RETURN_IF_ERROR(select::PersistRollout(metadata_dir_, *loaded.targets.rollout));
+  }
+  return loaded;
+}
+
+Result<select::Selection> ClientCore::Choose(const Loaded& loaded,
+                                               const install::InstallStore& store,
+                                               const std::string& model) const {
+  select::SelectInput in;
+  in.model = model;
+  in.targets = loaded.targets.targets;
+  in.rollout = loaded.targets.rollout ? &*loaded.targets.rollout : nullptr;
+  in.device = facts_;
+  in.install_id = config_.install_id;
+  in.installed_release = store.active() ? store.active()->release : 0;
+  for (const install::BadVariant& b : store.bad_variants()) {
+    in.failed.push_back({b.release, b.variant, b.reason});
+  }
+  return select::Select(in);
+}
+
+Result<bundle::VariantIndex> ClientCore::Index(Session& session, const std::string& model,
+                                                 int64_t release, const std::string& variant) {
+  const std::string path = tuf::VariantTargetPath(model, variant, release);
+  MOTA_ASSIGN_OR_RETURN(trust::FoundTarget target, session.updater->GetTargetInfo(path));
+  const std::string cached = IndexPath(model, release, variant);
+  std::string text;
+  if (session.updater->IsCached(target, cached)) {
+    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(cached));
+    text.assign(bytes.begin(), bytes.end());
+  } else {
+    MOTA_ASSIGN_OR_RETURN(text, session.updater->DownloadTarget(target));
+    MOTA_RETURN_IF_ERROR(fetch::MakeDirs(fs::path(cached).parent_path().string()));
+    MOTA_RETURN_IF_ERROR(WriteFileAtomic(cached, text));
+  }
+  Result<bundle::VariantIndex> index = bundle::ParseIndex(text);
+  if (!index.ok()) return index.status().WithContext(StrCat("variant index ", path));
+  return index;
+}
+
+Result<CheckResult> ClientCore::Check(const std::string& model) {
+  MOTA_ASSIGN_OR_RETURN(install::InstallStore store,
+                        install::InstallStore::Open(config_.data_dir, model));
+  MOTA_ASSIGN_OR_RETURN(Session session, Open(nullptr));
+  Result<Loaded> loaded = Load(session, model);
+  if (!loaded.ok()) return InModel(model, loaded.status());
+  CheckResult r;
+  r.model = model;
+  r.active = store.active();
+  r.skipped_targets = loaded->targets.skipped;
+  MOTA_ASSIGN_OR_RETURN(r.selection, Choose(*loaded, store, model));
+  r.update_available = r.selection.found &&
+                       !(r.active && r.active->release == r.selection.release &&
+                         r.active->variant == r.selection.variant);
+  return r;
+}
+
+// One Update call: the state shared by its steps.
+class UpdateRun {
+ public:
+  UpdateRun(ClientCore& impl, const std::string& model, const UpdateOptions& options,
+            install::InstallStore& store)
+      : impl_(impl), model_(model), options_(options), store_(store) {
+    result_.model = model;
+  }
+
+  Result<UpdateResult> Run();
+
+ private:
+  // One variant: index, blobs, activation. OK when it is active now; `next` is set when its
+  // self-test failed (marked bad) and the next variant should be tried.
+  Status TryVariant(Session& session, const Loaded& loaded, const select::Selection& sel,
+                    bool* next);
+  Status Fail(Attempt attempt, const Status& s, const char* stage);
+  void FillActive();
+
+  ClientCore& impl_;
+  const std::string& model_;
+  const UpdateOptions& options_;
+  install::InstallStore& store_;
+  UpdateResult result_;
+  std::string given_up;  // the variant whose self-test failed last (fallback telemetry)
+};
+
+void UpdateRun::FillActive() {
+  if (!store_.active()) return;
+  result_.release = store_.active()->release;
+  result_.variant = store_.active()->variant;
+  result_.backend = store_.active()->backend;
+}
+
+Status UpdateRun::Fail(Attempt attempt, const Status& s, const char* stage) {
+  const bool cancelled = Cancelled(options_);
+  attempt.outcome = cancelled ? "cancelled" : stage;
+  attempt.reason = s.message();
+  const int64_t release = attempt.release;
+  const std::string variant = attempt.variant;
+  result_.attempts.push_back(std::move(attempt));
+  if (cancelled) return CancelledStatus(model_, s);
+  const bool download = std::string_view(stage) == "download failed";
+  impl_.Record({.type = "update_outcome", .model = model_, .release = release,
+                .variant = variant, .outcome = "failure",
+                .stage = download ? "download" : StageOf(s), .detail = s.message()});
+  impl_.MaybeFlush();
+  return InModel(model_, s);
+}
+
+Status UpdateRun::TryVariant(Session& session, const Loaded& loaded,
+                             const select::Selection& sel, bool* next) {
+  *next = false;
+  const tuf::VariantTarget* target = FindTarget(loaded, sel.release, sel.variant);
+  Attempt attempt{sel.release, sel.variant, RunBackendFor(target ? target->backend : "cpu"), "",
+                  sel.status};
+  Result<bundle::VariantIndex> index = impl_.Index(session, model_, sel.release, sel.variant);
+  if (!index.ok()) return Fail(attempt, index.status(), "download failed");
+  const std::vector<fetch::BlobWant> blobs = fetch::BlobsOf(*index, true);
+  result_.bytes_total = WireBytes(blobs);
+  Result<fetch::DownloadStats> stats = impl_.FetchBlobs(blobs, model_, sel.variant, options_);
+  if (!stats.ok()) return Fail(attempt, stats.status(), "download failed");
+  result_.bytes_downloaded += stats->bytes_received;
+  result_.blobs_downloaded += stats->blobs_downloaded;
+  result_.blobs_present += stats->blobs_present;
+  if (Cancelled(options_)) return Fail(attempt, FailedPrecondition("before activation"), "");
+  // Rollback protection, also checked by Activate: lower only when the active one is revoked.
+  const bool revoked = store_.active() && ReleaseRevoked(loaded, store_.active()->release);
+  if (store_.active() && sel.release < store_.active()->release && !revoked) {
+    return Fail(attempt,
+                FailedPrecondition("rollback refused: release ", sel.release, " (", sel.variant,
+                                   ") is lower than the active release ",
+                                   store_.active()->release, ", which signed metadata does not ",
+                                   "revoke"),
+                "refused");
+  }
+  const install::Candidate candidate{sel.release, sel.variant, attempt.backend, &*index, revoked};
+  const Status s = install::Activate(store_, candidate, {.chunk_store = impl_.data_dir() + "/store"});
+  if (s.ok()) {
+    attempt.outcome = "installed";
+    result_.attempts.push_back(std::move(attempt));
+    return Status::Ok();
+  }
+  if (store_.FindBad(sel.release, sel.variant) == nullptr) {
+    return Fail(attempt, s, s.code() == StatusCode::kFailedPrecondition ? "refused"
+                                                                         : "verification failed");
+  }
+  // The self-test failed: the variant is marked bad here; report it and try the next one.
+  attempt.outcome = "selftest failed";
+  attempt.reason = s.message();
+  result_.attempts.push_back(attempt);
+  impl_.Record({.type = "selftest_failure", .model = model_, .release = sel.release,
+                .variant = sel.variant, .detail = s.message()});
+  impl_.Record({.type = "update_outcome", .model = model_, .release = sel.release,
+                .variant = sel.variant, .outcome = "failure", .stage = "selftest",
+                .detail = s.message()});
+  given_up = sel.variant;
+  *next = true;
+  return Status::Ok();
+}
+
+Result<UpdateResult> UpdateRun::Run() {
+  MOTA_ASSIGN_OR_RETURN(Session session, impl_.Open(options_.cancel));
+  Result<Loaded> loaded = impl_.Load(session, model_);
+  if (!loaded.ok()) {
+    if (Cancelled(options_)) return CancelledStatus(model_, loaded.status());
+    return InModel(model_, loaded.status());
+  }
+  // Each round either installs, stops, or marks one more variant bad: bounded by the targets.
+  for (size_t round = 0; round <= loaded->targets.targets.size(); ++round) {
+    MOTA_ASSIGN_OR_RETURN(result_.selection, impl_.Choose(*loaded, store_, model_));
+    const select::Selection& sel = result_.selection;
+    result_.why = sel.status;
+    if (!sel.found) {
+      FillActive();
+      const std::string tried = result_.attempts.empty() ? "" : " after failed self-tests";
+      return InModel(model_, Status(StatusCode::kIncompatible,
+                                    StrCat("no variant fits this device", tried, ": ", sel.status,
+                                           sel.closest.empty() ? "" : " (closest: ",
+                                           sel.closest, sel.closest.empty() ? "" : ": ",
+                                           sel.closest_why, sel.closest.empty() ? "" : ")")));
+    }
+    if (store_.active() && store_.active()->release == sel.release &&
+        store_.active()->variant == sel.variant) {
+      result_.attempts.push_back({sel.release, sel.variant, store_.active()->backend,
+                                  "already active", sel.status});
+      FillActive();
+      return result_;
+    }
+    if (!given_up.empty()) {
+      impl_.Record({.type = "fallback", .model = model_, .release = sel.release,
+                    .variant = sel.variant, .from_variant = given_up,
+                    .detail = StrCat("self-test of ", given_up, " failed; ", sel.status)});
+    }
+    bool next = false;
+    MOTA_RETURN_IF_ERROR(TryVariant(session, *loaded, sel, &next));
+    if (next) continue;
+    result_.changed = true;
+    FillActive();
+    impl_.Record({.type = "update_outcome", .model = model_, .release = sel.release,
+                  .variant = sel.variant, .outcome = "success", .detail = sel.status});
+    impl_.AfterActivation(store_);
+    result_.telemetry_error = impl_.MaybeFlush();
+    return result_;
+  }
+  return Internal("update of '", model_, "': no decision after trying every variant");
+}
+
+Result<UpdateResult> ClientCore::Update(const std::string& model, const UpdateOptions& options) {
+  MOTA_ASSIGN_OR_RETURN(install::InstallStore store,
+                        install::InstallStore::Open(config_.data_dir, model));
+  UpdateRun run(*this, model, options, store);
+  return run.Run();
+}
+
+}  // namespace mota::client
