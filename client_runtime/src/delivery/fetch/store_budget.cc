@@ -30,8 +30,7 @@ Result<std::vector<StoreFile>> ListStore(const std::string& blobs_dir) {
   DIR* dir = ::opendir(blobs_dir.c_str());
   if (dir == nullptr) {
     if (errno == ENOENT) return out;
-    return IoError("cannot read the chunk store directory ", blobs_dir, ": ",
-                   std::strerror(errno));
+    return IoError("cannot read the chunk store directory ", blobs_dir, ": ", std::strerror(errno));
   }
   while (const dirent* e = ::readdir(dir)) {
     std::string name = e->d_name;

@@ -2,9 +2,9 @@
 // least recently used go first, abandoned partial downloads are removed.
 #include "delivery/fetch/store_budget.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
-#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -91,10 +91,10 @@ TEST_F(StoreBudgetTest, a_store_under_budget_and_foreign_files_are_left_alone) {
 }
 
 TEST_F(StoreBudgetTest, stale_and_unwanted_partials_are_cleaned_wanted_fresh_ones_resume) {
-  Put(Name('a') + ".part", 100, 10);          // wanted, fresh: kept
-  Put(Name('b') + ".part", 200, 10);          // not wanted: removed
-  Put(Name('c') + ".part", 300, 8 * 86400);   // wanted but a week old: removed
-  Put(Name('d'), 400, 8 * 86400);             // a blob: not a partial
+  Put(Name('a') + ".part", 100, 10);         // wanted, fresh: kept
+  Put(Name('b') + ".part", 200, 10);         // not wanted: removed
+  Put(Name('c') + ".part", 300, 8 * 86400);  // wanted but a week old: removed
+  Put(Name('d'), 400, 8 * 86400);            // a blob: not a partial
   auto r = CleanPartials(dir_, {Name('a'), Name('c')}, std::chrono::hours(24 * 7));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(Has(Name('a') + ".part"));
