@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "exec/vulkan/vk_memory.h"
+#include "exec/vulkan/vk_cost_model.h"
 #include "exec/vulkan/vk_op.h"
 
 namespace mota::exec::vk {
@@ -102,6 +103,7 @@ class Exe final : public VulkanExecutable {
   bool ConcatInPlace(const model::Node& node);
   bool FuseResidual(int32_t add);
   std::vector<GpuTensor> Tensors(const std::vector<int32_t>& ids, bool with_regions) const;
+  Status CheckNodes(std::vector<Status>* why_cpu);
   Status Partition();
   void PlanResidency();
   Status BuildOps();
@@ -198,23 +200,15 @@ Status Exe::Init() {
   return Status::Ok();
 }
 
-// Each run-time node goes to the GPU when a Vulkan op accepts it with these shapes; runs of GPU
-// nodes become segments.
-Status Exe::Partition() {
+// Per run-time node: OK when a Vulkan op accepts it with these shapes, else UNIMPLEMENTED with
+// the reason; then the cost model (vk_cost_model.h) moves the partitions not worth the GPU back
+// to the CPU. A malformed node fails.
+Status Exe::CheckNodes(std::vector<Status>* why_cpu) {
   const DeviceInfo& device = shared_->ctx->info();
-  node_segment_.assign(graph_.nodes.size(), -1);
-  parent_.resize(graph_.tensors.size());
-  for (size_t t = 0; t < parent_.size(); ++t) parent_[t] = static_cast<int32_t>(t);
-  parent_offset_.assign(graph_.tensors.size(), 0);
-  skip_build_.assign(graph_.nodes.size(), false);
-  producers_ = graph_.Producers();
-  use_counts_ = graph_.UseCounts();
-  position_.assign(graph_.nodes.size(), -1);
-  fused_add_.assign(graph_.nodes.size(), -1);
-  for (size_t pos = 0; pos < plan_.run_nodes.size(); ++pos) {
-    const int32_t n = plan_.run_nodes[pos];
-    position_[n] = static_cast<int32_t>(pos);
-    const model::Node& node = graph_.nodes[n];
+  const size_t count = plan_.run_nodes.size();
+  std::vector<bool> accepted(count, false), view(count, false);
+  for (size_t pos = 0; pos < count; ++pos) {
+    const model::Node& node = graph_.nodes[plan_.run_nodes[pos]];
     const VkOpDef* def = FindVkOp(node.op_type);
     Status why = Unimplemented(node.op_type, " node '", node.name, "': no Vulkan op");
     if (def != nullptr) {
@@ -226,8 +220,44 @@ Status Exe::Partition() {
         why = ctx.Unsupported("its input is known at prepare time");
       }
     }
+    if (!why.ok() && why.code() != StatusCode::kUnimplemented) return why;  // a malformed node
+    accepted[pos] = why.ok();
+    view[pos] = why.ok() && def->view;
+    why_cpu->push_back(std::move(why));
+  }
+  stats_.cost = DecidePartitions(graph_, plan_, accepted, view, RatesFor(device),
+                                 CpuRatesFor(shared_->cpu_threads), shared_->cost_policy);
+  stats_.cost_report = FormatDecision(graph_, plan_, stats_.cost);
+  for (const PartitionCost& p : stats_.cost.partitions) {
+    for (int32_t pos = p.first_pos; pos <= p.last_pos && !p.on_gpu; ++pos) {
+      const model::Node& node = graph_.nodes[plan_.run_nodes[pos]];
+      (*why_cpu)[pos] = Unimplemented(node.op_type, " node '", node.name,
+                                      "' stays on the CPU: cost model: ", p.reason);
+    }
+  }
+  return Status::Ok();
+}
+
+// Each run-time node goes to the GPU when CheckNodes says so; runs of GPU nodes become segments.
+Status Exe::Partition() {
+  node_segment_.assign(graph_.nodes.size(), -1);
+  parent_.resize(graph_.tensors.size());
+  for (size_t t = 0; t < parent_.size(); ++t) parent_[t] = static_cast<int32_t>(t);
+  parent_offset_.assign(graph_.tensors.size(), 0);
+  skip_build_.assign(graph_.nodes.size(), false);
+  producers_ = graph_.Producers();
+  use_counts_ = graph_.UseCounts();
+  position_.assign(graph_.nodes.size(), -1);
+  fused_add_.assign(graph_.nodes.size(), -1);
+  std::vector<Status> why_cpu;
+  MOTA_RETURN_IF_ERROR(CheckNodes(&why_cpu));
+  for (size_t pos = 0; pos < plan_.run_nodes.size(); ++pos) {
+    const int32_t n = plan_.run_nodes[pos];
+    position_[n] = static_cast<int32_t>(pos);
+    const model::Node& node = graph_.nodes[n];
+    const VkOpDef* def = FindVkOp(node.op_type);
+    const Status& why = why_cpu[pos];
     if (!why.ok()) {
-      if (why.code() != StatusCode::kUnimplemented) return why;  // a malformed node
       ++stats_.cpu_nodes;
       stats_.cpu_reasons.push_back(why.message());
       steps_.push_back(Step{n, -1});

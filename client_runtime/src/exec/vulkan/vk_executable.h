@@ -6,6 +6,7 @@
 
 #include "exec/plan.h"
 #include "exec/vulkan/vk_pipelines.h"
+#include "exec/vulkan/vk_cost_model.h"
 #include "exec/vulkan/vk_tuning.h"
 #include "exec/vulkan/vulkan_backend.h"
 
@@ -18,6 +19,8 @@ struct SharedState {
   Tuning tuning;
   bool force_staging = false;  // VulkanOptions::force_staging
   bool profile = false;        // VulkanOptions::profile
+  CostPolicy cost_policy = CostPolicy::kOff;  // VulkanOptions::cost_policy
+  int cpu_threads = 1;  // BackendOptions::threads: the CPU path the cost model compares with
 };
 
 Result<std::unique_ptr<VulkanExecutable>> CreateVulkanExecutable(

@@ -55,6 +55,8 @@ class Backend final : public VulkanBackend {
     shared_->ctx = std::move(ctx).value();
     shared_->tuning = DefaultTuning(shared_->ctx->info());
     shared_->force_staging = vulkan.force_staging;
+    shared_->cost_policy = vulkan.cost_policy;
+    shared_->cpu_threads = options.threads;
     const char* profile = std::getenv("MOTA_VULKAN_PROFILE");
     shared_->profile = vulkan.profile || (profile != nullptr && std::string(profile) == "1");
     std::string tuning = vulkan.tuning;

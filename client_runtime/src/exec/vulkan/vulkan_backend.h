@@ -16,6 +16,7 @@
 
 #include "exec/backend.h"
 #include "exec/vulkan/vk_context.h"
+#include "exec/vulkan/vk_cost_model.h"
 
 namespace mota::exec::vk {
 
@@ -34,6 +35,11 @@ struct VulkanOptions {
   // Time every dispatch with GPU timestamps (VulkanExecutable::profile()); also
   // $MOTA_VULKAN_PROFILE=1. Adds a query pool and two commands per dispatch.
   bool profile = false;
+  // Which partitions the cost model (vk_cost_model.h) sends back to the CPU: kOff (the default)
+  // none, every node an op accepts runs on the GPU; kPartitions those that are not the whole
+  // model and not worth the GPU (`mota run --backend vulkan`); kModel also the whole model when
+  // an all-CPU run is estimated faster (`mota run --backend auto`).
+  CostPolicy cost_policy = CostPolicy::kOff;
 };
 
 // GPU time of one dispatch, summed over runs (profiling).
@@ -63,6 +69,8 @@ struct VulkanStats {
   // staging buffer, no copy commands).
   bool direct_io = false;
   std::vector<std::string> cpu_reasons;  // one line per CPU node: why it is not on the GPU
+  CostDecision cost;        // the cost model's estimates and decisions per partition
+  std::string cost_report;  // FormatDecision(cost): `mota run --explain`
 };
 
 class VulkanExecutable : public Executable {
