@@ -49,7 +49,8 @@ Status CheckConfig(const ClientConfig& c) {
 }
 
 std::string DefaultDeviceClass(const conditions::DeviceFacts& f) {
-  std::string text = (f.os.empty() ? "unknown" : f.os) + "-" + (f.arch.empty() ? "unknown" : f.arch);
+  std::string text =
+      (f.os.empty() ? "unknown" : f.os) + "-" + (f.arch.empty() ? "unknown" : f.arch);
   return SanitizeDeviceClass(text);
 }
 
@@ -121,7 +122,8 @@ void ClientCore::CleanAtStart() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(config_.data_dir + "/models", ec)) {
     if (entry.is_directory(ec)) {
-      install::InstallStore::Open(config_.data_dir, entry.path().filename().string()).status()
+      install::InstallStore::Open(config_.data_dir, entry.path().filename().string())
+          .status()
           .IgnoreError();  // a model with a corrupt record reports it on its own calls
     }
   }
@@ -130,7 +132,8 @@ void ClientCore::CleanAtStart() {
   for (const std::string& file : CachedIndexFiles()) {
     Result<std::vector<uint8_t>> text = ReadFile(file);
     if (!text.ok()) continue;
-    Result<bundle::VariantIndex> index = bundle::ParseIndex(std::string(text->begin(), text->end()));
+    Result<bundle::VariantIndex> index =
+        bundle::ParseIndex(std::string(text->begin(), text->end()));
     if (!index.ok()) continue;
     wanted.merge(fetch::StoreNamesOf(fetch::BlobsOf(*index, true)).parts);
   }
@@ -150,7 +153,7 @@ std::vector<std::string> ClientCore::CachedIndexFiles() const {
 }
 
 std::string ClientCore::IndexPath(const std::string& model, int64_t release,
-                                    const std::string& variant) const {
+                                  const std::string& variant) const {
   return StrCat(index_dir_, "/", model, "/", release, "-", variant, ".json");
 }
 
@@ -174,9 +177,9 @@ Result<Session> ClientCore::Open(const std::atomic<bool>* cancel) {
 }
 
 Result<fetch::DownloadStats> ClientCore::FetchBlobs(const std::vector<fetch::BlobWant>& blobs,
-                                                      const std::string& model,
-                                                      const std::string& variant,
-                                                      const UpdateOptions& options) {
+                                                    const std::string& model,
+                                                    const std::string& variant,
+                                                    const UpdateOptions& options) {
   auto progress = [&](const fetch::Progress& p) {
     if (options.progress) options.progress({model, variant, p.bytes_done, p.bytes_total});
   };
@@ -199,8 +202,9 @@ void ClientCore::AfterActivation(const install::InstallStore& store) {
   // The cached indexes this model still needs: its active and previous versions.
   std::unordered_set<std::string> keep;
   for (const auto* v : {&store.active(), &store.previous()}) {
-    if (v->has_value()) keep.insert(IndexPath(fs::path(store.dir()).filename().string(),
-                                              (*v)->release, (*v)->variant));
+    if (v->has_value())
+      keep.insert(
+          IndexPath(fs::path(store.dir()).filename().string(), (*v)->release, (*v)->variant));
   }
   std::error_code ec;
   const fs::path model_dir = fs::path(index_dir_) / fs::path(store.dir()).filename();
@@ -213,7 +217,8 @@ void ClientCore::AfterActivation(const install::InstallStore& store) {
   for (const std::string& file : CachedIndexFiles()) {
     Result<std::vector<uint8_t>> text = ReadFile(file);
     if (!text.ok()) continue;
-    Result<bundle::VariantIndex> index = bundle::ParseIndex(std::string(text->begin(), text->end()));
+    Result<bundle::VariantIndex> index =
+        bundle::ParseIndex(std::string(text->begin(), text->end()));
     if (index.ok()) referenced.merge(fetch::StoreNamesOf(fetch::BlobsOf(*index, true)).blobs);
   }
   fetch::EvictUnreferenced(store_dir_, referenced, config_.disk_budget_bytes)
@@ -319,8 +324,12 @@ mota::Status Client::RollBack(const std::string& model, const std::string& reaso
   if (!store.active()) return FailedPrecondition("model '", model, "': nothing is active");
   const install::InstalledVariant failed = *store.active();
   MOTA_RETURN_IF_ERROR(store.RollBack(reason));
-  impl_->Record({.type = "update_outcome", .model = model, .release = failed.release,
-                 .variant = failed.variant, .outcome = "failure", .stage = "activate",
+  impl_->Record({.type = "update_outcome",
+                 .model = model,
+                 .release = failed.release,
+                 .variant = failed.variant,
+                 .outcome = "failure",
+                 .stage = "activate",
                  .detail = StrCat("rolled back to ", store.active()->release, "-",
                                   store.active()->variant, ": ", reason)});
   impl_->MaybeFlush();

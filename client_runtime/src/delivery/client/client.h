@@ -95,8 +95,8 @@ struct ClientConfig {
   fetch::HttpOptions http;
   // Asked before chunks are downloaded, with the bytes needed (e.g. fetch::UnmeteredOnly).
   fetch::NetworkPolicy policy;
-  int max_in_flight = 4;     // chunk transfers at once (one connection pool)
-  int max_attempts = 4;      // per blob, including the first
+  int max_in_flight = 4;  // chunk transfers at once (one connection pool)
+  int max_attempts = 4;   // per blob, including the first
   // The chunk store's size cap in bytes (0: none). After an update, blobs no installed file
   // (active or previous) references are evicted, oldest first, until the store fits.
   uint64_t disk_budget_bytes = 0;

@@ -29,11 +29,10 @@ class FileFetcher : public trust::Fetcher {
 // zstd_sha256 differs from the signed index (VERIFICATION_FAILED naming the file). Written
 // atomically (temp, fsync, rename). Progress counts the copied bytes; `cancel` is checked
 // between blobs (FAILED_PRECONDITION "cancelled ..."). The policy is not asked: no network.
-Result<fetch::DownloadStats> CopyLocalBlobs(const std::string& repo_dir,
-                                            const std::string& store_dir,
-                                            const std::vector<fetch::BlobWant>& blobs,
-                                            const std::function<void(const fetch::Progress&)>& progress,
-                                            const std::atomic<bool>* cancel);
+Result<fetch::DownloadStats> CopyLocalBlobs(
+    const std::string& repo_dir, const std::string& store_dir,
+    const std::vector<fetch::BlobWant>& blobs,
+    const std::function<void(const fetch::Progress&)>& progress, const std::atomic<bool>* cancel);
 
 // True when <store_dir>/blobs/<sha256> holds exactly the blob's frame (size and zstd_sha256).
 bool StoreHasBlob(const std::string& store_dir, const fetch::BlobWant& blob);

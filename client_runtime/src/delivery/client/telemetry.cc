@@ -71,8 +71,7 @@ std::string SanitizeDeviceClass(const std::string& text) {
 }
 
 Result<TelemetryQueue> TelemetryQueue::Open(std::string path, size_t limit,
-                                            std::string device_class,
-                                            std::string install_id_hash) {
+                                            std::string device_class, std::string install_id_hash) {
   if (limit == 0) return InvalidArgument("telemetry queue limit: expected >= 1, got 0");
   TelemetryQueue q;
   q.path_ = std::move(path);
@@ -169,9 +168,9 @@ Status CurlPost(const fetch::HttpOptions& options, const std::string& url,
     if (code != CURLE_OK) {
       s = fetch::CurlFailure(code, error, url, options);
     } else if (http_status < 200 || http_status > 299) {
-      s = Status(StatusCode::kUnavailable, StrCat("POST ", url, ": HTTP ", http_status,
-                                                   ", expected 200 (", body.size(),
-                                                   " bytes of telemetry)"));
+      s = Status(StatusCode::kUnavailable,
+                 StrCat("POST ", url, ": HTTP ", http_status, ", expected 200 (", body.size(),
+                        " bytes of telemetry)"));
     }
   }
   curl_slist_free_all(headers);

@@ -60,8 +60,7 @@ class TelemetryQueue {
 
   // Sends every queued event, `batch_size` per POST, oldest first; sent batches leave the queue.
   // Stops at the first failed POST (its status is returned, the rest stays queued).
-  Status Flush(const std::string& url, size_t batch_size, const PostFunction& post,
-               size_t* sent);
+  Status Flush(const std::string& url, size_t batch_size, const PostFunction& post, size_t* sent);
 
   size_t size() const { return events_.size(); }
   uint64_t dropped() const { return dropped_; }
@@ -87,7 +86,6 @@ std::string SanitizeDeviceClass(const std::string& text);
 
 // POST with libcurl (http_options.h's timeouts and TLS rules), Content-Type application/json.
 // UNAVAILABLE naming the URL and the HTTP status or the network error.
-Status CurlPost(const fetch::HttpOptions& options, const std::string& url,
-                const std::string& body);
+Status CurlPost(const fetch::HttpOptions& options, const std::string& url, const std::string& body);
 
 }  // namespace mota::client

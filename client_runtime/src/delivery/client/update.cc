@@ -1,5 +1,6 @@
 // Check and Update: refresh -> targets -> select -> index -> missing chunks -> activate, with
 // fallback to the next variant when a self-test fails.
+#include <algorithm>
 #include <filesystem>
 
 #include "base/file.h"
@@ -74,8 +75,8 @@ Result<Loaded> ClientCore::Load(Session& session, const std::string& model) {
 }
 
 Result<select::Selection> ClientCore::Choose(const Loaded& loaded,
-                                               const install::InstallStore& store,
-                                               const std::string& model) const {
+                                             const install::InstallStore& store,
+                                             const std::string& model) const {
   select::SelectInput in;
   in.model = model;
   in.targets = loaded.targets.targets;
@@ -90,7 +91,7 @@ Result<select::Selection> ClientCore::Choose(const Loaded& loaded,
 }
 
 Result<bundle::VariantIndex> ClientCore::Index(Session& session, const std::string& model,
-                                                 int64_t release, const std::string& variant) {
+                                               int64_t release, const std::string& variant) {
   const std::string path = tuf::VariantTargetPath(model, variant, release);
   MOTA_ASSIGN_OR_RETURN(trust::FoundTarget target, session.updater->GetTargetInfo(path));
   const std::string cached = IndexPath(model, release, variant);
@@ -119,9 +120,9 @@ Result<CheckResult> ClientCore::Check(const std::string& model) {
   r.active = store.active();
   r.skipped_targets = loaded->targets.skipped;
   MOTA_ASSIGN_OR_RETURN(r.selection, Choose(*loaded, store, model));
-  r.update_available = r.selection.found &&
-                       !(r.active && r.active->release == r.selection.release &&
-                         r.active->variant == r.selection.variant);
+  r.update_available =
+      r.selection.found && !(r.active && r.active->release == r.selection.release &&
+                             r.active->variant == r.selection.variant);
   return r;
 }
 
@@ -142,6 +143,7 @@ class UpdateRun {
   Status TryVariant(Session& session, const Loaded& loaded, const select::Selection& sel,
                     bool* next);
   Status Fail(Attempt attempt, const Status& s, const char* stage);
+  Status RefuseRollback(const Loaded& loaded) const;
   void FillActive();
 
   ClientCore& impl_;
@@ -151,6 +153,21 @@ class UpdateRun {
   UpdateResult result_;
   std::string given_up;  // the variant whose self-test failed last (fallback telemetry)
 };
+
+// The repository offers only releases below the active one (a stale mirror, or trusted metadata
+// lost and an old but validly signed repository served): refused unless the active one is revoked.
+Status UpdateRun::RefuseRollback(const Loaded& loaded) const {
+  if (!store_.active() || ReleaseRevoked(loaded, store_.active()->release)) return Status::Ok();
+  int64_t highest = 0;
+  for (const tuf::VariantTarget& t : loaded.targets.targets) highest = std::max(highest, t.release);
+  if (highest >= store_.active()->release) return Status::Ok();
+  return InModel(
+      model_,
+      FailedPrecondition("rollback refused: the repository lists releases up to ", highest,
+                         ", lower than the active release ", store_.active()->release, " (",
+                         store_.active()->variant, "), which signed metadata does not revoke; the ",
+                         "active version stays"));
+}
 
 void UpdateRun::FillActive() {
   if (!store_.active()) return;
@@ -168,15 +185,19 @@ Status UpdateRun::Fail(Attempt attempt, const Status& s, const char* stage) {
   result_.attempts.push_back(std::move(attempt));
   if (cancelled) return CancelledStatus(model_, s);
   const bool download = std::string_view(stage) == "download failed";
-  impl_.Record({.type = "update_outcome", .model = model_, .release = release,
-                .variant = variant, .outcome = "failure",
-                .stage = download ? "download" : StageOf(s), .detail = s.message()});
+  impl_.Record({.type = "update_outcome",
+                .model = model_,
+                .release = release,
+                .variant = variant,
+                .outcome = "failure",
+                .stage = download ? "download" : StageOf(s),
+                .detail = s.message()});
   impl_.MaybeFlush();
   return InModel(model_, s);
 }
 
-Status UpdateRun::TryVariant(Session& session, const Loaded& loaded,
-                             const select::Selection& sel, bool* next) {
+Status UpdateRun::TryVariant(Session& session, const Loaded& loaded, const select::Selection& sel,
+                             bool* next) {
   *next = false;
   const tuf::VariantTarget* target = FindTarget(loaded, sel.release, sel.variant);
   Attempt attempt{sel.release, sel.variant, RunBackendFor(target ? target->backend : "cpu"), "",
@@ -196,30 +217,37 @@ Status UpdateRun::TryVariant(Session& session, const Loaded& loaded,
   if (store_.active() && sel.release < store_.active()->release && !revoked) {
     return Fail(attempt,
                 FailedPrecondition("rollback refused: release ", sel.release, " (", sel.variant,
-                                   ") is lower than the active release ",
-                                   store_.active()->release, ", which signed metadata does not ",
-                                   "revoke"),
+                                   ") is lower than the active release ", store_.active()->release,
+                                   ", which signed metadata does not ", "revoke"),
                 "refused");
   }
   const install::Candidate candidate{sel.release, sel.variant, attempt.backend, &*index, revoked};
-  const Status s = install::Activate(store_, candidate, {.chunk_store = impl_.data_dir() + "/store"});
+  const Status s =
+      install::Activate(store_, candidate, {.chunk_store = impl_.data_dir() + "/store"});
   if (s.ok()) {
     attempt.outcome = "installed";
     result_.attempts.push_back(std::move(attempt));
     return Status::Ok();
   }
   if (store_.FindBad(sel.release, sel.variant) == nullptr) {
-    return Fail(attempt, s, s.code() == StatusCode::kFailedPrecondition ? "refused"
-                                                                         : "verification failed");
+    return Fail(attempt, s,
+                s.code() == StatusCode::kFailedPrecondition ? "refused" : "verification failed");
   }
   // The self-test failed: the variant is marked bad here; report it and try the next one.
   attempt.outcome = "selftest failed";
   attempt.reason = s.message();
   result_.attempts.push_back(attempt);
-  impl_.Record({.type = "selftest_failure", .model = model_, .release = sel.release,
-                .variant = sel.variant, .detail = s.message()});
-  impl_.Record({.type = "update_outcome", .model = model_, .release = sel.release,
-                .variant = sel.variant, .outcome = "failure", .stage = "selftest",
+  impl_.Record({.type = "selftest_failure",
+                .model = model_,
+                .release = sel.release,
+                .variant = sel.variant,
+                .detail = s.message()});
+  impl_.Record({.type = "update_outcome",
+                .model = model_,
+                .release = sel.release,
+                .variant = sel.variant,
+                .outcome = "failure",
+                .stage = "selftest",
                 .detail = s.message()});
   given_up = sel.variant;
   *next = true;
@@ -240,23 +268,27 @@ Result<UpdateResult> UpdateRun::Run() {
     result_.why = sel.status;
     if (!sel.found) {
       FillActive();
+      MOTA_RETURN_IF_ERROR(RefuseRollback(*loaded));
       const std::string tried = result_.attempts.empty() ? "" : " after failed self-tests";
       return InModel(model_, Status(StatusCode::kIncompatible,
                                     StrCat("no variant fits this device", tried, ": ", sel.status,
-                                           sel.closest.empty() ? "" : " (closest: ",
-                                           sel.closest, sel.closest.empty() ? "" : ": ",
-                                           sel.closest_why, sel.closest.empty() ? "" : ")")));
+                                           sel.closest.empty() ? "" : " (closest: ", sel.closest,
+                                           sel.closest.empty() ? "" : ": ", sel.closest_why,
+                                           sel.closest.empty() ? "" : ")")));
     }
     if (store_.active() && store_.active()->release == sel.release &&
         store_.active()->variant == sel.variant) {
-      result_.attempts.push_back({sel.release, sel.variant, store_.active()->backend,
-                                  "already active", sel.status});
+      result_.attempts.push_back(
+          {sel.release, sel.variant, store_.active()->backend, "already active", sel.status});
       FillActive();
       return result_;
     }
     if (!given_up.empty()) {
-      impl_.Record({.type = "fallback", .model = model_, .release = sel.release,
-                    .variant = sel.variant, .from_variant = given_up,
+      impl_.Record({.type = "fallback",
+                    .model = model_,
+                    .release = sel.release,
+                    .variant = sel.variant,
+                    .from_variant = given_up,
                     .detail = StrCat("self-test of ", given_up, " failed; ", sel.status)});
     }
     bool next = false;
@@ -264,8 +296,12 @@ Result<UpdateResult> UpdateRun::Run() {
     if (next) continue;
     result_.changed = true;
     FillActive();
-    impl_.Record({.type = "update_outcome", .model = model_, .release = sel.release,
-                  .variant = sel.variant, .outcome = "success", .detail = sel.status});
+    impl_.Record({.type = "update_outcome",
+                  .model = model_,
+                  .release = sel.release,
+                  .variant = sel.variant,
+                  .outcome = "success",
+                  .detail = sel.status});
     impl_.AfterActivation(store_);
     result_.telemetry_error = impl_.MaybeFlush();
     return result_;
