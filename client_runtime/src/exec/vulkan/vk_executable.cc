@@ -791,6 +791,18 @@ Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> 
       out.push_back(plan_.View(t, host_arena_.data(), inputs, outputs));
     MOTA_RETURN_IF_ERROR(EvaluateNode(*plan_.ops[step.node], node, in, out, nullptr));
   }
+  // Graph outputs no node writes (constants, inputs, prepare-time values, an output listed
+  // twice) are copied, as the reference backend does.
+  for (size_t i = 0; i < graph_.outputs.size(); ++i) {
+    const TensorPlan& p = plan_.tensors[graph_.outputs[i]];
+    if (p.storage == TensorPlan::Storage::kOutput && p.graph_output == static_cast<int32_t>(i)) {
+      continue;
+    }
+    const TensorView src = plan_.View(graph_.outputs[i], host_arena_.data(), inputs, outputs);
+    if (src.data != nullptr && src.data != outputs[i].data) {
+      std::memcpy(outputs[i].data, src.data, outputs[i].nbytes());
+    }
+  }
   return Status::Ok();
 }
 
