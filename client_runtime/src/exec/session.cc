@@ -1,6 +1,7 @@
 #include "exec/session.h"
 
 #include "exec/materialize.h"
+#include "exec/reference/reference_backend.h"
 
 namespace mota::exec {
 namespace {
@@ -14,10 +15,46 @@ std::vector<Shape> ShapesOf(std::span<const TensorView> inputs) {
   return shapes;
 }
 
+// Faults of the device rather than of the model or the caller: another backend may succeed.
+bool IsDeviceFault(const Status& s) {
+  return s.code() == StatusCode::kUnavailable || s.code() == StatusCode::kOutOfMemory ||
+         s.code() == StatusCode::kIncompatible;
+}
+
+std::vector<std::unique_ptr<Backend>> One(std::unique_ptr<Backend> backend) {
+  std::vector<std::unique_ptr<Backend>> list;
+  list.push_back(std::move(backend));
+  return list;
+}
+
+// Output buffers for `exe`; `outputs` owns them, the views point into them.
+Result<std::vector<TensorView>> AllocateOutputs(const Executable& exe,
+                                                std::vector<HostTensor>* outputs) {
+  std::vector<TensorView> views;
+  for (size_t i = 0; i < exe.output_shapes().size(); ++i) {
+    outputs->push_back(HostTensor::Allocate(exe.output_dtypes()[i], exe.output_shapes()[i]));
+    if (outputs->back().dtype() == DType::kUndefined) {
+      return OutOfMemory("cannot allocate output ", i, " of shape ",
+                         ShapeToString(exe.output_shapes()[i]));
+    }
+    views.push_back(outputs->back().view());
+  }
+  return views;
+}
+
 }  // namespace
 
 Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
-    : graph_(&graph), backend_(std::move(backend)) {
+    : Session(graph, One(std::move(backend))) {}
+
+Session::Session(const model::Graph& graph, std::vector<std::unique_ptr<Backend>> backends)
+    : graph_(&graph), backends_(std::move(backends)) {
+  if (backends_.empty() || backends_.front() == nullptr) {
+    init_status_ = InvalidArgument("a session needs at least one backend; got none");
+    backends_.clear();
+    backends_.push_back(CreateReferenceBackend({}));  // backend() stays valid
+    return;
+  }
   if (!HasMaterializableNodes(graph)) return;
   Result<std::unique_ptr<model::Graph>> materialized = MaterializeConstantNodes(graph);
   if (!materialized.ok()) {
@@ -30,9 +67,44 @@ Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
 
 Result<std::unique_ptr<Session>> Session::Create(const model::Graph& graph,
                                                  std::unique_ptr<Backend> backend) {
-  auto session = std::make_unique<Session>(graph, std::move(backend));
+  return Create(graph, One(std::move(backend)));
+}
+
+Result<std::unique_ptr<Session>> Session::Create(const model::Graph& graph,
+                                                 std::vector<std::unique_ptr<Backend>> backends) {
+  auto session = std::make_unique<Session>(graph, std::move(backends));
   if (!session->init_status_.ok()) return session->init_status_;
   return session;
+}
+
+Result<std::unique_ptr<Session>> Session::CreatePreferred(const model::Graph& graph,
+                                                          std::vector<std::string> names,
+                                                          const BackendOptions& options) {
+  if (names.empty() || (names.back() != "auto" && names.back() != "reference")) {
+    names.push_back("auto");
+  }
+  std::vector<std::unique_ptr<Backend>> backends;
+  std::vector<std::string> skipped;
+  for (const std::string& name : names) {
+    Result<std::unique_ptr<Backend>> b = CreateBackend(name, options);
+    if (!b.ok() && b.status().code() == StatusCode::kNotFound) {
+      skipped.push_back(StrCat(name, ": ", b.status().ToString()));
+      continue;
+    }
+    if (!b.ok()) return b.status();
+    backends.push_back(std::move(b).value());
+  }
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Create(graph, std::move(backends)));
+  session->fallbacks_ = std::move(skipped);
+  return session;
+}
+
+bool Session::FallBack(const Status& why) {
+  if (backends_.size() < 2 || !IsDeviceFault(why)) return false;
+  fallbacks_.push_back(StrCat(backends_.front()->name(), ": ", why.ToString()));
+  plans_.clear();  // executables before their backend
+  backends_.erase(backends_.begin());
+  return true;
 }
 
 bool Session::IsValueKeyCandidate(size_t input, const TensorView& view) const {
@@ -57,14 +129,23 @@ Result<Executable*> Session::Prepare(std::span<const Shape> input_shapes) {
   PlanKey key{std::vector<Shape>(input_shapes.begin(), input_shapes.end()), {}};
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second.get();
-  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe,
-                        backend_->Prepare(*graph_, input_shapes, {}));
+  Result<std::unique_ptr<Executable>> prepared = backend().Prepare(*graph_, input_shapes, {});
+  while (!prepared.ok() && FallBack(prepared.status())) {
+    prepared = backend().Prepare(*graph_, input_shapes, {});
+  }
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, std::move(prepared));
   Executable* raw = exe.get();
   plans_.emplace(std::move(key), std::move(exe));
   return raw;
 }
 
 Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
+  Result<Executable*> exe = PrepareOnce(inputs);
+  while (!exe.ok() && FallBack(exe.status())) exe = PrepareOnce(inputs);
+  return exe;
+}
+
+Result<Executable*> Session::PrepareOnce(std::span<const TensorView> inputs) {
   PlanKey key = MakeKey(inputs);
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second.get();
@@ -76,7 +157,7 @@ Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
                           : TensorView{});
     }
   }
-  Result<std::unique_ptr<Executable>> exe = backend_->Prepare(*graph_, key.first, known);
+  Result<std::unique_ptr<Executable>> exe = backend().Prepare(*graph_, key.first, known);
   if (!exe.ok() && !value_keyed_ && exe.status().code() == StatusCode::kUnimplemented) {
     // A shape-like value comes from an input: plan with the small integer inputs' values.
     bool any = false;
@@ -84,7 +165,7 @@ Result<Executable*> Session::PrepareFor(std::span<const TensorView> inputs) {
       any |= IsValueKeyCandidate(i, inputs[i]);
     if (!any) return exe.status();
     value_keyed_ = true;
-    return PrepareFor(inputs);
+    return PrepareOnce(inputs);
   }
   if (!exe.ok()) return exe.status();
   if (value_keyed_ && plans_.size() >= kMaxValueKeyedPlans) plans_.clear();
@@ -99,19 +180,15 @@ Result<std::vector<HostTensor>> Session::Run(std::span<const TensorView> inputs)
     return InvalidArgument("got ", inputs.size(), " inputs but the model has ",
                            graph_->inputs.size());
   }
-  MOTA_ASSIGN_OR_RETURN(Executable * exe, PrepareFor(inputs));
-  std::vector<HostTensor> outputs;
-  std::vector<TensorView> views;
-  for (size_t i = 0; i < exe->output_shapes().size(); ++i) {
-    outputs.push_back(HostTensor::Allocate(exe->output_dtypes()[i], exe->output_shapes()[i]));
-    if (outputs.back().dtype() == DType::kUndefined) {
-      return OutOfMemory("cannot allocate output ", i, " of shape ",
-                         ShapeToString(exe->output_shapes()[i]));
-    }
-    views.push_back(outputs.back().view());
+  for (;;) {
+    MOTA_ASSIGN_OR_RETURN(Executable * exe, PrepareFor(inputs));
+    std::vector<HostTensor> outputs;
+    MOTA_ASSIGN_OR_RETURN(std::vector<TensorView> views, AllocateOutputs(*exe, &outputs));
+    Status run = exe->Run(inputs, views);
+    if (run.ok()) return outputs;
+    // A device lost mid-run: the same inputs again on the next backend.
+    if (!FallBack(run)) return run;
   }
-  MOTA_RETURN_IF_ERROR(exe->Run(inputs, views));
-  return outputs;
 }
 
 }  // namespace mota::exec

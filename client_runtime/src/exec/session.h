@@ -16,6 +16,14 @@
 //   - the constructor keeps the failure, and every Prepare and Run returns it (existing callers
 //     stay correct without changes).
 // A graph with nothing to materialize is used as is: no copy.
+//
+// Fallback: a session may hold several backends in order of preference (the GPU first, a CPU
+// backend last). When the current one fails at Prepare or Run with a device fault (UNAVAILABLE:
+// no device, a lost device, a pipeline the driver could not create; OUT_OF_MEMORY;
+// INCOMPATIBLE: a driver quirk disables it), the session drops it with its plans, records why
+// (fallbacks()) and prepares and runs the same inputs again on the next one, so that Run still
+// returns correct results. The last backend's errors are returned as they are.
+//   auto s = Session::CreatePreferred(graph, {"vulkan"}, {.threads = 1});  // + "auto" (CPU)
 // Not thread-safe: use one Session per thread.
 #pragma once
 
@@ -38,6 +46,17 @@ class Session {
   // node).
   static Result<std::unique_ptr<Session>> Create(const model::Graph& graph,
                                                  std::unique_ptr<Backend> backend);
+  // Backends in order of preference (at least one; see "Fallback" above).
+  Session(const model::Graph& graph, std::vector<std::unique_ptr<Backend>> backends);
+  static Result<std::unique_ptr<Session>> Create(const model::Graph& graph,
+                                                 std::vector<std::unique_ptr<Backend>> backends);
+  // Backends by name (exec::CreateBackend), "auto" (the best CPU backend) appended unless the
+  // list ends with "auto" or "reference", so that a CPU backend is always the last resort. A
+  // name this build lacks (NOT_FOUND, e.g. "vulkan" without MOTA_WITH_VULKAN) is skipped and
+  // recorded in fallbacks(); other creation errors (bad threads) are returned.
+  static Result<std::unique_ptr<Session>> CreatePreferred(const model::Graph& graph,
+                                                          std::vector<std::string> names,
+                                                          const BackendOptions& options);
 
   // Prepares for these shapes (or reuses the cached plan). Value-keyed models need Run.
   Result<Executable*> Prepare(std::span<const Shape> input_shapes);
@@ -51,7 +70,10 @@ class Session {
   bool materialized() const { return materialized_ != nullptr; }
   // Ok, or why load-time materialization failed (then Prepare and Run fail with it).
   const Status& init_status() const { return init_status_; }
-  Backend& backend() { return *backend_; }
+  // The backend in use now (the preferred one until it failed).
+  Backend& backend() { return *backends_.front(); }
+  // One line per backend given up: "<name>: <status>", oldest first.
+  const std::vector<std::string>& fallbacks() const { return fallbacks_; }
   size_t cached_plans() const { return plans_.size(); }
   bool value_keyed() const { return value_keyed_; }
 
@@ -61,11 +83,16 @@ class Session {
   bool IsValueKeyCandidate(size_t input, const TensorView& view) const;
   PlanKey MakeKey(std::span<const TensorView> inputs) const;
   Result<Executable*> PrepareFor(std::span<const TensorView> inputs);
+  Result<Executable*> PrepareOnce(std::span<const TensorView> inputs);
+  // After a device fault of the current backend: drops it and its plans and returns true when
+  // another backend is left; false (nothing changed) otherwise.
+  bool FallBack(const Status& why);
 
   std::unique_ptr<model::Graph> materialized_;  // null when nothing was materialized
   const model::Graph* graph_;                   // materialized_ or the caller's graph
   Status init_status_;
-  std::unique_ptr<Backend> backend_;
+  std::vector<std::unique_ptr<Backend>> backends_;  // front: in use
+  std::vector<std::string> fallbacks_;
   std::map<PlanKey, std::unique_ptr<Executable>> plans_;
   bool value_keyed_ = false;
 };
