@@ -43,11 +43,13 @@
  * Errors
  *   Every fallible function checks each of its pointers and arguments and returns a status.
  *   The message of a failed call (what was wrong, with which value, what was expected) is kept:
- *     - on the handle the call was made on: mota_model_last_error(model),
+ *     - on the model or client the call was made on: mota_model_last_error(model),
  *       mota_client_last_error(client); valid until the next call on that handle;
- *     - and, for every call including those without a handle (open, create, tensor functions),
- *       per thread: mota_last_error(); valid until the next mota call on the same thread.
- *   A successful call clears both ("" afterwards).
+ *     - and, for every call, including those without such a handle (open, create, config and
+ *       tensor functions), per thread: mota_last_error(); valid until the next call on the same
+ *       thread of a mota function that returns mota_status_t or sets a message.
+ *   A successful call of a function returning mota_status_t clears both (""). Accessors that
+ *   cannot return a status (mota_tensor_dim, ...) set mota_last_error when they fail.
  *
  * Threads
  *   Handles are not thread-safe: use one handle from one thread at a time. Different handles may
@@ -106,8 +108,9 @@ typedef enum mota_status_t {
   MOTA_ERR_INCOMPATIBLE = 9,
   /* An allocation failed: free memory and retry. */
   MOTA_ERR_OUT_OF_MEMORY = 10,
-  /* The call is valid but not in this state (e.g. an output read before the first run, or no
-   * version of the model installed yet): make the missing step first. */
+  /* The call is valid but not in this state (e.g. an output read before the first run, a
+   * rollback with no previous version, a download the app's network policy refused): make the
+   * missing step first. */
   MOTA_ERR_FAILED_PRECONDITION = 11,
   /* The operating system refused a file operation (permissions, disk full): fix the storage. */
   MOTA_ERR_IO = 12,
@@ -159,7 +162,7 @@ MOTA_API mota_status_t mota_tensor_create(mota_dtype_t dtype, const int64_t* dim
 /* Reads a numpy .npy file (versions 1-3, C order, little-endian f4 f2 i1 u1 i4 i8 b1) into a new
  * tensor the caller owns. Errors name the path and say what the file holds. */
 MOTA_API mota_status_t mota_tensor_create_from_npy(const char* path, mota_tensor_t** out_tensor);
-/* Frees a tensor from mota_tensor_create*. NULL is a no-op. Never pass a model's tensor. */
+/* Frees a tensor from mota_tensor_create*. NULL and a model's own tensors are ignored. */
 MOTA_API void mota_tensor_destroy(mota_tensor_t* tensor);
 
 /* Accessors. On a NULL tensor they return 0 / NULL / MOTA_DTYPE_UNDEFINED (and set
@@ -255,6 +258,165 @@ MOTA_API mota_status_t mota_model_output(const mota_model_t* model, size_t index
                                          const mota_tensor_t** out_tensor);
 MOTA_API mota_status_t mota_model_output_by_name(const mota_model_t* model, const char* name,
                                                  const mota_tensor_t** out_tensor);
+
+/* ---------------------------------------------------------------------------------------------
+ * Updating. A client keeps the models of one data directory up to date from one repository:
+ * TUF-verified metadata, the variant that fits this device, only the chunks not already stored,
+ * each chunk's hash checked, a self-test on this device before the new version becomes active
+ * (atomically; the previous one stays for rollback). A failed update never touches the active
+ * version.
+ *
+ *   mota_client_config_t* config = NULL;
+ *   mota_client_config_create(&config);
+ *   mota_client_config_set_data_dir(config, "/data/app/mota");
+ *   mota_client_config_set_server_url(config, "https://updates.example");
+ *   mota_client_config_set_trusted_root(config, "/app/assets/root.json");
+ *   mota_client_config_set_install_id(config, install_id);
+ *   mota_client_t* client = NULL;
+ *   mota_status_t st = mota_client_create(config, &client);
+ *   mota_client_config_destroy(config);             // the client keeps a copy
+ *   int changed = 0;
+ *   st = mota_client_update(client, "mobilenet_v2", on_progress, ui, &changed);  // blocking
+ *   if (st != MOTA_OK) log("%s", mota_client_last_error(client));  // the active version stays
+ *   mota_model_t* model = NULL;
+ *   st = mota_model_open(client, "mobilenet_v2", &model);   // the active version
+ *   ...
+ *   mota_model_close(model);
+ *   mota_client_destroy(client);
+ */
+typedef struct mota_client_config_t mota_client_config_t;
+typedef struct mota_client_t mota_client_t;
+
+/* Client settings, each set by its own function (new settings get new functions; the ABI never
+ * changes). The caller owns *out_config: mota_client_config_destroy. */
+MOTA_API mota_status_t mota_client_config_create(mota_client_config_t** out_config);
+MOTA_API void mota_client_config_destroy(mota_client_config_t* config);
+
+/* String settings. Each string is copied. Required: data_dir, server_url, install_id, and
+ * trusted_root on the first mota_client_create for a data directory. */
+/* The folder libmota keeps its state in (metadata, chunk store, installed models); created when
+ * missing. One client at a time per data directory. */
+MOTA_API mota_status_t mota_client_config_set_data_dir(mota_client_config_t* config,
+                                                       const char* path);
+/* The repository: "https://host[:port][/prefix]", "http://..." or "file:///abs/repo". */
+MOTA_API mota_status_t mota_client_config_set_server_url(mota_client_config_t* config,
+                                                         const char* url);
+/* The root.json the app ships (the trust anchor), copied into the data directory on the first
+ * create; later creates use the persisted (possibly rotated) root. */
+MOTA_API mota_status_t mota_client_config_set_trusted_root(mota_client_config_t* config,
+                                                           const char* path);
+/* A random id made once per install (1..256 bytes): places the device in staged rollouts. */
+MOTA_API mota_status_t mota_client_config_set_install_id(mota_client_config_t* config,
+                                                         const char* install_id);
+/* Telemetry's device class ([a-z0-9][a-z0-9_.-]{0,63}); default "<os>-<arch>". */
+MOTA_API mota_status_t mota_client_config_set_device_class(mota_client_config_t* config,
+                                                           const char* device_class);
+/* The SoC model (Android Build.SOC_MODEL, e.g. "SM8550"; 1..64 printable ASCII), which native
+ * code cannot detect: variants and quirks may require or deny SoCs. */
+MOTA_API mota_status_t mota_client_config_set_soc(mota_client_config_t* config, const char* soc);
+/* A CA bundle file for TLS; default: the system's. Verification is always on. */
+MOTA_API mota_status_t mota_client_config_set_ca_file(mota_client_config_t* config,
+                                                      const char* path);
+
+/* Integer settings, checked against mota_client_option_bounds. */
+typedef enum mota_client_option_t {
+  MOTA_CLIENT_OPT_MAX_IN_FLIGHT = 1,        /* chunk transfers at once; default 4 */
+  MOTA_CLIENT_OPT_MAX_ATTEMPTS = 2,         /* tries per chunk, the first included; default 4 */
+  MOTA_CLIENT_OPT_DISK_BUDGET_BYTES = 3,    /* chunk store cap, 0 = none (default) */
+  MOTA_CLIENT_OPT_TELEMETRY = 4,            /* 1: send update events (opt-in); default 0 */
+  MOTA_CLIENT_OPT_CONNECT_TIMEOUT_MS = 5,   /* default 10000 */
+  MOTA_CLIENT_OPT_REQUEST_TIMEOUT_MS = 6,   /* one whole request, 0 = none; default 300000 */
+  MOTA_CLIENT_OPT_STALL_BYTES_PER_SECOND = 7, /* slower than this for STALL_SECONDS: abandon */
+  MOTA_CLIENT_OPT_STALL_SECONDS = 8         /* default 20 (with 1024 bytes per second) */
+} mota_client_option_t;
+
+/* The allowed range of `option` (INVALID_ARGUMENT for an unknown option). */
+MOTA_API mota_status_t mota_client_option_bounds(mota_client_option_t option, int64_t* out_min,
+                                                 int64_t* out_max);
+MOTA_API mota_status_t mota_client_config_set_int(mota_client_config_t* config,
+                                                  mota_client_option_t option, int64_t value);
+
+/* Asked once per update before any chunk is downloaded, with the bytes needed: return nonzero to
+ * allow, 0 to refuse (the update then fails with FAILED_PRECONDITION and downloads nothing).
+ * Called on the thread running mota_client_update. `user_data` must stay valid while any client
+ * created with this config exists. NULL removes the policy (always allowed). */
+typedef int (*mota_network_policy_fn)(void* user_data, uint64_t bytes_to_download);
+MOTA_API mota_status_t mota_client_config_set_network_policy(mota_client_config_t* config,
+                                                             mota_network_policy_fn policy,
+                                                             void* user_data);
+
+/* Creates a client: creates the data directory's folders, installs the trusted root when none is
+ * persisted, detects the device (CPU, RAM, OS, Vulkan devices) and cleans what a crash may have
+ * left (partial downloads are kept and resumed). No network. `config` may be destroyed after the
+ * call. INVALID_ARGUMENT names a missing or bad setting. The caller owns *out_client. */
+MOTA_API mota_status_t mota_client_create(const mota_client_config_t* config,
+                                          mota_client_t** out_client);
+/* Destroys a client. NULL is a no-op. Models opened through it stay usable. Must not race with
+ * any other call on the client, mota_client_cancel included. */
+MOTA_API void mota_client_destroy(mota_client_t* client);
+/* Message of the last failed call on this client; "" after a success or for NULL. Valid until
+ * the next call on the client (mota_client_cancel does not change it). */
+MOTA_API const char* mota_client_last_error(const mota_client_t* client);
+
+/* Refreshes the verified metadata and says whether mota_client_update would install something
+ * for `model` (*out_update_available 1 or 0) and why, in words: the variant it would choose and
+ * the reason, or that the active version is the newest that fits (*out_reason is borrowed from
+ * the client, valid until the next call on it; may be NULL if not wanted). Downloads no chunk.
+ * Errors: UNAVAILABLE (network), VERIFICATION_FAILED (metadata rejected), NOT_FOUND (the
+ * repository has no such model), INCOMPATIBLE (no variant fits this device; the reason names
+ * the closest one and the condition it failed). */
+MOTA_API mota_status_t mota_client_check(mota_client_t* client, const char* model,
+                                         int* out_update_available, const char** out_reason);
+
+/* Update progress: compressed bytes of the chunks this update downloads, for `model`'s chosen
+ * `variant`. Called on the thread running mota_client_update; the strings are valid during the
+ * call only. May call mota_client_cancel; must not call anything else on the client. */
+typedef void (*mota_progress_fn)(void* user_data, const char* model, const char* variant,
+                                 uint64_t bytes_done, uint64_t bytes_total);
+
+/* Brings `model` to the newest release and best variant for this device: downloads the missing
+ * chunks, verifies them, self-tests the result here and activates it atomically. Blocking, on
+ * the calling thread (the app owns threads). *out_changed (may be NULL) is 1 when a new version
+ * became active, 0 when the active one was already current. A variant that fails its self-test
+ * is marked bad on this device and the next one is tried. On any error the active version is
+ * unchanged and still opens. MOTA_ERR_CANCELLED after mota_client_cancel (downloaded chunks are
+ * kept: the next update resumes). `progress` may be NULL. A summary of what happened (release,
+ * variant, backend, bytes) is in mota_client_last_report. */
+MOTA_API mota_status_t mota_client_update(mota_client_t* client, const char* model,
+                                          mota_progress_fn progress, void* user_data,
+                                          int* out_changed);
+
+/* Stops the mota_client_update running on `client` as soon as possible. Callable from any
+ * thread (and from the progress callback); a call while no update runs has no effect. Never
+ * blocks. Safe with NULL. */
+MOTA_API void mota_client_cancel(mota_client_t* client);
+
+/* What the last successful mota_client_check or mota_client_update did, in words (the variant,
+ * why it was chosen, bytes downloaded / total, each variant tried). "" before any. Valid until
+ * the next call on the client. */
+MOTA_API const char* mota_client_last_report(const mota_client_t* client);
+
+/* The active version of `model`: its release number and variant id and the backend it passed
+ * its self-test on (strings borrowed from the client, valid until the next call on it; any out
+ * parameter may be NULL). NOT_FOUND when nothing is installed yet. No network. */
+MOTA_API mota_status_t mota_client_active(mota_client_t* client, const char* model,
+                                          int64_t* out_release, const char** out_variant,
+                                          const char** out_backend);
+
+/* The app found the active version failing: marks it bad with `reason` (never installed again
+ * here), makes the previous version active again. FAILED_PRECONDITION without a previous one. */
+MOTA_API mota_status_t mota_client_rollback(mota_client_t* client, const char* model,
+                                            const char* reason);
+
+/* Sends queued telemetry now (MOTA_CLIENT_OPT_TELEMETRY). UNAVAILABLE keeps the events queued. */
+MOTA_API mota_status_t mota_client_flush_telemetry(mota_client_t* client);
+
+/* Opens the active version of `model` on the backend it passed its self-test on. NOT_FOUND when
+ * nothing is installed yet (run mota_client_update first). The model is
+ * independent of the client afterwards: it stays valid after later updates (which never modify
+ * an open file in place) and after mota_client_destroy. Close with mota_model_close. */
+MOTA_API mota_status_t mota_model_open(mota_client_t* client, const char* model_name,
+                                       mota_model_t** out_model);
 
 #ifdef __cplusplus
 } /* extern "C" */
