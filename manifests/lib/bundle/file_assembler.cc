@@ -93,9 +93,11 @@ FileAssembler::~FileAssembler() {
   if (!finished_ && !tmp_.empty()) ::unlink(tmp_.c_str());  // nothing half-written stays
 }
 
-void FileAssembler::AddCheckedFrame(const std::string& sha256, std::vector<uint8_t> frame) {
+void FileAssembler::AddCheckedFrame(const std::string& sha256, std::vector<uint8_t> frame,
+                                    Persist persist) {
   Task task;
   task.sha256 = sha256;
+  task.persist = std::move(persist);
   task.queued_bytes = frame.size();
   task.frame = std::move(frame);
   Enqueue(std::move(task));
@@ -168,6 +170,10 @@ Status FileAssembler::Decode(const Task& task, const ChunkRef& c, const std::str
 }
 
 void FileAssembler::Process(Task& task) {
+  if (task.persist) {
+    Status s = task.persist(task.frame);
+    if (!s.ok()) return Fail(std::move(s));
+  }
   auto it = where_.find(task.sha256);
   if (it == where_.end()) return;  // not a chunk of this file (a self-test blob)
   const std::vector<size_t>& chunks = it->second;

@@ -72,9 +72,14 @@ class FileAssembler {
   FileAssembler(const FileAssembler&) = delete;
   FileAssembler& operator=(const FileAssembler&) = delete;
 
+  // Runs on a worker before a checked frame is decoded (the downloader stores the frame there,
+  // off its network thread); an error fails the assembly.
+  using Persist = std::function<Status(std::span<const uint8_t> frame)>;
+
   // The content `sha256` (a chunk of the index; others are ignored) as its zstd frame, whose
   // zstd_size and zstd_sha256 the caller has already checked.
-  void AddCheckedFrame(const std::string& sha256, std::vector<uint8_t> frame);
+  void AddCheckedFrame(const std::string& sha256, std::vector<uint8_t> frame,
+                       Persist persist = nullptr);
   // The content `sha256` from `read` (frame or raw bytes), verified in full. Without
   // `on_rejected`, a failure fails the assembly.
   void AddUnchecked(const std::string& sha256, Reader read, OnRejected on_rejected = nullptr);
@@ -91,7 +96,8 @@ class FileAssembler {
   struct Task {
     std::string sha256;
     std::vector<uint8_t> frame;  // AddCheckedFrame
-    Reader read;                 // AddUnchecked
+    Persist persist;
+    Reader read;  // AddUnchecked
     OnRejected on_rejected;
     uint64_t queued_bytes = 0;
   };

@@ -2,17 +2,21 @@
 
 #include <fcntl.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <mutex>
 #include <random>
 #include <unordered_set>
 
+#include "delivery/fetch/store_budget.h"
 #include "delivery/fetch/store_files.h"
 #include "manifests/lib/bundle/assemble.h"
+#include "manifests/lib/bundle/file_assembler.h"
 #include "manifests/lib/bundle/sha256.h"
 
 namespace mota::fetch {
@@ -40,13 +44,15 @@ struct ChunkDownloader::Job {
   bool fatal = false;    // attempt_error is final: no retry
   bool discard_part = false;
   std::unique_ptr<bundle::Sha256Stream> hash;  // of the .part bytes, updated as they arrive
+  std::vector<uint8_t> frame;  // the .part bytes, kept when the run has a frame sink
   char error[CURL_ERROR_SIZE];
 };
 
 // The state of one FetchBlobs call: the job queue, the stats and the progress sum.
 class ChunkDownloader::Run {
  public:
-  Run(ChunkDownloader& d, DownloadStats& stats) : d_(d), opt_(d.options_), stats_(stats) {
+  Run(ChunkDownloader& d, DownloadStats& stats, const FrameSink& sink)
+      : d_(d), opt_(d.options_), stats_(stats), sink_(sink) {
     rng_.seed(static_cast<uint32_t>(SteadyClock::now().time_since_epoch().count()));
   }
   Status Execute(std::vector<Job>& jobs);
@@ -67,6 +73,7 @@ class ChunkDownloader::Run {
   ChunkDownloader& d_;
   const DownloadOptions& opt_;
   DownloadStats& stats_;
+  const FrameSink& sink_;
   std::deque<Job*> waiting_;
   size_t in_flight_ = 0, blobs_done_ = 0, blobs_total_ = 0;
   uint64_t bytes_done_ = 0, bytes_total_ = 0, reported_ = UINT64_MAX;
@@ -155,19 +162,62 @@ bool StoredBlobIsValid(const std::string& path, const BlobWant& want) {
   return bytes->size() == want.size && bundle::Sha256Hex(*bytes) == want.sha256;  // raw copy
 }
 
+Status CheckWant(const BlobWant& want) {
+  if (!bundle::IsSha256Hex(want.sha256) || !bundle::IsSha256Hex(want.zstd_sha256))
+    return InvalidArgument(want.label, ": sha256/zstd_sha256 must be 64 lowercase hex digits");
+  if (want.zstd_size == 0 || want.zstd_size > bundle::kMaxChunkSize + (1 << 20))
+    return InvalidArgument(want.label, ": zstd_size ", want.zstd_size, " out of range");
+  return Status::Ok();
+}
+
+// Marks a blob as used now: EvictUnreferenced evicts the least recently used first. Best effort
+// (a read-only store still works; its blobs just keep their age).
+void Touch(const std::string& path) { ::utimensat(AT_FDCWD, path.c_str(), nullptr, 0); }
+
+// pwrite of all of `bytes` at `offset` (through the test hook when set).
+Status WriteAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const DownloadOptions& o,
+                const std::string& path = "") {
+  while (!bytes.empty()) {
+    const off_t at = static_cast<off_t>(offset);
+    ssize_t n = o.pwrite ? o.pwrite(fd, bytes.data(), bytes.size(), at)
+                         : ::pwrite(fd, bytes.data(), bytes.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return WriteFailure(n < 0 ? errno : EIO, "cannot write", path);
+    bytes = bytes.subspan(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+  }
+  return Status::Ok();
+}
+
+// A verified frame into the store: written whole as <zstd_sha256>.part, renamed to the blob
+// name. No fsync (see Verify).
+Status StoreBlob(const std::string& part, const std::string& blob, std::span<const uint8_t> frame,
+                 const DownloadOptions& o) {
+  int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return WriteFailure(errno, "cannot create", part);
+  Status s = WriteAll(fd, frame, 0, o, part);
+  if (::close(fd) != 0 && s.ok()) s = WriteFailure(errno, "cannot close", part);
+  if (s.ok()) s = Rename(part, blob);
+  return s;
+}
+
 }  // namespace
 
 Result<DownloadStats> ChunkDownloader::FetchBlobs(const std::vector<BlobWant>& blobs) {
   DownloadStats stats;
+  MOTA_RETURN_IF_ERROR(Fetch(blobs, nullptr, stats));
+  return stats;
+}
+
+Status ChunkDownloader::Fetch(const std::vector<BlobWant>& blobs, const FrameSink& sink,
+                              DownloadStats& stats) {
   std::vector<Job> jobs;
   for (const BlobWant& want : blobs) {
-    if (!bundle::IsSha256Hex(want.sha256) || !bundle::IsSha256Hex(want.zstd_sha256))
-      return InvalidArgument(want.label, ": sha256/zstd_sha256 must be 64 lowercase hex digits");
-    if (want.zstd_size == 0 || want.zstd_size > bundle::kMaxChunkSize + (1 << 20))
-      return InvalidArgument(want.label, ": zstd_size ", want.zstd_size, " out of range");
+    MOTA_RETURN_IF_ERROR(CheckWant(want));
     std::string path = BlobPath(want.sha256);
     if (FileSize(path) >= 0) {
       if (StoredBlobIsValid(path, want)) {
+        Touch(path);
         ++stats.blobs_present;
         continue;
       }
@@ -180,13 +230,12 @@ Result<DownloadStats> ChunkDownloader::FetchBlobs(const std::vector<BlobWant>& b
     job.blob_path = std::move(path);
     jobs.push_back(std::move(job));
   }
-  if (jobs.empty()) return stats;
+  if (jobs.empty()) return Status::Ok();
   uint64_t total = 0;
   for (const Job& job : jobs) total += job.want->zstd_size;
   if (options_.policy) MOTA_RETURN_IF_ERROR(options_.policy(total));
-  Run run(*this, stats);
-  MOTA_RETURN_IF_ERROR(run.Execute(jobs));
-  return stats;
+  Run run(*this, stats, sink);
+  return run.Execute(jobs);
 }
 
 Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
@@ -359,6 +408,7 @@ Status ChunkDownloader::Run::BeginBody(Job& job) {
     bytes_done_ -= job.start;
     job.start = job.received = 0;
     job.hash = std::make_unique<bundle::Sha256Stream>();
+    job.frame.clear();
     ++stats_.restarted;
   }
   return Status::Ok();
@@ -381,17 +431,23 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
                    ") sent more than its signed zstd_size ", job->want->zstd_size, " bytes");
     return 0;
   }
-  for (size_t done = 0; done < n;) {
-    ssize_t w = ::write(job->fd, ptr + done, n - done);
+  // With a sink the frame stays in memory and a worker stores it (Verify); the .part gets the
+  // bytes only if this attempt stops early (Release).
+  for (size_t done = run->sink_ ? n : 0; done < n;) {
+    const off_t at = static_cast<off_t>(job->received + done);
+    ssize_t w = run->opt_.pwrite ? run->opt_.pwrite(job->fd, ptr + done, n - done, at)
+                                 : ::pwrite(job->fd, ptr + done, n - done, at);
     if (w < 0 && errno == EINTR) continue;
-    if (w < 0) {
-      job->fatal = true;
-      job->attempt_error = IoError("write ", job->part_path, ": ", std::strerror(errno));
+    if (w <= 0) {
+      job->fatal = true;  // the .part keeps what was written: resumed once there is space
+      job->attempt_error = WriteFailure(w < 0 ? errno : EIO, "cannot write", job->part_path);
       return 0;
     }
     done += static_cast<size_t>(w);
   }
-  job->hash->Update({reinterpret_cast<const uint8_t*>(ptr), n});
+  const auto* bytes = reinterpret_cast<const uint8_t*>(ptr);
+  job->hash->Update({bytes, n});
+  if (run->sink_) job->frame.insert(job->frame.end(), bytes, bytes + n);
   job->received += n;
   run->bytes_done_ += n;
   run->stats_.bytes_received += n;
@@ -399,6 +455,14 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
 }
 
 void ChunkDownloader::Run::Release(Job& job) {
+  if (sink_ && job.fd >= 0 && !job.discard_part && job.received > job.start &&
+      job.received < job.want->zstd_size) {
+    // An attempt that stopped early (connection lost, cancelled): keep its bytes for the Range
+    // resume. Best effort: a short .part is only resumed from an earlier byte.
+    WriteAll(job.fd, std::span<const uint8_t>(job.frame).subspan(job.start), job.start, opt_,
+             job.part_path)
+        .IgnoreError();
+  }
   if (job.in_multi) {
     curl_multi_remove_handle(d_.multi_, job.easy);
     job.in_multi = false;
@@ -417,12 +481,15 @@ void ChunkDownloader::Run::Release(Job& job) {
 // The bytes already in the .part (a resumed download) start the running hash.
 Status ChunkDownloader::Run::HashPrefix(Job& job) {
   job.hash = std::make_unique<bundle::Sha256Stream>();
+  job.frame.clear();
+  if (sink_) job.frame.reserve(job.want->zstd_size);
   if (job.received == 0) return Status::Ok();
   auto prefix = ReadWholeFile(job.part_path, job.want->zstd_size);
   if (!prefix.ok()) return prefix.status();
   if (prefix->size() != job.received)
     return IoError(job.part_path, " changed size while being resumed");
   job.hash->Update(*prefix);
+  if (sink_) job.frame = std::move(prefix).value();
   return Status::Ok();
 }
 
@@ -441,6 +508,14 @@ Status ChunkDownloader::Run::Verify(Job& job) {
   // No fsync per blob: a blob torn by a crash fails its hash when the store is next read
   // (FetchBlobs checks every present blob, AssembleFile again) and is fetched again. The
   // assembled file is the durable point (AssembleFile fsyncs it and its directory).
+  if (sink_) {  // verified: assembled from memory, stored by a worker
+    sink_(*job.want, std::move(job.frame),
+          [part = job.part_path, blob = job.blob_path, o = &opt_](std::span<const uint8_t> frame) {
+            return StoreBlob(part, blob, frame, *o);  // the downloader's options: outlive the run
+          });
+    job.frame = std::vector<uint8_t>();
+    return Status::Ok();
+  }
   Status s = Rename(job.part_path, job.blob_path);
   if (!s.ok()) job.fatal = true;
   return s;
@@ -477,6 +552,7 @@ Status ChunkDownloader::Run::Finish(Job& job, CURLcode rc) {
 
 Status ChunkDownloader::Run::Failed(Job& job, Status error) {
   if (job.discard_part) {
+    job.frame.clear();
     ::unlink(job.part_path.c_str());
     bytes_done_ -= job.received;
     job.received = 0;
@@ -519,8 +595,54 @@ Status ChunkDownloader::Assemble(const bundle::VariantIndex& index, const std::s
 Result<DownloadStats> ChunkDownloader::Download(const bundle::VariantIndex& index,
                                                 const std::string& path) {
   MOTA_RETURN_IF_ERROR(bundle::ValidateIndex(index));
-  MOTA_ASSIGN_OR_RETURN(DownloadStats stats, FetchBlobs(BlobsOf(index, true)));
-  MOTA_RETURN_IF_ERROR(Assemble(index, path));
+  const std::vector<BlobWant> wants = BlobsOf(index, true);
+  for (const BlobWant& want : wants) MOTA_RETURN_IF_ERROR(CheckWant(want));
+  // Declared before the assembler: its workers use them until it is destroyed.
+  std::mutex mu;
+  std::vector<BlobWant> rejected;  // stored chunks that failed verification: fetched again
+  MOTA_ASSIGN_OR_RETURN(
+      std::unique_ptr<bundle::FileAssembler> assembler,
+      bundle::FileAssembler::Begin(
+          index, path, {.threads = options_.assemble_threads, .pwrite = options_.pwrite}));
+  std::unordered_set<std::string> chunks;
+  for (const bundle::ChunkRef& c : index.chunks) chunks.insert(c.sha256);
+  DownloadStats stats;
+  std::vector<BlobWant> fetch;  // missing chunks and every self-test blob
+  for (const BlobWant& want : wants) {
+    std::string blob = BlobPath(want.sha256);
+    if (chunks.count(want.sha256) == 0 || FileSize(blob) < 0) {
+      fetch.push_back(want);
+      continue;
+    }
+    // In the store from an earlier release: read and checked in full by a worker.
+    Touch(blob);
+    ++stats.blobs_present;
+    const uint64_t cap = std::max(want.size, want.zstd_size);
+    assembler->AddUnchecked(
+        want.sha256, [blob, cap] { return ReadWholeFile(blob, cap); },
+        [&, blob, want](const std::string&, const Status&) {
+          ::unlink(blob.c_str());
+          std::lock_guard<std::mutex> lock(mu);
+          rejected.push_back(want);
+        });
+  }
+  Status stored = Status::Ok();  // of a self-test blob, stored on this thread (small)
+  FrameSink sink = [&](const BlobWant& want, std::vector<uint8_t> frame, StoreFrame store) {
+    if (chunks.count(want.sha256) != 0) {
+      assembler->AddCheckedFrame(want.sha256, std::move(frame), std::move(store));
+    } else if (Status s = store(frame); !s.ok() && stored.ok()) {
+      stored = s;
+    }
+  };
+  MOTA_RETURN_IF_ERROR(Fetch(fetch, sink, stats));
+  MOTA_RETURN_IF_ERROR(stored);
+  MOTA_RETURN_IF_ERROR(assembler->Wait());
+  if (!rejected.empty()) {  // rare: a store blob damaged since it was written
+    stats.blobs_present -= rejected.size();
+    MOTA_RETURN_IF_ERROR(Fetch(rejected, sink, stats));
+    MOTA_RETURN_IF_ERROR(stored);
+  }
+  MOTA_RETURN_IF_ERROR(assembler->Finish());
   return stats;
 }
 

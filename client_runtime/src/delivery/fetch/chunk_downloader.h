@@ -12,24 +12,33 @@
 //   <store>/blobs/<zstd_sha256>.part                   a partial download, resumed next time
 // Blobs are served at <base_url>/blobs/<sha256> (server/http/static_files.h).
 //
-// Only blobs missing from the store (or failing their hash there) are requested. A .part is
-// resumed with Range; a 206 must carry exactly the Content-Range asked for, a 200 (server
-// ignores Range) starts the chunk over. Each response is capped at the signed zstd_size (a server
-// sending more is cut off). A finished download must have zstd_size bytes and zstd_sha256
-// (hashed while it arrives) before it is renamed into blobs/; otherwise it is deleted. Frames are
-// decompressed only after that check, by AssembleFile, which checks the decoded bytes against
-// `sha256` and the whole file against the index. Failed attempts are retried with exponential
+// Only blobs missing from the store are requested. A .part is resumed with Range; a 206 must
+// carry exactly the Content-Range asked for, a 200 (server ignores Range) starts the chunk over.
+// Each response is capped at the signed zstd_size (a server sending more is cut off). A finished
+// download must have zstd_size bytes and zstd_sha256 (hashed while it arrives) before it is
+// renamed into blobs/; otherwise it is deleted. Failed attempts are retried with exponential
 // backoff and jitter, up to max_attempts per blob; 403/404/410 are final. Up to max_in_flight
 // transfers run at once on one libcurl multi handle (its connection pool is kept between calls).
+//
+// Download() assembles while it downloads (bundle::FileAssembler): each frame just received and
+// verified is handed, from memory, to worker threads that decode it, check its content sha256
+// and pwrite it into the target; chunks already in the store (from an earlier release) are read
+// and checked in full by the workers, and one that fails is deleted and downloaded again. The
+// whole-file sha256 is computed in order as chunks land; one fsync, then rename. So every byte
+// is hashed once as a frame, once as content and once in the whole file, and written once to
+// the store and once to the target. Used store blobs get their mtime refreshed (the eviction
+// order of store_budget.h). A full disk is kOutOfMemory "disk full: <path>" (store_budget.h).
 // Exception-free.
 #pragma once
 
 #include <curl/curl.h>
+#include <sys/types.h>
 
 #include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -73,6 +82,9 @@ struct DownloadOptions {
   std::chrono::milliseconds backoff_max{8000};
   std::function<void(const Progress&)> progress;  // called on the downloading thread
   NetworkPolicy policy;
+  int assemble_threads = 2;  // Download's decode/hash/write workers (0: on the calling thread)
+  // Tests inject write failures (ENOSPC) here, for store and target writes; null: ::pwrite.
+  std::function<ssize_t(int fd, const void* data, size_t size, off_t offset)> pwrite;
 };
 
 struct DownloadStats {
@@ -102,7 +114,9 @@ class ChunkDownloader {
   // AssembleFile from the store: verified, atomic (manifests/lib/bundle/assemble.h).
   Status Assemble(const bundle::VariantIndex& index, const std::string& path) const;
 
-  // FetchBlobs(BlobsOf(index, true)) then Assemble.
+  // Makes every blob of BlobsOf(index, true) present in the store and writes the verified file
+  // to `path` atomically, assembling while downloading (see the top). On failure `path` is
+  // untouched and no temporary file stays; downloaded blobs and .part files stay in the store.
   Result<DownloadStats> Download(const bundle::VariantIndex& index, const std::string& path);
 
   std::string BlobPath(const std::string& sha256) const;
@@ -111,6 +125,16 @@ class ChunkDownloader {
  private:
   struct Job;
   class Run;
+  // Receives each frame downloaded and verified by a run, on the downloading thread, with what
+  // stores it as a blob (writes <zstd_sha256>.part, renames it to the blob name): with a sink,
+  // the network thread only receives and hashes; the sink runs `store` on a worker.
+  using StoreFrame = std::function<Status(std::span<const uint8_t> frame)>;
+  using FrameSink =
+      std::function<void(const BlobWant& want, std::vector<uint8_t> frame, StoreFrame store)>;
+  // FetchBlobs, with each downloaded frame kept in memory and handed to `sink` (when set). With
+  // a sink, bytes reach the .part only when an attempt stops early (for the Range resume).
+  // Adds to `stats`.
+  Status Fetch(const std::vector<BlobWant>& blobs, const FrameSink& sink, DownloadStats& stats);
   explicit ChunkDownloader(DownloadOptions options) : options_(std::move(options)) {}
 
   DownloadOptions options_;
