@@ -6,6 +6,8 @@
 # with ShaderBinary {const char* name; const uint32_t* words; size_t size;} declared in
 # exec/vulkan/shader_set.h. Shaders may #include files from INCLUDE_DIRS (GL_GOOGLE_include_directive);
 # the build tracks those through glslc's depfiles.
+# A shader with a line `// mota: fp16` is compiled a second time with -DMOTA_FP16 and embedded as
+# "<stem>_f16" (fp16 storage and arithmetic: exec/vulkan/ops/common.glsl), from the same source.
 function(mota_embed_shaders)
   cmake_parse_arguments(ARG "" "TARGET;NAMESPACE" "SHADERS;INCLUDE_DIRS" ${ARGN})
   if(NOT TARGET Vulkan::glslc)
@@ -23,19 +25,30 @@ function(mota_embed_shaders)
   list(SORT ARG_SHADERS)
   foreach(shader ${ARG_SHADERS})
     get_filename_component(stem "${shader}" NAME_WE)
-    set(inc "${out_dir}/${stem}.spv.inc")
-    # Vulkan 1.1 SPIR-V (1.3): subgroup operations; -O for smaller, faster modules.
-    add_custom_command(
-      OUTPUT "${inc}"
-      COMMAND Vulkan::glslc -O --target-env=vulkan1.1 -mfmt=num ${include_flags}
-              -MD -MF "${inc}.d" -o "${inc}" "${shader}"
-      DEPENDS "${shader}"
-      DEPFILE "${inc}.d"
-      COMMENT "glslc ${stem}.comp"
-      VERBATIM)
-    list(APPEND outputs "${inc}")
-    string(APPEND arrays "const uint32_t k_${stem}[] = {\n#include \"${stem}.spv.inc\"\n};\n")
-    string(APPEND entries "    {\"${stem}\", k_${stem}, sizeof(k_${stem}) / sizeof(uint32_t)},\n")
+    file(STRINGS "${shader}" fp16_marker REGEX "^// mota: fp16")
+    set(variants "${stem}")
+    if(fp16_marker)
+      list(APPEND variants "${stem}_f16")
+    endif()
+    foreach(name ${variants})
+      set(inc "${out_dir}/${name}.spv.inc")
+      set(defines "")
+      if(name MATCHES "_f16$")
+        set(defines "-DMOTA_FP16")
+      endif()
+      # Vulkan 1.1 SPIR-V (1.3): subgroup operations; -O for smaller, faster modules.
+      add_custom_command(
+        OUTPUT "${inc}"
+        COMMAND Vulkan::glslc -O --target-env=vulkan1.1 -mfmt=num ${include_flags} ${defines}
+                -MD -MF "${inc}.d" -o "${inc}" "${shader}"
+        DEPENDS "${shader}"
+        DEPFILE "${inc}.d"
+        COMMENT "glslc ${name}"
+        VERBATIM)
+      list(APPEND outputs "${inc}")
+      string(APPEND arrays "const uint32_t k_${name}[] = {\n#include \"${name}.spv.inc\"\n};\n")
+      string(APPEND entries "    {\"${name}\", k_${name}, sizeof(k_${name}) / sizeof(uint32_t)},\n")
+    endforeach()
   endforeach()
   set(gen "${out_dir}/embedded_shaders.cc")
   file(CONFIGURE OUTPUT "${gen}" CONTENT

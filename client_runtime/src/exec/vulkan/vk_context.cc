@@ -70,7 +70,7 @@ Result<std::shared_ptr<Context>> Context::Create(const ContextOptions& options) 
     if (env != nullptr) wanted = env;
   }
   MOTA_RETURN_IF_ERROR(ctx->ChooseDevice(wanted));
-  MOTA_RETURN_IF_ERROR(ctx->CreateDevice());
+  MOTA_RETURN_IF_ERROR(ctx->CreateDevice(options.fp16_features));
   return ctx;
 }
 
@@ -166,7 +166,7 @@ Status Context::ChooseDevice(const std::string& wanted) {
   return Status::Ok();
 }
 
-Status Context::CreateDevice() {
+Status Context::CreateDevice(bool fp16_features) {
   VkPhysicalDeviceSubgroupProperties subgroup{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SUBGROUP_PROPERTIES};
   VkPhysicalDeviceProperties2 props2{VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2};
@@ -211,8 +211,8 @@ Status Context::CreateDevice() {
   s16.pNext = f16_queryable ? &f16 : nullptr;
   features.pNext = &s16;
   api_.GetPhysicalDeviceFeatures2(physical_, &features);
-  info_.shader_float16 = f16_queryable && f16.shaderFloat16 == VK_TRUE;
-  info_.storage_16bit = s16.storageBuffer16BitAccess == VK_TRUE;
+  info_.shader_float16 = fp16_features && f16_queryable && f16.shaderFloat16 == VK_TRUE;
+  info_.storage_16bit = fp16_features && s16.storageBuffer16BitAccess == VK_TRUE;
   // Enable only what is used: fp16 storage and arithmetic; nothing else of these structs.
   VkPhysicalDeviceShaderFloat16Int8Features f16_on{
       VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_SHADER_FLOAT16_INT8_FEATURES};

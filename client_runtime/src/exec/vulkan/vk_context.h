@@ -52,6 +52,9 @@ struct ContextOptions {
   std::string device;
   // Enable VK_LAYER_KHRONOS_validation when installed (also when $MOTA_VULKAN_VALIDATION=1).
   bool validation = false;
+  // false: leave shaderFloat16 and 16-bit storage off even where the device has them
+  // (DeviceInfo then reports them absent, so every executable runs fp32).
+  bool fp16_features = true;
 };
 
 class Context {
@@ -81,7 +84,7 @@ class Context {
   Context() = default;
   Status CreateInstance(bool validation);
   Status ChooseDevice(const std::string& wanted);
-  Status CreateDevice();
+  Status CreateDevice(bool fp16_features);
 
   Api api_;
   VkInstance instance_ = VK_NULL_HANDLE;

@@ -6,8 +6,9 @@
 #include <map>
 #include <mutex>
 
-#include "exec/vulkan/vk_memory.h"
+#include "exec/vulkan/shader_set.h"
 #include "exec/vulkan/vk_cost_model.h"
+#include "exec/vulkan/vk_memory.h"
 #include "exec/vulkan/vk_op.h"
 
 namespace mota::exec::vk {
@@ -16,6 +17,8 @@ namespace {
 // A fence wait longer than this is treated as a hung device. Generous: lavapipe runs a
 // resnet18 segment in seconds on a busy 2-core machine.
 constexpr uint64_t kFenceTimeoutNs = uint64_t{120} * 1000 * 1000 * 1000;
+
+int lose_device_in = -1;  // LoseDeviceForTesting
 
 bool IsRunTime(TensorPlan::Storage s) {
   return s == TensorPlan::Storage::kInput || s == TensorPlan::Storage::kOutput ||
@@ -62,14 +65,23 @@ class Builder final : public OpBuilder {
 
 class Exe final : public VulkanExecutable {
  public:
-  Exe(const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared)
+  Exe(const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared,
+      const Precision& precision)
       : graph_(graph),
         plan_(std::move(plan)),
         shared_(std::move(shared)),
-        api_(shared_->ctx->api()) {}
+        api_(shared_->ctx->api()),
+        fp16_(precision.fp16) {
+    stats_.fp16 = precision.fp16;
+    stats_.precision = precision.reason;
+  }
   ~Exe() override;
 
   Status Init();
+  // Set when Init failed because a shader has no fp16 variant: its name.
+  const std::string& missing_fp16() const { return missing_fp16_; }
+  // The plan back, for a retry in fp32 (after a failed Init only).
+  ExecutionPlan TakePlan() { return std::move(plan_); }
   const std::vector<Shape>& output_shapes() const override { return plan_.output_shapes; }
   const std::vector<DType>& output_dtypes() const override { return plan_.output_dtypes; }
   size_t arena_bytes() const override { return stats_.arena_bytes + plan_.arena_size; }
@@ -86,10 +98,17 @@ class Exe final : public VulkanExecutable {
   }
 
  private:
+  // Whether tensor t is stored as fp16 on the device (f32 tensors in an fp16 executable).
+  bool Half(int32_t t) const { return fp16_ && plan_.tensors[t].dtype == DType::kF32; }
+  // Device bytes of tensor t.
   uint64_t Bytes(int32_t t) const {
     return static_cast<uint64_t>(NumElements(plan_.tensors[t].shape)) *
-           DTypeSize(plan_.tensors[t].dtype);
+           (Half(t) ? 2 : DTypeSize(plan_.tensors[t].dtype));
   }
+  // Host <-> device copies of tensor t's `n` device bytes, converting f32 <-> fp16 where the
+  // device stores fp16: callers keep f32.
+  void ToDevice(int32_t t, const void* host, uint8_t* device, uint64_t n) const;
+  void ToHost(int32_t t, const uint8_t* device, void* host, uint64_t n) const;
   // The tensor whose arena bytes `t` lives in, and t's byte offset inside them.
   int32_t Root(int32_t t, uint64_t* offset = nullptr) const {
     uint64_t sum = 0;
@@ -148,7 +167,34 @@ class Exe final : public VulkanExecutable {
   std::vector<DispatchProfile> profile_;
   bool profiling_ = false;
   bool in_flight_ = false;  // a submission whose fence was not waited for successfully
+  const bool fp16_;
+  std::string missing_fp16_;
 };
+
+void Exe::ToDevice(int32_t t, const void* host, uint8_t* device, uint64_t n) const {
+  if (!Half(t)) {
+    std::memcpy(device, host, n);
+    return;
+  }
+  const float* src = static_cast<const float*>(host);
+  for (uint64_t i = 0; i < n / 2; ++i) {
+    const uint16_t h = FloatToHalf(src[i]);
+    std::memcpy(device + 2 * i, &h, 2);
+  }
+}
+
+void Exe::ToHost(int32_t t, const uint8_t* device, void* host, uint64_t n) const {
+  if (!Half(t)) {
+    std::memcpy(host, device, n);
+    return;
+  }
+  float* dst = static_cast<float*>(host);
+  for (uint64_t i = 0; i < n / 2; ++i) {
+    uint16_t h;
+    std::memcpy(&h, device + 2 * i, 2);
+    dst[i] = HalfToFloat(h);
+  }
+}
 
 Region Builder::AddWeights(std::span<const uint8_t> bytes) { return exe_.AddWeights(bytes); }
 
@@ -448,6 +494,12 @@ Region Exe::KnownInput(int32_t tensor) {
   const TensorPlan& p = plan_.tensors[tensor];
   const void* data =
       p.storage == TensorPlan::Storage::kValue ? plan_.values[p.value_index].data() : p.data;
+  std::vector<uint8_t> half;
+  if (Half(tensor)) {  // weights and other prepare-time values: converted once, here
+    half.resize(Bytes(tensor));
+    ToDevice(tensor, data, half.data(), half.size());
+    data = half.data();
+  }
   const Region r = AddWeights({static_cast<const uint8_t*>(data), Bytes(tensor)});
   known_regions_.emplace(tensor, r);
   return r;
@@ -472,6 +524,14 @@ Status Exe::BuildOps() {
       }
       MOTA_RETURN_IF_ERROR(def->build(b));
       for (Dispatch& d : b.dispatches) {
+        if (fp16_) {
+          if (FindShader(d.shader + "_f16") == nullptr) {
+            missing_fp16_ = d.shader;
+            return FailedPrecondition("shader '", d.shader, "' (node '", node.name,
+                                      "') has no fp16 variant");
+          }
+          d.shader += "_f16";
+        }
         const PipelineKey key{d.shader, d.spec,
                               static_cast<uint32_t>(d.reads.size() + d.writes.size()),
                               static_cast<uint32_t>(d.push.size())};
@@ -718,6 +778,9 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
   submit.pCommandBuffers = &cmd;
   {
     std::lock_guard<std::mutex> lock(shared_->ctx->queue_mutex());
+    if (lose_device_in >= 0 && lose_device_in-- == 0) {
+      return VkError(VK_ERROR_DEVICE_LOST, "vkQueueSubmit", StrCat(what, " (injected failure)"));
+    }
     MOTA_VK_RETURN_IF_ERROR(api_.QueueSubmit(shared_->ctx->queue(), 1, &submit, fence_),
                             "vkQueueSubmit", what);
   }
@@ -755,7 +818,7 @@ Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
     return io.mapped() + (stats_.direct_io ? ArenaRegion(c.tensor).offset : c.staging);
   };
   for (const HostCopy& c : seg.uploads) {
-    std::memcpy(at(c), plan_.View(c.tensor, arena, inputs, outputs).data, c.size);
+    ToDevice(c.tensor, plan_.View(c.tensor, arena, inputs, outputs).data, at(c), c.size);
   }
   MOTA_RETURN_IF_ERROR(io.Flush(0, io.size()));
   MOTA_RETURN_IF_ERROR(Submit(
@@ -764,20 +827,24 @@ Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
   MOTA_RETURN_IF_ERROR(io.Invalidate(0, io.size()));
   if (seg.queries != VK_NULL_HANDLE) MOTA_RETURN_IF_ERROR(ReadTimestamps(seg));
   for (const HostCopy& c : seg.downloads) {
-    std::memcpy(plan_.View(c.tensor, arena, inputs, outputs).data, at(c), c.size);
+    ToHost(c.tensor, at(c), plan_.View(c.tensor, arena, inputs, outputs).data, c.size);
   }
   return Status::Ok();
 }
 
 Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) {
   MOTA_RETURN_IF_ERROR(lost_);
+  MOTA_RETURN_IF_ERROR(shared_->lost);
   MOTA_RETURN_IF_ERROR(CheckRunBindings(graph_, plan_, inputs, outputs));
   for (const Step& step : steps_) {
     if (step.segment >= 0) {
       Status s = RunSegment(segments_[step.segment], inputs, outputs);
       if (!s.ok()) {
         // A failed submission leaves the device state unknown: refuse later runs too.
-        if (s.code() == StatusCode::kUnavailable) lost_ = s;
+        if (s.code() == StatusCode::kUnavailable) {
+          lost_ = s;
+          if (shared_->lost.ok()) shared_->lost = s;  // the device, not only this plan
+        }
         return s;
       }
       continue;
@@ -808,10 +875,25 @@ Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> 
 
 }  // namespace
 
+void LoseDeviceForTesting(int n) { lose_device_in = n; }
+
 Result<std::unique_ptr<VulkanExecutable>> CreateVulkanExecutable(
-    const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared) {
-  auto exe = std::make_unique<Exe>(graph, std::move(plan), std::move(shared));
-  MOTA_RETURN_IF_ERROR(exe->Init());
+    const model::Graph& graph, ExecutionPlan plan, std::shared_ptr<SharedState> shared,
+    const Precision& precision) {
+  auto exe = std::make_unique<Exe>(graph, std::move(plan), shared, precision);
+  Status init = exe->Init();
+  if (!init.ok() && !exe->missing_fp16().empty()) {
+    // A shader without an fp16 variant (a new op): the whole plan in fp32, since the arena
+    // holds one element type per tensor and every consumer must agree on it.
+    const Precision fp32{false,
+                         StrCat("fp32: fp16 was chosen (", precision.reason, ") but shader '",
+                                exe->missing_fp16(), "' has no fp16 variant")};
+    ExecutionPlan again = exe->TakePlan();
+    exe.reset();
+    exe = std::make_unique<Exe>(graph, std::move(again), std::move(shared), fp32);
+    init = exe->Init();
+  }
+  MOTA_RETURN_IF_ERROR(init);
   return std::unique_ptr<VulkanExecutable>(std::move(exe));
 }
 

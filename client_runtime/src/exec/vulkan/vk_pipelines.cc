@@ -32,7 +32,11 @@ uint32_t Get32(const uint8_t* p) {
 }
 uint64_t Get64(const uint8_t* p) { return uint64_t{Get32(p)} | uint64_t{Get32(p + 4)} << 32; }
 
+int fail_pipeline_in = -1;  // FailPipelineCreationForTesting
+
 }  // namespace
+
+void FailPipelineCreationForTesting(int n) { fail_pipeline_in = n; }
 
 const char* CacheLoadName(CacheLoad load) {
   switch (load) {
@@ -222,13 +226,19 @@ Result<Pipeline> PipelineManager::Create(const PipelineKey& key) {
     info.stage.pName = "main";
     info.stage.pSpecializationInfo = key.spec.empty() ? nullptr : &spec;
     info.layout = p.layout;
-    r = api.CreateComputePipelines(dev, cache_, 1, &info, nullptr, &p.pipeline);
+    r = fail_pipeline_in >= 0 && fail_pipeline_in-- == 0
+            ? VK_ERROR_INVALID_SHADER_NV  // injected: what a driver rejecting a module returns
+            : api.CreateComputePipelines(dev, cache_, 1, &info, nullptr, &p.pipeline);
     api.DestroyShaderModule(dev, module, nullptr);
   }
   if (r != VK_SUCCESS) {
     api.DestroyPipelineLayout(dev, p.layout, nullptr);
     api.DestroyDescriptorSetLayout(dev, p.set_layout, nullptr);
-    return VkError(r, "vkCreateComputePipelines", what);
+    Status s = VkError(r, "vkCreateComputePipelines", what);
+    // A driver that rejects a valid module (a compiler bug, an unsupported feature) is not a
+    // bug in mota: UNAVAILABLE sends the caller to a CPU backend.
+    if (s.code() == StatusCode::kInternal) s = Unavailable(s.message(), "; use a CPU backend");
+    return s;
   }
   return p;
 }

@@ -92,4 +92,9 @@ class PipelineManager {
 // is never trusted.
 std::array<uint8_t, 32> RuntimeKey();
 
+// Test hook (pipeline-failure injection): the n-th following pipeline creation (0: the next)
+// fails as a driver rejecting the module would (VK_ERROR_INVALID_SHADER_NV -> UNAVAILABLE); -1
+// turns it off. Pipelines already made are shared, so only a new pipeline key can fail.
+void FailPipelineCreationForTesting(int n);
+
 }  // namespace mota::exec::vk

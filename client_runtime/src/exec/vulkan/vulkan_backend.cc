@@ -65,6 +65,16 @@ class Backend final : public VulkanBackend {
     }
     status_ = ApplyTuningParameters(tuning, shared_->ctx->info(), &shared_->tuning);
     if (!status_.ok()) return;
+    status_ = ApplyQuirks(vulkan.quirks);
+    if (!status_.ok()) return;
+    precision_ = vulkan.precision;
+    if (precision_.empty()) {
+      if (const char* env = std::getenv("MOTA_VULKAN_PRECISION"); env != nullptr) precision_ = env;
+    }
+    if (!precision_.empty() && precision_ != "fp16" && precision_ != "fp32") {
+      status_ = InvalidArgument("Vulkan precision '", precision_, "': expected fp16 or fp32");
+      return;
+    }
     cache_path_ = CachePath(vulkan, shared_->ctx->info());
     auto pipelines = PipelineManager::Create(shared_->ctx, cache_path_);
     if (!pipelines.ok()) {
@@ -83,10 +93,12 @@ class Backend final : public VulkanBackend {
                                               std::span<const Shape> input_shapes,
                                               std::span<const TensorView> known_inputs) override {
     MOTA_RETURN_IF_ERROR(status_);
+    MOTA_RETURN_IF_ERROR(shared_->lost);
     PlanOptions options;
     options.known_inputs = known_inputs;
     MOTA_ASSIGN_OR_RETURN(ExecutionPlan plan, PlanExecution(graph, input_shapes, options));
-    MOTA_ASSIGN_OR_RETURN(auto exe, CreateVulkanExecutable(graph, std::move(plan), shared_));
+    MOTA_ASSIGN_OR_RETURN(
+        auto exe, CreateVulkanExecutable(graph, std::move(plan), shared_, ChoosePrecision(graph)));
     // A cache that cannot be written costs the next process compile time, not correctness.
     cache_save_ = shared_->pipelines->Save();
     return std::unique_ptr<Executable>(std::move(exe));
@@ -110,12 +122,61 @@ class Backend final : public VulkanBackend {
   int pipelines_created() const override {
     return status_.ok() ? shared_->pipelines->created() : 0;
   }
+  const std::vector<std::string>& applied_quirks() const override { return applied_quirks_; }
 
  private:
+  // Every quirk matching the device: disable_backend -> INCOMPATIBLE (Prepare returns it).
+  Status ApplyQuirks(const std::vector<VulkanQuirk>& quirks) {
+    const DeviceInfo& d = shared_->ctx->info();
+    for (const VulkanQuirk& q : quirks) {
+      if (!QuirkApplies(q, d)) continue;
+      applied_quirks_.push_back(StrCat(QuirkActionName(q.action), ": ", q.reason));
+      switch (q.action) {
+        case VulkanQuirk::Action::kDisableBackend:
+          return Status(
+              StatusCode::kIncompatible,
+              StrCat("the Vulkan backend is disabled on ", d.name, " (", QuirkDeviceText(d),
+                     ") by a quirk of the variant: ", q.reason, "; use a CPU backend"));
+        case VulkanQuirk::Action::kDisableFp16:
+          fp16_quirk_ = q.reason;
+          break;
+        case VulkanQuirk::Action::kTuning: {
+          Status s = ApplyTuningParameters(q.tuning, d, &shared_->tuning);
+          if (!s.ok()) return s.WithContext(StrCat("in the tuning quirk '", q.reason, "'"));
+          break;
+        }
+      }
+    }
+    return Status::Ok();
+  }
+
+  // fp16 when asked for (or the model is fp16), the device can and no quirk forbids it.
+  Precision ChoosePrecision(const model::Graph& graph) const {
+    const bool model_fp16 = graph.metadata.precision == "fp16";
+    const std::string source = !precision_.empty()
+                                   ? StrCat("asked for ", precision_)
+                                   : StrCat("model precision '", graph.metadata.precision, "'");
+    if (precision_ == "fp32" || (precision_.empty() && !model_fp16)) {
+      return {false, StrCat("fp32: ", source)};
+    }
+    const DeviceInfo& d = shared_->ctx->info();
+    if (!d.shader_float16 || !d.storage_16bit) {
+      return {false, StrCat("fp32: ", source, " but the device lacks ",
+                            !d.shader_float16 ? "shaderFloat16" : "storageBuffer16BitAccess")};
+    }
+    if (!fp16_quirk_.empty()) {
+      return {false, StrCat("fp32: ", source, " but a quirk disables fp16: ", fp16_quirk_)};
+    }
+    return {true, StrCat("fp16: ", source)};
+  }
+
   Status status_;
   std::shared_ptr<SharedState> shared_;
   std::string cache_path_;
   Status cache_save_;
+  std::string precision_;   // VulkanOptions::precision or $MOTA_VULKAN_PRECISION
+  std::string fp16_quirk_;  // reason of a disable_fp16 quirk
+  std::vector<std::string> applied_quirks_;
 };
 
 std::unique_ptr<exec::Backend> CreateDefault(const BackendOptions& options) {

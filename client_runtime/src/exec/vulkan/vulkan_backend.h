@@ -7,7 +7,9 @@
 // tensors the CPU side or the caller reads. Run replays it. Weights are uploaded at Prepare.
 //
 // No Vulkan loader or device: Prepare fails with UNAVAILABLE (the caller uses a CPU backend).
-// A lost device fails that Run and every later one with UNAVAILABLE.
+// A lost device fails that Run and every later Run and Prepare of the backend with UNAVAILABLE.
+// A quirk with disable_backend makes Prepare return INCOMPATIBLE. Session (exec/session.h) falls
+// back to the CPU on these.
 #pragma once
 
 #include <memory>
@@ -17,6 +19,7 @@
 #include "exec/backend.h"
 #include "exec/vulkan/vk_context.h"
 #include "exec/vulkan/vk_cost_model.h"
+#include "exec/vulkan/vk_quirks.h"
 
 namespace mota::exec::vk {
 
@@ -40,6 +43,13 @@ struct VulkanOptions {
   // model and not worth the GPU (`mota run --backend vulkan`); kModel also the whole model when
   // an all-CPU run is estimated faster (`mota run --backend auto`).
   CostPolicy cost_policy = CostPolicy::kOff;
+  // "fp16": fp16 storage and arithmetic where the device has shaderFloat16 and
+  // storageBuffer16BitAccess (else fp32, said in VulkanStats::precision); "fp32"; empty:
+  // $MOTA_VULKAN_PRECISION, else the model's precision (model::Metadata::precision "fp16" ->
+  // fp16; the variant's precision travels there), else fp32. Inputs and outputs stay f32.
+  std::string precision;
+  // Driver quirks from the variant's metadata (vk_quirks.h), applied at creation.
+  std::vector<VulkanQuirk> quirks;
 };
 
 // GPU time of one dispatch, summed over runs (profiling).
@@ -68,9 +78,14 @@ struct VulkanStats {
   // Unified memory: inputs and outputs are copied straight into / out of the mapped arena (no
   // staging buffer, no copy commands).
   bool direct_io = false;
+  // fp16 storage and arithmetic (the "_f16" shader variants) for f32 tensors; callers still
+  // pass and get f32 (converted in the uploads and downloads).
+  bool fp16 = false;
+  // The precision and why: "fp16: ...", "fp32: the device lacks shaderFloat16", ...
+  std::string precision;
   std::vector<std::string> cpu_reasons;  // one line per CPU node: why it is not on the GPU
-  CostDecision cost;        // the cost model's estimates and decisions per partition
-  std::string cost_report;  // FormatDecision(cost): `mota run --explain`
+  CostDecision cost;                     // the cost model's estimates and decisions per partition
+  std::string cost_report;               // FormatDecision(cost): `mota run --explain`
 };
 
 class VulkanExecutable : public Executable {
@@ -93,6 +108,8 @@ class VulkanBackend : public Backend {
   virtual const std::string& cache_path() const = 0;
   // Pipelines compiled by this backend so far.
   virtual int pipelines_created() const = 0;
+  // One line per quirk that applied to this device: "<action>: <reason>".
+  virtual const std::vector<std::string>& applied_quirks() const = 0;
 };
 
 std::unique_ptr<VulkanBackend> CreateVulkanBackend(const BackendOptions& options,

@@ -3,6 +3,7 @@
 // on the GPU: a silent CPU fallback would make the comparison meaningless.
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -25,8 +26,52 @@ struct Tol {
   double atol, rtol;
 };
 
+// fp16 tolerances (the fp16 variants vs the fp32 reference on the same f32 inputs). Rounding to
+// fp16 costs up to 2^-12 = 2.4e-4 relative per value (inputs, weights, outputs) and 2^-11 per
+// fp16 operation:
+// - elementwise/copies (fp32 class kExact): a few roundings of values of magnitude <= ~1-8:
+//   atol 1e-3, rtol 1e-3 (an Add of two rounded inputs in [-1, 1] is off by <= 7.3e-4);
+// - functions (kFn): x rounded by 2^-12 moves f(x) by |x f'/f| 2^-12 relative (exp on [-3, 3]:
+//   7e-4, Pow with |y| <= 1.5 on [0.1, 2]: 1.2e-3) plus a few fp16 ops (HardSwish): 2e-3, 5e-3;
+// - sums (kSum): GEMM/convolution products in fp16 summed per 16-deep tile in fp16, the tiles in
+//   float (K <= 72 here, outputs ~1-3): typical error ~2e-3, so 1e-2, 1e-2.
+constexpr Tol kF16Elementwise{1e-3, 1e-3};
+constexpr Tol kF16Fn{2e-3, 5e-3};
+constexpr Tol kF16Sum{1e-2, 1e-2};
+
+Tol Fp16Tolerance(Tol fp32) {
+  if (fp32.atol == kExact && fp32.rtol == kExact) return kF16Elementwise;
+  if (fp32.atol <= kFnAtol && fp32.rtol <= kFnRtol) return kF16Fn;
+  return kF16Sum;
+}
+
+// The fp16 variants of the node's shaders (both convolution operand paths for Conv) against
+// the reference's outputs.
+void CheckFp16(const std::string& op, const model::Graph& graph,
+               const std::vector<TensorView>& feeds, const std::vector<HostTensor>& want, Tol tol,
+               int expected_dispatches) {
+  if (Fp16Backend() == nullptr) return;  // the device has no fp16: the fp32 checks stand
+  for (bool other : {false, true}) {
+    if (other && op != "Conv") break;
+    auto got = RunGraph(*Fp16Backend(other), graph, feeds);
+    ASSERT_TRUE(got.ok()) << op << " fp16: " << got.status().ToString();
+    EXPECT_TRUE(got->stats.fp16) << op << ": " << got->stats.precision;
+    EXPECT_EQ(got->stats.gpu_nodes, 1) << op << " fp16 did not run on the GPU";
+    if (expected_dispatches >= 0) {
+      EXPECT_EQ(got->stats.dispatches, expected_dispatches);
+    }
+    ASSERT_EQ(got->outputs.size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      ASSERT_EQ(got->outputs[i].shape(), want[i].shape());
+      const double worst = WorstRatio(got->outputs[i], want[i], tol.atol, tol.rtol);
+      EXPECT_LE(worst, 1.0) << op << " fp16" << (other ? " (other gemm_shared)" : "") << " output "
+                            << i << ": worst |diff| / tolerance = " << worst;
+    }
+  }
+}
+
 void CheckOp(const std::string& op, const model::Attributes& attrs, std::vector<Arg> inputs,
-             Tol tol, int expected_dispatches = -1) {
+             Tol tol, int expected_dispatches = -1, std::optional<Tol> f16 = std::nullopt) {
   std::vector<TensorView> feeds;
   const model::Graph graph = OneNodeGraph(op, attrs, inputs, 1, &feeds);
   auto reference = CreateBackend("reference", {});
@@ -52,6 +97,7 @@ void CheckOp(const std::string& op, const model::Attributes& attrs, std::vector<
     const double w2 = WorstRatio(other->outputs[0], want->outputs[0], tol.atol + 1e-30, tol.rtol);
     EXPECT_LE(w2, 1.0) << op << " (other gemm_shared): worst |diff| / tolerance = " << w2;
   }
+  CheckFp16(op, graph, feeds, want->outputs, f16.value_or(Fp16Tolerance(tol)), expected_dispatches);
 }
 
 using AttrValue = std::variant<int64_t, float, std::string, std::vector<int64_t>>;
@@ -292,11 +338,15 @@ TEST(VulkanSplit, uneven_parts_along_a_middle_axis) {
     ASSERT_EQ(got->outputs[i].shape(), want->outputs[i].shape());
     EXPECT_EQ(WorstRatio(got->outputs[i], want->outputs[i], 1e-30, 0), 0.0) << "output " << i;
   }
+  CheckFp16("Split", graph, feeds, want->outputs, kF16Elementwise, 3);
 }
 
 TEST(VulkanSoftmax, last_axis_middle_axis_and_log) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Softmax", {}, {In(RandomF32({4, 33}, 80, -10.0f, 10.0f))}, {kFnAtol, kFnRtol}, 1);
+  // fp16: inputs in [-10, 10] are off by up to 10 * 2^-12 = 2.4e-3, which moves each
+  // probability by up to twice that relative.
+  CheckOp("Softmax", {}, {In(RandomF32({4, 33}, 80, -10.0f, 10.0f))}, {kFnAtol, kFnRtol}, 1,
+          Tol{2e-3, 1e-2});
   CheckOp("Softmax", Attrs({{"axis", int64_t{1}}}), {In(RandomF32({2, 6, 5}, 81))},
           {kFnAtol, kFnRtol}, 1);
   CheckOp("LogSoftmax", {}, {In(RandomF32({3, 10}, 82))}, {kFnAtol, kFnRtol}, 1);

@@ -44,6 +44,29 @@ inline VulkanBackend& OtherConvPathBackend() {
   return *backend;
 }
 
+// fp16 backends (VulkanOptions::precision "fp16"), one per convolution operand path, for the
+// fp16 variants of every op. Null when the device lacks shaderFloat16 or 16-bit storage.
+inline VulkanBackend* Fp16Backend(bool other_conv_path = false) {
+  static VulkanBackend* backends[2] = {nullptr, nullptr};
+  static bool made = false;
+  if (!made) {
+    made = true;
+    const Status& s = SharedBackend().status();
+    if (s.ok() && SharedBackend().device().shader_float16 &&
+        SharedBackend().device().storage_16bit) {
+      for (int i = 0; i < 2; ++i) {
+        VulkanOptions options;
+        options.cache_path = "none";
+        options.context.validation = true;
+        options.precision = "fp16";
+        if (i == 1) options.tuning = OtherConvPathBackend().tuning();
+        backends[i] = CreateVulkanBackend({}, options).release();
+      }
+    }
+  }
+  return backends[other_conv_path ? 1 : 0];
+}
+
 #define MOTA_SKIP_WITHOUT_VULKAN()                                                        \
   do {                                                                                    \
     const ::mota::Status& s = ::mota::exec::vk::testing::SharedBackend().status();        \

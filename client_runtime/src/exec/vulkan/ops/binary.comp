@@ -1,6 +1,7 @@
 // Add, Sub, Mul, Div, Pow (OP) with numpy broadcasting: the output index is split into up to 6 dims
 // and each operand reads through its own strides (0 on broadcast dims). BROADCAST 0 is the
 // equal-shape fast path.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -10,9 +11,9 @@ layout(constant_id = 1) const uint OP = 0;  // 0 Add, 1 Sub, 2 Mul, 3 Div, 4 Pow
 layout(constant_id = 2) const uint BROADCAST = 1;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer ABuf { float a[]; };
-layout(std430, binding = 1) readonly buffer BBuf { float b[]; };
-layout(std430, binding = 2) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer ABuf { SF a[]; };
+layout(std430, binding = 1) readonly buffer BBuf { SF b[]; };
+layout(std430, binding = 2) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total;
@@ -38,17 +39,19 @@ void main() {
       ib += c * p.b_strides[d];
     }
   }
-  float va = a[ia], vb = b[ib], r;
+  // fp16 variant: + - * / in fp16; Pow through float.
+  AF va = AF(a[ia]), vb = AF(b[ib]), r;
   if (OP == 0) r = va + vb;
   else if (OP == 1) r = va - vb;
   else if (OP == 2) r = va * vb;
   else if (OP == 3) r = va / vb;
   else {
     // GLSL pow is undefined for a < 0; ONNX (C's pow) is defined for integer exponents.
-    float m = pow(abs(va), vb);
-    bool odd = fract(vb) == 0.0 && fract(vb * 0.5) != 0.0;
-    r = vb == 2.0 ? va * va : (va < 0.0 && fract(vb) != 0.0) ? uintBitsToFloat(0x7fc00000u)
-                                                             : (va < 0.0 && odd ? -m : m);
+    float fa = float(va), fb = float(vb);
+    float m = pow(abs(fa), fb);
+    bool odd = fract(fb) == 0.0 && fract(fb * 0.5) != 0.0;
+    r = AF(fb == 2.0 ? fa * fa : (fa < 0.0 && fract(fb) != 0.0) ? uintBitsToFloat(0x7fc00000u)
+                                                                : (fa < 0.0 && odd ? -m : m));
   }
-  y[idx] = apply_act(r, p.act, p.act_alpha, p.act_beta);
+  y[idx] = SF(apply_act(r, p.act, p.act_alpha, p.act_beta));
 }

@@ -1,5 +1,6 @@
 // Conv2D with one input channel per group (depthwise, channel multiplier M / C): one output
 // element per invocation; the taps are few, so registers beat shared memory here.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -8,10 +9,10 @@ layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint HAS_BIAS = 0;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
-layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
-layout(std430, binding = 3) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) readonly buffer WBuf { SF w[]; };
+layout(std430, binding = 2) readonly buffer BBuf { SF bias[]; };
+layout(std430, binding = 3) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total, C, H, W, M, OH, OW;
@@ -32,15 +33,15 @@ void main() {
   uint ic = oc / (p.M / p.C);
   uint xbase = (b * p.C + ic) * p.H * p.W;
   uint wbase = oc * p.KH * p.KW;
-  float acc = HAS_BIAS != 0 ? bias[oc] : 0.0;
+  float acc = HAS_BIAS != 0 ? float(bias[oc]) : 0.0;  // products in AF, their sum in float
   for (uint ky = 0; ky < p.KH; ++ky) {
     int iy = int(oy * p.SH + ky * p.DH) - int(p.PH);
     if (iy < 0 || iy >= int(p.H)) continue;
     for (uint kx = 0; kx < p.KW; ++kx) {
       int ix = int(ox * p.SW + kx * p.DW) - int(p.PW);
       if (ix < 0 || ix >= int(p.W)) continue;
-      acc += x[xbase + uint(iy) * p.W + uint(ix)] * w[wbase + ky * p.KW + kx];
+      acc += float(AF(x[xbase + uint(iy) * p.W + uint(ix)]) * AF(w[wbase + ky * p.KW + kx]));
     }
   }
-  y[idx] = apply_act(acc, p.act, p.act_alpha, p.act_beta);
+  y[idx] = SF(apply_act(acc, p.act, p.act_alpha, p.act_beta));
 }

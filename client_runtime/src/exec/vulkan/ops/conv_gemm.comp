@@ -7,6 +7,7 @@
 // thread keeps RM x RN accumulators in registers and reads RM + RN shared values per k step
 // for RM * RN multiply-adds. Thread (tx, ty) owns rows ty + i * TY and columns tx + j * TX, so
 // neighbouring threads write neighbouring columns (coalesced stores).
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -22,14 +23,14 @@ layout(constant_id = 7) const uint HAS_RESIDUAL = 0;
 layout(constant_id = 8) const uint SHARED = 1;  // 0: no shared-memory tiles (CPU devices)
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) readonly buffer WBuf { float w[]; };
-layout(std430, binding = 2) readonly buffer BBuf { float bias[]; };
-layout(std430, binding = 3) readonly buffer RBuf { float res[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) readonly buffer WBuf { SF w[]; };
+layout(std430, binding = 2) readonly buffer BBuf { SF bias[]; };
+layout(std430, binding = 3) readonly buffer RBuf { SF res[]; };
 // Per k = (channel, ky, kx): (offset in X of the tap for output (0, 0), ky * DH, kx * DW), so
 // the shared-memory path gathers B without integer division (built at prepare time).
 layout(std430, binding = 4) readonly buffer KBuf { ivec4 ktab[]; };
-layout(std430, binding = 5) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 5) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint C, H, W, M, OH, OW;
@@ -43,8 +44,8 @@ layout(push_constant, std430) uniform Params {
 
 const uint BM = TY * RM;
 const uint BN = TX * RN;
-shared float As[BK * BM];  // [k][m]
-shared float Bs[BK * BN];  // [k][n]
+shared SF As[BK * BM];  // [k][m]
+shared SF Bs[BK * BN];  // [k][n]
 
 void main() {
   uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
@@ -74,18 +75,18 @@ void main() {
       uint xc = xbase + ic * p.H * p.W;
       for (uint ky = 0; ky < p.KH; ++ky) {
         for (uint kx = 0; kx < p.KW; ++kx, ++k) {
-          float a[4], bv[4];
+          AF a[4], bv[4];
           for (uint i = 0; i < RM; ++i) {
             uint m = m0 + ty + i * TY;
-            a[i] = m < p.mg ? w[wbase + m * p.K + k] : 0.0;
+            a[i] = m < p.mg ? AF(w[wbase + m * p.K + k]) : AF(0.0);
           }
           for (uint j = 0; j < RN; ++j) {
             int iy = iy0[j] + int(ky * p.DH), ix = ix0[j] + int(kx * p.DW);
             bool inside = col_ok[j] && iy >= 0 && ix >= 0 && iy < int(p.H) && ix < int(p.W);
-            bv[j] = inside ? x[xc + uint(iy) * p.W + uint(ix)] : 0.0;
+            bv[j] = inside ? AF(x[xc + uint(iy) * p.W + uint(ix)]) : AF(0.0);
           }
           for (uint i = 0; i < RM; ++i)
-            for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
+            for (uint j = 0; j < RN; ++j) acc[i][j] += float(a[i] * bv[j]);
         }
       }
     }
@@ -99,13 +100,13 @@ void main() {
       for (uint i = tid; i < BK * BM; i += TX * TY) {
         uint kk = i % BK, mm = i / BK;
         uint m = m0 + mm, k = k0 + kk;
-        As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : 0.0;
+        As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : SF(0.0);
       }
       // n fastest: consecutive threads read consecutive pixels. TX * TY is a multiple of BN
       // (RN <= TY), so each thread always loads the same column: its window origin is fixed.
       for (uint kk = tid / BN; kk < BK; kk += (TX * TY) / BN) {
         uint k = k0 + kk;
-        float v = 0.0;
+        SF v = SF(0.0);
         if (b_col_ok && k < p.K) {
           if (POINTWISE != 0) {
             v = x[xbase + k * p.H * p.W + b_n];
@@ -120,13 +121,28 @@ void main() {
         Bs[kk * BN + b_nn] = v;
       }
       barrier();
+#ifdef MOTA_FP16
+      // fp16 multiply-adds over one BK-deep tile, added into the float accumulators per tile:
+      // fp16 arithmetic in the inner loop, no fp16 rounding growing with K.
+      AF part[4][4];
+      for (uint i = 0; i < RM; ++i)
+        for (uint j = 0; j < RN; ++j) part[i][j] = AF(0.0);
+#else
+#define part acc
+#endif
       for (uint kk = 0; kk < BK; ++kk) {
-        float a[4], bv[4];
+        AF a[4], bv[4];
         for (uint i = 0; i < RM; ++i) a[i] = As[kk * BM + ty + i * TY];
         for (uint j = 0; j < RN; ++j) bv[j] = Bs[kk * BN + tx + j * TX];
         for (uint i = 0; i < RM; ++i)
-          for (uint j = 0; j < RN; ++j) acc[i][j] += a[i] * bv[j];
+          for (uint j = 0; j < RN; ++j) part[i][j] += a[i] * bv[j];
       }
+#ifdef MOTA_FP16
+      for (uint i = 0; i < RM; ++i)
+        for (uint j = 0; j < RN; ++j) acc[i][j] += float(part[i][j]);
+#else
+#undef part
+#endif
       barrier();
     }
   }
@@ -134,14 +150,14 @@ void main() {
     uint m = m0 + ty + i * TY;
     if (m >= p.mg) continue;
     uint oc = g * p.mg + m;
-    float bias_v = HAS_BIAS != 0 ? bias[oc] : 0.0;
+    float bias_v = HAS_BIAS != 0 ? float(bias[oc]) : 0.0;
     for (uint j = 0; j < RN; ++j) {
       uint n = n0 + tx + j * TX;
       if (n >= ohw) continue;
       uint at = (b * p.M + oc) * ohw + n;
       float v = apply_act(acc[i][j] + bias_v, p.act, p.act_alpha, p.act_beta);
-      if (HAS_RESIDUAL != 0) v = apply_act(v + res[at], p.act2, p.act2_alpha, p.act2_beta);
-      y[at] = v;
+      if (HAS_RESIDUAL != 0) v = apply_act(v + float(res[at]), p.act2, p.act2_alpha, p.act2_beta);
+      y[at] = SF(v);
     }
   }
 }

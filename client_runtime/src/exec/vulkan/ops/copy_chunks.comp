@@ -1,5 +1,6 @@
 // Strided chunk copy for Concat and Split: element j of row o moves from
 // x[o * in_stride + in_offset + j] to y[o * out_stride + out_offset + j], j < chunk.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -7,8 +8,8 @@
 layout(constant_id = 0) const uint WG = 64;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total, chunk;

@@ -1,5 +1,6 @@
 // GlobalAveragePool / GlobalMaxPool (IS_MAX): one workgroup reduces one (n, c) plane; its WG
 // threads stride over the plane, then reduce in shared memory.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -8,8 +9,8 @@ layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint IS_MAX = 0;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint planes, size;
@@ -25,7 +26,7 @@ void main() {
   uint tid = gl_LocalInvocationID.x;
   float acc = IS_MAX != 0 ? uintBitsToFloat(0xff800000u) : 0.0;
   for (uint i = tid; i < p.size; i += WG) {
-    float v = x[plane * p.size + i];
+    float v = float(x[plane * p.size + i]);  // summed in float
     acc = IS_MAX != 0 ? max(acc, v) : acc + v;
   }
   partial[tid] = acc;
@@ -38,6 +39,6 @@ void main() {
   }
   if (tid == 0) {
     float r = IS_MAX != 0 ? partial[0] : partial[0] / float(p.size);
-    y[plane] = apply_act(r, p.act, p.act_alpha, p.act_beta);
+    y[plane] = SF(apply_act(r, p.act, p.act_alpha, p.act_beta));
   }
 }

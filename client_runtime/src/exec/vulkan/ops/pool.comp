@@ -1,6 +1,7 @@
 // MaxPool / AveragePool (IS_MAX) over 2-D windows: one output element per invocation. Average:
 // the divisor counts taps on real input, or (count_include_pad) taps inside the padded input,
 // never taps past the end padding that ceil_mode adds.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -9,8 +10,8 @@ layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint IS_MAX = 1;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total, H, W, OH, OW;
@@ -42,7 +43,7 @@ void main() {
       int ix = int(px) - int(p.PW);
       if (iy < 0 || ix < 0 || iy >= int(p.H) || ix >= int(p.W)) continue;
       ++valid;
-      float v = x[base + uint(iy) * p.W + uint(ix)];
+      float v = float(x[base + uint(iy) * p.W + uint(ix)]);  // averages sum in float
       acc = IS_MAX != 0 ? max(acc, v) : acc + v;
     }
   }
@@ -50,5 +51,5 @@ void main() {
     uint count = p.include_pad != 0 ? padded : valid;
     acc = count > 0 ? acc / float(count) : 0.0;
   }
-  y[idx] = apply_act(acc, p.act, p.act_alpha, p.act_beta);
+  y[idx] = SF(apply_act(acc, p.act, p.act_alpha, p.act_beta));
 }

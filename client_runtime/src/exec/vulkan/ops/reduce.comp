@@ -1,5 +1,6 @@
 // ReduceSum / ReduceMean / ReduceMax / ReduceMin (OP) over one contiguous run of axes: the input
 // is viewed as [outer, reduced, inner]; one invocation per (outer, inner) output.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -8,8 +9,8 @@ layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint OP = 0;  // 0 Sum, 1 Mean, 2 Max, 3 Min
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint outputs, reduced, inner;
@@ -24,9 +25,9 @@ void main() {
   uint base = o * p.reduced * p.inner + i;
   float acc = OP == 2 ? uintBitsToFloat(0xff800000u) : OP == 3 ? uintBitsToFloat(0x7f800000u) : 0.0;
   for (uint r = 0; r < p.reduced; ++r) {
-    float v = x[base + r * p.inner];
+    float v = float(x[base + r * p.inner]);  // summed in float
     acc = OP == 2 ? max(acc, v) : OP == 3 ? min(acc, v) : acc + v;
   }
   if (OP == 1) acc /= float(p.reduced);
-  y[idx] = apply_act(acc, p.act, p.act_alpha, p.act_beta);
+  y[idx] = SF(apply_act(acc, p.act, p.act_alpha, p.act_beta));
 }

@@ -1,6 +1,7 @@
 // Unary ops: activations (Relu, Clip, LeakyRelu, HardSigmoid, HardSwish, Sigmoid, Tanh: kinds
 // 1-7 of common.glsl) and math (kinds 16+: Sqrt, Erf, Exp, Neg, Abs, Reciprocal), then the
 // node's fused activation.
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -8,8 +9,8 @@
 layout(constant_id = 0) const uint WG = 64;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total;
@@ -42,6 +43,7 @@ float apply_op(float x, uint kind, float alpha, float beta) {
 void main() {
   uint idx = flat_index();
   if (idx >= p.total) return;
-  float v = apply_op(x[idx], p.op, p.op_alpha, p.op_beta);
-  y[idx] = apply_act(v, p.act, p.act_alpha, p.act_beta);
+  // In float in both variants: memory-bound, and exp/erf/sqrt keep their fp32 accuracy.
+  float v = apply_op(float(x[idx]), p.op, p.op_alpha, p.op_beta);
+  y[idx] = SF(apply_act(v, p.act, p.act_alpha, p.act_beta));
 }
