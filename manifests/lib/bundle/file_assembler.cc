@@ -86,6 +86,7 @@ FileAssembler::~FileAssembler() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    queue_.clear();  // abandoned (a cancelled update): only chunks already being decoded finish
   }
   work_cv_.notify_all();
   for (std::thread& t : workers_) t.join();

@@ -14,6 +14,7 @@
 // last Gemm/Conv scaled by 1.01; the device holds release A's chunks; prints what B's update
 // fetches. A measuring tool: it exits on errors.
 #include <stdlib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -39,6 +40,14 @@ namespace {
 
 double Seconds(std::chrono::steady_clock::duration d) {
   return std::chrono::duration<double>(d).count();
+}
+
+// User + system CPU seconds of this process (`who` RUSAGE_SELF) or its waited-for children.
+double CpuSeconds(int who) {
+  rusage u{};
+  ::getrusage(who, &u);
+  auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
+  return s(u.ru_utime) + s(u.ru_stime);
 }
 
 [[noreturn]] void Die(const std::string& what) {
@@ -145,17 +154,24 @@ void Throughput(const Args& a, const std::string& dir, const std::string& base,
     for (const auto& c : index.chunks)
       cfg << "url = \"" << base << "/blobs/" << c.sha256 << "\"\noutput = \"/dev/null\"\n";
   }
-  std::vector<double> curl, ours;
+  // Wall time, and CPU time (load-independent): curl's own (a child) vs this process's during
+  // the update less what the in-process server spent serving curl the same bytes.
+  std::vector<double> curl, ours, curl_cpu, ours_cpu;
   for (int r = 0; r < a.repeat; ++r) {
+    const double self0 = CpuSeconds(RUSAGE_SELF), child0 = CpuSeconds(RUSAGE_CHILDREN);
     auto t0 = std::chrono::steady_clock::now();
     std::string cmd = "curl -s -f -K " + dir + "/curl.cfg";
     if (std::system(cmd.c_str()) != 0) Die("curl failed: " + cmd);
     curl.push_back(Seconds(std::chrono::steady_clock::now() - t0));
+    const double server_cpu = CpuSeconds(RUSAGE_SELF) - self0;
+    curl_cpu.push_back(CpuSeconds(RUSAGE_CHILDREN) - child0);
     fs::remove_all(dir + "/store");
     fs::remove(dir + "/out.mota");
+    const double self1 = CpuSeconds(RUSAGE_SELF);
     t0 = std::chrono::steady_clock::now();
     Update(a, base, dir + "/store", index, dir + "/out.mota");
     ours.push_back(Seconds(std::chrono::steady_clock::now() - t0));
+    ours_cpu.push_back(CpuSeconds(RUSAGE_SELF) - self1 - server_cpu);
   }
   const double wire = static_cast<double>(WireBytes(index));
   Summary c = Summarize(curl), o = Summarize(ours);
@@ -169,6 +185,8 @@ void Throughput(const Args& a, const std::string& dir, const std::string& base,
       a.in_flight, a.threads, o.best, wire / o.best / 1e6, o.median, o.best, o.worst);
   std::printf("ratio (curl time / mota time): best %.2f, median %.2f\n", c.best / o.best,
               c.median / o.median);
+  std::printf("CPU, median: curl %.3f s, mota update %.3f s (less the server's share)\n",
+              Summarize(curl_cpu).median, Summarize(ours_cpu).median);
 }
 
 void Delta(const Args& a, const std::string& dir, const std::string& base,
