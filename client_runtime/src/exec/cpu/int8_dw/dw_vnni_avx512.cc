@@ -1,0 +1,178 @@
+// The AVX512-VNNI depthwise routines of dw_vnni.h. This file gets the AVX-512 F/BW/DQ/VL/VNNI
+// flags (CMake: *_avx512.cc); vpermb (AVX512-VBMI) is added per function through a target
+// attribute, and VnniDwSupported() checks both at run time.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "exec/cpu/int8_dw/dw_vnni.h"
+
+#define MOTA_VBMI __attribute__((target("avx512vbmi")))
+
+namespace mota::exec::int8_dw {
+namespace {
+
+// |round(v)| < 2^30 keeps the conversion in range; the clamp to [lo, hi] then agrees with the
+// reference's saturation for any larger value (RoundSaturate).
+constexpr float kBig = 1073741824.0f;
+
+inline __mmask16 Mask16(int64_t n) {
+  return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1);
+}
+inline __mmask64 Mask64(int64_t n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
+
+// Byte 4i + j of the result = byte sw * i + j of the window: lane i's 4 taps for stride sw.
+inline __m512i TapIndex(int64_t sw) {
+  alignas(64) uint8_t idx[64];
+  for (int i = 0; i < kLanes; ++i)
+    for (int j = 0; j < 4; ++j) idx[4 * i + j] = static_cast<uint8_t>(sw * i + j);
+  return _mm512_load_si512(idx);
+}
+
+// The 64 padded-row bytes from padded column s of image row `src`: image columns s - pl ..
+// s - pl + 63 where they exist (flipped to u8 for i8 x), pad codes elsewhere. Built in a register
+// by a masked load (masked-off bytes are never read, even past either end of the row): a padded
+// copy in memory cost more, its loads waiting on the stores just made.
+inline __m512i Window(const DwGeometry& g, const uint8_t* src, int64_t s, __m512i pad,
+                      __m512i flip) {
+  const int64_t start = s - g.pl;
+  const int64_t lo = start < 0 ? -start : 0;
+  const int64_t hi = g.w - start < 64 ? g.w - start : 64;
+  if (hi <= lo) return pad;
+  const __mmask64 k = Mask64(hi) & ~Mask64(lo);
+  const uint8_t* p = reinterpret_cast<const uint8_t*>(reinterpret_cast<uintptr_t>(src) + start);
+  return _mm512_mask_blend_epi8(k, pad, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, p), flip));
+}
+
+// acc += the 4-byte dot products of u8 x and s8 w per lane. In asm so that the accumulator is
+// updated in place: GCC 12 copies it through another register around the intrinsic.
+inline void Dot(__m512i& acc, __m512i x, __m512i w) {
+  asm("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
+}
+
+// The taps of one channel: kh * groups broadcast weight dwords, kept in registers for a plane
+// when the kernel shape is a compile-time one (KH, G > 0), else read per use.
+template <int KH, int G>
+struct Taps {
+  __m512i w[KH * G];
+  Taps(const DwGeometry&, const int32_t* p) {
+    for (int i = 0; i < KH * G; ++i) w[i] = _mm512_set1_epi32(p[i]);
+  }
+  int64_t kh() const { return KH; }
+  int groups() const { return G; }
+  __m512i at(int64_t i) const { return w[i]; }
+};
+template <>
+struct Taps<0, 0> {
+  const int32_t* p;
+  int64_t kh_;
+  int groups_;
+  Taps(const DwGeometry& g, const int32_t* weights) : p(weights), kh_(g.kh), groups_(g.groups) {}
+  int64_t kh() const { return kh_; }
+  int groups() const { return groups_; }
+  __m512i at(int64_t i) const { return _mm512_set1_epi32(p[i]); }
+};
+
+// NV vectors (16 output columns each, from column ox0) of output row oy: the exact sums plus add.
+template <int NV, typename T>
+inline void Sums(const DwGeometry& g, const int32_t* expanded, const T& taps, __m512i add,
+                 int64_t oy, int64_t ox0, __m512i (&acc)[NV]) {
+  for (int v = 0; v < NV; ++v) acc[v] = add;
+  const int64_t row_dwords = g.phases * g.ecols;
+  const int32_t* row = expanded + oy * g.sh * row_dwords + ox0;
+  for (int64_t ky = 0; ky < taps.kh(); ++ky, row += row_dwords) {
+    for (int gr = 0; gr < taps.groups(); ++gr) {
+      const int32_t* src = row + g.group_phase[gr] * g.ecols + g.group_off[gr];
+      const __m512i wv = taps.at(ky * taps.groups() + gr);
+      for (int v = 0; v < NV; ++v) Dot(acc[v], _mm512_loadu_si512(src + v * kLanes), wv);
+    }
+  }
+}
+
+// Runs body(oy, ox0, acc) over the output plane, four vectors at a time where a row has them
+// (independent accumulators hide vpdpbusd's latency).
+template <typename T, typename Body>
+inline void Blocks(const DwGeometry& g, const int32_t* expanded, const DwChannel& c, Body body) {
+  const __m512i add = _mm512_set1_epi32(c.add);
+  const T taps(g, c.weights);
+  for (int64_t oy = 0; oy < g.oh; ++oy) {
+    int64_t ox = 0;
+    for (; ox + 4 * kLanes <= g.ow; ox += 4 * kLanes) {
+      __m512i acc[4];
+      Sums<4>(g, expanded, taps, add, oy, ox, acc);
+      for (int v = 0; v < 4; ++v) body(oy, ox + v * kLanes, acc[v]);
+    }
+    for (; ox + 2 * kLanes <= g.ow; ox += 2 * kLanes) {
+      __m512i acc[2];
+      Sums<2>(g, expanded, taps, add, oy, ox, acc);
+      for (int v = 0; v < 2; ++v) body(oy, ox + v * kLanes, acc[v]);
+    }
+    for (; ox < g.ow; ox += kLanes) {
+      __m512i acc[1];
+      Sums<1>(g, expanded, taps, add, oy, ox, acc);
+      body(oy, ox, acc[0]);
+    }
+  }
+}
+
+// Blocks with the kernel shapes of the models we ship unrolled (3x3, 5x5), others generic.
+template <typename Body>
+inline void ForEachBlock(const DwGeometry& g, const int32_t* expanded, const DwChannel& c,
+                         Body body) {
+  if (g.kh == 3 && g.groups == 1) return Blocks<Taps<3, 1>>(g, expanded, c, body);
+  if (g.kh == 5 && g.groups == 2) return Blocks<Taps<5, 2>>(g, expanded, c, body);
+  Blocks<Taps<0, 0>>(g, expanded, c, body);
+}
+
+}  // namespace
+
+bool VnniDwSupported() {
+  // GCC / Clang builtins: cpuid with the OS's AVX-512 state check.
+  return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vbmi") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}
+
+MOTA_VBMI void ExpandPlaneVnni(const DwGeometry& g, const uint8_t* x, int32_t* expanded) {
+  const __m512i pad = _mm512_set1_epi8(static_cast<char>(g.pad));
+  const __m512i flip = _mm512_set1_epi8(g.x_i8 ? static_cast<char>(0x80) : 0);
+  const __m512i idx = TapIndex(g.sw);
+  const int64_t row_dwords = g.phases * g.ecols;
+  for (int64_t r = 0; r < g.rows; ++r) {
+    int32_t* dst = expanded + r * row_dwords;
+    const int64_t iy = r - g.pt;
+    if (iy < 0 || iy >= g.h) {  // padding only: every dword is 4 pad codes
+      for (int64_t i = 0; i < row_dwords; i += kLanes) _mm512_storeu_si512(dst + i, pad);
+      continue;
+    }
+    for (int ph = 0; ph < g.phases; ++ph) {
+      for (int64_t c = 0; c < g.ecols; c += kLanes) {
+        const __m512i win = Window(g, x + iy * g.w, g.sw * c + g.phase_of[ph], pad, flip);
+        _mm512_storeu_si512(dst + ph * g.ecols + c, _mm512_permutexvar_epi8(idx, win));
+      }
+    }
+  }
+}
+
+void ConvPlaneVnni(const DwGeometry& g, const int32_t* expanded, const DwChannel& c,
+                   const DwOut& out, uint8_t* y) {
+  const __m512 mult = _mm512_set1_ps(c.mult);
+  const __m512i zp = _mm512_set1_epi32(out.zero_point);
+  const __m512i lo = _mm512_set1_epi32(out.lo), hi = _mm512_set1_epi32(out.hi);
+  const __m512 big = _mm512_set1_ps(kBig), minus_big = _mm512_set1_ps(-kBig);
+  ForEachBlock(g, expanded, c, [&](int64_t oy, int64_t ox, __m512i acc) {
+    // Requantizer::Apply: float(acc) * mult, rounded half to even, + zp, saturated.
+    __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult);
+    f = _mm512_min_ps(_mm512_max_ps(f, minus_big), big);
+    const __m512i q = _mm512_cvt_roundps_epi32(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512i r = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, zp), lo), hi);
+    _mm512_mask_cvtepi32_storeu_epi8(y + oy * g.ow + ox, Mask16(g.ow - ox), r);
+  });
+}
+
+void AccPlaneVnni(const DwGeometry& g, const int32_t* expanded, const DwChannel& c, int32_t* acc) {
+  ForEachBlock(g, expanded, c, [&](int64_t oy, int64_t ox, __m512i a) {
+    _mm512_mask_storeu_epi32(acc + oy * g.ow + ox, Mask16(g.ow - ox), a);
+  });
+}
+
+}  // namespace mota::exec::int8_dw
