@@ -1,6 +1,7 @@
 // `mota client select MODEL --explain`: the device client's choice of (release, variant) for a
 // device profile, made from a repository the TUF client verified (delivery/trust) and printed
-// with the reason every variant was taken or rejected (delivery/select).
+// with the reason every variant was taken or rejected (delivery/select). Also registers
+// `mota client update` and `mota client status` (client_update.cc) and dispatches to them.
 //
 //   mota client select mobilenet_v2 --repo repo/ --profile manifests/devices/x.json --explain
 //   mota client select mobilenet_v2 --url https://updates.example --root root.json --detect --json
@@ -17,19 +18,21 @@
 #include <vector>
 
 #include "base/file.h"
+#include "delivery/client/local_repo.h"
 #include "delivery/fetch/http_fetcher.h"
 #include "delivery/select/model_targets.h"
 #include "delivery/select/select.h"
 #include "delivery/trust/updater.h"
 #include "device/profiler.h"
 #include "manifests/lib/device_profile/facts.h"
+#include "tools/mota/client_cli.h"
 #include "tools/mota/commands.h"
 
 namespace mota::cli {
 namespace {
 
 namespace fs = std::filesystem;
-constexpr char kFileScheme[] = "file://";
+using client::kFileScheme;
 
 struct SelectArgs {
   std::string model;
@@ -47,41 +50,7 @@ struct SelectArgs {
   bool json = false;
 };
 
-// Serves file:// URLs from disk (a repository directory as `mota repo` wrote it), with the same
-// contract as the HTTP fetcher: NotFound for a missing file, OutOfRange past the cap.
-class FileFetcher : public trust::Fetcher {
- public:
-  Result<std::string> Fetch(const std::string& url, int64_t max_length) override {
-    if (url.rfind(kFileScheme, 0) != 0) return InvalidArgument("not a file:// URL: ", url);
-    const std::string path = url.substr(sizeof(kFileScheme) - 1);
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec)) return NotFound("no file ", path);
-    const uintmax_t size = fs::file_size(path, ec);
-    if (ec || static_cast<int64_t>(size) > max_length) {
-      return OutOfRange(path, ": ", size, " bytes, more than the ", max_length, " allowed");
-    }
-    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(path));
-    return std::string(bytes.begin(), bytes.end());
-  }
-};
-
-Result<conditions::DeviceFacts> Facts(const SelectArgs& a) {
-  conditions::DeviceFacts facts;
-  if (a.detect) {
-    device::Profiler profiler;
-    facts = profiler.Facts();
-  } else {
-    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(a.profile));
-    MOTA_ASSIGN_OR_RETURN(
-        device_profile::DeviceProfile p,
-        device_profile::ParseProfile(std::string(bytes.begin(), bytes.end()), a.profile));
-    facts = device_profile::ToFacts(p);
-  }
-  // A profile file describes hardware; the runtime is this one unless the user says otherwise.
-  if (facts.runtime_version.empty()) facts.runtime_version = device::RuntimeVersion();
-  if (!a.runtime_version.empty()) facts.runtime_version = a.runtime_version;
-  return facts;
-}
+using client::FileFetcher;  // file:// with HttpFetcher's contract (delivery/client)
 
 Result<std::vector<select::FailedVariant>> ParseFailed(const std::vector<std::string>& specs) {
   std::vector<select::FailedVariant> failed;
@@ -197,7 +166,7 @@ Result<select::Selection> RunSelect(const SelectArgs& a, std::vector<std::string
   in.model = a.model;
   in.targets = std::move(m->targets);
   in.rollout = m->rollout ? &*m->rollout : nullptr;
-  MOTA_ASSIGN_OR_RETURN(in.device, Facts(a));
+  MOTA_ASSIGN_OR_RETURN(in.device, LoadDeviceFacts(a.profile, a.detect, a.runtime_version));
   in.install_id = a.install_id;
   in.installed_release = a.installed_release;
   MOTA_ASSIGN_OR_RETURN(in.failed, ParseFailed(a.failed));
@@ -222,6 +191,25 @@ int RunSelectCommand(const SelectArgs& a) {
 }
 
 }  // namespace
+
+Result<conditions::DeviceFacts> LoadDeviceFacts(const std::string& profile, bool detect,
+                                                const std::string& runtime_version) {
+  conditions::DeviceFacts facts;
+  if (detect) {
+    device::Profiler profiler;
+    facts = profiler.Facts();
+  } else {
+    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, ReadFile(profile));
+    MOTA_ASSIGN_OR_RETURN(
+        device_profile::DeviceProfile p,
+        device_profile::ParseProfile(std::string(bytes.begin(), bytes.end()), profile));
+    facts = device_profile::ToFacts(p);
+  }
+  // A profile file describes hardware; the runtime is this one unless the user says otherwise.
+  if (facts.runtime_version.empty()) facts.runtime_version = device::RuntimeVersion();
+  if (!runtime_version.empty()) facts.runtime_version = runtime_version;
+  return facts;
+}
 
 Command AddClientCommand(CLI::App& app) {
   auto a = std::make_shared<SelectArgs>();
@@ -250,15 +238,24 @@ Command AddClientCommand(CLI::App& app) {
                   "The libmota version to assume (default: this one)");
   sel->add_flag("--explain", a->explain, "Print every variant with why it was taken or rejected");
   sel->add_flag("--json", a->json, "Print the selection as JSON");
-  return {client, [a, repo, url, profile, detect] {
-            if (repo->count() + url->count() != 1) {
-              return ReportError("client select", InvalidArgument("give --repo DIR or --url URL"));
-            }
-            if (profile->count() + detect->count() != 1) {
-              return ReportError("client select",
-                                 InvalidArgument("give --profile FILE or --detect"));
-            }
-            return RunSelectCommand(*a);
+  auto run_select = [a, repo, url, profile, detect] {
+    if (repo->count() + url->count() != 1) {
+      return ReportError("client select", InvalidArgument("give --repo DIR or --url URL"));
+    }
+    if (profile->count() + detect->count() != 1) {
+      return ReportError("client select", InvalidArgument("give --profile FILE or --detect"));
+    }
+    return RunSelectCommand(*a);
+  };
+  CLI::App* update = nullptr;
+  CLI::App* status = nullptr;
+  auto run_update = AddClientUpdate(*client, &update);
+  auto run_status = AddClientStatus(*client, &status);
+  // `mota client run` is the C API's (tools/mota/client_run.cc, ClientRun): not registered yet.
+  return {client, [=] {
+            if (update->parsed()) return run_update();
+            if (status->parsed()) return run_status();
+            return run_select();
           }};
 }
 
