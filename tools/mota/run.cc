@@ -13,6 +13,7 @@
 #include "tools/mota/cli_util.h"
 #include "tools/mota/commands.h"
 #include "tools/mota/random_inputs.h"
+#include "tools/mota/run_backend.h"
 #include "tools/mota/tensor_summary.h"
 
 namespace mota::cli {
@@ -29,6 +30,7 @@ struct RunArgs {
   int warmup = 5;
   uint64_t seed = 0;
   bool json = false;
+  bool explain = false;  // print where each partition runs and why (run_backend.h)
 };
 
 struct RunInputs {
@@ -44,6 +46,7 @@ struct RunReport {
   LatencyStats steady;  // runs == 0 without --bench
   std::vector<exec::HostTensor> outputs;
   std::vector<std::string> output_files;  // empty without --output-dir
+  std::string backend_used, backend_note, explain;  // run_backend.h
 };
 
 std::string InputNames(const model::Graph& g) {
@@ -198,8 +201,14 @@ Result<RunReport> Execute(const RunArgs& args) {
   report.load_ms = load.ElapsedMs();
   const model::Graph& g = report.model->graph();
   MOTA_ASSIGN_OR_RETURN(report.inputs, PrepareInputs(g, args));
-  MOTA_ASSIGN_OR_RETURN(auto backend, exec::CreateBackend(args.backend, {.threads = args.threads}));
-  exec::Session session(g, std::move(backend));
+  std::vector<Shape> shapes;
+  for (const exec::HostTensor& t : report.inputs.tensors) shapes.push_back(t.shape());
+  MOTA_ASSIGN_OR_RETURN(RunBackend chosen, ChooseRunBackend(g, shapes, args.backend, args.threads,
+                                                            args.explain));
+  report.backend_used = chosen.used;
+  report.backend_note = chosen.note;
+  report.explain = chosen.explain;
+  exec::Session session(g, std::move(chosen.backend));
   std::vector<exec::TensorView> views;
   for (const exec::HostTensor& t : report.inputs.tensors) views.push_back(t.view());
   Stopwatch first;
@@ -238,6 +247,8 @@ nlohmann::json ReportJson(const RunArgs& args, const RunReport& r) {
   }
   nlohmann::json j = {{"model", args.path},
                       {"backend", args.backend},
+                      {"backend_used", r.backend_used},
+                      {"backend_note", r.backend_note},
                       {"threads", args.threads},
                       {"seed", args.seed},
                       {"inputs", inputs},
@@ -245,6 +256,7 @@ nlohmann::json ReportJson(const RunArgs& args, const RunReport& r) {
                       {"load_ms", r.load_ms},
                       {"first_run_ms", r.first_run_ms},
                       {"peak_rss_bytes", PeakRssBytes()}};
+  if (args.explain) j["explain"] = r.explain;
   if (r.steady.runs > 0) {
     j["bench"] = {{"runs", r.steady.runs},           {"warmup", args.warmup},
                   {"median_ms", r.steady.median_ms}, {"p90_ms", r.steady.p90_ms},
@@ -259,6 +271,10 @@ void PrintText(const RunArgs& args, const RunReport& r) {
   const RunInputs& in = r.inputs;
   std::printf("model %s, backend %s, %d thread%s\n", args.path.c_str(), args.backend.c_str(),
               args.threads, args.threads == 1 ? "" : "s");
+  if (!r.backend_note.empty()) {
+    std::printf("runs on %s: %s\n", r.backend_used.c_str(), r.backend_note.c_str());
+  }
+  if (!r.explain.empty()) std::printf("%s", r.explain.c_str());
   for (size_t i = 0; i < in.tensors.size(); ++i) {
     const std::string source = in.sources[i].empty()
                                    ? "random (seed " + std::to_string(args.seed) + ")"
@@ -324,6 +340,9 @@ Command AddRunCommand(CLI::App& app) {
   sub->add_option("--seed", args->seed, "Seed of the random inputs (splitmix64)")
       ->capture_default_str();
   sub->add_flag("--json", args->json, "Print one JSON object instead of text");
+  sub->add_flag("--explain", args->explain,
+                "Print which nodes run where and why (the Vulkan cost model's partitions and "
+                "estimates with --backend auto or vulkan)");
   sub->footer(
       "Random inputs: f32/f16 uniform in [-1,1), ints in [0,10), bools 0/1, from splitmix64\n"
       "seeded with seed ^ (0x9E3779B97F4A7C15 * (input index + 1)); the same on every machine.\n"
