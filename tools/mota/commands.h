@@ -26,6 +26,7 @@ Command AddPackageCommand(CLI::App& app);
 Command AddRepoCommand(CLI::App& app);
 Command AddDeviceProfileCommand(CLI::App& app);
 Command AddClientCommand(CLI::App& app);  // client.cc: `mota client select`
+std::function<int()> ClientRun(CLI::App& client, CLI::App** sub);  // client_run.cc (C API)
 Command AddServeCommand(CLI::App& app);   // MOTA_WITH_SERVER only
 Command AddMirrorCommand(CLI::App& app);  // MOTA_WITH_SERVER only
 Command AddPublishCommand(CLI::App& app);  // MOTA_WITH_SERVER only

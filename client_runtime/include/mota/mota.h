@@ -210,12 +210,21 @@ typedef struct mota_model_t mota_model_t;
  * must stay unchanged until mota_model_close. The caller owns *out_model: mota_model_close. */
 MOTA_API mota_status_t mota_model_open_file(const char* path, const char* backend,
                                             mota_model_t** out_model);
+/* Opens the active version of `model_name` installed in `data_dir` by a client (see
+ * "Updating" below), without a client, network or device detection: what an app does at start-up
+ * before (or instead of) checking for updates. `backend` NULL means the backend the version passed
+ * its self-test on. NOT_FOUND when no version is installed there (run mota_client_update first);
+ * DATA_LOSS when the install record is damaged. The caller owns *out_model: mota_model_close. */
+MOTA_API mota_status_t mota_model_open_installed(const char* data_dir, const char* model_name,
+                                                 const char* backend, mota_model_t** out_model);
 /* Closes a model and frees its tensors. NULL is a no-op. */
 MOTA_API void mota_model_close(mota_model_t* model);
 
 /* The backend the model runs on ("reference", "xnnpack", "vulkan"); "" for NULL. Valid until
  * close. */
 MOTA_API const char* mota_model_backend(const mota_model_t* model);
+/* The .mota file the model was opened from; "" for NULL. Valid until close. */
+MOTA_API const char* mota_model_file(const mota_model_t* model);
 /* Message of the last failed call on this model; "" after a success or for NULL. Valid until the
  * next call on the model. */
 MOTA_API const char* mota_model_last_error(const mota_model_t* model);

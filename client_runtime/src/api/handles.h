@@ -58,6 +58,7 @@ struct mota_model_t {
   std::unique_ptr<mota::model::Model> model;
   std::unique_ptr<mota::exec::Session> session;
   std::string backend;
+  std::string file;                    // the path it was opened from
   std::vector<mota_tensor_t> inputs;   // graph.inputs order
   std::vector<mota_tensor_t> outputs;  // graph.outputs order, from the last successful run
   std::vector<std::string> output_names;
@@ -75,6 +76,10 @@ Status AllocateTensor(mota_tensor_t& t, Shape dims, const std::string& what);
 // the client's mota_model_open.
 Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path,
                                                 const std::string& backend);
+// The active version of `name` installed in `data_dir` (install::InstallStore), on `backend` or,
+// when null, the backend it passed its self-test on. Creates nothing when none is installed.
+Result<std::unique_ptr<mota_model_t>> OpenInstalled(const std::string& data_dir,
+                                                    const std::string& name, const char* backend);
 
 }  // namespace mota::api
 

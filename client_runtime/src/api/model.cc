@@ -1,8 +1,10 @@
 // mota_model_*: a .mota file loaded, bound to a backend through exec::Session, with the app's
 // input tensors and the outputs of the last run.
 #include <cstring>
+#include <filesystem>
 
 #include "api/handles.h"
+#include "delivery/install/install_store.h"
 #include "exec/backend.h"
 
 namespace mota::api {
@@ -170,12 +172,31 @@ Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path,
   MOTA_ASSIGN_OR_RETURN(m->model, model::Model::Load(path));
   MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> b, exec::CreateBackend(backend, {}));
   m->backend = b->name();
+  m->file = path;
   Result<std::unique_ptr<exec::Session>> session =
       exec::Session::Create(m->model->graph(), std::move(b));
   if (!session.ok()) return session.status().WithContext(path);
   m->session = std::move(session).value();
   MOTA_RETURN_IF_ERROR(InitInputs(*m));
   return m;
+}
+
+Result<std::unique_ptr<mota_model_t>> OpenInstalled(const std::string& data_dir,
+                                                    const std::string& name, const char* backend) {
+  // Checked first so that a read never creates folders (InstallStore::Open makes them).
+  std::error_code ec;
+  if (!std::filesystem::exists(std::filesystem::path(data_dir) / "models" / name, ec)) {
+    return NotFound("no version of model '", name, "' is installed in ", data_dir, " (no models/",
+                    name, " folder): run an update first");
+  }
+  MOTA_ASSIGN_OR_RETURN(install::InstallStore store, install::InstallStore::Open(data_dir, name));
+  if (!store.active()) {
+    return NotFound("model '", name, "' has no active version in ", store.dir(),
+                    ": run an update first");
+  }
+  const install::InstalledVariant& a = *store.active();
+  // Default: the backend the version passed its self-test on here.
+  return OpenModel(store.PathOf(a), backend != nullptr ? backend : a.backend);
 }
 
 }  // namespace mota::api
@@ -197,10 +218,26 @@ mota_status_t mota_model_open_file(const char* path, const char* backend,
   return Report(mota::Status::Ok());
 }
 
+mota_status_t mota_model_open_installed(const char* data_dir, const char* model_name,
+                                        const char* backend, mota_model_t** out_model) {
+  MOTA_C_CHECK(out_model, "mota_model_open_installed", nullptr);
+  *out_model = nullptr;
+  MOTA_C_CHECK(data_dir, "mota_model_open_installed", nullptr);
+  MOTA_C_CHECK(model_name, "mota_model_open_installed", nullptr);
+  auto m = mota::api::OpenInstalled(data_dir, model_name, backend);
+  if (!m.ok()) return Report(m.status().WithContext("mota_model_open_installed"));
+  *out_model = std::move(m).value().release();
+  return Report(mota::Status::Ok());
+}
+
 void mota_model_close(mota_model_t* model) { delete model; }
 
 const char* mota_model_backend(const mota_model_t* model) {
   return model == nullptr ? "" : model->backend.c_str();
+}
+
+const char* mota_model_file(const mota_model_t* model) {
+  return model == nullptr ? "" : model->file.c_str();
 }
 
 const char* mota_model_last_error(const mota_model_t* model) {

@@ -137,6 +137,8 @@ void CheckUpdateOpenRun(mota_client_t* c) {
   const mota_tensor_t* y = nullptr;
   ASSERT_EQ(mota_model_output(model, 0, &y), MOTA_OK);
   EXPECT_EQ(mota_tensor_element_count(y), 10u);
+  const std::string file = mota_model_file(model);
+  EXPECT_NE(file.find("1-" + progress.variant + ".mota"), std::string::npos) << file;
   mota_model_close(model);
 
   // Up to date now: nothing to do, nothing downloaded.
@@ -156,6 +158,33 @@ TEST_F(CApiClient, update_from_a_loopback_server_then_open_and_run_the_active_ve
   Config(Served());
   ASSERT_NE(Create(), nullptr);
   CheckUpdateOpenRun(client_);
+}
+
+TEST_F(CApiClient, the_installed_version_opens_without_a_client) {
+  const std::string data = dir_ + "/data";
+  mota_model_t* model = nullptr;
+  EXPECT_EQ(mota_model_open_installed(data.c_str(), kModel, nullptr, &model), MOTA_ERR_NOT_FOUND);
+  EXPECT_NE(LastError().find("run an update first"), std::string::npos) << LastError();
+  EXPECT_FALSE(fs::exists(data + "/models")) << "a failed open creates nothing";
+  Config();
+  ASSERT_NE(Create(), nullptr);
+  ASSERT_EQ(mota_client_update(client_, kModel, nullptr, nullptr, nullptr), MOTA_OK);
+  mota_client_destroy(client_);
+  client_ = nullptr;
+  ASSERT_EQ(mota_model_open_installed(data.c_str(), kModel, nullptr, &model), MOTA_OK)
+      << LastError();
+  EXPECT_STRNE(mota_model_backend(model), "");
+  EXPECT_EQ(mota_model_run(model), MOTA_OK) << mota_model_last_error(model);
+  mota_model_close(model);
+  ASSERT_EQ(mota_model_open_installed(data.c_str(), kModel, "reference", &model), MOTA_OK);
+  EXPECT_STREQ(mota_model_backend(model), "reference");
+  mota_model_close(model);
+  EXPECT_EQ(mota_model_open_installed(data.c_str(), "../etc", nullptr, &model), MOTA_ERR_NOT_FOUND);
+  EXPECT_EQ(mota_model_open_installed(nullptr, kModel, nullptr, &model), MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mota_model_open_installed(data.c_str(), nullptr, nullptr, &model),
+            MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mota_model_open_installed(data.c_str(), kModel, nullptr, nullptr),
+            MOTA_ERR_INVALID_ARGUMENT);
 }
 
 TEST_F(CApiClient, cancel_stops_the_update_and_the_next_update_completes) {
