@@ -57,6 +57,7 @@ class Builder final : public OpBuilder {
   Builder(Exe& exe, const model::Node& node, const DeviceInfo& d, const Tuning& t)
       : OpBuilder(node, d, t), exe_(exe) {}
   Region AddWeights(std::span<const uint8_t> bytes) override;
+  Region AddFloats(std::span<const float> values) override;
   Region Input(size_t i) override;
 
  private:
@@ -80,6 +81,7 @@ class Exe final : public VulkanExecutable {
   Status Init();
   // Set when Init failed because a shader has no fp16 variant: its name.
   const std::string& missing_fp16() const { return missing_fp16_; }
+  bool fp16() const { return fp16_; }
   // The plan back, for a retry in fp32 (after a failed Init only).
   ExecutionPlan TakePlan() { return std::move(plan_); }
   const std::vector<Shape>& output_shapes() const override { return plan_.output_shapes; }
@@ -198,6 +200,15 @@ void Exe::ToHost(int32_t t, const uint8_t* device, void* host, uint64_t n) const
 
 Region Builder::AddWeights(std::span<const uint8_t> bytes) { return exe_.AddWeights(bytes); }
 
+Region Builder::AddFloats(std::span<const float> values) {
+  if (!exe_.fp16()) {
+    return exe_.AddWeights({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
+  }
+  std::vector<uint16_t> half(values.size());
+  for (size_t i = 0; i < values.size(); ++i) half[i] = FloatToHalf(values[i]);
+  return exe_.AddWeights({reinterpret_cast<const uint8_t*>(half.data()), half.size() * 2});
+}
+
 Region Builder::Input(size_t i) {
   const int32_t t = node.inputs[i];
   return inputs[i].host != nullptr ? exe_.KnownInput(t) : exe_.ArenaRegion(t);
@@ -274,6 +285,7 @@ Status Exe::CheckNodes(std::vector<Status>* why_cpu) {
   stats_.cost = DecidePartitions(graph_, plan_, accepted, view, RatesFor(device),
                                  CpuRatesFor(shared_->cpu_threads), shared_->cost_policy);
   stats_.cost_report = FormatDecision(graph_, plan_, stats_.cost);
+  stats_.cost_report += "  precision " + stats_.precision + "\n";  // `mota run --explain`
   for (const PartitionCost& p : stats_.cost.partitions) {
     for (int32_t pos = p.first_pos; pos <= p.last_pos && !p.on_gpu; ++pos) {
       const model::Node& node = graph_.nodes[plan_.run_nodes[pos]];

@@ -105,7 +105,11 @@ class OpBuilder : public OpContext {
   // Set when the executable fused the consuming Add into this node (VkOpDef::fuses_residual).
   std::optional<Residual> residual;
   // Copies `bytes` into the weights buffer once (uploaded at prepare) and returns the region.
+  // Raw bytes: tables of integers (taps, offsets) a shader reads as they are.
   virtual Region AddWeights(std::span<const uint8_t> bytes) = 0;
+  // Float values a shader reads as activations and weights (declared SF, ops/common.glsl):
+  // stored as fp16 in an fp16 executable, as f32 otherwise.
+  virtual Region AddFloats(std::span<const float> values) = 0;
   // The region of input i: its arena region, or, for a value known at prepare time, a copy in
   // the weights buffer (made once per tensor).
   virtual Region Input(size_t i) = 0;

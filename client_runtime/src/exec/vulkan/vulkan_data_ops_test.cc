@@ -32,6 +32,32 @@ model::Attributes Str(model::Attributes a, const std::string& k, const std::stri
   return a;
 }
 
+// fp16 variants (inputs, weights and outputs rounded to fp16: 2^-12 = 2.4e-4 relative each;
+// interpolation weights and LayerNormalization's sums stay float): copies are off by one
+// rounding of values <= ~1 (1e-3, 1e-3); interpolation adds the rounding of its 2-16 inputs
+// (2e-3, 5e-3); LayerNormalization divides rounded inputs by the row's deviation (~0.6) and
+// multiplies by a rounded scale (5e-3, 5e-3).
+Tol Fp16Tolerance(Tol fp32) {
+  if (fp32.atol == 0 && fp32.rtol == 0) return {1e-3, 1e-3};
+  if (fp32.atol <= kInterp.atol && fp32.rtol <= kInterp.rtol) return {2e-3, 5e-3};
+  return {5e-3, 5e-3};
+}
+
+void CheckFp16(const std::string& op, const model::Graph& graph,
+               const std::vector<TensorView>& feeds, const std::vector<HostTensor>& want,
+               Tol fp32) {
+  if (Fp16Backend() == nullptr) return;  // no fp16 on this device: the fp32 checks stand
+  auto got = RunGraph(*Fp16Backend(), graph, feeds);
+  ASSERT_TRUE(got.ok()) << op << " fp16: " << got.status().ToString();
+  EXPECT_TRUE(got->stats.fp16) << op << ": " << got->stats.precision;
+  EXPECT_EQ(got->stats.gpu_nodes, 1) << op << " fp16 did not run on the GPU";
+  const Tol tol = Fp16Tolerance(fp32);
+  for (size_t o = 0; o < want.size(); ++o) {
+    const double worst = WorstRatio(got->outputs[o], want[o], tol.atol, tol.rtol);
+    EXPECT_LE(worst, 1.0) << op << " fp16 output " << o << ": worst |diff| / tolerance = " << worst;
+  }
+}
+
 void CheckOp(const std::string& op, const model::Attributes& attrs, std::vector<Arg> inputs,
              Tol tol, int num_outputs = 1) {
   std::vector<TensorView> feeds;
@@ -51,6 +77,7 @@ void CheckOp(const std::string& op, const model::Attributes& attrs, std::vector<
     const double worst = WorstRatio(got->outputs[o], want->outputs[o], tol.atol + 1e-30, tol.rtol);
     EXPECT_LE(worst, 1.0) << op << " output " << o << ": worst |diff| / tolerance = " << worst;
   }
+  CheckFp16(op, graph, feeds, want->outputs, tol);
 }
 
 // ---- Resize ----------------------------------------------------------------------------------
@@ -150,8 +177,8 @@ TEST(VulkanLayerNorm, axis_1_broadcast_scale_no_bias_and_stats_outputs) {
   model::Attributes a;
   a.SetInt("axis", 1);
   a.SetFloat("epsilon", 1e-3f);
-  CheckOp("LayerNormalization", a,
-          {In(RandomF32({3, 4, 5}, 53)), Const(RandomF32({1, 5}, 54))}, kNorm, 3);
+  CheckOp("LayerNormalization", a, {In(RandomF32({3, 4, 5}, 53)), Const(RandomF32({1, 5}, 54))},
+          kNorm, 3);
 }
 
 TEST(VulkanLayerNorm, runtime_scale) {
@@ -208,8 +235,8 @@ TEST(VulkanGather, int64_indices_on_every_axis_negative_and_repeated) {
     model::Attributes a;
     a.SetInt("axis", axis);
     SCOPED_TRACE(axis);
-    CheckOp("Gather", a,
-            {In(RandomF32({4, 5, 3}, 80)), In(MakeI64({2, 2}, {0, -1, 2, 2}))}, kExact);
+    CheckOp("Gather", a, {In(RandomF32({4, 5, 3}, 80)), In(MakeI64({2, 2}, {0, -1, 2, 2}))},
+            kExact);
   }
 }
 
@@ -221,8 +248,8 @@ TEST(VulkanGather, constant_int32_indices_and_scalar_index) {
 
 TEST(VulkanGather, embedding_table_constant_runtime_token_ids) {
   MOTA_SKIP_WITHOUT_VULKAN();
-  CheckOp("Gather", {}, {Const(RandomF32({50, 16}, 83)), In(MakeI64({1, 7}, {1, 49, 3, 3, 0, 7, 12}))},
-          kExact);
+  CheckOp("Gather", {},
+          {Const(RandomF32({50, 16}, 83)), In(MakeI64({1, 7}, {1, 49, 3, 3, 0, 7, 12}))}, kExact);
 }
 
 TEST(VulkanGather, constant_index_out_of_range_fails_prepare_and_names_it) {

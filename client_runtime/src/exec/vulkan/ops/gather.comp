@@ -2,6 +2,7 @@
 // indices[j] (i32, or i64 read as two words when I64 != 0; negative counts from the end). An
 // index out of range writes NaN: the GPU cannot fail the run as the reference backend does, so
 // it poisons the output instead of reading another row. Plain float (fp32 only).
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -10,9 +11,9 @@ layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint I64 = 1;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
 layout(std430, binding = 1) readonly buffer IBuf { uint indices[]; };
-layout(std430, binding = 2) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 2) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total, n, dim, inner;
@@ -37,5 +38,5 @@ void main() {
   int dim = int(p.dim);
   ok = ok && k >= -dim && k < dim;
   if (k < 0) k += dim;
-  y[idx] = ok ? x[(o * p.dim + uint(k)) * p.inner + i] : uintBitsToFloat(0x7fc00000u);
+  y[idx] = ok ? x[(o * p.dim + uint(k)) * p.inner + i] : SF(uintBitsToFloat(0x7fc00000u));
 }

@@ -73,8 +73,8 @@ Status Check(const OpContext& ctx) {
   MOTA_RETURN_IF_ERROR(CheckF32(ctx));
   if (ctx.attrs().Has(kActivationAttr)) return ctx.Unsupported("a fused activation");
   if (!ctx.has_input(1)) return ctx.Error("input Scale is required");
-  if (ctx.outputs.size() > 3 || (ctx.outputs.size() == 3 && !ctx.outputs[1].present() &&
-                                  ctx.outputs[2].present())) {
+  if (ctx.outputs.size() > 3 ||
+      (ctx.outputs.size() == 3 && !ctx.outputs[1].present() && ctx.outputs[2].present())) {
     return ctx.Unsupported("InvStdDev without Mean");
   }
   MOTA_ASSIGN_OR_RETURN(const Rows r, RowsOf(ctx));
@@ -87,7 +87,7 @@ Region Affine(OpBuilder& b, size_t i, const Rows& r) {
   const GpuTensor& t = b.inputs[i];
   if (t.shape == r.norm) return b.Input(i);
   const std::vector<float> v = Expand(t, r.norm);
-  return b.AddWeights({reinterpret_cast<const uint8_t*>(v.data()), v.size() * sizeof(float)});
+  return b.AddFloats(v);  // fp16 in an fp16 executable, as the shader reads it
 }
 
 Status Build(OpBuilder& b) {
@@ -104,8 +104,8 @@ Status Build(OpBuilder& b) {
   const Region inv = stats >= 2 ? b.outputs[2].region : y;
   uint32_t gx, gy;
   Groups1D(b.device, p.rows, 1, &gx, &gy);
-  b.Add("layer_norm", {b.tuning.reduce_wg, has_bias ? 1u : 0u, stats}, p,
-        {b.Input(0), scale, bias}, {y, mean, inv}, gx, gy);
+  b.Add("layer_norm", {b.tuning.reduce_wg, has_bias ? 1u : 0u, stats}, p, {b.Input(0), scale, bias},
+        {y, mean, inv}, gx, gy);
   return Status::Ok();
 }
 

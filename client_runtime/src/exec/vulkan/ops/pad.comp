@@ -1,6 +1,7 @@
 // Pad (MODE 0 constant, 1 reflect, 2 edge, 3 wrap): each output element maps every coordinate
 // back into the input (exec/reference/ops/pad.cc's SourceIndex) or writes the constant.
 // Plain float (fp32 only).
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -9,8 +10,8 @@ layout(constant_id = 0) const uint WG = 64;
 layout(constant_id = 1) const uint MODE = 0;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
-layout(std430, binding = 1) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
+layout(std430, binding = 1) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total;
@@ -47,5 +48,5 @@ void main() {
     src += i * stride;
     stride *= p.in_dims[d];
   }
-  y[idx] = constant ? p.value : x[src];
+  y[idx] = constant ? SF(p.value) : x[src];
 }

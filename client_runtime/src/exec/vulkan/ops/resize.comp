@@ -2,6 +2,7 @@
 // index, built at prepare time; index -1: outside the roi, write `fill`); other dims map
 // through. An output element sums the product of its dims' taps (NTAPS^k terms for k resized
 // dims; NEAREST copies its single tap). Plain float (fp32 only).
+// mota: fp16
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -11,9 +12,9 @@ layout(constant_id = 1) const uint NTAPS = 2;
 layout(constant_id = 2) const uint NEAREST = 0;
 layout(local_size_x_id = 0) in;
 
-layout(std430, binding = 0) readonly buffer XBuf { float x[]; };
+layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
 layout(std430, binding = 1) readonly buffer TBuf { ivec2 taps[]; };  // (index, weight bits)
-layout(std430, binding = 2) writeonly buffer YBuf { float y[]; };
+layout(std430, binding = 2) writeonly buffer YBuf { SF y[]; };
 
 layout(push_constant, std430) uniform Params {
   uint total;
@@ -49,7 +50,7 @@ void main() {
       ivec2 t = taps[p.table[d] + coord[d] * NTAPS + cr % NTAPS];
       cr /= NTAPS;
       if (t.x < 0) {
-        y[idx] = p.fill;
+        y[idx] = SF(p.fill);
         return;
       }
       src += uint(t.x) * p.in_strides[d];
@@ -59,7 +60,7 @@ void main() {
       y[idx] = x[src];
       return;
     }
-    acc += w * x[src];
+    acc += w * float(x[src]);  // weights and sum in float
   }
-  y[idx] = acc;
+  y[idx] = SF(acc);
 }
