@@ -36,6 +36,13 @@
 #include "mota/mota.h"
 
 namespace mota::cxx {
+// The two error modes are different types (an inline namespace each), so translation units built
+// with and without MOTA_HPP_EXCEPTIONS can be linked into one program without an ODR clash.
+#ifdef MOTA_HPP_EXCEPTIONS
+inline namespace throwing {
+#else
+inline namespace aborting {
+#endif
 
 struct Error {
   mota_status_t status = MOTA_ERR_INTERNAL;
@@ -322,6 +329,7 @@ inline Expected<Model> Model::Open(Client& client, const std::string& name) {
   return Model(m);
 }
 
+}  // inline namespace
 }  // namespace mota::cxx
 
 #endif  // MOTA_MOTA_HPP_

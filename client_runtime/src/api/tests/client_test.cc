@@ -208,6 +208,30 @@ TEST_F(CApiClient, cancel_stops_the_update_and_the_next_update_completes) {
   EXPECT_EQ(changed, 1);
 }
 
+TEST_F(CApiClient, cancel_from_another_thread_stops_a_running_update) {
+  Config(Served());
+  ASSERT_NE(Create(), nullptr);
+  // The progress callback holds the update until the other thread's cancel has landed, so the
+  // cancel is certain to arrive mid-update (no timing luck).
+  struct Handshake {
+    std::atomic<bool> in_progress{false}, cancelled{false};
+  } h;
+  std::thread canceller([&] {
+    while (!h.in_progress.load()) std::this_thread::yield();
+    mota_client_cancel(client_);
+    h.cancelled.store(true);
+  });
+  auto hold = [](void* user, const char*, const char*, uint64_t, uint64_t) {
+    auto* hs = static_cast<Handshake*>(user);
+    hs->in_progress.store(true);
+    while (!hs->cancelled.load()) std::this_thread::yield();
+  };
+  const mota_status_t st = mota_client_update(client_, kModel, hold, &h, nullptr);
+  canceller.join();
+  EXPECT_EQ(st, MOTA_ERR_CANCELLED) << ClientError();
+  EXPECT_EQ(mota_client_active(client_, kModel, nullptr, nullptr, nullptr), MOTA_ERR_NOT_FOUND);
+}
+
 TEST_F(CApiClient, cancel_from_another_thread_while_no_update_runs_has_no_effect) {
   Config();
   ASSERT_NE(Create(), nullptr);
