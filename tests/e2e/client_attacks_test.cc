@@ -1,0 +1,599 @@
+// Attacks and faults against the device client (delivery/client Client::Update), each against a
+// real `mota serve` and against nginx serving a `mota mirror export` of the same repository
+// (issue 7, "Tests named after attacks and faults"). Every test starts from a device that has
+// release 1 installed and checks, after the attack, that the active model is intact (same
+// release and variant, its file's sha256 unchanged, `mota run` still runs it) and that the
+// status says what happened (its code and a phrase).
+//
+// The attacker controls the server's files (served/), and for some attacks holds an online key
+// (timestamp, snapshot) or one of two root keys; the owner's repository (repo/) is written by
+// the packager library. See client_attack_fixture.h.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <memory>
+#include <thread>
+
+#include "delivery/client/client.h"
+#include "manifests/lib/tuf/repo_files.h"
+#include "tests/e2e/client_attack_fixture.h"
+#include "tests/e2e/e2e_util.h"
+#include "tests/e2e/fault_proxy.h"
+
+namespace mota::e2e {
+namespace {
+
+const std::string kMota = MOTA_CLI_PATH;
+constexpr int64_t kDay = 24 * 60 * 60;
+
+// A Status that must be OK; stops the test (not only the helper) when it is not.
+#define MUST(expr) ASSERT_NO_FATAL_FAILURE(Must(expr))
+
+class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == ServerKind::kNginx && FindNginx().empty()) {
+      GTEST_SKIP() << "nginx is not installed (scripts/setup.sh installs it)";
+    }
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->name()) + "_" + std::to_string(::getpid());
+    for (char& c : name) c = c == '/' ? '_' : c;
+    repo_ = std::make_unique<AttackRepo>(fs::path(::testing::TempDir()) / ("attack_" + name),
+                                         GetParam());
+    clock_ = std::make_unique<trust::FixedClock>(repo_->now());
+  }
+
+  void TearDown() override {
+    client_.reset();
+    proxy_.reset();
+    const fs::path dir = repo_ ? repo_->dir() : fs::path();
+    repo_.reset();
+    if (!dir.empty() && !HasFailure()) fs::remove_all(dir);
+  }
+
+  const TestKeys& keys() const { return repo_->keys(); }
+
+  // Repository with release 1, the server, and a device that installed release 1.
+  void InstallRelease1(std::vector<const tuf::SigningKey*> root_keys = {}, int64_t threshold = 1) {
+    if (root_keys.empty()) root_keys = {&keys().root};
+    MUST(repo_->Init(std::move(root_keys), threshold));
+    MUST(repo_->Start());
+    ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
+    auto r = client_->Update("mlp");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_TRUE(r->changed);
+    ASSERT_EQ(r->release, 1);
+    auto active = client_->Active("mlp");
+    ASSERT_TRUE(active.ok()) << active.status().ToString();
+    installed_ = *active;
+  }
+
+  void MakeClient(const std::string& url, std::chrono::seconds stall = std::chrono::seconds(3)) {
+    client_.reset();
+    client::ClientConfig c;
+    c.data_dir = (repo_->dir() / "device").string();
+    c.server_url = url;
+    c.trusted_root = (repo_->repo() / "metadata" / "1.root.json").string();
+    c.device = conditions::DeviceFacts{};
+    c.install_id = "attack-test-device";
+    c.http.stall_time = stall;
+    c.http.connect_timeout = std::chrono::seconds(5);
+    c.max_attempts = 3;
+    c.clock = clock_.get();
+    auto made = client::Client::Create(std::move(c));
+    ASSERT_TRUE(made.ok()) << made.status().ToString();
+    client_ = std::move(made).value();
+  }
+
+  // Routes the device through a fault proxy in front of the server.
+  void UseProxy(FaultProxy::Plan plan, std::chrono::seconds stall = std::chrono::seconds(3)) {
+    proxy_ = std::make_unique<FaultProxy>(repo_->port(), std::move(plan));
+    ASSERT_NO_FATAL_FAILURE(MakeClient(proxy_->base_url(), stall));
+  }
+
+  void Must(const Status& s) { ASSERT_TRUE(s.ok()) << s.ToString(); }
+
+  // The update must fail with `code` and a message containing `phrase`.
+  void ExpectRefused(const Result<client::UpdateResult>& r, StatusCode code,
+                     const std::string& phrase) {
+    ASSERT_FALSE(r.ok()) << "the update succeeded: release " << r->release << " " << r->variant;
+    EXPECT_EQ(r.status().code(), code) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(phrase), std::string::npos)
+        << "expected \"" << phrase << "\" in: " << r.status().ToString();
+  }
+
+  // The active model is `want`: same release and variant, the file hashes to its record, and
+  // the runtime runs it.
+  void ExpectActive(const client::ActiveModel& want) {
+    auto a = client_->Active("mlp");
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    EXPECT_EQ(a->release, want.release);
+    EXPECT_EQ(a->variant, want.variant);
+    EXPECT_EQ(a->sha256, want.sha256);
+    EXPECT_EQ(Sha256(Slurp(a->path)), want.sha256) << a->path << " changed on disk";
+    std::string log;
+    EXPECT_EQ(RunProcess({kMota, "run", a->path}, repo_->dir(), &log), 0) << log;
+  }
+  void ExpectIntact() { ExpectActive(installed_); }
+
+  // The newest snapshot file name in the served tree, per its timestamp.
+  std::string ServedSnapshotFile() {
+    auto ts = tuf::ParseEnvelope(repo_->ReadServed("metadata/timestamp.json"), "timestamp");
+    EXPECT_TRUE(ts.ok());
+    return std::to_string(ts->signed_json["meta"]["snapshot.json"]["version"].get<int64_t>()) +
+           ".snapshot.json";
+  }
+
+  tuf::MetaFile MetaOfServed(int64_t version, const std::string& file) {
+    return tuf::MetaOf(version, repo_->ReadServed("metadata/" + file));
+  }
+
+  // Blobs of release 2 (either variant) that the device's store lacks (it holds release 1's
+  // cpu-a): what an update to release 2 downloads.
+  std::vector<std::string> NewBlobsOfRelease2() {
+    auto have = repo_->BlobsOf(1, installed_.variant);
+    EXPECT_TRUE(have.ok());
+    std::vector<std::string> out;
+    for (const char* v : {"cpu-a", "cpu-b"}) {
+      auto blobs = repo_->BlobsOf(2, v);
+      EXPECT_TRUE(blobs.ok());
+      for (const std::string& b : *blobs) {
+        if (std::find(have->begin(), have->end(), b) == have->end() &&
+            std::find(out.begin(), out.end(), b) == out.end()) {
+          out.push_back(b);
+        }
+      }
+    }
+    EXPECT_FALSE(out.empty());
+    return out;
+  }
+
+  std::unique_ptr<AttackRepo> repo_;
+  std::unique_ptr<trust::FixedClock> clock_;
+  std::unique_ptr<FaultProxy> proxy_;
+  std::unique_ptr<client::Client> client_;
+  client::ActiveModel installed_;
+};
+
+// ---- rollback of each role ----
+
+TEST_P(ClientAttackTest, root_rollback_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  // The owner writes root 2 (same keys); the device follows it.
+  MUST(repo_->WriteNextRoot([](tuf::Root&) {}, {&keys().root}));
+  MUST(repo_->Sync());
+  ASSERT_TRUE(client_->Update("mlp").ok());
+  // The attacker serves the valid, signed root 1 as the next root.
+  MUST(repo_->WriteServed("metadata/3.root.json", repo_->ReadServed("metadata/1.root.json")));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "does not follow");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, timestamp_rollback_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  const std::string old_timestamp = repo_->ReadServed("metadata/timestamp.json");
+  MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), false));
+  MUST(repo_->Sync());
+  ASSERT_TRUE(client_->Update("mlp").ok());
+  MUST(repo_->WriteServed("metadata/timestamp.json", old_timestamp));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "(rollback)");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, snapshot_rollback_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  // With the (online) timestamp key, the attacker lists snapshot version 1 again.
+  MUST(repo_->RepublishTimestamp("1.snapshot.json", true));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "(rollback)");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, targets_rollback_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  // With both online keys: a new snapshot listing targets.json version 1 (no delegations).
+  MUST(repo_->RepublishSnapshot({{"targets.json", MetaOfServed(1, "1.targets.json")}}, true));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "targets.json");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, delegated_role_rollback_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->BumpRole("mlp", keys().targets));  // mlp.json version 2, trusted by the device
+  ASSERT_TRUE(client_->Update("mlp").ok());
+  MUST(repo_->RepublishSnapshot({{"mlp.json", MetaOfServed(1, "1.mlp.json")}}, true));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "mlp.json");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, rollout_document_rollback_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->PublishRollout(1, {1}));
+  ASSERT_TRUE(client_->Update("mlp").ok());
+  MUST(repo_->PublishRollout(2, {1}));
+  ASSERT_TRUE(client_->Update("mlp").ok());
+  // The online key signs rollouts and snapshots: list rollout version 1 again.
+  MUST(repo_->RepublishSnapshot({{"mlp.rollout.json", MetaOfServed(1, "1.mlp.rollout.json")}},
+                                true));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "rollback");
+  ExpectIntact();
+}
+
+// ---- freeze ----
+
+TEST_P(ClientAttackTest, freeze_with_expired_timestamp_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // The attacker keeps serving what it had (the old state); two days later it has expired.
+  MUST(repo_->WriteServed("metadata/timestamp.json", repo_->ReadRepo("metadata/timestamp.json")));
+  clock_->Set(repo_->now() + 2 * kDay);
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "timestamp.json: expired");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, freeze_with_fresh_timestamp_over_expired_snapshot_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  clock_->Set(repo_->now() + 8 * kDay);
+  // The timestamp key re-signs a fresh timestamp over the week-old snapshot.
+  MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, nullptr, repo_->now() + 9 * kDay));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "snapshot.json: expired");
+  ExpectIntact();
+}
+
+// ---- mix-and-match ----
+
+TEST_P(ClientAttackTest, mix_and_match_of_role_versions_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // The new timestamp and snapshot, but the model's role of release 1 under version 2's name.
+  const int64_t v = repo_->Version("mlp");
+  MUST(repo_->WriteServed("metadata/" + std::to_string(v) + ".mlp.json",
+                          repo_->ReadServed("metadata/" + std::to_string(v - 1) + ".mlp.json")));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "mlp.json");
+  ExpectIntact();
+}
+
+// ---- arbitrary and wrong software ----
+
+TEST_P(ClientAttackTest, validly_signed_other_variant_index_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  auto a = repo_->TargetFileOf(2, "cpu-a");
+  auto b = repo_->TargetFileOf(2, "cpu-b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  // Each variant's index file holds the other's (both signed, each under the wrong name).
+  const std::string a_bytes = repo_->ReadServed(*a), b_bytes = repo_->ReadServed(*b);
+  MUST(repo_->WriteServed(*a, b_bytes));
+  MUST(repo_->WriteServed(*b, a_bytes));
+  // cpu-a (the first choice) is tried first: a longer file is cut at its signed length, a
+  // shorter one fails the length check.
+  if (b_bytes.size() > a_bytes.size()) {
+    ExpectRefused(client_->Update("mlp"), StatusCode::kOutOfRange, "sent more than the");
+  } else {
+    ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "the signed metadata");
+  }
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, other_model_bytes_served_under_a_blob_are_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // Every new blob of release 2 holds the bytes of a real zstd frame of another file (release
+  // 1's first), repeated or cut to the signed length, so only the hash can tell.
+  auto r1 = repo_->BlobsOf(1, "cpu-a");
+  ASSERT_TRUE(r1.ok());
+  const std::string other = repo_->ReadServed("blobs/" + r1->front());
+  for (const std::string& blob : NewBlobsOfRelease2()) {
+    std::string bytes;
+    const size_t size = repo_->ReadServed("blobs/" + blob).size();
+    while (bytes.size() < size) bytes += other;
+    MUST(repo_->WriteServed("blobs/" + blob, bytes.substr(0, size)));
+  }
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "zstd_sha256");
+  ExpectIntact();
+}
+
+// ---- endless data ----
+
+TEST_P(ClientAttackTest, endless_blob_is_cut_at_its_signed_length) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  for (const std::string& blob : NewBlobsOfRelease2()) {
+    MUST(repo_->WriteServed("blobs/" + blob,
+                            repo_->ReadServed("blobs/" + blob) + std::string(4 << 20, 'x')));
+  }
+  auto r = client_->Update("mlp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("more than"), std::string::npos) << r.status().ToString();
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, endless_timestamp_is_cut_at_the_default_cap) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->WriteServed("metadata/timestamp.json", repo_->ReadServed("metadata/timestamp.json") +
+                                                         std::string(1 << 20, ' ')));
+  auto r = client_->Update("mlp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("timestamp.json"), std::string::npos)
+      << r.status().ToString();
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, snapshot_longer_than_its_signed_length_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  const std::string file = "metadata/" + ServedSnapshotFile();
+  MUST(repo_->WriteServed(file, repo_->ReadServed(file) + std::string(100000, ' ')));
+  auto r = client_->Update("mlp");
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("snapshot.json"), std::string::npos) << r.status().ToString();
+  ExpectIntact();
+}
+
+// ---- key compromise, rotation, threshold ----
+
+// Replaces the timestamp role's key with `key` in root N+1.
+std::function<void(tuf::Root&)> TimestampKeyIs(const tuf::SigningKey& key) {
+  return [&key](tuf::Root& root) {
+    root.keys.erase(root.roles["timestamp"].keyids.front());
+    root.keys[key.keyid()] = key.PublicKey();
+    root.roles["timestamp"].keyids = {key.keyid()};
+  };
+}
+
+TEST_P(ClientAttackTest, fast_forward_attack_is_recovered_by_timestamp_key_rotation) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  // The stolen timestamp key signs version 1000: the device accepts it (validly signed).
+  MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, nullptr, std::nullopt, 1000));
+  auto ff = client_->Update("mlp");
+  ASSERT_TRUE(ff.ok()) << ff.status().ToString();
+  // The owner rotates the timestamp key in root 2 and publishes release 2 with small versions.
+  MUST(repo_->WriteNextRoot(TimestampKeyIs(keys().timestamp2), {&keys().root}));
+  MUST(repo_->RepublishTimestamp(std::to_string(repo_->Version("snapshot")) + ".snapshot.json",
+                                 false, &keys().timestamp2));
+  MUST(repo_->Publish(2));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << "no recovery from the fast-forward: " << r.status().ToString();
+  EXPECT_TRUE(r->changed);
+  EXPECT_EQ(r->release, 2);
+  auto active = client_->Active("mlp");
+  ASSERT_TRUE(active.ok());
+  ExpectActive(*active);
+}
+
+TEST_P(ClientAttackTest, timestamp_signed_by_a_key_removed_by_root_rotation_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->WriteNextRoot(TimestampKeyIs(keys().timestamp2), {&keys().root}));
+  MUST(repo_->RepublishTimestamp(std::to_string(repo_->Version("snapshot")) + ".snapshot.json",
+                                 false, &keys().timestamp2));
+  MUST(repo_->Sync());
+  ASSERT_TRUE(client_->Update("mlp").ok());
+  // The old (removed, maybe leaked) timestamp key signs a newer timestamp.
+  MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, &keys().timestamp));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "threshold is 1");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, root_signed_by_one_of_two_root_keys_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1({&keys().root, &keys().root2}, 2));
+  // One stolen root key puts the attacker's key in charge of the timestamp.
+  MUST(repo_->WriteNextRoot(TimestampKeyIs(keys().attacker), {&keys().root}, true));
+  MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, &keys().attacker));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "threshold is 2");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, delegated_role_signed_by_an_unlisted_key_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // The attacker re-signs the model's newest role with its own key (and fixes the snapshot).
+  const int64_t v = repo_->Version("mlp");
+  auto role = repo_->SignedOf(std::to_string(v) + ".mlp.json");
+  ASSERT_TRUE(role.ok());
+  const std::string file = std::to_string(v) + ".mlp.json";
+  MUST(repo_->WriteSigned(file, *role, {&keys().attacker}, true));
+  MUST(repo_->RepublishSnapshot({{"mlp.json", MetaOfServed(v, file)}}, true));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "threshold");
+  ExpectIntact();
+}
+
+// ---- transport faults ----
+
+Fault TrickleBlobs(const RawRequest& request, int) {
+  return request.path.rfind("/blobs/", 0) == 0 ? Fault{Fault::kTrickle, ""} : Fault{};
+}
+
+TEST_P(ClientAttackTest, slow_retrieval_is_abandoned) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  ASSERT_NO_FATAL_FAILURE(UseProxy(TrickleBlobs, std::chrono::seconds(1)));
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client_->Update("mlp");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ExpectRefused(r, StatusCode::kUnavailable, "blobs/");
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the trickling server held the device";
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, connection_reset_mid_chunk_is_resumed_with_range) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  ASSERT_NO_FATAL_FAILURE(UseProxy([](const RawRequest& request, int n) {
+    const bool blob = request.path.rfind("/blobs/", 0) == 0;
+    return blob && n == 0 ? Fault{Fault::kResetMidBody, ""} : Fault{};
+  }));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->changed);
+  EXPECT_EQ(r->release, 2);
+  bool resumed = false;
+  for (const RawRequest& q : proxy_->log()) resumed |= !q.Header("range").empty();
+  EXPECT_TRUE(resumed) << "no request resumed a chunk with Range";
+  auto active = client_->Active("mlp");
+  ASSERT_TRUE(active.ok());
+  ExpectActive(*active);
+}
+
+TEST_P(ClientAttackTest, connection_reset_every_time_keeps_the_active_model) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  ASSERT_NO_FATAL_FAILURE(UseProxy([](const RawRequest& request, int) {
+    return request.path.rfind("/blobs/", 0) == 0 ? Fault{Fault::kResetMidBody, ""} : Fault{};
+  }));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kUnavailable, "blobs/");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, range_response_spliced_from_other_bytes_is_never_used) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  auto r1 = repo_->BlobsOf(1, "cpu-b");
+  ASSERT_TRUE(r1.ok());
+  const std::string other = repo_->ReadServed("blobs/" + r1->front());
+  // First request of a blob: cut mid-body (a .part remains); every Range request after it is
+  // answered 206 with the right Content-Range but another file's bytes; plain requests are
+  // honest. The spliced part must fail the frame hash and be started over.
+  ASSERT_NO_FATAL_FAILURE(UseProxy([other](const RawRequest& request, int n) {
+    if (request.path.rfind("/blobs/", 0) != 0) return Fault{};
+    if (n == 0) return Fault{Fault::kResetMidBody, ""};
+    return request.Header("range").empty() ? Fault{} : Fault{Fault::kSplice, other};
+  }));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->release, 2);
+  bool spliced = false;
+  for (const RawRequest& q : proxy_->log()) spliced |= !q.Header("range").empty();
+  EXPECT_TRUE(spliced) << "the client never resumed, so nothing was spliced";
+  auto active = client_->Active("mlp");
+  ASSERT_TRUE(active.ok());
+  ExpectActive(*active);
+  // The installed file is exactly the signed one.
+  auto index = repo_->TargetFileOf(2, active->variant);
+  ASSERT_TRUE(index.ok());
+  EXPECT_NE(repo_->ReadRepo(*index).find(active->sha256), std::string::npos);
+}
+
+// ---- revocation ----
+
+TEST_P(ClientAttackTest, revoked_release_is_not_installed) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  MUST(repo_->Revoke(2, "accuracy regression"));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_FALSE(r->changed);
+  EXPECT_EQ(r->release, 1);
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, revoked_active_release_goes_back_to_the_newest_good_one) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  auto up = client_->Update("mlp");
+  ASSERT_TRUE(up.ok() && up->release == 2) << up.status().ToString();
+  MUST(repo_->Revoke(2, "accuracy regression"));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->changed);
+  EXPECT_EQ(r->release, 1);
+  ExpectIntact();  // release 1's file, byte for byte
+}
+
+// ---- local faults ----
+
+// Runs `fn` in a child process; returns "<code> <message>" of the status it reports.
+std::string InChild(const std::function<std::string()>& fn) {
+  int fds[2];
+  if (::pipe(fds) != 0) return "pipe failed";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    const std::string out = fn();
+    (void)!::write(fds[1], out.data(), out.size());
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  std::string out;
+  char buf[4096];
+  ssize_t n;
+  while ((n = ::read(fds[0], buf, sizeof(buf))) > 0) out.append(buf, static_cast<size_t>(n));
+  ::close(fds[0]);
+  ::waitpid(pid, nullptr, 0);
+  return out;
+}
+
+TEST_P(ClientAttackTest, disk_full_keeps_the_active_model) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // The device can write no file past 64 KiB (RLIMIT_FSIZE: the write fails with EFBIG, as it
+  // fails with ENOSPC on a full disk; without a root's mount namespace a test cannot fill one).
+  client::Client* device = client_.get();
+  const std::string out = InChild([device] {
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit limit{64 << 10, 64 << 10};
+    ::setrlimit(RLIMIT_FSIZE, &limit);
+    auto r = device->Update("mlp");
+    return r.ok() ? std::string("ok")
+                  : std::string(StatusCodeName(r.status().code())) + " " + r.status().message();
+  });
+  EXPECT_NE(out.rfind("ok", 0), 0u) << "the update passed with no room to write";
+  EXPECT_NE(out.find("File too large"), std::string::npos) << out;
+  ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
+  ExpectIntact();
+  // With room again, the update completes.
+  ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->release, 2);
+}
+
+TEST_P(ClientAttackTest, kill_9_during_install_leaves_a_whole_version_active) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  const fs::path models = repo_->dir() / "device/models/mlp";
+  client::Client* device = client_.get();
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    auto r = device->Update("mlp");
+    ::_exit(r.ok() ? 0 : 1);
+  }
+  // Kill it as soon as release 2's file appears (assembled, before or during its checks).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  bool seen = false;
+  while (!seen && std::chrono::steady_clock::now() < deadline) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(models, ec)) {
+      seen |= e.path().filename().string().rfind("2-", 0) == 0;
+    }
+    if (!seen) std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  EXPECT_TRUE(seen) << "release 2's file never appeared";
+  // A fresh client (as after a reboot): a whole version is active, old or new, never a mix.
+  ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
+  auto a = client_->Active("mlp");
+  ASSERT_TRUE(a.ok()) << a.status().ToString();
+  EXPECT_TRUE(a->release == 1 || a->release == 2) << a->release;
+  ExpectActive(*a);
+  if (a->release == 1) ExpectIntact();
+  // The next update finishes the job.
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->release, 2);
+  auto done = client_->Active("mlp");
+  ASSERT_TRUE(done.ok());
+  ExpectActive(*done);
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, ClientAttackTest,
+                         ::testing::Values(ServerKind::kMotaServe, ServerKind::kNginx),
+                         [](const ::testing::TestParamInfo<ServerKind>& info) {
+                           return std::string(ServerName(info.param));
+                         });
+
+}  // namespace
+}  // namespace mota::e2e
