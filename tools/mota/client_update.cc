@@ -144,7 +144,11 @@ int RunUpdate(const UpdateArgs& a) {
   Result<client::UpdateResult> r = (*c)->Update(a.model, o);
   if (a.telemetry) {
     Result<client::TelemetryFlushResult> f = (*c)->FlushTelemetry();
-    if (!f.ok()) std::fprintf(stderr, "mota client update: %s\n", f.status().ToString().c_str());
+    if (!f.ok()) {
+      std::fprintf(stderr, "mota client update: %s\n", f.status().ToString().c_str());
+    } else if (!a.json) {
+      std::fprintf(stderr, "  telemetry: %zu event(s) sent, %zu queued\n", f->sent, f->queued);
+    }
   }
   if (!r.ok()) {
     Result<client::ActiveModel> active = (*c)->Active(a.model);
