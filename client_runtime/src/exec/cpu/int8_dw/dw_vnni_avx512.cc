@@ -19,7 +19,6 @@ constexpr float kBig = 1073741824.0f;
 inline __mmask16 Mask16(int64_t n) {
   return n >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << n) - 1);
 }
-inline __mmask64 Mask64(int64_t n) { return n >= 64 ? ~0ull : (1ull << n) - 1; }
 
 // Byte 4i + j of the result = byte sw * i + j of the window: lane i's 4 taps for stride sw.
 inline __m512i TapIndex(int64_t sw) {
@@ -27,21 +26,6 @@ inline __m512i TapIndex(int64_t sw) {
   for (int i = 0; i < kLanes; ++i)
     for (int j = 0; j < 4; ++j) idx[4 * i + j] = static_cast<uint8_t>(sw * i + j);
   return _mm512_load_si512(idx);
-}
-
-// The 64 padded-row bytes from padded column s of image row `src`: image columns s - pl ..
-// s - pl + 63 where they exist (flipped to u8 for i8 x), pad codes elsewhere. Built in a register
-// by a masked load (masked-off bytes are never read, even past either end of the row): a padded
-// copy in memory cost more, its loads waiting on the stores just made.
-inline __m512i Window(const DwGeometry& g, const uint8_t* src, int64_t s, __m512i pad,
-                      __m512i flip) {
-  const int64_t start = s - g.pl;
-  const int64_t lo = start < 0 ? -start : 0;
-  const int64_t hi = g.w - start < 64 ? g.w - start : 64;
-  if (hi <= lo) return pad;
-  const __mmask64 k = Mask64(hi) & ~Mask64(lo);
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(reinterpret_cast<uintptr_t>(src) + start);
-  return _mm512_mask_blend_epi8(k, pad, _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, p), flip));
 }
 
 // acc += the 4-byte dot products of u8 x and s8 w per lane. In asm so that the accumulator is
@@ -75,12 +59,12 @@ struct Taps<0, 0> {
 
 // NV vectors (16 output columns each, from column ox0) of output row oy: the exact sums plus add.
 template <int NV, typename T>
-inline void Sums(const DwGeometry& g, const int32_t* expanded, const T& taps, __m512i add,
+inline void Sums(const DwGeometry& g, const int32_t* const* rows, const T& taps, __m512i add,
                  int64_t oy, int64_t ox0, __m512i (&acc)[NV]) {
   for (int v = 0; v < NV; ++v) acc[v] = add;
-  const int64_t row_dwords = g.phases * g.ecols;
-  const int32_t* row = expanded + oy * g.sh * row_dwords + ox0;
-  for (int64_t ky = 0; ky < taps.kh(); ++ky, row += row_dwords) {
+  const int32_t* const* in = rows + oy * g.sh;
+  for (int64_t ky = 0; ky < taps.kh(); ++ky) {
+    const int32_t* row = in[ky] + ox0;
     for (int gr = 0; gr < taps.groups(); ++gr) {
       const int32_t* src = row + g.group_phase[gr] * g.ecols + g.group_off[gr];
       const __m512i wv = taps.at(ky * taps.groups() + gr);
@@ -92,24 +76,24 @@ inline void Sums(const DwGeometry& g, const int32_t* expanded, const T& taps, __
 // Runs body(oy, ox0, acc) over the output plane, four vectors at a time where a row has them
 // (independent accumulators hide vpdpbusd's latency).
 template <typename T, typename Body>
-inline void Blocks(const DwGeometry& g, const int32_t* expanded, const DwChannel& c, Body body) {
+inline void Blocks(const DwGeometry& g, const int32_t* const* rows, const DwChannel& c, Body body) {
   const __m512i add = _mm512_set1_epi32(c.add);
   const T taps(g, c.weights);
   for (int64_t oy = 0; oy < g.oh; ++oy) {
     int64_t ox = 0;
     for (; ox + 4 * kLanes <= g.ow; ox += 4 * kLanes) {
       __m512i acc[4];
-      Sums<4>(g, expanded, taps, add, oy, ox, acc);
+      Sums<4>(g, rows, taps, add, oy, ox, acc);
       for (int v = 0; v < 4; ++v) body(oy, ox + v * kLanes, acc[v]);
     }
     for (; ox + 2 * kLanes <= g.ow; ox += 2 * kLanes) {
       __m512i acc[2];
-      Sums<2>(g, expanded, taps, add, oy, ox, acc);
+      Sums<2>(g, rows, taps, add, oy, ox, acc);
       for (int v = 0; v < 2; ++v) body(oy, ox + v * kLanes, acc[v]);
     }
     for (; ox < g.ow; ox += kLanes) {
       __m512i acc[1];
-      Sums<1>(g, expanded, taps, add, oy, ox, acc);
+      Sums<1>(g, rows, taps, add, oy, ox, acc);
       body(oy, ox, acc[0]);
     }
   }
@@ -117,11 +101,11 @@ inline void Blocks(const DwGeometry& g, const int32_t* expanded, const DwChannel
 
 // Blocks with the kernel shapes of the models we ship unrolled (3x3, 5x5), others generic.
 template <typename Body>
-inline void ForEachBlock(const DwGeometry& g, const int32_t* expanded, const DwChannel& c,
+inline void ForEachBlock(const DwGeometry& g, const int32_t* const* rows, const DwChannel& c,
                          Body body) {
-  if (g.kh == 3 && g.groups == 1) return Blocks<Taps<3, 1>>(g, expanded, c, body);
-  if (g.kh == 5 && g.groups == 2) return Blocks<Taps<5, 2>>(g, expanded, c, body);
-  Blocks<Taps<0, 0>>(g, expanded, c, body);
+  if (g.kh == 3 && g.groups == 1) return Blocks<Taps<3, 1>>(g, rows, c, body);
+  if (g.kh == 5 && g.groups == 2) return Blocks<Taps<5, 2>>(g, rows, c, body);
+  Blocks<Taps<0, 0>>(g, rows, c, body);
 }
 
 }  // namespace
@@ -132,34 +116,33 @@ bool VnniDwSupported() {
          __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
 }
 
-MOTA_VBMI void ExpandPlaneVnni(const DwGeometry& g, const uint8_t* x, int32_t* expanded) {
+MOTA_VBMI void ExpandPlaneVnni(const DwGeometry& g, const DwWindow* windows, int nwindows,
+                               const uint8_t* x, int32_t* expanded) {
+  const __m512i idx = TapIndex(g.sw);
   const __m512i pad = _mm512_set1_epi8(static_cast<char>(g.pad));
   const __m512i flip = _mm512_set1_epi8(g.x_i8 ? static_cast<char>(0x80) : 0);
-  const __m512i idx = TapIndex(g.sw);
-  const int64_t row_dwords = g.phases * g.ecols;
-  for (int64_t r = 0; r < g.rows; ++r) {
-    int32_t* dst = expanded + r * row_dwords;
-    const int64_t iy = r - g.pt;
-    if (iy < 0 || iy >= g.h) {  // padding only: every dword is 4 pad codes
-      for (int64_t i = 0; i < row_dwords; i += kLanes) _mm512_storeu_si512(dst + i, pad);
-      continue;
-    }
-    for (int ph = 0; ph < g.phases; ++ph) {
-      for (int64_t c = 0; c < g.ecols; c += kLanes) {
-        const __m512i win = Window(g, x + iy * g.w, g.sw * c + g.phase_of[ph], pad, flip);
-        _mm512_storeu_si512(dst + ph * g.ecols + c, _mm512_permutexvar_epi8(idx, win));
-      }
+  for (int64_t iy = 0; iy < g.used_h; ++iy) {
+    // Addresses as integers: a window may start before the row (its bytes there masked off).
+    const uintptr_t row = reinterpret_cast<uintptr_t>(x + iy * g.w);
+    int32_t* dst = expanded + iy * g.row_dwords();
+    for (int i = 0; i < nwindows; ++i) {
+      const DwWindow& win = windows[i];
+      const __mmask64 k = win.mask;
+      const auto* src = reinterpret_cast<const uint8_t*>(row + win.start);
+      const __m512i codes = _mm512_xor_si512(_mm512_maskz_loadu_epi8(k, src), flip);
+      const __m512i bytes = _mm512_mask_blend_epi8(k, pad, codes);
+      _mm512_storeu_si512(dst + win.dst, _mm512_permutexvar_epi8(idx, bytes));
     }
   }
 }
 
-void ConvPlaneVnni(const DwGeometry& g, const int32_t* expanded, const DwChannel& c,
+void ConvPlaneVnni(const DwGeometry& g, const int32_t* const* rows, const DwChannel& c,
                    const DwOut& out, uint8_t* y) {
   const __m512 mult = _mm512_set1_ps(c.mult);
   const __m512i zp = _mm512_set1_epi32(out.zero_point);
   const __m512i lo = _mm512_set1_epi32(out.lo), hi = _mm512_set1_epi32(out.hi);
   const __m512 big = _mm512_set1_ps(kBig), minus_big = _mm512_set1_ps(-kBig);
-  ForEachBlock(g, expanded, c, [&](int64_t oy, int64_t ox, __m512i acc) {
+  ForEachBlock(g, rows, c, [&](int64_t oy, int64_t ox, __m512i acc) {
     // Requantizer::Apply: float(acc) * mult, rounded half to even, + zp, saturated.
     __m512 f = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), mult);
     f = _mm512_min_ps(_mm512_max_ps(f, minus_big), big);
@@ -169,8 +152,8 @@ void ConvPlaneVnni(const DwGeometry& g, const int32_t* expanded, const DwChannel
   });
 }
 
-void AccPlaneVnni(const DwGeometry& g, const int32_t* expanded, const DwChannel& c, int32_t* acc) {
-  ForEachBlock(g, expanded, c, [&](int64_t oy, int64_t ox, __m512i a) {
+void AccPlaneVnni(const DwGeometry& g, const int32_t* const* rows, const DwChannel& c, int32_t* acc) {
+  ForEachBlock(g, rows, c, [&](int64_t oy, int64_t ox, __m512i a) {
     _mm512_mask_storeu_epi32(acc + oy * g.ow + ox, Mask16(g.ow - ox), a);
   });
 }

@@ -26,6 +26,23 @@ void FinishGeometry(DwGeometry& g) {
   }
   // Vectors of 16 output columns read dwords up to RoundUp16(ow) - 1 + max_off.
   g.ecols = RoundUp16(RoundUp16(g.ow) + max_off);
+  g.used_h = std::clamp<int64_t>(g.rows - g.pt, 0, g.h);
+}
+
+std::vector<DwWindow> MakeWindows(const DwGeometry& g) {
+  std::vector<DwWindow> windows;
+  for (int ph = 0; ph < g.phases; ++ph) {
+    for (int64_t c = 0; c < g.ecols; c += kLanes) {
+      DwWindow win;
+      win.start = g.sw * c + g.phase_of[ph] - g.pl;
+      for (int64_t t = 0; t < 64; ++t) {
+        if (win.start + t >= 0 && win.start + t < g.w) win.mask |= uint64_t{1} << t;
+      }
+      win.dst = ph * g.ecols + c;
+      windows.push_back(win);
+    }
+  }
+  return windows;
 }
 
 }  // namespace mota::exec::int8_dw

@@ -123,19 +123,33 @@ bool MakePlan(const KernelContext& ctx, DwPlan& p) {
 }
 
 // One thread's buffers: two expanded input planes (plane i + 1 is expanded before plane i is
-// convolved, so the convolution's loads never wait on the expansion's stores) and i32 sums for
-// real-domain rows.
+// convolved, so the convolution's loads never wait on the expansion's stores), each with its
+// padded rows' pointers (rows of padding point at `pad_row`), and i32 sums for real-domain rows.
 struct Scratch {
-  std::vector<int32_t> expanded[2], acc;
-  explicit Scratch(const DwPlan& p) : acc(p.real_domain ? static_cast<size_t>(p.g.oh * p.g.ow) : 0) {
-    for (std::vector<int32_t>& e : expanded) e.resize(static_cast<size_t>(p.g.expanded_dwords()));
+  std::vector<int32_t> expanded[2], pad_row, acc;
+  std::vector<const int32_t*> rows[2];
+  explicit Scratch(const DwPlan& p) {
+    const DwGeometry& g = p.g;
+    const uint32_t pad = 0x01010101u * g.pad;
+    pad_row.assign(static_cast<size_t>(g.row_dwords()), static_cast<int32_t>(pad));
+    for (int b = 0; b < 2; ++b) {
+      expanded[b].resize(static_cast<size_t>(g.expanded_dwords()));
+      for (int64_t r = 0; r < g.rows; ++r) {
+        const int64_t iy = r - g.pt;
+        rows[b].push_back(iy >= 0 && iy < g.used_h ? expanded[b].data() + iy * g.row_dwords()
+                                                   : pad_row.data());
+      }
+    }
+    if (p.real_domain) acc.resize(static_cast<size_t>(g.oh * g.ow));
   }
-  size_t bytes() const { return (expanded[0].size() * 2 + acc.size()) * 4; }
+  Scratch(const Scratch&) = delete;  // rows point into this object's vectors
+  Scratch& operator=(const Scratch&) = delete;
+  size_t bytes() const { return (expanded[0].size() * 2 + pad_row.size() + acc.size()) * 4; }
 };
 
 class DwVnniKernel final : public PreparedKernel {
  public:
-  explicit DwVnniKernel(DwPlan p) : p_(std::move(p)), scratch_(p_) {}
+  explicit DwVnniKernel(DwPlan p) : p_(std::move(p)), scratch_(p_), windows_(MakeWindows(p_.g)) {}
 
   Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs,
              ThreadPool* pool) override {
@@ -158,27 +172,30 @@ class DwVnniKernel final : public PreparedKernel {
   }
 
  private:
-  // Input planes [begin, end) (plane nc: image n, channel c) and their `multiplier` output planes
-  // each.
+  // Input planes [begin, end) (plane nc: image n, channel c) and their `multiplier` output
+  // planes each.
   void Planes(int64_t begin, int64_t end, const uint8_t* x, uint8_t* y, Scratch& s) const {
     const DwGeometry& g = p_.g;
     const int64_t in_plane = g.h * g.w, out_plane = g.oh * g.ow;
-    if (begin < end) ExpandPlaneVnni(g, x + begin * in_plane, s.expanded[begin & 1].data());
+    const int nwin = static_cast<int>(windows_.size());
+    const auto expand = [&](int64_t nc) {
+      ExpandPlaneVnni(g, windows_.data(), nwin, x + nc * in_plane, s.expanded[nc & 1].data());
+    };
+    if (begin < end) expand(begin);
     for (int64_t nc = begin; nc < end; ++nc) {
-      if (nc + 1 < end)
-        ExpandPlaneVnni(g, x + (nc + 1) * in_plane, s.expanded[(nc + 1) & 1].data());
-      const int32_t* e = s.expanded[nc & 1].data();
+      if (nc + 1 < end) expand(nc + 1);
+      const int32_t* const* rows = s.rows[nc & 1].data();
       for (int64_t k = 0; k < p_.multiplier; ++k) {
         const int64_t nm = nc * p_.multiplier + k;  // n * M + c * multiplier + k
         const int64_t m = nm % p_.filters;
         uint8_t* dst = y + nm * out_plane;
         if (!p_.real_domain) {
-          ConvPlaneVnni(g, e, p_.ch[m], p_.out, dst);
+          ConvPlaneVnni(g, rows, p_.ch[m], p_.out, dst);
           continue;
         }
         // Activations other than Relu / Clip act on the real value (Requantizer::Apply), on the
         // vector rows of ../int8/real_requant.h (same results); acc already holds bias.
-        AccPlaneVnni(g, e, p_.ch[m], s.acc.data());
+        AccPlaneVnni(g, rows, p_.ch[m], s.acc.data());
         int8::RealRow r = p_.real;
         r.scale = p_.in_scale[m];
         int8::ActiveRealRequant().row(r, s.acc.data(), out_plane, dst);
@@ -187,7 +204,8 @@ class DwVnniKernel final : public PreparedKernel {
   }
 
   DwPlan p_;
-  Scratch scratch_;  // 1 thread: reused across runs
+  Scratch scratch_;              // 1 thread: reused across runs
+  std::vector<DwWindow> windows_;
 };
 
 Result<std::unique_ptr<PreparedKernel>> CreateDwVnni(const model::Node& node,
