@@ -136,7 +136,7 @@ ACTIVE="$(sed -n 's/^ *"active_path": "\(.*\)",\{0,1\}$/\1/p' <<<"$STATUS_JSON")
 BACKEND="$(sed -n 's/^ *"backend": "\(.*\)",\{0,1\}$/\1/p' <<<"$STATUS_JSON" | head -n 1)"
 if "$MOTA" client --help | grep -q '^  run  '; then
   step "run: mota client run $MODEL (the active version, through the C API)"
-  run "$MOTA" client run "$MODEL" --data "$DEMO/device" --seed 0
+  run "$MOTA" client run "$MODEL" --data "$DEMO/device"
 else
   step "run: mota run on the active version ($ACTIVE, backend $BACKEND)"
   run "$MOTA" run "$ACTIVE" --seed 0 --backend "$BACKEND"

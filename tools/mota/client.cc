@@ -1,7 +1,8 @@
 // `mota client select MODEL --explain`: the device client's choice of (release, variant) for a
 // device profile, made from a repository the TUF client verified (delivery/trust) and printed
 // with the reason every variant was taken or rejected (delivery/select). Also registers
-// `mota client update` and `mota client status` (client_update.cc) and dispatches to them.
+// `mota client update` and `mota client status` (client_update.cc) and `mota client run`
+// (client_run.cc, the C API) and dispatches to them.
 //
 //   mota client select mobilenet_v2 --repo repo/ --profile manifests/devices/x.json --explain
 //   mota client select mobilenet_v2 --url https://updates.example --root root.json --detect --json
@@ -251,10 +252,12 @@ Command AddClientCommand(CLI::App& app) {
   CLI::App* status = nullptr;
   auto run_update = AddClientUpdate(*client, &update);
   auto run_status = AddClientStatus(*client, &status);
-  // `mota client run` is the C API's (tools/mota/client_run.cc, ClientRun): not registered yet.
+  CLI::App* run = nullptr;
+  auto run_run = ClientRun(*client, &run);  // client_run.cc: through the C API
   return {client, [=] {
             if (update->parsed()) return run_update();
             if (status->parsed()) return run_status();
+            if (run->parsed()) return run_run();
             return run_select();
           }};
 }
