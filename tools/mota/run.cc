@@ -45,7 +45,7 @@ struct RunReport {
   double first_run_ms = 0;
   LatencyStats steady;  // runs == 0 without --bench
   std::vector<exec::HostTensor> outputs;
-  std::vector<std::string> output_files;  // empty without --output-dir
+  std::vector<std::string> output_files;            // empty without --output-dir
   std::string backend_used, backend_note, explain;  // run_backend.h
 };
 
@@ -203,8 +203,8 @@ Result<RunReport> Execute(const RunArgs& args) {
   MOTA_ASSIGN_OR_RETURN(report.inputs, PrepareInputs(g, args));
   std::vector<Shape> shapes;
   for (const exec::HostTensor& t : report.inputs.tensors) shapes.push_back(t.shape());
-  MOTA_ASSIGN_OR_RETURN(RunBackend chosen, ChooseRunBackend(g, shapes, args.backend, args.threads,
-                                                            args.explain));
+  MOTA_ASSIGN_OR_RETURN(RunBackend chosen,
+                        ChooseRunBackend(g, shapes, args.backend, args.threads, args.explain));
   report.backend_used = chosen.used;
   report.backend_note = chosen.note;
   report.explain = chosen.explain;

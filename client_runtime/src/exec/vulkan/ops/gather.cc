@@ -38,7 +38,8 @@ Status Check(const OpContext& ctx) {
   if (ctx.attrs().Has(kActivationAttr)) return ctx.Unsupported("a fused activation");
   const GpuTensor& indices = ctx.inputs[1];
   if (indices.dtype != DType::kI64 && indices.dtype != DType::kI32) {
-    return ctx.Unsupported("indices are ", DTypeName(indices.dtype), "; i32 and i64 are implemented");
+    return ctx.Unsupported("indices are ", DTypeName(indices.dtype),
+                           "; i32 and i64 are implemented");
   }
   if (indices.nbytes() > ctx.device.max_storage_range) {
     return ctx.Unsupported("indices have ", indices.nbytes(), " bytes; the device binds at most ",

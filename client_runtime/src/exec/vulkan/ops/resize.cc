@@ -76,16 +76,25 @@ Result<Attrs> ReadAttrs(const OpContext& ctx) {
   return a;
 }
 
-bool NonEmpty(const OpContext& ctx, size_t i) { return ctx.has_input(i) && ctx.inputs[i].numel() > 0; }
+bool NonEmpty(const OpContext& ctx, size_t i) {
+  return ctx.has_input(i) && ctx.inputs[i].numel() > 0;
+}
 
 std::vector<double> Values(const GpuTensor& t) {
   std::vector<double> v;
   for (int64_t i = 0; i < t.numel(); ++i) {
     switch (t.dtype) {
-      case DType::kF32: v.push_back(static_cast<const float*>(t.host)[i]); break;
-      case DType::kI64: v.push_back(static_cast<double>(static_cast<const int64_t*>(t.host)[i])); break;
-      case DType::kI32: v.push_back(static_cast<const int32_t*>(t.host)[i]); break;
-      default: break;
+      case DType::kF32:
+        v.push_back(static_cast<const float*>(t.host)[i]);
+        break;
+      case DType::kI64:
+        v.push_back(static_cast<double>(static_cast<const int64_t*>(t.host)[i]));
+        break;
+      case DType::kI32:
+        v.push_back(static_cast<const int32_t*>(t.host)[i]);
+        break;
+      default:
+        break;
     }
   }
   return v;
@@ -111,8 +120,11 @@ Result<Geometry> ResolveGeometry(const OpContext& ctx, const Attrs& a) {
   const Shape& out = ctx.outputs[0].shape;
   MOTA_ASSIGN_OR_RETURN(const std::vector<int64_t> axes, Axes(ctx));
   const size_t n = in.size();
-  Geometry g{std::vector<double>(n, 1.0), {}, std::vector<double>(n, 0.0),
-             std::vector<double>(n, 1.0), std::vector<bool>(n, false)};
+  Geometry g{std::vector<double>(n, 1.0),
+             {},
+             std::vector<double>(n, 0.0),
+             std::vector<double>(n, 1.0),
+             std::vector<bool>(n, false)};
   for (int64_t d : in) g.width.push_back(static_cast<double>(d));
   const bool has_scales = NonEmpty(ctx, 2);
   if (has_scales == NonEmpty(ctx, 3)) {
@@ -182,7 +194,7 @@ std::vector<double> TapWeights(const Attrs& a, double r) {
   if (a.mode == Mode::kNearest) {
     bool upper = true;
     if (r != 1.0) {
-      upper = a.rounding == "round_prefer_floor" ? r > 0.5
+      upper = a.rounding == "round_prefer_floor"  ? r > 0.5
               : a.rounding == "round_prefer_ceil" ? r >= 0.5
                                                   : a.rounding == "ceil";
     }
@@ -277,8 +289,8 @@ Status Build(OpBuilder& b) {
     AppendTaps(a, g, xd, in[xd], out[xd], ntaps, &table);
   }
   if (table.empty()) table.assign(2, 0);  // nothing resized: a copy; bind a valid table
-  const Region taps =
-      b.AddWeights({reinterpret_cast<const uint8_t*>(table.data()), table.size() * sizeof(int32_t)});
+  const Region taps = b.AddWeights(
+      {reinterpret_cast<const uint8_t*>(table.data()), table.size() * sizeof(int32_t)});
   uint32_t gx, gy;
   Groups1D(b.device, p.total, b.tuning.elementwise_wg, &gx, &gy);
   b.Add("resize", {b.tuning.elementwise_wg, ntaps, a.mode == Mode::kNearest ? 1u : 0u}, p,

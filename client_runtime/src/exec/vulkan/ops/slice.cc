@@ -48,14 +48,15 @@ Status Resolve(const OpContext& ctx, std::vector<int64_t>* start, std::vector<in
   if (steps.empty()) steps.assign(starts.size(), 1);
   if (ends.size() != starts.size() || axes.size() != starts.size() ||
       steps.size() != starts.size()) {
-    return ctx.Error("starts, ends, axes and steps must have the same length; got ",
-                     starts.size(), ", ", ends.size(), ", ", axes.size(), " and ", steps.size());
+    return ctx.Error("starts, ends, axes and steps must have the same length; got ", starts.size(),
+                     ", ", ends.size(), ", ", axes.size(), " and ", steps.size());
   }
   start->assign(shape.size(), 0);
   step->assign(shape.size(), 1);
   for (size_t i = 0; i < axes.size(); ++i) {
     const int64_t axis = axes[i] < 0 ? axes[i] + rank : axes[i];
-    if (axis < 0 || axis >= rank) return ctx.Error("axis ", axes[i], " is out of range for rank ", rank);
+    if (axis < 0 || axis >= rank)
+      return ctx.Error("axis ", axes[i], " is out of range for rank ", rank);
     if (steps[i] == 0) return ctx.Error("step for axis ", axes[i], " is 0; it must be nonzero");
     const int64_t dim = shape[axis];
     int64_t s = starts[i] < 0 ? starts[i] + dim : starts[i];
@@ -63,7 +64,8 @@ Status Resolve(const OpContext& ctx, std::vector<int64_t>* start, std::vector<in
     (*start)[axis] = s;
     // A step longer than the axis takes one element; clamped as the reference does, so
     // step * stride fits the shader's 32-bit arithmetic.
-    (*step)[axis] = steps[i] > 0 ? std::min(steps[i], dim + 1) : -(std::min(-(steps[i] + 1), dim) + 1);
+    (*step)[axis] =
+        steps[i] > 0 ? std::min(steps[i], dim + 1) : -(std::min(-(steps[i] + 1), dim) + 1);
   }
   return Status::Ok();
 }
@@ -73,7 +75,8 @@ Status Check(const OpContext& ctx) {
   if (ctx.attrs().Has(kActivationAttr)) return ctx.Unsupported("a fused activation");
   if (ctx.inputs[0].shape.size() > kMaxRank) return ctx.Unsupported("rank above ", kMaxRank);
   for (size_t i = 1; i < 5; ++i) {
-    if (!IntKnown(ctx, i)) return ctx.Unsupported("input ", i, " is not an integer known at prepare time");
+    if (!IntKnown(ctx, i))
+      return ctx.Unsupported("input ", i, " is not an integer known at prepare time");
   }
   std::vector<int64_t> start, step;
   return Resolve(ctx, &start, &step);
