@@ -368,7 +368,7 @@ MOTA_API void mota_client_destroy(mota_client_t* client);
 MOTA_API const char* mota_client_last_error(const mota_client_t* client);
 
 /* Refreshes the verified metadata and says whether mota_client_update would install something
- * for `model` (*out_update_available 1 or 0) and why, in words: the variant it would choose and
+ * for `model` (*out_update_available, required: 1 or 0) and why, in words: the variant it would choose and
  * the reason, or that the active version is the newest that fits (*out_reason is borrowed from
  * the client, valid until the next call on it; may be NULL if not wanted). Downloads no chunk.
  * Errors: UNAVAILABLE (network), VERIFICATION_FAILED (metadata rejected), NOT_FOUND (the
