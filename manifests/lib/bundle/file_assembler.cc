@@ -85,8 +85,7 @@ Result<std::unique_ptr<FileAssembler>> FileAssembler::Begin(const VariantIndex& 
 FileAssembler::~FileAssembler() {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    stop_ = true;
-    queue_.clear();  // abandoned (a cancelled update): only chunks already being decoded finish
+    stop_ = true;  // abandoned (a cancelled update): queued frames are only persisted
   }
   work_cv_.notify_all();
   for (std::thread& t : workers_) t.join();
@@ -140,9 +139,15 @@ void FileAssembler::WorkerLoop() {
     Task task = std::move(queue_.front());
     queue_.pop_front();
     ++busy_;
-    bool failed = !error_.ok();
+    const bool skip = !error_.ok() || stop_;
     lock.unlock();
-    if (!failed) Process(task);
+    if (!skip) {
+      Process(task);
+    } else if (task.persist) {
+      // Failed or abandoned: no decoding, but a verified frame still reaches the store, so the
+      // next update does not download it again.
+      task.persist(task.frame).IgnoreError();
+    }
     const uint64_t done = task.queued_bytes;
     task = Task();  // free the frame before taking the lock
     lock.lock();

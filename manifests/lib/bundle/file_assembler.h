@@ -73,7 +73,8 @@ class FileAssembler {
   FileAssembler& operator=(const FileAssembler&) = delete;
 
   // Runs on a worker before a checked frame is decoded (the downloader stores the frame there,
-  // off its network thread); an error fails the assembly.
+  // off its network thread); an error fails the assembly. It also runs, alone, for frames still
+  // queued when the assembly has failed or is abandoned (destroyed unfinished).
   using Persist = std::function<Status(std::span<const uint8_t> frame)>;
 
   // The content `sha256` (a chunk of the index; others are ignored) as its zstd frame, whose

@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "delivery/fetch/chunk_downloader.h"
 #include "delivery/fetch/fault_server_test_util.h"
@@ -19,8 +20,11 @@ namespace mota::fetch {
 namespace {
 
 namespace fs = std::filesystem;
+using testing::BlobName;
 using testing::FaultServer;
+using testing::Head;
 using testing::RawRequest;
+using testing::SendAll;
 using testing::ServeBlob;
 
 // ResNet-18's constant tensors in parameters (conv weights, folded BN as biases, fc last),
@@ -142,6 +146,48 @@ TEST_F(UpdateTest, a_chunk_of_the_earlier_release_is_read_from_the_store_not_fet
   EXPECT_EQ(server.requests(), before);
   EXPECT_EQ(stats->blobs_present, p.index.chunks.size());
   EXPECT_EQ(Read("two.mota"), model);
+}
+
+TEST_F(UpdateTest, a_cancelled_update_keeps_the_bytes_received_and_resumes_them) {
+  // Download keeps frames in memory; bytes of a chunk cut short must still reach its .part.
+  std::vector<uint8_t> model = bundle::testing::MakeModel({300000, 100000, 5000, 70000});
+  bundle::testing::Packed p = bundle::testing::Pack(model);
+  Serve(p);
+  const bundle::ChunkRef& big =
+      *std::max_element(p.index.chunks.begin(), p.index.chunks.end(),
+                        [](const auto& x, const auto& y) { return x.zstd_size < y.zstd_size; });
+  const size_t half = big.zstd_size / 2;
+  FaultServer stalling([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) != big.sha256) return ServeBlob(fd, r, blobs_);
+    const auto& f = blobs_.at(big.sha256);
+    SendAll(fd, Head(200, static_cast<int64_t>(f.size())));
+    SendAll(fd, std::string_view(reinterpret_cast<const char*>(f.data()), half));
+    while (!stalling.stopping()) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  });
+  std::atomic<bool> cancel{false};
+  DownloadOptions o = Options(stalling);
+  o.http.cancel = &cancel;
+  o.progress = [&](const Progress& progress) {
+    // Every other chunk and half of the big one have arrived: the app cancels.
+    if (progress.bytes_done >= progress.bytes_total - big.zstd_size + half) cancel = true;
+  };
+  auto first = ChunkDownloader::Create(o).value()->Download(p.index, dir_ + "/m.mota");
+  EXPECT_EQ(first.status().code(), StatusCode::kFailedPrecondition) << first.status().ToString();
+  EXPECT_EQ(FileSize(dir_ + "/store/blobs/" + big.zstd_sha256 + ".part"),
+            static_cast<int64_t>(half));
+  EXPECT_FALSE(fs::exists(dir_ + "/m.mota"));
+  EXPECT_TRUE(NoTemporaryFiles());
+
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto second =
+      ChunkDownloader::Create(Options(server)).value()->Download(p.index, dir_ + "/m.mota");
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ(second->resumed, 1);
+  // Only the rest of the big chunk travels: its first half and the chunks that had arrived
+  // (still queued for the workers when the update was cancelled) were kept in the store.
+  EXPECT_EQ(second->bytes_received, big.zstd_size - half);
+  EXPECT_EQ(second->blobs_downloaded, 1u);
+  EXPECT_EQ(Read("m.mota"), model);
 }
 
 }  // namespace
