@@ -69,6 +69,7 @@ struct DwChannel {
   const int32_t* weights = nullptr;
   int32_t add = 0;    // bias - x_zp_u8 * sum(w')
   float mult = 1.0f;  // (x_scale * w_scale) / y_scale, as Requantizer::Apply computes it
+  bool small = false;  // |float(acc) * mult| < 2^30 for every possible acc: no clamp needed
 };
 
 // Integer requantization of y: clamp(round_half_even(float(acc + add) * mult) + zp, lo, hi).

@@ -118,6 +118,9 @@ bool MakePlan(const KernelContext& ctx, DwPlan& p) {
     p.in_scale[m] = xq->scale(0) * wq->scale(m);
     p.ch[m].mult = p.in_scale[m] / rq->scale;
     if (!std::isfinite(p.ch[m].mult)) return false;
+    // |sum(x_u8 * w')| <= 255 * 128 per tap.
+    const double bound = std::abs(static_cast<double>(p.ch[m].add)) + 255.0 * 128.0 * static_cast<double>(g.kh * g.kw);
+    p.ch[m].small = bound * std::abs(static_cast<double>(p.ch[m].mult)) < 536870912.0;  // 2^29
   }
   return true;
 }
