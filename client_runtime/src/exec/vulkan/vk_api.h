@@ -76,6 +76,7 @@ Status Unavailable(const Args&... args) {
   X(DestroyFence)                           \
   X(ResetFences)                            \
   X(WaitForFences)                          \
+  X(GetFenceStatus)                         \
   X(QueueSubmit)                            \
   X(CreateQueryPool)                        \
   X(DestroyQueryPool)                       \

@@ -1,6 +1,7 @@
 #include "exec/vulkan/vk_executable.h"
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <map>
@@ -133,6 +134,7 @@ class Exe final : public VulkanExecutable {
   Status CreateDescriptors();
   Status Record(Segment& seg);
   Status Submit(VkCommandBuffer cmd, const char* what);
+  Status WaitFence(const char* what);
   Status ReadTimestamps(const Segment& seg);
   Status RunSegment(Segment& seg, std::span<const TensorView> inputs,
                     std::span<const TensorView> outputs);
@@ -797,10 +799,26 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
                             "vkQueueSubmit", what);
   }
   in_flight_ = true;
-  MOTA_VK_RETURN_IF_ERROR(api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs),
-                          "vkWaitForFences", what);
+  MOTA_RETURN_IF_ERROR(WaitFence(what));
   in_flight_ = false;
   MOTA_VK_RETURN_IF_ERROR(api_.ResetFences(dev, 1, &fence_), "vkResetFences", what);
+  return Status::Ok();
+}
+
+// Polls for up to spin_wait_us (no sleep/wake-up latency), then blocks.
+Status Exe::WaitFence(const char* what) {
+  VkDevice dev = shared_->ctx->device();
+  if (shared_->spin_wait_us > 0) {
+    const auto until =
+        std::chrono::steady_clock::now() + std::chrono::microseconds(shared_->spin_wait_us);
+    do {
+      const VkResult r = api_.GetFenceStatus(dev, fence_);
+      if (r == VK_SUCCESS) return Status::Ok();
+      if (r != VK_NOT_READY) return VkError(r, "vkGetFenceStatus", what);
+    } while (std::chrono::steady_clock::now() < until);
+  }
+  MOTA_VK_RETURN_IF_ERROR(api_.WaitForFences(dev, 1, &fence_, VK_TRUE, kFenceTimeoutNs),
+                          "vkWaitForFences", what);
   return Status::Ok();
 }
 

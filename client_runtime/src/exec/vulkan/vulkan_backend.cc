@@ -4,6 +4,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -57,6 +58,10 @@ class Backend final : public VulkanBackend {
     shared_->force_staging = vulkan.force_staging;
     shared_->cost_policy = vulkan.cost_policy;
     shared_->cpu_threads = options.threads;
+    shared_->spin_wait_us = static_cast<uint32_t>(std::max(0, vulkan.spin_wait_us));
+    if (const char* spin = std::getenv("MOTA_VULKAN_SPIN_US"); vulkan.spin_wait_us < 0 && spin) {
+      shared_->spin_wait_us = static_cast<uint32_t>(std::clamp(std::atoi(spin), 0, 1000000));
+    }
     const char* profile = std::getenv("MOTA_VULKAN_PROFILE");
     shared_->profile = vulkan.profile || (profile != nullptr && std::string(profile) == "1");
     std::string tuning = vulkan.tuning;

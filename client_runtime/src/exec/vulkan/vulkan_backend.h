@@ -48,6 +48,10 @@ struct VulkanOptions {
   // $MOTA_VULKAN_PRECISION, else the model's precision (model::Metadata::precision "fp16" ->
   // fp16; the variant's precision travels there), else fp32. Inputs and outputs stay f32.
   std::string precision;
+  // Microseconds Run polls a submission's fence before blocking in vkWaitForFences (whose
+  // wake-up adds latency and jitter at ~1 ms per inference on desktop GPUs); it costs a busy
+  // CPU core meanwhile. -1: $MOTA_VULKAN_SPIN_US, else 0 (block at once).
+  int spin_wait_us = -1;
   // Driver quirks from the variant's metadata (vk_quirks.h), applied at creation.
   std::vector<VulkanQuirk> quirks;
 };

@@ -226,6 +226,21 @@ TEST(VulkanQuirks, a_tuning_quirk_overrides_the_variants_tuning) {
   EXPECT_LE(WorstRatio(got->outputs[0], c.Reference()[0], kF32Atol, kF32Rtol), 1.0);
 }
 
+TEST(VulkanWait, polling_the_fence_before_blocking_gives_the_same_outputs) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  ConvCase c;
+  VulkanOptions options;
+  options.spin_wait_us = 200000;  // long enough that lavapipe finishes while it polls
+  auto spinning = Fresh(options);
+  auto blocking = Fresh();
+  for (int i = 0; i < 3; ++i) {
+    auto a = RunGraph(*spinning, c.graph, c.feeds);
+    auto b = RunGraph(*blocking, c.graph, c.feeds);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_EQ(WorstRatio(a->outputs[0], b->outputs[0], 1e-30, 0), 0.0);
+  }
+}
+
 // ---- injected faults --------------------------------------------------------------------------
 
 TEST(VulkanFaults, a_lost_device_fails_this_and_every_later_run_and_prepare) {
