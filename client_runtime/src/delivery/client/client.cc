@@ -10,13 +10,10 @@
 #include "delivery/client/client_impl.h"
 #include "delivery/client/local_repo.h"
 #include "delivery/fetch/http_fetcher.h"
+#include "delivery/fetch/store_budget.h"
 #include "delivery/fetch/store_files.h"
 #include "device/profiler.h"
 #include "manifests/lib/rollout/bucket.h"
-#if __has_include("delivery/fetch/store_budget.h")
-#include "delivery/fetch/store_budget.h"
-#define MOTA_CLIENT_HAS_STORE_BUDGET 1
-#endif
 
 namespace mota::client {
 namespace {
@@ -53,6 +50,30 @@ std::string DefaultDeviceClass(const conditions::DeviceFacts& f) {
       (f.os.empty() ? "unknown" : f.os) + "-" + (f.arch.empty() ? "unknown" : f.arch);
   return SanitizeDeviceClass(text);
 }
+
+// One call at a time per Client (client.h): an overlapping call is refused, never interleaved.
+class CallGuard {
+ public:
+  CallGuard(std::atomic<const char*>& busy, const char* call) : busy_(busy) {
+    const char* expected = nullptr;
+    if (busy_.compare_exchange_strong(expected, call)) {
+      held_ = true;
+    } else {
+      status_ = FailedPrecondition("Client::", call, " while Client::", expected,
+                                   " runs on the same client: calls must not overlap (one at a ",
+                                   "time per Client; only the cancel flag may be set meanwhile)");
+    }
+  }
+  ~CallGuard() {
+    if (held_) busy_.store(nullptr);
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  std::atomic<const char*>& busy_;
+  bool held_ = false;
+  Status status_;
+};
 
 }  // namespace
 
@@ -127,7 +148,6 @@ void ClientCore::CleanAtStart() {
           .IgnoreError();  // a model with a corrupt record reports it on its own calls
     }
   }
-#ifdef MOTA_CLIENT_HAS_STORE_BUDGET
   std::unordered_set<std::string> wanted;
   for (const std::string& file : CachedIndexFiles()) {
     Result<std::vector<uint8_t>> text = ReadFile(file);
@@ -138,7 +158,6 @@ void ClientCore::CleanAtStart() {
     wanted.merge(fetch::StoreNamesOf(fetch::BlobsOf(*index, true)).parts);
   }
   fetch::CleanPartials(store_dir_, wanted, kPartialMaxAge).status().IgnoreError();
-#endif
 }
 
 std::vector<std::string> ClientCore::CachedIndexFiles() const {
@@ -211,7 +230,6 @@ void ClientCore::AfterActivation(const install::InstallStore& store) {
   for (const auto& entry : fs::directory_iterator(model_dir, ec)) {
     if (!keep.contains(entry.path().string())) fs::remove(entry.path(), ec);
   }
-#ifdef MOTA_CLIENT_HAS_STORE_BUDGET
   if (config_.disk_budget_bytes == 0) return;
   std::unordered_set<std::string> referenced;  // every model's installed versions
   for (const std::string& file : CachedIndexFiles()) {
@@ -224,7 +242,6 @@ void ClientCore::AfterActivation(const install::InstallStore& store) {
   fetch::EvictUnreferenced(store_dir_, referenced, config_.disk_budget_bytes)
       .status()
       .IgnoreError();  // a failed eviction costs disk space, never the installed model
-#endif
 }
 
 // ---- Impl: telemetry ----
@@ -289,13 +306,21 @@ Result<std::unique_ptr<Client>> Client::Create(ClientConfig config) {
   return client;
 }
 
-Result<CheckResult> Client::Check(const std::string& model) { return impl_->Check(model); }
+Result<CheckResult> Client::Check(const std::string& model) {
+  CallGuard guard(impl_->busy(), "Check");
+  MOTA_RETURN_IF_ERROR(guard.status());
+  return impl_->Check(model);
+}
 
 Result<UpdateResult> Client::Update(const std::string& model, const UpdateOptions& options) {
+  CallGuard guard(impl_->busy(), "Update");
+  MOTA_RETURN_IF_ERROR(guard.status());
   return impl_->Update(model, options);
 }
 
 Result<ModelStatus> Client::Status(const std::string& model) {
+  CallGuard guard(impl_->busy(), "Status");
+  MOTA_RETURN_IF_ERROR(guard.status());
   MOTA_ASSIGN_OR_RETURN(install::InstallStore store,
                         install::InstallStore::Open(config_.data_dir, model));
   ModelStatus s;
@@ -308,6 +333,8 @@ Result<ModelStatus> Client::Status(const std::string& model) {
 }
 
 Result<ActiveModel> Client::Active(const std::string& model) {
+  CallGuard guard(impl_->busy(), "Active");
+  MOTA_RETURN_IF_ERROR(guard.status());
   MOTA_ASSIGN_OR_RETURN(install::InstallStore store,
                         install::InstallStore::Open(config_.data_dir, model));
   if (!store.active()) {
@@ -319,6 +346,8 @@ Result<ActiveModel> Client::Active(const std::string& model) {
 }
 
 mota::Status Client::RollBack(const std::string& model, const std::string& reason) {
+  CallGuard guard(impl_->busy(), "RollBack");
+  MOTA_RETURN_IF_ERROR(guard.status());
   MOTA_ASSIGN_OR_RETURN(install::InstallStore store,
                         install::InstallStore::Open(config_.data_dir, model));
   if (!store.active()) return FailedPrecondition("model '", model, "': nothing is active");
@@ -336,6 +365,10 @@ mota::Status Client::RollBack(const std::string& model, const std::string& reaso
   return mota::Status::Ok();
 }
 
-Result<TelemetryFlushResult> Client::FlushTelemetry() { return impl_->Flush(); }
+Result<TelemetryFlushResult> Client::FlushTelemetry() {
+  CallGuard guard(impl_->busy(), "FlushTelemetry");
+  MOTA_RETURN_IF_ERROR(guard.status());
+  return impl_->Flush();
+}
 
 }  // namespace mota::client

@@ -49,7 +49,8 @@
 // Every error names the model, the release and variant tried and what failed.
 //
 // Threads: one call at a time per Client (the app owns threads; calls on different Clients with
-// different data_dirs may run at once). Only the cancel flag may be set from another thread
+// different data_dirs may run at once); an overlapping call on the same Client is refused with
+// FAILED_PRECONDITION, never interleaved. Only the cancel flag may be set from another thread
 // while Update runs; the progress callback is called on the calling thread. Exception-free.
 #pragma once
 

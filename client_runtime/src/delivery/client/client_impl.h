@@ -63,6 +63,8 @@ class ClientCore {
   std::string IndexPath(const std::string& model, int64_t release,
                         const std::string& variant) const;
   const std::string& data_dir() const { return config_.data_dir; }
+  // The call running now (null: none), for the one-call-at-a-time rule.
+  std::atomic<const char*>& busy() { return busy_; }
 
  private:
   Status InstallTrustedRoot();
@@ -78,6 +80,7 @@ class ClientCore {
   trust::SystemClock system_clock_;
   const trust::Clock* clock_ = nullptr;
   std::optional<TelemetryQueue> telemetry_;
+  std::atomic<const char*> busy_{nullptr};
 };
 
 // The cancelled status (IsCancelled) for a step stopped by the app's flag.

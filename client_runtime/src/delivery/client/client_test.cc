@@ -351,5 +351,98 @@ TEST_F(ClientTest, telemetry_is_off_unless_the_app_opts_in) {
   EXPECT_TRUE(server_->telemetry().empty());
 }
 
+TEST_F(ClientTest, disk_budget_evicts_blobs_no_installed_version_needs) {
+  ASSERT_TRUE(repo_->Add(Broken()).ok());  // cpu-broken is downloaded, fails, cpu-fp16 stays
+  ClientConfig c = Config(server_->url());
+  c.disk_budget_bytes = 1;  // keep nothing but what the installed versions reference
+  auto client = Make(std::move(c));
+  auto r = client->Update(kModel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->variant, "cpu-fp16");
+  std::set<std::string> kept, wanted;
+  for (const auto& e : fs::directory_iterator(dir_ / "data/store/blobs")) {
+    kept.insert(e.path().filename().string());
+  }
+  for (const auto& b : fetch::BlobsOf(*testing::StagedIndex(Broken(), "cpu-fp16", 1), true)) {
+    wanted.insert(b.sha256);
+  }
+  EXPECT_EQ(kept, wanted);  // cpu-broken's own blobs are gone, cpu-fp16's all stay
+  auto active = client->Active(kModel);
+  ASSERT_TRUE(active.ok());
+  EXPECT_TRUE(fs::exists(active->path));
+}
+
+TEST_F(ClientTest, restart_cleans_crash_leftovers_and_resumes_the_wanted_partial_download) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  {
+    ClientConfig c = Config(server_->url());
+    c.max_in_flight = 1;
+    auto client = Make(std::move(c));
+    std::atomic<bool> cancel{false};
+    UpdateOptions o{.progress = [&](const UpdateProgress& p) { cancel = p.bytes_done > 0; },
+                    .cancel = &cancel};
+    ASSERT_TRUE(IsCancelled(client->Update(kModel, o).status()));
+  }
+  // What a crash leaves: a partial download no update wants, an orphan model file.
+  const fs::path stray_part = dir_ / "data/store/blobs" / (std::string(64, 'a') + ".part");
+  std::ofstream(stray_part) << "partial bytes of nothing";
+  const fs::path orphan = dir_ / "data/models" / kModel / "7-cpu-gone.mota";
+  fs::create_directories(orphan.parent_path());
+  std::ofstream(orphan) << "half an install";
+  std::vector<fs::path> wanted_parts;
+  for (const auto& e : fs::directory_iterator(dir_ / "data/store/blobs")) {
+    if (e.path().extension() == ".part" && e.path() != stray_part) wanted_parts.push_back(e.path());
+  }
+  auto client = Make();  // the restart
+  EXPECT_FALSE(fs::exists(stray_part));
+  EXPECT_FALSE(fs::exists(orphan));
+  for (const fs::path& p : wanted_parts) EXPECT_TRUE(fs::exists(p)) << p;  // kept to resume
+  auto r = client->Update(kModel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_LT(r->bytes_downloaded, r->bytes_total);
+}
+
+TEST_F(ClientTest, metered_network_policy_refuses_before_any_chunk_is_requested) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  bool metered = true;
+  ClientConfig c = Config(server_->url());
+  c.policy = fetch::UnmeteredOnly([&] { return metered; });
+  auto client = Make(std::move(c));
+  auto r = client->Update(kModel);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), StatusCode::kFailedPrecondition) << r.status().ToString();
+  EXPECT_FALSE(IsCancelled(r.status()));
+  size_t blobs = 0;
+  for (const auto& e : fs::directory_iterator(dir_ / "data/store/blobs"))
+    blobs += !e.path().empty();
+  EXPECT_EQ(blobs, 0u);
+  metered = false;
+  EXPECT_TRUE(client->Update(kModel).ok());
+}
+
+TEST_F(ClientTest, overlapping_calls_on_one_client_are_refused) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  auto client = Make();
+  Status inner;
+  UpdateOptions o;
+  o.progress = [&](const UpdateProgress&) {
+    if (inner.ok()) inner = client->Active(kModel).status();
+  };
+  ASSERT_TRUE(client->Update(kModel, o).ok());
+  EXPECT_EQ(inner.code(), StatusCode::kFailedPrecondition) << inner.ToString();
+  EXPECT_TRUE(client->Active(kModel).ok());  // free again afterwards
+}
+
+TEST_F(ClientTest, create_without_a_trusted_root_is_refused) {
+  ClientConfig c = Config(server_->url());
+  c.trusted_root.clear();
+  auto client = Client::Create(std::move(c));
+  ASSERT_FALSE(client.ok());
+  EXPECT_EQ(client.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(client.status().message().find("trusted_root"), std::string::npos);
+  c = Config("ftp://example.com/repo");
+  EXPECT_EQ(Client::Create(std::move(c)).status().code(), StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace mota::client
