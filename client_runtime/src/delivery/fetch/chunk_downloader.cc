@@ -122,6 +122,9 @@ Result<std::unique_ptr<ChunkDownloader>> ChunkDownloader::Create(DownloadOptions
   if (options.max_in_flight < 1 || options.max_in_flight > 64)
     return InvalidArgument("DownloadOptions.max_in_flight ", options.max_in_flight,
                            " not in 1..64");
+  if (options.assemble_threads < 0 || options.assemble_threads > 64)
+    return InvalidArgument("DownloadOptions.assemble_threads ", options.assemble_threads,
+                           " not in 0..64");
   if (options.max_attempts < 1 || options.max_attempts > 100)
     return InvalidArgument("DownloadOptions.max_attempts ", options.max_attempts, " not in 1..100");
   while (options.base_url.back() == '/') options.base_url.pop_back();

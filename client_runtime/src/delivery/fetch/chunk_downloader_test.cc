@@ -379,6 +379,10 @@ TEST_F(ChunkDownloaderTest, invalid_options_are_rejected_naming_the_field) {
   o.base_url = "http://127.0.0.1:1";
   o.max_in_flight = 0;
   EXPECT_NE(ChunkDownloader::Create(o).status().message().find("max_in_flight"), std::string::npos);
+  o.max_in_flight = 4;
+  o.assemble_threads = -1;
+  EXPECT_NE(ChunkDownloader::Create(o).status().message().find("assemble_threads"),
+            std::string::npos);
 }
 
 }  // namespace
