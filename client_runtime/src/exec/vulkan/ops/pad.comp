@@ -21,16 +21,20 @@ layout(push_constant, std430) uniform Params {
   float value;
 } p;
 
+// a mod n in [0, n). GLSL leaves % undefined for negative operands (NVIDIA's differs from C's),
+// so it is only applied to non-negative ones.
+int pmod(int a, int n) { return a >= 0 ? a % n : n - 1 - ((-a - 1) % n); }
+
 // The input index for output position o of a dim, or -1 for the constant.
 int source_index(int o, int begin, int n) {
   int i = o - begin;
   if (i >= 0 && i < n) return i;
   if (MODE == 0) return -1;
   if (MODE == 2) return i < 0 ? 0 : n - 1;
-  if (MODE == 3) return ((i % n) + n) % n;
+  if (MODE == 3) return pmod(i, n);
   if (n == 1) return 0;
   int period = 2 * (n - 1);
-  int m = ((i % period) + period) % period;
+  int m = pmod(i, period);
   return m < n ? m : period - m;
 }
 
