@@ -148,7 +148,8 @@ struct UpdateResult {
   std::string backend;
   std::string why;  // Select's status line for the chosen variant
   // Compressed bytes received from the network in this call (resumed parts count only for
-  // what arrived now), and the compressed size of the chosen variant's blobs in total.
+  // what arrived now), and the compressed size of the installed variant's blobs in total (0 when
+  // the chosen variant was already active: nothing is looked at then).
   uint64_t bytes_downloaded = 0;
   uint64_t bytes_total = 0;
   size_t blobs_downloaded = 0;

@@ -28,6 +28,7 @@ fs::path g_fixtures;
 fs::path R1() { return g_fixtures / "r1"; }
 fs::path R2() { return g_fixtures / "r2"; }
 fs::path Broken() { return g_fixtures / "broken"; }
+fs::path Broken2() { return g_fixtures / "broken2"; }
 
 conditions::DeviceFacts Facts() {
   conditions::DeviceFacts f;
@@ -57,6 +58,9 @@ class ClientTest : public ::testing::Test {
     ASSERT_TRUE(s.ok()) << s.ToString();
     fs::copy(R1(), Broken(), fs::copy_options::recursive);
     s = testing::AddBrokenVariant(Broken());
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    fs::copy(R2(), Broken2(), fs::copy_options::recursive);
+    s = testing::AddBrokenVariant(Broken2());
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
   static void TearDownTestSuite() { fs::remove_all(g_fixtures); }
@@ -215,6 +219,30 @@ TEST_F(ClientTest, failing_selftest_marks_variant_bad_reports_it_and_installs_th
   EXPECT_NE(all.find("\"from_variant\":\"cpu-broken\""), std::string::npos) << all;
   EXPECT_NE(all.find("\"outcome\":\"success\""), std::string::npos) << all;
   EXPECT_EQ(all.find("client-test-install"), std::string::npos) << "the install id is never sent";
+}
+
+TEST_F(ClientTest, old_version_stays_active_until_a_variant_of_the_new_release_passes) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  auto client = Make();
+  ASSERT_TRUE(client->Update(kModel).ok());
+  ASSERT_TRUE(repo_->Add(Broken2()).ok());  // release 2: cpu-broken (fails) before cpu-fp16
+  std::vector<int64_t> active_while_fetching_next;
+  UpdateOptions o;
+  o.progress = [&](const UpdateProgress& p) {
+    if (p.variant != "cpu-fp16") return;
+    // What an app opening the model now would get (another process reading the store).
+    auto store = install::InstallStore::Open((dir_ / "data").string(), kModel);
+    ASSERT_TRUE(store.ok());
+    active_while_fetching_next.push_back(store->active() ? store->active()->release : 0);
+  };
+  auto r = client->Update(kModel, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->attempts.size(), 2u);
+  EXPECT_EQ(r->attempts[0].outcome, "selftest failed");
+  EXPECT_EQ(r->release, 2);
+  EXPECT_EQ(r->variant, "cpu-fp16");
+  ASSERT_FALSE(active_while_fetching_next.empty());
+  for (int64_t release : active_while_fetching_next) EXPECT_EQ(release, 1);
 }
 
 TEST_F(ClientTest, cancel_mid_download_returns_cancelled_and_a_later_update_resumes) {
