@@ -2,6 +2,7 @@
 // Update) is in update.cc.
 #include "delivery/client/client.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <unordered_set>
@@ -22,6 +23,7 @@ namespace fs = std::filesystem;
 
 // Partial downloads no cached index wants, or untouched this long, are abandoned.
 constexpr std::chrono::hours kPartialMaxAge{24 * 7};
+constexpr std::chrono::milliseconds kTelemetryTimeout{15000};
 
 std::string TrimSlashes(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -268,6 +270,8 @@ Result<TelemetryFlushResult> ClientCore::Flush() {
     post = [this](const std::string& u, const std::string& body) {
       fetch::HttpOptions http = config_.http;
       http.cancel = nullptr;
+      // A slow telemetry endpoint must not hold the app's update call for long.
+      http.request_timeout = std::min(http.request_timeout, kTelemetryTimeout);
       return CurlPost(http, u, body);
     };
   }
@@ -342,6 +346,10 @@ Result<ActiveModel> Client::Active(const std::string& model) {
                     ": run an update first");
   }
   const install::InstalledVariant& a = *store.active();
+  if (!fs::is_regular_file(store.PathOf(a))) {
+    return DataLoss("model '", model, "': the active file ", store.PathOf(a),
+                    " named by active.json is missing (removed outside mota?); run an update");
+  }
   return ActiveModel{store.PathOf(a), a.release, a.variant, a.backend, a.sha256};
 }
 

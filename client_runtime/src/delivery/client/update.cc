@@ -185,6 +185,9 @@ Status UpdateRun::Fail(Attempt attempt, const Status& s, const char* stage) {
   result_.attempts.push_back(std::move(attempt));
   if (cancelled) return CancelledStatus(model_, s);
   const bool download = std::string_view(stage) == "download failed";
+  // The app's network policy said "not now": nothing failed, so nothing counts against the
+  // release's failure rate (the server halts rollouts on it).
+  if (download && s.code() == StatusCode::kFailedPrecondition) return InModel(model_, s);
   impl_.Record({.type = "update_outcome",
                 .model = model_,
                 .release = release,
@@ -268,6 +271,7 @@ Result<UpdateResult> UpdateRun::Run() {
     result_.why = sel.status;
     if (!sel.found) {
       FillActive();
+      impl_.MaybeFlush();  // self-test failures of this call, if any
       MOTA_RETURN_IF_ERROR(RefuseRollback(*loaded));
       const std::string tried = result_.attempts.empty() ? "" : " after failed self-tests";
       return InModel(model_, Status(StatusCode::kIncompatible,
