@@ -17,12 +17,17 @@ struct VendorRow {
 // (64) and small tiles (register pressure, 16 KB shared memory); Adreno 64-128-wide waves;
 // lavapipe runs a workgroup on one CPU thread with 8-wide lanes (AVX2), so moderate groups
 // amortise the per-group overhead. Measured numbers override these through the variant.
+// gemm_min_groups: about one workgroup per compute unit (H100: 132 SMs, big AMD: 60-96 CUs,
+// Intel Xe: 32-96 EUs / 8, mobile GPUs: 1-16 cores); off on CPU devices (2-16 threads).
 constexpr VendorRow kVendors[] = {
-    // elementwise_wg, gemm_tile, gemm_regs, reduce_wg
-    {0x10DE, "NVIDIA", {256, 16, 4, 128}},         {0x1002, "AMD", {256, 16, 4, 64}},
-    {0x8086, "Intel", {128, 16, 2, 64}},           {0x13B5, "ARM Mali", {64, 8, 4, 64}},
-    {0x5143, "Qualcomm Adreno", {128, 16, 2, 64}}, {0x1010, "Imagination PowerVR", {64, 8, 2, 32}},
-    {0x10005, "Mesa (CPU)", {64, 16, 4, 64}},
+    // elementwise_wg, gemm_tile, gemm_regs, reduce_wg, gemm_shared, gemm_min_groups
+    {0x10DE, "NVIDIA", {256, 16, 4, 128, 1, 128}},
+    {0x1002, "AMD", {256, 16, 4, 64, 1, 64}},
+    {0x8086, "Intel", {128, 16, 2, 64, 1, 32}},
+    {0x13B5, "ARM Mali", {64, 8, 4, 64, 1, 8}},
+    {0x5143, "Qualcomm Adreno", {128, 16, 2, 64, 1, 8}},
+    {0x1010, "Imagination PowerVR", {64, 8, 2, 32, 1, 4}},
+    {0x10005, "Mesa (CPU)", {64, 16, 4, 64, 1, 0}},
 };
 
 bool IsPowerOfTwo(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
@@ -78,9 +83,9 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
     const std::string_view key = item.substr(0, eq), text = item.substr(eq + 1);
     uint32_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    const bool is_flag = key == "gemm_shared";
+    const bool is_flag = key == "gemm_shared", is_count = key == "gemm_min_groups";
     if (ec != std::errc() || end != text.data() + text.size() ||
-        (is_flag ? value > 1 : !IsPowerOfTwo(value))) {
+        (is_flag ? value > 1 : !is_count && !IsPowerOfTwo(value))) {
       if (is_flag) {
         return InvalidArgument("Vulkan tuning parameter 'gemm_shared': value '", text,
                                "' is not 0 or 1");
@@ -93,11 +98,13 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
                      : key == "gemm_regs"    ? &tuning->gemm_regs
                      : key == "reduce_wg"    ? &tuning->reduce_wg
                      : key == "gemm_shared"  ? &tuning->gemm_shared
+                     : is_count              ? &tuning->gemm_min_groups
                                              : nullptr;
     if (slot == nullptr) {
       return InvalidArgument(
           "unknown Vulkan tuning parameter '", key,
-          "' (expected elementwise_wg, gemm_tile, gemm_regs, reduce_wg or gemm_shared)");
+          "' (expected elementwise_wg, gemm_tile, gemm_regs, reduce_wg, gemm_shared or ",
+          "gemm_min_groups)");
     }
     *slot = value;
   }
@@ -116,7 +123,7 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
 std::string TuningToString(const Tuning& t) {
   return StrCat("elementwise_wg=", t.elementwise_wg, ",gemm_tile=", t.gemm_tile,
                 ",gemm_regs=", t.gemm_regs, ",reduce_wg=", t.reduce_wg,
-                ",gemm_shared=", t.gemm_shared);
+                ",gemm_shared=", t.gemm_shared, ",gemm_min_groups=", t.gemm_min_groups);
 }
 
 }  // namespace mota::exec::vk

@@ -19,6 +19,10 @@ struct Tuning {
   uint32_t reduce_wg = 64;       // threads reducing one row together (global pooling, softmax)
   uint32_t gemm_shared = 1;      // convolution: 1 stages tiles in shared memory; 0 reads operands
                                  // directly (CPU devices, where barriers are expensive)
+  // convolution: fewer registers per thread (smaller blocks) until a dispatch has at least this
+  // many workgroups, so a big GPU is not left idle by small late layers (resnet18's 7x7 stage:
+  // 8 workgroups of 64 x 64 outputs). 0: off.
+  uint32_t gemm_min_groups = 0;
 };
 
 // The defaults for a device: its vendor's row of the table, clamped to its limits.

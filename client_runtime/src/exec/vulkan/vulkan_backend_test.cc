@@ -487,7 +487,10 @@ TEST(VulkanTuning, parameters_override_defaults_and_bad_ones_are_rejected_by_nam
   Tuning t = DefaultTuning(d);
   ASSERT_TRUE(ApplyTuningParameters("gemm_tile=8,gemm_regs=1,elementwise_wg=32", d, &t).ok());
   EXPECT_EQ(TuningToString(t),
-            "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=64,gemm_shared=1");
+            "elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=64,gemm_shared=1,"
+            "gemm_min_groups=64");
+  ASSERT_TRUE(ApplyTuningParameters("gemm_min_groups=100", d, &t).ok());  // a count
+  EXPECT_EQ(t.gemm_min_groups, 100u);
   Status s = ApplyTuningParameters("gemm_tile=12", d, &t);
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("gemm_tile"), std::string::npos) << s.ToString();
@@ -498,6 +501,29 @@ TEST(VulkanTuning, parameters_override_defaults_and_bad_ones_are_rejected_by_nam
   EXPECT_NE(s.message().find("is not 0 or 1"), std::string::npos) << s.ToString();
   s = ApplyTuningParameters("gemm_tile=64", d, &t);  // 4096 threads
   EXPECT_NE(s.message().find("exceeds the limits"), std::string::npos) << s.ToString();
+}
+
+// A late-stage convolution (7x7 outputs, 128 channels: 2 workgroups of 64 x 64) split into
+// smaller blocks until there are gemm_min_groups workgroups, on both operand paths.
+TEST(VulkanTuning, min_groups_splits_small_convolutions_into_more_workgroups) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  GraphBuilder b;
+  b.Input("x", {1, 64, 7, 7});
+  b.Constant("w", RandomF32({128, 64, 3, 3}, 160));
+  b.Node("Conv", {"x", "w"}, "y", Pads1());
+  b.Output("y");
+  const HostTensor x = RandomF32({1, 64, 7, 7}, 161);
+  for (const char* path : {"gemm_shared=0", "gemm_shared=1"}) {
+    VulkanOptions options;
+    options.cache_path = "none";
+    options.tuning = std::string("gemm_min_groups=32,") + path;
+    auto backend = CreateVulkanBackend({}, options);
+    ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+    auto got = RunGraph(*backend, b.graph(), {x.view()});
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got->stats.dispatches, 1);
+    ExpectMatchesReference(b.graph(), {x.view()}, got->outputs);
+  }
 }
 
 TEST(VulkanTuning, other_tile_sizes_give_the_same_results) {
@@ -513,7 +539,8 @@ TEST(VulkanTuning, other_tile_sizes_give_the_same_results) {
   ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
   EXPECT_EQ(backend->tuning(),
             std::string("elementwise_wg=32,gemm_tile=8,gemm_regs=1,reduce_wg=16,gemm_shared=") +
-                (shared ? "0" : "1"));
+                (shared ? "0" : "1") + ",gemm_min_groups=" +
+                std::to_string(DefaultTuning(SharedBackend().device()).gemm_min_groups));
   const HostTensor x = RandomF32({1, 4, 6, 6}, 130);
   auto got = RunGraph(*backend, MixedGraph(), {x.view()});
   ASSERT_TRUE(got.ok()) << got.status().ToString();

@@ -109,7 +109,13 @@ Status Build(OpBuilder& b) {
     while (r > 1 && size <= uint64_t{tile} * (r / 2)) r /= 2;
     return r;
   };
-  const uint32_t rm = regs(mg), rn = std::min(regs(n), tile);  // the shader needs rn <= tile
+  uint32_t rm = regs(mg), rn = std::min(regs(n), tile);  // the shader needs rn <= tile
+  const auto groups = [&] {
+    return uint64_t{CeilDiv(n, tile * rn)} * CeilDiv(mg, tile * rm) * g.n * g.group;
+  };
+  while (groups() < b.tuning.gemm_min_groups && (rm > 1 || rn > 1)) {
+    (rm >= rn ? rm : rn) /= 2;  // more, smaller blocks: the GPU's units all get work
+  }
   // The tap table of conv_gemm.comp: per k = (channel, ky, kx), the X offset of the tap for
   // output (0, 0) and its (dy, dx) for bounds checks.
   std::vector<int32_t> taps;
