@@ -221,7 +221,9 @@ MOTA_API mota_status_t mota_model_open_installed(const char* data_dir, const cha
 MOTA_API void mota_model_close(mota_model_t* model);
 
 /* The backend the model runs on ("reference", "xnnpack", "vulkan"); "" for NULL. Valid until
- * close. */
+ * the next run or close: a model opened through a client (mota_model_open,
+ * mota_model_open_installed without a backend) moves to the best CPU backend when its GPU
+ * backend faults (no device, device lost, out of memory), and runs on there. */
 MOTA_API const char* mota_model_backend(const mota_model_t* model);
 /* The .mota file the model was opened from; "" for NULL. Valid until close. */
 MOTA_API const char* mota_model_file(const mota_model_t* model);
@@ -420,8 +422,9 @@ MOTA_API mota_status_t mota_client_rollback(mota_client_t* client, const char* m
 /* Sends queued telemetry now (MOTA_CLIENT_OPT_TELEMETRY). UNAVAILABLE keeps the events queued. */
 MOTA_API mota_status_t mota_client_flush_telemetry(mota_client_t* client);
 
-/* Opens the active version of `model` on the backend it passed its self-test on. NOT_FOUND when
- * nothing is installed yet (run mota_client_update first). The model is
+/* Opens the active version of `model` on the backend it passed its self-test on, with the CPU as
+ * the fallback when that backend faults (see mota_model_backend). NOT_FOUND when nothing is
+ * installed yet (run mota_client_update first). The model is
  * independent of the client afterwards: it stays valid after later updates (which never modify
  * an open file in place) and after mota_client_destroy. Close with mota_model_close. */
 MOTA_API mota_status_t mota_model_open(mota_client_t* client, const char* model_name,

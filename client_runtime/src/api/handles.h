@@ -60,9 +60,10 @@ struct mota_model_t {
   std::string backend;
   std::string file;                    // the path it was opened from
   std::vector<mota_tensor_t> inputs;   // graph.inputs order
-  std::vector<mota_tensor_t> outputs;  // graph.outputs order, from the last successful run
-  std::vector<std::string> output_names;
+  std::vector<mota_tensor_t> outputs;  // graph.outputs order; values of the last successful run
   bool has_outputs = false;
+  std::vector<mota::exec::TensorView> views;  // of `inputs`, valid while views_valid
+  bool views_valid = false;
   mutable mota::api::ErrorSlot error;
 };
 
@@ -72,10 +73,14 @@ namespace mota::api {
 // `what` and the size when allocation fails.
 Status AllocateTensor(mota_tensor_t& t, Shape dims, const std::string& what);
 
-// Opens a .mota file on `backend` (not NULL) into a new handle. Shared by mota_model_open_file and
-// the client's mota_model_open.
-Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path,
-                                                const std::string& backend);
+// kToCpu: a device fault of `backend` (e.g. the GPU lost) moves the model to the best CPU
+// backend (exec::Session::CreatePreferred); kNone: the app named the backend, its errors are
+// returned.
+enum class Fallback { kNone, kToCpu };
+// Opens a .mota file on `backend` into a new handle. Shared by mota_model_open_file and the
+// client's mota_model_open.
+Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path, const std::string& backend,
+                                                Fallback fallback);
 // The active version of `name` installed in `data_dir` (install::InstallStore), on `backend` or,
 // when null, the backend it passed its self-test on. Creates nothing when none is installed.
 Result<std::unique_ptr<mota_model_t>> OpenInstalled(const std::string& data_dir,

@@ -32,7 +32,13 @@ Status InitInputs(mota_model_t& m) {
     }
     m.inputs.push_back(std::move(t));
   }
-  for (int32_t id : g.outputs) m.output_names.push_back(g.tensors[id].name);
+  for (int32_t id : g.outputs) {
+    mota_tensor_t t;
+    t.role = TensorRole::kModelOutput;
+    t.dtype = g.tensors[id].dtype;
+    t.name = g.tensors[id].name;
+    m.outputs.push_back(std::move(t));
+  }
   return Status::Ok();
 }
 
@@ -42,9 +48,9 @@ std::string NameList(const std::vector<std::string>& names) {
   return list.empty() ? "none" : list;
 }
 
-std::vector<std::string> InputNames(const mota_model_t& m) {
+std::vector<std::string> Names(const std::vector<mota_tensor_t>& tensors) {
   std::vector<std::string> names;
-  for (const mota_tensor_t& t : m.inputs) names.push_back(t.name);
+  for (const mota_tensor_t& t : tensors) names.push_back(t.name);
   return names;
 }
 
@@ -54,7 +60,7 @@ Result<size_t> FindInput(const mota_model_t& m, const char* name, const char* fu
     if (m.inputs[i].name == name) return i;
   }
   return NotFound(function, ": the model has no input named '", name,
-                  "' (its inputs: ", NameList(InputNames(m)), ")");
+                  "' (its inputs: ", NameList(Names(m.inputs)), ")");
 }
 
 Status CheckIndex(size_t index, size_t count, const char* function, const char* what) {
@@ -92,6 +98,7 @@ const model::TensorInfo& InputInfo(const mota_model_t& m, size_t index) {
 Status Resize(mota_model_t& m, size_t index, Shape dims, const char* function) {
   MOTA_RETURN_IF_ERROR(CheckFits(InputInfo(m, index), dims, function));
   mota_tensor_t& t = m.inputs[index];
+  m.views_valid = false;  // the buffer moves
   return AllocateTensor(t, std::move(dims), StrCat(function, ": input '", t.name, "'"));
 }
 
@@ -114,10 +121,11 @@ Status SetInput(mota_model_t& m, size_t index, const mota_tensor_t& value) {
   return Status::Ok();
 }
 
-Status Run(mota_model_t& m) {
-  m.outputs.clear();
-  m.has_outputs = false;
-  std::vector<exec::TensorView> views;
+// The input views handed to the session, rebuilt only after an input changed shape (its buffer
+// moved): a run with unchanged shapes allocates nothing here.
+Status RefreshViews(mota_model_t& m) {
+  if (m.views_valid) return Status::Ok();
+  m.views.clear();
   for (const mota_tensor_t& t : m.inputs) {
     if (!t.has_data()) {
       return FailedPrecondition("mota_model_run: input '", t.name, "' has shape ",
@@ -125,30 +133,37 @@ Status Run(mota_model_t& m) {
                                 " with dims not known yet: call mota_model_resize_input or "
                                 "mota_model_set_input first");
     }
-    views.push_back(t.view());
+    m.views.push_back(t.view());
   }
-  MOTA_ASSIGN_OR_RETURN(std::vector<exec::HostTensor> results, m.session->Run(views));
-  if (results.size() != m.output_names.size()) {
+  m.views_valid = true;
+  return Status::Ok();
+}
+
+Status Run(mota_model_t& m) {
+  m.has_outputs = false;
+  MOTA_RETURN_IF_ERROR(RefreshViews(m));
+  MOTA_ASSIGN_OR_RETURN(std::vector<exec::HostTensor> results, m.session->Run(m.views));
+  // A device fault may have moved the session to its CPU backend (exec/session.h "Fallback").
+  const char* now = m.session->backend().name();
+  if (m.backend != now) m.backend = now;
+  if (results.size() != m.outputs.size()) {
     return Internal("mota_model_run: the session returned ", results.size(),
-                    " outputs, the model has ", m.output_names.size());
+                    " outputs, the model has ", m.outputs.size());
   }
   for (size_t i = 0; i < results.size(); ++i) {
-    mota_tensor_t t;
-    t.role = TensorRole::kModelOutput;
+    mota_tensor_t& t = m.outputs[i];
     t.dtype = results[i].dtype();
-    t.dims = results[i].shape();
-    t.name = m.output_names[i];
+    if (t.dims != results[i].shape()) t.dims = results[i].shape();
     t.buffer = std::move(results[i]);
-    m.outputs.push_back(std::move(t));
   }
   m.has_outputs = true;
   return Status::Ok();
 }
 
 Result<const mota_tensor_t*> Output(const mota_model_t& m, size_t index, const char* function) {
-  MOTA_RETURN_IF_ERROR(CheckIndex(index, m.output_names.size(), function, "output"));
+  MOTA_RETURN_IF_ERROR(CheckIndex(index, m.outputs.size(), function, "output"));
   if (!m.has_outputs) {
-    return FailedPrecondition(function, ": output '", m.output_names[index],
+    return FailedPrecondition(function, ": output '", m.outputs[index].name,
                               "' has no value: the model has not run successfully since it was "
                               "opened or since its last failed run (call mota_model_run)");
   }
@@ -157,26 +172,36 @@ Result<const mota_tensor_t*> Output(const mota_model_t& m, size_t index, const c
 
 Result<const mota_tensor_t*> OutputByName(const mota_model_t& m, const char* name) {
   if (name == nullptr) return InvalidArgument("mota_model_output_by_name: name is NULL");
-  for (size_t i = 0; i < m.output_names.size(); ++i) {
-    if (m.output_names[i] == name) return Output(m, i, "mota_model_output_by_name");
+  for (size_t i = 0; i < m.outputs.size(); ++i) {
+    if (m.outputs[i].name == name) return Output(m, i, "mota_model_output_by_name");
   }
   return NotFound("mota_model_output_by_name: the model has no output named '", name,
-                  "' (its outputs: ", NameList(m.output_names), ")");
+                  "' (its outputs: ", NameList(Names(m.outputs)), ")");
 }
 
 }  // namespace
 
-Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path,
-                                                const std::string& backend) {
+namespace {
+
+Result<std::unique_ptr<exec::Session>> MakeSession(const model::Graph& graph,
+                                                   const std::string& backend, Fallback fallback) {
+  if (fallback == Fallback::kToCpu) return exec::Session::CreatePreferred(graph, {backend}, {});
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> b, exec::CreateBackend(backend, {}));
+  return exec::Session::Create(graph, std::move(b));
+}
+
+}  // namespace
+
+Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path, const std::string& backend,
+                                                Fallback fallback) {
   auto m = std::make_unique<mota_model_t>();
   MOTA_ASSIGN_OR_RETURN(m->model, model::Model::Load(path));
-  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> b, exec::CreateBackend(backend, {}));
-  m->backend = b->name();
-  m->file = path;
   Result<std::unique_ptr<exec::Session>> session =
-      exec::Session::Create(m->model->graph(), std::move(b));
+      MakeSession(m->model->graph(), backend, fallback);
   if (!session.ok()) return session.status().WithContext(path);
   m->session = std::move(session).value();
+  m->backend = m->session->backend().name();
+  m->file = path;
   MOTA_RETURN_IF_ERROR(InitInputs(*m));
   return m;
 }
@@ -196,7 +221,8 @@ Result<std::unique_ptr<mota_model_t>> OpenInstalled(const std::string& data_dir,
   }
   const install::InstalledVariant& a = *store.active();
   // Default: the backend the version passed its self-test on here.
-  return OpenModel(store.PathOf(a), backend != nullptr ? backend : a.backend);
+  if (backend != nullptr) return OpenModel(store.PathOf(a), backend, Fallback::kNone);
+  return OpenModel(store.PathOf(a), a.backend, Fallback::kToCpu);
 }
 
 }  // namespace mota::api
@@ -212,7 +238,8 @@ mota_status_t mota_model_open_file(const char* path, const char* backend,
   }
   *out_model = nullptr;
   if (path == nullptr) return Report(mota::InvalidArgument("mota_model_open_file: path is NULL"));
-  auto m = mota::api::OpenModel(path, backend == nullptr ? "auto" : backend);
+  auto m =
+      mota::api::OpenModel(path, backend == nullptr ? "auto" : backend, mota::api::Fallback::kNone);
   if (!m.ok()) return Report(m.status().WithContext("mota_model_open_file"));
   *out_model = std::move(m).value().release();
   return Report(mota::Status::Ok());
@@ -249,7 +276,7 @@ size_t mota_model_input_count(const mota_model_t* model) {
 }
 
 size_t mota_model_output_count(const mota_model_t* model) {
-  return model == nullptr ? 0 : model->output_names.size();
+  return model == nullptr ? 0 : model->outputs.size();
 }
 
 mota_status_t mota_model_input(mota_model_t* model, size_t index, mota_tensor_t** out_tensor) {
