@@ -37,8 +37,8 @@ Status WriteBytes(const fs::path& path, const std::string& bytes) {
 Result<tuf::SigningKey> Key() { return tuf::SigningKey::Generate(); }
 
 Status MakeKeys(TestKeys* k) {
-  for (tuf::SigningKey* key : {&k->root, &k->root2, &k->targets, &k->snapshot, &k->timestamp,
-                               &k->timestamp2, &k->attacker}) {
+  for (tuf::SigningKey* key : {&k->root, &k->root2, &k->targets, &k->snapshot, &k->snapshot2,
+                               &k->timestamp, &k->timestamp2, &k->attacker}) {
     MOTA_ASSIGN_OR_RETURN(*key, Key());
   }
   return Status::Ok();
@@ -71,10 +71,14 @@ namespace {
 
 // The key files kept beside the shared staging (0600, as LoadPrivate requires).
 Status SaveKeys(const TestKeys& k, const fs::path& dir) {
-  const std::pair<const tuf::SigningKey*, const char*> all[] = {
-      {&k.root, "root"},         {&k.root2, "root2"},         {&k.targets, "targets"},
-      {&k.snapshot, "snapshot"}, {&k.timestamp, "timestamp"}, {&k.timestamp2, "timestamp2"},
-      {&k.attacker, "attacker"}};
+  const std::pair<const tuf::SigningKey*, const char*> all[] = {{&k.root, "root"},
+                                                                {&k.root2, "root2"},
+                                                                {&k.targets, "targets"},
+                                                                {&k.snapshot, "snapshot"},
+                                                                {&k.snapshot2, "snapshot2"},
+                                                                {&k.timestamp, "timestamp"},
+                                                                {&k.timestamp2, "timestamp2"},
+                                                                {&k.attacker, "attacker"}};
   for (const auto& [key, name] : all) {
     MOTA_RETURN_IF_ERROR(key->SavePrivate((dir / (std::string(name) + ".key")).string()));
   }
@@ -82,10 +86,14 @@ Status SaveKeys(const TestKeys& k, const fs::path& dir) {
 }
 
 Status LoadKeys(const fs::path& dir, TestKeys* k) {
-  const std::pair<tuf::SigningKey*, const char*> all[] = {
-      {&k->root, "root"},         {&k->root2, "root2"},         {&k->targets, "targets"},
-      {&k->snapshot, "snapshot"}, {&k->timestamp, "timestamp"}, {&k->timestamp2, "timestamp2"},
-      {&k->attacker, "attacker"}};
+  const std::pair<tuf::SigningKey*, const char*> all[] = {{&k->root, "root"},
+                                                          {&k->root2, "root2"},
+                                                          {&k->targets, "targets"},
+                                                          {&k->snapshot, "snapshot"},
+                                                          {&k->snapshot2, "snapshot2"},
+                                                          {&k->timestamp, "timestamp"},
+                                                          {&k->timestamp2, "timestamp2"},
+                                                          {&k->attacker, "attacker"}};
   for (const auto& [key, name] : all) {
     MOTA_ASSIGN_OR_RETURN(
         *key, tuf::SigningKey::LoadPrivate((dir / (std::string(name) + ".key")).string()));
@@ -181,31 +189,37 @@ Status AttackRepo::Init(std::vector<const tuf::SigningKey*> root_keys, int64_t t
 
 Status AttackRepo::Publish(int release) {
   const TestKeys& k = keys();
-  // The timestamp key may have been rotated (fast-forward recovery): sign with the root's.
-  MOTA_ASSIGN_OR_RETURN(Json root, SignedOf("root.json"));
-  const std::string ts_id = root["roles"]["timestamp"]["keyids"][0];
-  const tuf::SigningKey* ts = ts_id == k.timestamp2.keyid() ? &k.timestamp2 : &k.timestamp;
+  // Online keys may have been rotated (fast-forward recovery): sign with the root's.
   MOTA_ASSIGN_OR_RETURN(packager::AddResult r,
                         packager::AddStaging({.repo = repo().string(),
                                               .staging = SharedStaging().release[release].string(),
                                               .targets_key = &k.targets,
-                                              .snapshot_key = &k.snapshot,
-                                              .timestamp_key = ts,
+                                              .snapshot_key = &OnlineKey("snapshot"),
+                                              .timestamp_key = &OnlineKey("timestamp"),
                                               .now = now_}));
   (void)r;
   return Sync();
 }
 
+const tuf::SigningKey& AttackRepo::OnlineKey(const std::string& role) const {
+  const TestKeys& k = keys();
+  const Result<Json> root = SignedOf("root.json");
+  const std::string id = root.ok() ? (*root)["roles"][role]["keyids"][0].get<std::string>() : "";
+  if (role == "snapshot") return id == k.snapshot2.keyid() ? k.snapshot2 : k.snapshot;
+  return id == k.timestamp2.keyid() ? k.timestamp2 : k.timestamp;
+}
+
 Status AttackRepo::Revoke(int release, const std::string& reason) {
   const TestKeys& k = keys();
-  MOTA_ASSIGN_OR_RETURN(packager::RevokeResult r, packager::Revoke({.repo = repo().string(),
-                                                                    .model = "mlp",
-                                                                    .release = release,
-                                                                    .targets_key = &k.targets,
-                                                                    .snapshot_key = &k.snapshot,
-                                                                    .timestamp_key = &k.timestamp,
-                                                                    .reason = reason,
-                                                                    .now = now_}));
+  MOTA_ASSIGN_OR_RETURN(packager::RevokeResult r,
+                        packager::Revoke({.repo = repo().string(),
+                                          .model = "mlp",
+                                          .release = release,
+                                          .targets_key = &k.targets,
+                                          .snapshot_key = &OnlineKey("snapshot"),
+                                          .timestamp_key = &OnlineKey("timestamp"),
+                                          .reason = reason,
+                                          .now = now_}));
   (void)r;
   return Sync();
 }
@@ -326,16 +340,17 @@ Result<tuf::Snapshot> AttackRepo::NewestSnapshot(const fs::path& tree, std::stri
 
 Status AttackRepo::RepublishSnapshot(const std::map<std::string, tuf::MetaFile>& overrides,
                                      bool served, const tuf::SigningKey* snapshot_key,
-                                     const tuf::SigningKey* timestamp_key) {
+                                     const tuf::SigningKey* timestamp_key,
+                                     std::optional<int64_t> version) {
   const fs::path tree = served ? this->served() : repo();
   std::string file;
   MOTA_ASSIGN_OR_RETURN(tuf::Snapshot snap, NewestSnapshot(tree, &file));
   for (const auto& [name, meta] : overrides) snap.meta[name] = meta;
-  snap.version += 1;
+  snap.version = version.value_or(snap.version + 1);
   snap.expires = now_ + 7 * packager::kDay;
   const std::string next = std::to_string(snap.version) + ".snapshot.json";
   MOTA_RETURN_IF_ERROR(WriteSigned(next, tuf::ToJson(snap),
-                                   {snapshot_key ? snapshot_key : &keys().snapshot}, served));
+                                   {snapshot_key ? snapshot_key : &OnlineKey("snapshot")}, served));
   return RepublishTimestamp(next, served, timestamp_key);
 }
 
@@ -353,7 +368,7 @@ Status AttackRepo::RepublishTimestamp(const std::string& snapshot_file, bool ser
   ts.version = version.value_or(ts.version + 1);
   ts.expires = expires.value_or(now_ + packager::kDay);
   return WriteSigned("timestamp.json", tuf::ToJson(ts),
-                     {timestamp_key ? timestamp_key : &keys().timestamp}, served);
+                     {timestamp_key ? timestamp_key : &OnlineKey("timestamp")}, served);
 }
 
 Status AttackRepo::BumpRole(const std::string& role, const tuf::SigningKey& key,
@@ -369,10 +384,11 @@ Status AttackRepo::BumpRole(const std::string& role, const tuf::SigningKey& key,
   return Sync();
 }
 
-Status AttackRepo::PublishRollout(int64_t version, const std::vector<int64_t>& releases) {
+Status AttackRepo::PublishRollout(int64_t version, const std::vector<int64_t>& releases,
+                                  bool served, std::optional<int64_t> expires) {
   rollout::Rollout doc;
   doc.version = version;
-  doc.expires = now_ + 30 * packager::kDay;
+  doc.expires = expires.value_or(now_ + 30 * packager::kDay);
   doc.model = "mlp";
   for (int64_t r : releases) {
     rollout::ReleaseRollout entry;
@@ -381,11 +397,11 @@ Status AttackRepo::PublishRollout(int64_t version, const std::vector<int64_t>& r
     doc.releases.push_back(entry);
   }
   const std::string file = rollout::RolloutFileName("mlp", version);
-  MOTA_RETURN_IF_ERROR(WriteSigned(file, rollout::ToJson(doc), {&keys().snapshot}, false));
-  const std::string bytes = ReadRepo("metadata/" + file);
+  MOTA_RETURN_IF_ERROR(WriteSigned(file, rollout::ToJson(doc), {&OnlineKey("snapshot")}, served));
+  const std::string bytes = served ? ReadServed("metadata/" + file) : ReadRepo("metadata/" + file);
   MOTA_RETURN_IF_ERROR(
-      RepublishSnapshot({{rollout::RolloutMetaName("mlp"), tuf::MetaOf(version, bytes)}}, false));
-  return Sync();
+      RepublishSnapshot({{rollout::RolloutMetaName("mlp"), tuf::MetaOf(version, bytes)}}, served));
+  return served ? Status::Ok() : Sync();
 }
 
 Status AttackRepo::WriteNextRoot(const std::function<void(tuf::Root&)>& edit,

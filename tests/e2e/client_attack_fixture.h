@@ -32,7 +32,7 @@ namespace fs = std::filesystem;
 using Json = nlohmann::json;
 
 struct TestKeys {
-  tuf::SigningKey root, root2, targets, snapshot, timestamp, timestamp2, attacker;
+  tuf::SigningKey root, root2, targets, snapshot, snapshot2, timestamp, timestamp2, attacker;
 };
 
 // Built once per test binary: keys and two staged releases of model "mlp" (variants "cpu-a",
@@ -74,7 +74,8 @@ class AttackRepo {
                      const std::vector<const tuf::SigningKey*>& keys, bool served);
   Status RepublishSnapshot(const std::map<std::string, tuf::MetaFile>& overrides, bool served,
                            const tuf::SigningKey* snapshot_key = nullptr,
-                           const tuf::SigningKey* timestamp_key = nullptr);
+                           const tuf::SigningKey* timestamp_key = nullptr,
+                           std::optional<int64_t> version = std::nullopt);
   Status RepublishTimestamp(const std::string& snapshot_file, bool served,
                             const tuf::SigningKey* timestamp_key = nullptr,
                             std::optional<int64_t> expires = std::nullopt,
@@ -84,8 +85,14 @@ class AttackRepo {
   Status BumpRole(const std::string& role, const tuf::SigningKey& key,
                   const std::function<void(Json&)>& edit = nullptr);
   // Writes version `version` of the rollout document of "mlp" (signed by the snapshot key)
-  // offering `releases` to every device, then snapshot and timestamp, into repo/; syncs.
-  Status PublishRollout(int64_t version, const std::vector<int64_t>& releases);
+  // offering `releases` to every device, then snapshot and timestamp, into repo/ and syncs; or,
+  // when `served`, into served/ only (an attacker holding the online keys). `expires`: default
+  // now + 30 days.
+  Status PublishRollout(int64_t version, const std::vector<int64_t>& releases, bool served = false,
+                        std::optional<int64_t> expires = std::nullopt);
+  // The key the owner's current root names for an online role ("snapshot", "timestamp"): the
+  // first or the rotated one.
+  const tuf::SigningKey& OnlineKey(const std::string& role) const;
   // Writes root N+1 (roles edited by `edit`, signed by `sign_with`) into repo/ (not synced),
   // or into served/ only when `served` (an attacker's root).
   Status WriteNextRoot(const std::function<void(tuf::Root&)>& edit,
