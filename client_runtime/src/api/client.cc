@@ -115,6 +115,18 @@ Result<client::ClientConfig> BuildConfig(const mota_client_config_t& c) {
   return config;
 }
 
+// NULL or "": said as such, before any network access (an empty name must never surface as a
+// confusing server or trust error).
+Status CheckModelName(const char* model, const char* function) {
+  if (model == nullptr) return InvalidArgument(function, ": model is NULL");
+  if (*model == '\0') {
+    return InvalidArgument(function,
+                           ": the model name is empty: give the name the model is published "
+                           "under (deploy.yaml `model:`)");
+  }
+  return Status::Ok();
+}
+
 // A cancelled update is FAILED_PRECONDITION inside (client::IsCancelled); the C API gives it
 // its own code so that apps can tell "stopped on request" from a refusal.
 mota_status_t ReportClient(mota_client_t* c, const Status& status) {
@@ -145,7 +157,7 @@ std::string UpdateReport(const client::UpdateResult& r) {
 }
 
 Status Check(mota_client_t& c, const char* model, int* out_available, const char** out_reason) {
-  if (model == nullptr) return InvalidArgument("mota_client_check: model is NULL");
+  MOTA_RETURN_IF_ERROR(CheckModelName(model, "mota_client_check"));
   MOTA_ASSIGN_OR_RETURN(client::CheckResult r, c.client->Check(model));
   c.report = CheckReport(r);
   if (!r.selection.found) {
@@ -160,7 +172,7 @@ Status Check(mota_client_t& c, const char* model, int* out_available, const char
 
 Status Update(mota_client_t& c, const char* model, mota_progress_fn progress, void* user,
               int* out_changed) {
-  if (model == nullptr) return InvalidArgument("mota_client_update: model is NULL");
+  MOTA_RETURN_IF_ERROR(CheckModelName(model, "mota_client_update"));
   client::UpdateOptions options;
   options.cancel = &c.cancel;
   if (progress != nullptr) {
@@ -319,6 +331,9 @@ mota_status_t mota_client_active(mota_client_t* client, const char* model, int64
   if (out_backend != nullptr) *out_backend = nullptr;
   MOTA_C_CHECK(client, "mota_client_active", nullptr);
   MOTA_C_CHECK(model, "mota_client_active", &client->error);
+  if (model[0] == '\0') {
+    return Report(mota::api::CheckModelName(model, "mota_client_active"), &client->error);
+  }
   auto active = client->client->Active(model);
   if (!active.ok()) return Report(active.status(), &client->error);
   client->variant = active->variant;
@@ -332,6 +347,9 @@ mota_status_t mota_client_active(mota_client_t* client, const char* model, int64
 mota_status_t mota_client_rollback(mota_client_t* client, const char* model, const char* reason) {
   MOTA_C_CHECK(client, "mota_client_rollback", nullptr);
   MOTA_C_CHECK(model, "mota_client_rollback", &client->error);
+  if (model[0] == '\0') {
+    return Report(mota::api::CheckModelName(model, "mota_client_rollback"), &client->error);
+  }
   MOTA_C_CHECK(reason, "mota_client_rollback", &client->error);
   return Report(client->client->RollBack(model, reason), &client->error);
 }
@@ -351,6 +369,9 @@ mota_status_t mota_model_open(mota_client_t* client, const char* model_name,
   if (out_model != nullptr) *out_model = nullptr;
   MOTA_C_CHECK(client, "mota_model_open", nullptr);
   MOTA_C_CHECK(model_name, "mota_model_open", &client->error);
+  if (model_name[0] == '\0') {
+    return Report(mota::api::CheckModelName(model_name, "mota_model_open"), &client->error);
+  }
   MOTA_C_CHECK(out_model, "mota_model_open", &client->error);
   auto active = client->client->Active(model_name);
   if (!active.ok()) return Report(active.status().WithContext("mota_model_open"), &client->error);

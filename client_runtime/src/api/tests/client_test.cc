@@ -398,6 +398,25 @@ TEST(CApiClientArgs, every_client_function_refuses_null) {
   mota_client_config_destroy(nullptr);
 }
 
+// USERS.md: an empty model name gave a misleading "API keys are not supported" error elsewhere.
+TEST_F(CApiClient, an_empty_model_name_is_said_to_be_empty_before_any_network_access) {
+  Config("http://127.0.0.1:9");  // nothing listens there: a network attempt would be UNAVAILABLE
+  ASSERT_NE(Create(), nullptr);
+  int available = 0;
+  mota_model_t* model = nullptr;
+  EXPECT_EQ(mota_client_check(client_, "", &available, nullptr), MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(ClientError().find("mota_client_check: the model name is empty"), std::string::npos)
+      << ClientError();
+  EXPECT_EQ(mota_client_update(client_, "", nullptr, nullptr, nullptr), MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(ClientError().find("mota_client_update: the model name is empty"), std::string::npos)
+      << ClientError();
+  EXPECT_EQ(mota_client_active(client_, "", nullptr, nullptr, nullptr), MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mota_client_rollback(client_, "", "r"), MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_EQ(mota_model_open(client_, "", &model), MOTA_ERR_INVALID_ARGUMENT);
+  EXPECT_NE(ClientError().find("mota_model_open: the model name is empty"), std::string::npos)
+      << ClientError();
+}
+
 TEST_F(CApiClient, null_names_on_a_live_client_are_refused_with_the_argument) {
   Config();
   ASSERT_NE(Create(), nullptr);
