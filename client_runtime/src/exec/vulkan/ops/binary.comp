@@ -44,7 +44,18 @@ void main() {
   if (OP == 0) r = va + vb;
   else if (OP == 1) r = va - vb;
   else if (OP == 2) r = va * vb;
-  else if (OP == 3) r = va / vb;
+  else if (OP == 3) {
+    r = va / vb;
+#ifndef MOTA_FP16
+    // Vulkan allows division 2.5 ulp off (NVIDIA's is approximate); one step on the exact
+    // residual makes it correctly rounded in practice, like the CPU's, so that chains such as
+    // Div -> Round -> Cast (DynamicQuantizeLinear) agree with the reference.
+    if (r != 0.0 && !isinf(r) && !isnan(r)) {
+      precise float e = fma(-r, vb, va);
+      r += e / vb;
+    }
+#endif
+  }
   else {
     // GLSL pow is undefined for a < 0; ONNX (C's pow) is defined for integer exponents.
     float fa = float(va), fb = float(vb);
