@@ -68,6 +68,8 @@ class ClientCore {
 
  private:
   Status InstallTrustedRoot();
+  Status ForgetRolloutOnSnapshotKeyRotation(const trust::Updater& updater,
+                                            const std::string& model);
   void CleanAtStart();
   std::vector<std::string> CachedIndexFiles() const;
 

@@ -7,6 +7,7 @@
 #include "delivery/client/client_impl.h"
 #include "delivery/fetch/store_files.h"
 #include "delivery/install/activate.h"
+#include "manifests/lib/rollout/rollout.h"
 
 namespace mota::client {
 namespace {
@@ -59,9 +60,37 @@ Status InModel(const std::string& model, const Status& s) {
 
 }  // namespace
 
+// TUF 5.3.11 for the rollout document: it is signed by the snapshot role's keys, so when a new
+// root changes those keys, the rollout version trusted under the old ones is forgotten (like
+// snapshot.json and timestamp.json). Otherwise a leaked old key that signed a huge version would
+// block the device for good. The keys the kept document was trusted under are recorded beside
+// it as <model>.rollout.keys.
+Status ClientCore::ForgetRolloutOnSnapshotKeyRotation(const trust::Updater& updater,
+                                                      const std::string& model) {
+  const auto& roles = updater.trusted()->root().roles;
+  auto it = roles.find("snapshot");
+  if (it == roles.end()) return Status::Ok();
+  std::vector<std::string> ids = it->second.keyids;
+  std::sort(ids.begin(), ids.end());
+  std::string keys;
+  for (const std::string& id : ids) keys += id + "\n";
+  const std::string keys_path = StrCat(metadata_dir_, "/", model, ".rollout.keys");
+  Result<std::vector<uint8_t>> kept = ReadFile(keys_path);
+  if (kept.ok() && std::string(kept->begin(), kept->end()) == keys) return Status::Ok();
+  if (kept.ok()) {
+    std::error_code ec;
+    fs::remove(StrCat(metadata_dir_, "/", rollout::RolloutMetaName(model)), ec);
+    if (ec)
+      return IoError("cannot remove the rollout document trusted under rotated keys: ",
+                     ec.message());
+  }
+  return WriteFileAtomic(keys_path, keys);
+}
+
 Result<Loaded> ClientCore::Load(Session& session, const std::string& model) {
   MOTA_RETURN_IF_ERROR(
       session.updater->Refresh().WithContext(StrCat("refreshing metadata from ", metadata_url_)));
+  MOTA_RETURN_IF_ERROR(ForgetRolloutOnSnapshotKeyRotation(*session.updater, model));
   MOTA_ASSIGN_OR_RETURN(int64_t trusted_rollout,
                         select::TrustedRolloutVersion(metadata_dir_, model));
   Loaded loaded;
