@@ -37,10 +37,12 @@ void Clamp(const DeviceInfo& d, Tuning* t) {
   while (t->elementwise_wg > max_threads) t->elementwise_wg /= 2;
   while (t->reduce_wg > max_threads) t->reduce_wg /= 2;
   // tile x tile threads; shared memory: conv_gemm.comp keeps two 16 x (tile * regs) float
-  // tiles, gemm.comp two tile x tile ones. The shaders hold at most 4 x 4 accumulators.
+  // tiles (one row-padded by an element), gemm.comp two tile x tile ones. The shaders hold at most
+  // 4 x 4 accumulators.
   t->gemm_regs = std::min<uint32_t>(t->gemm_regs, 4);
   const auto shared_bytes = [&] {
-    return std::max(2 * 16 * t->gemm_tile * t->gemm_regs, 2 * t->gemm_tile * t->gemm_tile) * 4;
+    return std::max(16 * (2 * t->gemm_tile * t->gemm_regs + 1), 2 * t->gemm_tile * t->gemm_tile) *
+           4;
   };
   while (t->gemm_tile > 1 && (t->gemm_tile * t->gemm_tile > d.max_workgroup_invocations ||
                               shared_bytes() > d.max_shared_memory)) {

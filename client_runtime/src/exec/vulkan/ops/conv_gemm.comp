@@ -44,7 +44,10 @@ layout(push_constant, std430) uniform Params {
 
 const uint BM = TY * RM;
 const uint BN = TX * RN;
-shared SF As[BK * BM];  // [k][m]
+// [k][m], rows padded by one element: the loading threads walk k fastest, and an unpadded row
+// of BM (a multiple of 32) elements would put all 16 k of one m in the same bank.
+const uint AS_ROW = BM + 1;
+shared SF As[BK * AS_ROW];
 shared SF Bs[BK * BN];  // [k][n]
 
 void main() {
@@ -100,7 +103,7 @@ void main() {
       for (uint i = tid; i < BK * BM; i += TX * TY) {
         uint kk = i % BK, mm = i / BK;
         uint m = m0 + mm, k = k0 + kk;
-        As[kk * BM + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : SF(0.0);
+        As[kk * AS_ROW + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : SF(0.0);
       }
       // n fastest: consecutive threads read consecutive pixels. TX * TY is a multiple of BN
       // (RN <= TY), so each thread always loads the same column: its window origin is fixed.
@@ -132,7 +135,7 @@ void main() {
 #endif
       for (uint kk = 0; kk < BK; ++kk) {
         AF a[4], bv[4];
-        for (uint i = 0; i < RM; ++i) a[i] = As[kk * BM + ty + i * TY];
+        for (uint i = 0; i < RM; ++i) a[i] = As[kk * AS_ROW + ty + i * TY];
         for (uint j = 0; j < RN; ++j) bv[j] = Bs[kk * BN + tx + j * TX];
         for (uint i = 0; i < RM; ++i)
           for (uint j = 0; j < RN; ++j) part[i][j] += a[i] * bv[j];
