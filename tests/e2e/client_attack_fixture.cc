@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <ctime>
 #include <fstream>
@@ -385,7 +386,8 @@ Status AttackRepo::BumpRole(const std::string& role, const tuf::SigningKey& key,
 }
 
 Status AttackRepo::PublishRollout(int64_t version, const std::vector<int64_t>& releases,
-                                  bool served, std::optional<int64_t> expires) {
+                                  bool served, std::optional<int64_t> expires,
+                                  const std::vector<int64_t>& revoked) {
   rollout::Rollout doc;
   doc.version = version;
   doc.expires = expires.value_or(now_ + 30 * packager::kDay);
@@ -394,6 +396,10 @@ Status AttackRepo::PublishRollout(int64_t version, const std::vector<int64_t>& r
     rollout::ReleaseRollout entry;
     entry.release = r;
     entry.basis_points = 10000;
+    if (std::find(revoked.begin(), revoked.end(), r) != revoked.end()) {
+      entry.state = rollout::State::kRevoked;
+      entry.reason = "revoked in the rollout";
+    }
     doc.releases.push_back(entry);
   }
   const std::string file = rollout::RolloutFileName("mlp", version);

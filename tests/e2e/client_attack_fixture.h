@@ -88,8 +88,10 @@ class AttackRepo {
   // offering `releases` to every device, then snapshot and timestamp, into repo/ and syncs; or,
   // when `served`, into served/ only (an attacker holding the online keys). `expires`: default
   // now + 30 days.
+  // Releases in `revoked` are listed with state "revoked" (what only the online key says).
   Status PublishRollout(int64_t version, const std::vector<int64_t>& releases, bool served = false,
-                        std::optional<int64_t> expires = std::nullopt);
+                        std::optional<int64_t> expires = std::nullopt,
+                        const std::vector<int64_t>& revoked = {});
   // The key the owner's current root names for an online role ("snapshot", "timestamp"): the
   // first or the rotated one.
   const tuf::SigningKey& OnlineKey(const std::string& role) const;

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "delivery/client/client.h"
+#include "manifests/lib/rollout/rollout.h"
 #include "manifests/lib/tuf/repo_files.h"
 #include "tests/e2e/client_attack_fixture.h"
 #include "tests/e2e/e2e_util.h"
@@ -241,6 +242,41 @@ TEST_P(ClientAttackTest, rollout_document_rollback_is_rejected) {
                                 true));
   ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
                 "lists mlp.rollout.json at version 1, lower than the trusted 2 (rollback)");
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest,
+       rollout_signed_with_the_online_key_cannot_downgrade_the_installed_release) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  auto up = client_->Update("mlp");
+  ASSERT_TRUE(up.ok() && up->release == 2) << up.status().ToString();
+  auto r2 = client_->Active("mlp");
+  ASSERT_TRUE(r2.ok());
+  // The online key signs a rollout that revokes release 2 and offers release 1: only the
+  // publisher's (offline) revocation may send a device back.
+  MUST(repo_->PublishRollout(1, {1, 2}, true, std::nullopt, {2}));
+  auto r = client_->Update("mlp");
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->why.find("stay on installed release 2"), std::string::npos) << r->why;
+  EXPECT_FALSE(r->changed);
+  EXPECT_EQ(r->release, 2);
+  ExpectActive(*r2);
+}
+
+TEST_P(ClientAttackTest, rollout_signed_by_the_timestamp_key_is_rejected) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // A rollout document signed by the wrong online role, listed in a valid snapshot.
+  rollout::Rollout doc;
+  doc.expires = repo_->now() + kDay;
+  doc.model = "mlp";
+  doc.releases.push_back({.release = 2, .basis_points = 10000});
+  const std::string file = rollout::RolloutFileName("mlp", 1);
+  MUST(repo_->WriteSigned(file, rollout::ToJson(doc), {&keys().timestamp}, true));
+  MUST(repo_->RepublishSnapshot({{"mlp.rollout.json", MetaOfServed(1, file)}}, true));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
+                "role rollout has 0 valid signature(s)");
   ExpectIntact();
 }
 
@@ -479,6 +515,21 @@ TEST_P(ClientAttackTest, slow_retrieval_is_abandoned) {
   auto r = client_->Update("mlp");
   const auto took = std::chrono::steady_clock::now() - start;
   ExpectRefused(r, StatusCode::kUnavailable, "stall: under 1024 B/s for 1 s");
+  EXPECT_LT(took, std::chrono::seconds(20)) << "the trickling server held the device";
+  ExpectIntact();
+}
+
+TEST_P(ClientAttackTest, slow_retrieval_of_metadata_is_abandoned) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  ASSERT_NO_FATAL_FAILURE(UseProxy(
+      [](const RawRequest& request, int) {
+        return request.path == "/metadata/timestamp.json" ? Fault{Fault::kTrickle, ""} : Fault{};
+      },
+      std::chrono::seconds(1)));
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client_->Update("mlp");
+  const auto took = std::chrono::steady_clock::now() - start;
+  ExpectRefused(r, StatusCode::kUnavailable, "timestamp.json timed out");
   EXPECT_LT(took, std::chrono::seconds(20)) << "the trickling server held the device";
   ExpectIntact();
 }
