@@ -1,10 +1,11 @@
 // Depthwise int8 convolution on AVX512-VNNI: 4 horizontal taps per vpdpbusd (u8 activations x s8
 // weights, one output column per i32 lane). The layout stays NCHW (the int8 chains' layout), so
 // no conversion is needed anywhere. With padded rows (i8 codes flipped to u8 by + 128, padding =
-// the x zero point's code), each kernel row's taps
-// kx = 4g .. 4g + 3 of output column ox are the bytes padded[row][sw * ox + 4g .. + 3], which
-// vpermb gathers into dwords once per padded row (the expanded plane, DwGeometry), so that every
-// 16 output columns x 4 taps are one load and one vpdpbusd (taps past kw have weight 0).
+// the x zero point's code), the taps kx = 4g .. 4g + 3 of output column ox in one kernel row are
+// the bytes padded[row][sw * ox + 4g .. + 3]; vpermb gathers them into dwords once per image row
+// (the expanded rows, DwGeometry), so that every 16 output columns x 4 taps are one load and one
+// vpdpbusd (taps past kw have weight 0). Output rows go in pairs, each expanded row loaded once
+// for both: loads, not multiplications, bound the kernel on the CPUs measured.
 //
 // The sums are exact i32: sum(x_u8 * w') - x_zp_u8 * sum(w') (w' = w - w_zp, checked to fit s8)
 // equals the reference's sum((x - x_zp) * (w - w_zp)) because padding holds x_zp. Requantization
@@ -67,8 +68,8 @@ std::vector<DwWindow> MakeWindows(const DwGeometry& geom);
 // constants of its integer requantization.
 struct DwChannel {
   const int32_t* weights = nullptr;
-  int32_t add = 0;    // bias - x_zp_u8 * sum(w')
-  float mult = 1.0f;  // (x_scale * w_scale) / y_scale, as Requantizer::Apply computes it
+  int32_t add = 0;     // bias - x_zp_u8 * sum(w')
+  float mult = 1.0f;   // (x_scale * w_scale) / y_scale, as Requantizer::Apply computes it
   bool small = false;  // |float(acc) * mult| < 2^30 for every possible acc: no clamp needed
 };
 

@@ -219,7 +219,8 @@ void ConvPlaneVnni(const DwGeometry& g, const int32_t* const* rows, const DwChan
   ConvPlane<true>(g, rows, c, out, y);
 }
 
-void AccPlaneVnni(const DwGeometry& g, const int32_t* const* rows, const DwChannel& c, int32_t* acc) {
+void AccPlaneVnni(const DwGeometry& g, const int32_t* const* rows, const DwChannel& c,
+                  int32_t* acc) {
   ForEachBlock(g, rows, c, [&](int64_t oy, int64_t ox, __m512i a) {
     _mm512_mask_storeu_epi32(acc + oy * g.ow + ox, Mask16(g.ow - ox), a);
   });

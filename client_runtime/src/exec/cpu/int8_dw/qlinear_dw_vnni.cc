@@ -23,7 +23,7 @@ namespace {
 
 enum Input : int { kX = 0, kXScale, kXZp, kW, kWScale, kWZp, kYScale, kYZp, kBias };
 
-constexpr int64_t kMaxTaps = 256;               // |sums| < 2^24 with any bias below
+constexpr int64_t kMaxTaps = 256;               // sums below 256 * 255 * 128 < 2^23
 constexpr int64_t kMaxBias = int64_t{1} << 30;  // acc + bias stays inside i32
 
 int32_t CodeAt(const TensorView& t, int64_t i) {
@@ -39,8 +39,8 @@ struct DwPlan {
   std::vector<DwChannel> ch;     // filters
   DwOut out;
   bool real_domain = false;
-  int8::RealRow real;            // real-domain output rows (add / scale set per channel)
-  std::vector<float> in_scale;   // filters: x_scale * w_scale[m]
+  int8::RealRow real;           // real-domain output rows (add / scale set per channel)
+  std::vector<float> in_scale;  // filters: x_scale * w_scale[m]
 };
 
 // Packs filter m's taps w - w_zp (must fit s8) as dwords of 4 taps; fills its DwChannel.
@@ -119,7 +119,8 @@ bool MakePlan(const KernelContext& ctx, DwPlan& p) {
     p.ch[m].mult = p.in_scale[m] / rq->scale;
     if (!std::isfinite(p.ch[m].mult)) return false;
     // |sum(x_u8 * w')| <= 255 * 128 per tap.
-    const double bound = std::abs(static_cast<double>(p.ch[m].add)) + 255.0 * 128.0 * static_cast<double>(g.kh * g.kw);
+    const double bound = std::abs(static_cast<double>(p.ch[m].add)) +
+                         255.0 * 128.0 * static_cast<double>(g.kh * g.kw);
     p.ch[m].small = bound * std::abs(static_cast<double>(p.ch[m].mult)) < 536870912.0;  // 2^29
   }
   return true;
@@ -207,7 +208,7 @@ class DwVnniKernel final : public PreparedKernel {
   }
 
   DwPlan p_;
-  Scratch scratch_;              // 1 thread: reused across runs
+  Scratch scratch_;  // 1 thread: reused across runs
   std::vector<DwWindow> windows_;
 };
 
