@@ -116,6 +116,13 @@ Status MakeOrLoadStaging(Staged* staged) {
   staged->dir = root / key;
   const int lock = ::open((root / ".lock").c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (lock < 0 || ::flock(lock, LOCK_EX) != 0) return IoError("cannot lock ", root.string());
+  // Folders of earlier builds (an hour old: no process of theirs still runs) are removed.
+  const auto hour_ago = fs::file_time_type::clock::now() - std::chrono::hours(1);
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    if (e.is_directory() && e.path() != staged->dir && e.last_write_time() < hour_ago) {
+      fs::remove_all(e.path(), ec);
+    }
+  }
   Status st = Status::Ok();
   if (!fs::exists(staged->dir / "complete")) {
     const fs::path tmp = root / (key + ".tmp" + std::to_string(::getpid()));
