@@ -59,6 +59,7 @@ class Builder final : public OpBuilder {
       : OpBuilder(node, d, t), exe_(exe) {}
   Region AddWeights(std::span<const uint8_t> bytes) override;
   Region AddFloats(std::span<const float> values) override;
+  Region Scratch(uint64_t bytes) override;
   Region Input(size_t i) override;
 
  private:
@@ -94,6 +95,11 @@ class Exe final : public VulkanExecutable {
 
   Region AddWeights(std::span<const uint8_t> bytes);
   Region KnownInput(int32_t tensor);
+  // Bytes after the planned arena, shared by every node's scratch (OpBuilder::Scratch).
+  Region ScratchRegion(uint64_t bytes) {
+    scratch_bytes_ = std::max(scratch_bytes_, bytes);
+    return Region{BufferId::kArena, scratch_offset_, bytes};
+  }
   Region ArenaRegion(int32_t tensor) const {
     uint64_t slice = 0;
     const int32_t root = Root(tensor, &slice);
@@ -173,6 +179,7 @@ class Exe final : public VulkanExecutable {
   bool in_flight_ = false;  // a submission whose fence was not waited for successfully
   const bool fp16_;
   std::string missing_fp16_;
+  uint64_t scratch_offset_ = 0, scratch_bytes_ = 0;
 };
 
 void Exe::ToDevice(int32_t t, const void* host, uint8_t* device, uint64_t n) const {
@@ -210,6 +217,8 @@ Region Builder::AddFloats(std::span<const float> values) {
   for (size_t i = 0; i < values.size(); ++i) half[i] = FloatToHalf(values[i]);
   return exe_.AddWeights({reinterpret_cast<const uint8_t*>(half.data()), half.size() * 2});
 }
+
+Region Builder::Scratch(uint64_t bytes) { return exe_.ScratchRegion(bytes); }
 
 Region Builder::Input(size_t i) {
   const int32_t t = node.inputs[i];
@@ -521,6 +530,7 @@ Region Exe::KnownInput(int32_t tensor) {
 
 Status Exe::BuildOps() {
   const DeviceInfo& device = shared_->ctx->info();
+  scratch_offset_ = AlignUp(stats_.arena_bytes, device.storage_offset_alignment);
   for (Segment& seg : segments_) {
     seg.first_profile = profile_.size();
     for (int32_t n : seg.nodes) {
@@ -558,6 +568,7 @@ Status Exe::BuildOps() {
     stats_.dispatches += static_cast<int>(seg.dispatches.size());
   }
   stats_.weight_bytes = weight_bytes_.size();
+  if (scratch_bytes_ > 0) stats_.arena_bytes = scratch_offset_ + scratch_bytes_;
   return Status::Ok();
 }
 

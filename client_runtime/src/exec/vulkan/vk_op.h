@@ -110,6 +110,10 @@ class OpBuilder : public OpContext {
   // Float values a shader reads as activations and weights (declared SF, ops/common.glsl):
   // stored as fp16 in an fp16 executable, as f32 otherwise.
   virtual Region AddFloats(std::span<const float> values) = 0;
+  // Device memory for intermediate results between this node's own dispatches (split-K partial
+  // sums): valid only within the node; every node's scratch shares one region at the end of
+  // the activation arena (the barriers follow from the regions as usual).
+  virtual Region Scratch(uint64_t bytes) = 0;
   // The region of input i: its arena region, or, for a value known at prepare time, a copy in
   // the weights buffer (made once per tensor).
   virtual Region Input(size_t i) = 0;

@@ -503,26 +503,44 @@ TEST(VulkanTuning, parameters_override_defaults_and_bad_ones_are_rejected_by_nam
   EXPECT_NE(s.message().find("exceeds the limits"), std::string::npos) << s.ToString();
 }
 
-// A late-stage convolution (7x7 outputs, 128 channels: 2 workgroups of 64 x 64) split into
-// smaller blocks until there are gemm_min_groups workgroups, on both operand paths.
-TEST(VulkanTuning, min_groups_splits_small_convolutions_into_more_workgroups) {
+// A late-stage convolution (7x7 outputs, 128 channels, K = 576: 2 workgroups of 64 x 64) with
+// a bias and a fused residual Add: with gemm_min_groups = 32 it is split along K into 4 slices
+// (a second dispatch adds them) and smaller blocks, on both operand paths, in fp32 and fp16.
+TEST(VulkanTuning, min_groups_splits_small_convolutions_along_k_and_into_smaller_blocks) {
   MOTA_SKIP_WITHOUT_VULKAN();
   GraphBuilder b;
   b.Input("x", {1, 64, 7, 7});
+  b.Input("r", {1, 128, 7, 7});
   b.Constant("w", RandomF32({128, 64, 3, 3}, 160));
-  b.Node("Conv", {"x", "w"}, "y", Pads1());
-  b.Output("y");
-  const HostTensor x = RandomF32({1, 64, 7, 7}, 161);
-  for (const char* path : {"gemm_shared=0", "gemm_shared=1"}) {
-    VulkanOptions options;
-    options.cache_path = "none";
-    options.tuning = std::string("gemm_min_groups=32,") + path;
-    auto backend = CreateVulkanBackend({}, options);
-    ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
-    auto got = RunGraph(*backend, b.graph(), {x.view()});
-    ASSERT_TRUE(got.ok()) << got.status().ToString();
-    EXPECT_EQ(got->stats.dispatches, 1);
-    ExpectMatchesReference(b.graph(), {x.view()}, got->outputs);
+  b.Constant("bias", RandomF32({128}, 162));
+  model::Attributes relu;
+  relu.SetString("activation", "Relu");
+  b.Node("Conv", {"x", "w", "bias"}, "y", Pads1());
+  b.Node("Add", {"y", "r"}, "z", relu);
+  b.Output("z");
+  const HostTensor x = RandomF32({1, 64, 7, 7}, 161), r = RandomF32({1, 128, 7, 7}, 163);
+  for (const char* precision : {"fp32", "fp16"}) {
+    for (const char* path : {"gemm_shared=0", "gemm_shared=1"}) {
+      VulkanOptions options;
+      options.cache_path = "none";
+      options.precision = precision;
+      options.tuning = std::string("gemm_min_groups=32,") + path;
+      auto backend = CreateVulkanBackend({}, options);
+      ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+      auto got = RunGraph(*backend, b.graph(), {x.view(), r.view()});
+      ASSERT_TRUE(got.ok()) << got.status().ToString();
+      EXPECT_EQ(got->stats.fused_adds, 1);
+      EXPECT_EQ(got->stats.dispatches, 2);  // conv_gemm slices + conv_splitk
+      if (got->stats.fp16) {
+        // K = 576 products of values in [-1, 1], rounded to fp16 (vulkan_ops_test.cc kF16Sum).
+        auto reference = CreateBackend("reference", {});
+        auto want = RunGraph(**reference, b.graph(), {x.view(), r.view()});
+        ASSERT_TRUE(want.ok());
+        EXPECT_LE(WorstRatio(got->outputs[0], want->outputs[0], 3e-2, 1e-2), 1.0) << path;
+      } else {
+        ExpectMatchesReference(b.graph(), {x.view(), r.view()}, got->outputs);
+      }
+    }
   }
 }
 

@@ -60,6 +60,14 @@ struct GemmPush {
   uint32_t KH, KW, SH, SW, PH, PW, DH, DW;
   ActPush act;
   ActPush residual_act;
+  uint32_t plane;  // split-K: N * M * OH * OW
+};
+
+// conv_splitk.comp's push constants.
+struct SplitPush {
+  uint32_t total, M, ohw;
+  ActPush act;
+  ActPush residual_act;
 };
 
 // The implicit-GEMM path (everything but depthwise) adds residuals in its epilogue.
@@ -110,9 +118,17 @@ Status Build(OpBuilder& b) {
     return r;
   };
   uint32_t rm = regs(mg), rn = std::min(regs(n), tile);  // the shader needs rn <= tile
+  // Too few workgroups leave a big GPU idle and make each block walk all of K in sequence:
+  // first split K (each slice keeps >= 4 k tiles), then use smaller blocks.
+  uint32_t split = 1;
   const auto groups = [&] {
-    return uint64_t{CeilDiv(n, tile * rn)} * CeilDiv(mg, tile * rm) * g.n * g.group;
+    return uint64_t{CeilDiv(n, tile * rn)} * CeilDiv(mg, tile * rm) * g.n * g.group * split;
   };
+  const uint64_t k = uint64_t{cg} * g.kh * g.kw;
+  while (groups() < b.tuning.gemm_min_groups && uint64_t{split} * 2 * 4 * kGemmK <= k &&
+         split * 2 <= cg) {
+    split *= 2;
+  }
   while (groups() < b.tuning.gemm_min_groups && (rm > 1 || rn > 1)) {
     (rm >= rn ? rm : rn) /= 2;  // more, smaller blocks: the GPU's units all get work
   }
@@ -132,11 +148,21 @@ Status Build(OpBuilder& b) {
   const Region ktab = taps.empty() ? x
                                    : b.AddWeights({reinterpret_cast<const uint8_t*>(taps.data()),
                                                    taps.size() * sizeof(int32_t)});
+  const uint32_t total = static_cast<uint32_t>(b.outputs[0].numel());
+  p.plane = total;
+  // Split-K: float partial sums per slice in the node's scratch, then conv_splitk.comp.
+  const Region part = split > 1 ? b.Scratch(uint64_t{split} * total * sizeof(float)) : y;
   b.Add("conv_gemm",
         {tile, tile, pointwise ? 1u : 0u, has_bias ? 1u : 0u, rm, rn, kGemmK, b.residual ? 1u : 0u,
-         b.tuning.gemm_shared},
-        p, {x, w, bias, residual, ktab}, {y}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm),
-        g.n * g.group);
+         b.tuning.gemm_shared, split},
+        p, {x, w, bias, residual, ktab}, {y, part}, CeilDiv(n, tile * rn), CeilDiv(mg, tile * rm),
+        g.n * g.group * split);
+  if (split == 1) return Status::Ok();
+  SplitPush sp{total, g.m, n, act, p.residual_act};
+  uint32_t gx, gy;
+  Groups1D(b.device, total, b.tuning.elementwise_wg, &gx, &gy);
+  b.Add("conv_splitk", {b.tuning.elementwise_wg, has_bias ? 1u : 0u, b.residual ? 1u : 0u, split},
+        sp, {part, bias, residual}, {y}, gx, gy);
   return Status::Ok();
 }
 

@@ -21,6 +21,11 @@ layout(constant_id = 5) const uint RN = 4;  // <= 4
 layout(constant_id = 6) const uint BK = 16;
 layout(constant_id = 7) const uint HAS_RESIDUAL = 0;
 layout(constant_id = 8) const uint SHARED = 1;  // 0: no shared-memory tiles (CPU devices)
+// Split-K: SPLIT workgroups along z share one output block, each summing a slice of k (input
+// channels), and write raw float sums to PART[split][image][M][OH * OW]; conv_splitk.comp adds
+// the slices, the bias, the activations and the residual. A block of a small late layer
+// (resnet18's 7x7 stage: K = 4608) then runs K / SPLIT steps instead of K.
+layout(constant_id = 9) const uint SPLIT = 1;
 layout(local_size_x_id = 0, local_size_y_id = 1) in;
 
 layout(std430, binding = 0) readonly buffer XBuf { SF x[]; };
@@ -31,6 +36,7 @@ layout(std430, binding = 3) readonly buffer RBuf { SF res[]; };
 // the shared-memory path gathers B without integer division (built at prepare time).
 layout(std430, binding = 4) readonly buffer KBuf { ivec4 ktab[]; };
 layout(std430, binding = 5) writeonly buffer YBuf { SF y[]; };
+layout(std430, binding = 6) writeonly buffer PBuf { float part_out[]; };  // SPLIT > 1
 
 layout(push_constant, std430) uniform Params {
   uint C, H, W, M, OH, OW;
@@ -40,6 +46,7 @@ layout(push_constant, std430) uniform Params {
   float act_alpha, act_beta;
   uint act2;
   float act2_alpha, act2_beta;
+  uint plane;  // SPLIT > 1: N * M * OH * OW, the size of one slice's partial sums
 } p;
 
 const uint BM = TY * RM;
@@ -54,7 +61,12 @@ void main() {
   uint tx = gl_LocalInvocationID.x, ty = gl_LocalInvocationID.y;
   uint tid = ty * TX + tx;
   uint n0 = gl_WorkGroupID.x * BN, m0 = gl_WorkGroupID.y * BM;
-  uint b = gl_WorkGroupID.z / p.groups, g = gl_WorkGroupID.z % p.groups;
+  uint slice = gl_WorkGroupID.z % SPLIT, bg = gl_WorkGroupID.z / SPLIT;
+  uint b = bg / p.groups, g = bg % p.groups;
+  // This slice's input channels [c_begin, c_end), i.e. k in [k_begin, k_end).
+  uint c_per = (p.cg + SPLIT - 1) / SPLIT;
+  uint c_begin = min(p.cg, slice * c_per), c_end = min(p.cg, c_begin + c_per);
+  uint k_begin = c_begin * p.KH * p.KW, k_end = c_end * p.KH * p.KW;
   uint ohw = p.OH * p.OW;
   uint xbase = (b * p.C + g * p.cg) * p.H * p.W;
   uint wbase = g * p.mg * p.K;
@@ -73,8 +85,8 @@ void main() {
       iy0[j] = int((n / p.OW) * p.SH) - int(p.PH);
       ix0[j] = int((n % p.OW) * p.SW) - int(p.PW);
     }
-    uint k = 0;
-    for (uint ic = 0; ic < p.cg; ++ic) {
+    uint k = k_begin;
+    for (uint ic = c_begin; ic < c_end; ++ic) {
       uint xc = xbase + ic * p.H * p.W;
       for (uint ky = 0; ky < p.KH; ++ky) {
         for (uint kx = 0; kx < p.KW; ++kx, ++k) {
@@ -98,19 +110,19 @@ void main() {
     bool b_col_ok = b_n < ohw;
     int b_iy0 = int((b_n / p.OW) * p.SH) - int(p.PH);
     int b_ix0 = int((b_n % p.OW) * p.SW) - int(p.PW);
-    for (uint k0 = 0; k0 < p.K; k0 += BK) {
+    for (uint k0 = k_begin; k0 < k_end; k0 += BK) {
       // k fastest: consecutive threads read consecutive weights.
       for (uint i = tid; i < BK * BM; i += TX * TY) {
         uint kk = i % BK, mm = i / BK;
         uint m = m0 + mm, k = k0 + kk;
-        As[kk * AS_ROW + mm] = (m < p.mg && k < p.K) ? w[wbase + m * p.K + k] : SF(0.0);
+        As[kk * AS_ROW + mm] = (m < p.mg && k < k_end) ? w[wbase + m * p.K + k] : SF(0.0);
       }
       // n fastest: consecutive threads read consecutive pixels. TX * TY is a multiple of BN
       // (RN <= TY), so each thread always loads the same column: its window origin is fixed.
       for (uint kk = tid / BN; kk < BK; kk += (TX * TY) / BN) {
         uint k = k0 + kk;
         SF v = SF(0.0);
-        if (b_col_ok && k < p.K) {
+        if (b_col_ok && k < k_end) {
           if (POINTWISE != 0) {
             v = x[xbase + k * p.H * p.W + b_n];
           } else {
@@ -158,6 +170,10 @@ void main() {
       uint n = n0 + tx + j * TX;
       if (n >= ohw) continue;
       uint at = (b * p.M + oc) * ohw + n;
+      if (SPLIT > 1) {
+        part_out[slice * p.plane + at] = acc[i][j];
+        continue;
+      }
       float v = apply_act(acc[i][j] + bias_v, p.act, p.act_alpha, p.act_beta);
       if (HAS_RESIDUAL != 0) v = apply_act(v + float(res[at]), p.act2, p.act2_alpha, p.act2_beta);
       y[at] = SF(v);
