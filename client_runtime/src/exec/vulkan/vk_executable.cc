@@ -9,6 +9,7 @@
 
 #include "exec/vulkan/shader_set.h"
 #include "exec/vulkan/vk_cost_model.h"
+#include "exec/vulkan/vk_half.h"
 #include "exec/vulkan/vk_memory.h"
 #include "exec/vulkan/vk_op.h"
 
@@ -187,11 +188,8 @@ void Exe::ToDevice(int32_t t, const void* host, uint8_t* device, uint64_t n) con
     std::memcpy(device, host, n);
     return;
   }
-  const float* src = static_cast<const float*>(host);
-  for (uint64_t i = 0; i < n / 2; ++i) {
-    const uint16_t h = FloatToHalf(src[i]);
-    std::memcpy(device + 2 * i, &h, 2);
-  }
+  // Device regions and staging slots are at least 4-byte aligned.
+  FloatsToHalves(static_cast<const float*>(host), reinterpret_cast<uint16_t*>(device), n / 2);
 }
 
 void Exe::ToHost(int32_t t, const uint8_t* device, void* host, uint64_t n) const {
@@ -199,12 +197,7 @@ void Exe::ToHost(int32_t t, const uint8_t* device, void* host, uint64_t n) const
     std::memcpy(host, device, n);
     return;
   }
-  float* dst = static_cast<float*>(host);
-  for (uint64_t i = 0; i < n / 2; ++i) {
-    uint16_t h;
-    std::memcpy(&h, device + 2 * i, 2);
-    dst[i] = HalfToFloat(h);
-  }
+  HalvesToFloats(reinterpret_cast<const uint16_t*>(device), static_cast<float*>(host), n / 2);
 }
 
 Region Builder::AddWeights(std::span<const uint8_t> bytes) { return exe_.AddWeights(bytes); }
@@ -214,7 +207,7 @@ Region Builder::AddFloats(std::span<const float> values) {
     return exe_.AddWeights({reinterpret_cast<const uint8_t*>(values.data()), values.size_bytes()});
   }
   std::vector<uint16_t> half(values.size());
-  for (size_t i = 0; i < values.size(); ++i) half[i] = FloatToHalf(values[i]);
+  FloatsToHalves(values.data(), half.data(), values.size());
   return exe_.AddWeights({reinterpret_cast<const uint8_t*>(half.data()), half.size() * 2});
 }
 
