@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/tests/api_test_util.h"
@@ -236,6 +237,40 @@ TEST_P(CApiModel, every_model_function_refuses_null) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CApiModel, ::testing::Values("reference", "auto"));
+
+// mota.h "Threads": different handles may be used from different threads at once.
+TEST(CApiModelThreads, models_on_different_threads_run_at_once_with_the_same_results) {
+  const std::string path = ConvertedModel("mlp_784_256_10");
+  const std::vector<float> x = Pattern(784, 3);
+  auto run_many = [&](std::vector<float>* out, int* failures) {
+    mota_model_t* m = nullptr;
+    if (mota_model_open_file(path.c_str(), "auto", &m) != MOTA_OK) {
+      ++*failures;
+      return;
+    }
+    mota_tensor_t* in = nullptr;
+    const mota_tensor_t* y = nullptr;
+    for (int i = 0; i < 200; ++i) {
+      if (mota_model_input(m, 0, &in) != MOTA_OK ||
+          mota_tensor_copy_from_buffer(in, x.data(), x.size() * 4) != MOTA_OK ||
+          mota_model_run(m) != MOTA_OK || mota_model_output(m, 0, &y) != MOTA_OK) {
+        ++*failures;
+        break;
+      }
+    }
+    const auto* p = static_cast<const float*>(mota_tensor_data(y));
+    if (p != nullptr) out->assign(p, p + 10);
+    mota_model_close(m);
+  };
+  std::vector<float> a, b;
+  int fa = 0, fb = 0;
+  std::thread ta(run_many, &a, &fa), tb(run_many, &b, &fb);
+  ta.join();
+  tb.join();
+  EXPECT_EQ(fa + fb, 0);
+  ASSERT_EQ(a.size(), 10u);
+  EXPECT_EQ(a, b);
+}
 
 TEST(CApiModelOpen, a_missing_file_names_the_path) {
   const std::string path = TempDir("open") + "/absent.mota";
