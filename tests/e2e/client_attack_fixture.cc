@@ -161,6 +161,8 @@ const char* ServerName(ServerKind kind) {
   return kind == ServerKind::kMotaServe ? "mota_serve" : "nginx";
 }
 
+void PrintTo(ServerKind kind, std::ostream* os) { *os << ServerName(kind); }
+
 std::string FindNginx() {
   for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"}) {
     if (::access(p, X_OK) == 0) return p;

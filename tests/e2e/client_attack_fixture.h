@@ -19,6 +19,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,8 @@ const Staged& SharedStaging();
 
 enum class ServerKind { kMotaServe, kNginx };
 const char* ServerName(ServerKind kind);
+// gtest prints the parameter by name.
+void PrintTo(ServerKind kind, std::ostream* os);
 // nginx's path, or "" when it is not installed.
 std::string FindNginx();
 

@@ -613,6 +613,19 @@ TEST_P(ClientAttackTest, range_response_spliced_from_other_bytes_is_never_used) 
   EXPECT_NE(repo_->ReadRepo(*index).find(active->sha256), std::string::npos);
 }
 
+TEST_P(ClientAttackTest, redirect_to_a_local_file_is_refused) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // A mirror answers every blob with a redirect to a file on the device.
+  const std::string target = "file://" + installed_.path;
+  ASSERT_NO_FATAL_FAILURE(UseProxy([target](const RawRequest& request, int) {
+    return request.path.rfind("/blobs/", 0) == 0 ? Fault{Fault::kRedirect, target} : Fault{};
+  }));
+  ExpectRefused(client_->Update("mlp"), StatusCode::kUnavailable,
+                "Protocol \"file\" not supported");
+  ExpectIntact();
+}
+
 // ---- revocation ----
 
 TEST_P(ClientAttackTest, revoked_release_is_not_installed) {

@@ -71,6 +71,9 @@ void FaultProxy::Handle(int fd, const RawRequest& request) {
     case Fault::kAppend:
       body += fault.other;
       break;
+    case Fault::kRedirect:
+      SendAll(fd, Head(302, 0, "Location: " + fault.other + "\r\n"));
+      return;
   }
   SendAll(fd, Head(up->status, static_cast<int64_t>(body.size()), extra));
   if (request.method != "HEAD") SendAll(fd, body);

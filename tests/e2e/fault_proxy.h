@@ -26,6 +26,7 @@ struct Fault {
     kSplice,        // a Range request answered 206 with the right Content-Range but the bytes
                     // of `other` at the same offsets (a resumed download spliced from elsewhere)
     kAppend,        // the body followed by `other`, Content-Length counting both
+    kRedirect,      // 302 to the URL `other`
   };
   Kind kind = kForward;
   std::string other;
