@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Packs what the GPU machine needs to run mota's Vulkan backend (it has no Debian packages and no
 # build tools for this project): the stripped `mota` and `mota_vulkan_tests` binaries, the
-# libraries they link, and fp16-stored models (half the bytes; widened to fp32 at load, so the
-# compute is fp32), into gpu/payload.tgz, plus the Vulkan loader .debs into .gl/ (see
-# /work/.library/device/README.md). Then, through the device tool:
+# libraries they link, and fp16-stored models (half the bytes; precision "fp16", so the Vulkan
+# backend computes fp16 unless MOTA_VULKAN_PRECISION=fp32), into gpu/payload.tgz, plus the Vulkan
+# loader .debs into .gl/ (see /work/.library/device/README.md). Then, through the device tool:
 #   run(command="bash gpu/run.sh", carry=[".gl", "gpu"])
 # Usage: bench/vulkan/make_gpu_payload.sh [BUILD_DIR]   (default build/)
 set -euo pipefail

@@ -1,28 +1,52 @@
 #!/bin/bash
 # Made by bench/vulkan/make_gpu_payload.sh into gpu/run.sh.
 # Runs on the GPU machine: mota's Vulkan backend on the real GPU (binaries built on Debian 12,
-# with the non-glibc libraries they link shipped beside them).
+# with the non-glibc libraries they link shipped beside them). The models are stored fp16
+# (precision "fp16"): the backend computes fp16 unless MOTA_VULKAN_PRECISION=fp32.
 cd "$(dirname "$0")" && tar xzf payload.tgz
 for f in ../.gl/*.deb; do dpkg -x $f /; done; ldconfig
 
 # The host's glibc and libstdc++ are newer than Debian 12's: use them, ship only the rest.
 rm -f lib/ld-linux* lib/libc.so* lib/libm.so* lib/libpthread.so* lib/libdl* lib/librt* lib/libstdc++* lib/libgcc_s*
 export LD_LIBRARY_PATH=$PWD/lib
-L=""
-VK_LOADER_DEBUG=error $L bin/mota device-profile 2>&1 | grep -E "vulkan|ERROR|error" | head -10
+VK_LOADER_DEBUG=error bin/mota device-profile 2>&1 | grep -E "vulkan|ERROR|error" | head -10
 if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json ]; then
   export VK_DRIVER_FILES=/usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json
 fi
 nvidia-smi --query-gpu=name,driver_version --format=csv
-echo "== op tests on the GPU"
-$L bin/mota_vulkan_tests --gtest_brief=1 --gtest_filter='-*Model*' 2>&1 | tail -25
+echo "== op tests on the GPU (fp32 and fp16 variants, quirks, faults, fallback)"
+bin/mota_vulkan_tests --gtest_brief=1 --gtest_filter='-*Model*' 2>&1 | tail -25
+J='"(median_ms|p90_ms|p99_ms|min_ms|max_ms)"'
+steady() {  # model, label, extra env...
+  local m=$1 label=$2; shift 2
+  echo "== $m steady $label"
+  env "$@" MOTA_VULKAN_CACHE_DIR=$c bin/mota run models/$m.mota --backend vulkan --warmup 50 \
+      --bench 500 --json | grep -E "$J" | tr -d ' \n'; echo
+}
 for m in mobilenet_v2 resnet18 squeezenet1_1; do
-  c=$(mktemp -d)
-  for phase in cold warm; do
-    echo "== $m $phase"; MOTA_VULKAN_CACHE_DIR=$c $L bin/mota run models/$m.mota --backend vulkan --warmup 0 --bench 1 --json | grep -E '"(first_run_ms|load_ms)"'
+  echo "== $m cpu auto 1 thread"
+  bin/mota run models/$m.mota --backend auto --threads 1 --warmup 5 --bench 50 --json | grep -E "$J" | tr -d ' \n'; echo
+  for p in fp32 fp16; do
+    c=$(mktemp -d)
+    export MOTA_VULKAN_PRECISION=$p
+    MOTA_VULKAN_CACHE_DIR=$(mktemp -d) bin/mota run models/$m.mota --backend vulkan --explain \
+        --warmup 0 --bench 1 | grep -E "precision|nodes on the GPU"
+    for phase in cold warm; do
+      echo "== $m $p $phase"
+      MOTA_VULKAN_CACHE_DIR=$c bin/mota run models/$m.mota --backend vulkan --warmup 0 --bench 1 \
+          --json | grep -E '"(first_run_ms|load_ms)"' | tr -d ' \n'; echo
+    done
+    steady $m $p
+    steady $m "$p spin 20ms" MOTA_VULKAN_SPIN_US=20000
+    # gemm_min_groups=0: no split-K / smaller blocks (the previous run's configuration).
+    for t in gemm_min_groups=0 gemm_min_groups=512; do steady $m "$p $t" MOTA_VULKAN_TUNING=$t; done
   done
-  echo "== $m steady vulkan"; MOTA_VULKAN_CACHE_DIR=$c $L bin/mota run models/$m.mota --backend vulkan --warmup 50 --bench 500 --json | grep -E '"(median_ms|p90_ms|p99_ms|min_ms|max_ms)"'
-  echo "== $m cpu auto 1 thread"; $L bin/mota run models/$m.mota --backend auto --threads 1 --warmup 5 --bench 50 --json | grep -E '"(median_ms|p99_ms)"'
+  unset MOTA_VULKAN_PRECISION
 done
-echo "== slowest dispatches (resnet18)"
-MOTA_VULKAN_CACHE_DIR=$c MOTA_VULKAN_PROFILE=1 $L bin/mota run models/resnet18.mota --backend vulkan --warmup 5 --bench 20 2>&1 | tail -30
+echo "== GPU time per dispatch (20 runs, timestamps)"
+for m in resnet18 mobilenet_v2; do
+  for p in fp16 fp32; do
+    MOTA_VULKAN_PRECISION=$p MOTA_VULKAN_PROFILE_MODEL=models/$m.mota bin/mota_vulkan_tests \
+        --gtest_filter='VulkanProfile*' 2>&1 | grep -F '[ profile'
+  done
+done
