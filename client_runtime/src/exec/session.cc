@@ -1,5 +1,7 @@
 #include "exec/session.h"
 
+#include <algorithm>
+
 #include "exec/materialize.h"
 #include "exec/reference/reference_backend.h"
 
@@ -49,8 +51,12 @@ Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
 
 Session::Session(const model::Graph& graph, std::vector<std::unique_ptr<Backend>> backends)
     : graph_(&graph), backends_(std::move(backends)) {
-  if (backends_.empty() || backends_.front() == nullptr) {
-    init_status_ = InvalidArgument("a session needs at least one backend; got none");
+  const auto null = std::find(backends_.begin(), backends_.end(), nullptr);
+  if (backends_.empty() || null != backends_.end()) {
+    init_status_ = backends_.empty()
+                       ? InvalidArgument("a session needs at least one backend; got none")
+                       : InvalidArgument("backend ", null - backends_.begin(), " of ",
+                                         backends_.size(), " given to the session is null");
     backends_.clear();
     backends_.push_back(CreateReferenceBackend({}));  // backend() stays valid
     return;

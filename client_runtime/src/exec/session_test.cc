@@ -288,6 +288,14 @@ TEST(SessionFallback, AnEmptyBackendListIsRejected) {
   auto session = Session::Create(g, std::vector<std::unique_ptr<Backend>>{});
   ASSERT_FALSE(session.ok());
   EXPECT_NE(session.status().message().find("at least one backend"), std::string::npos);
+  std::vector<std::unique_ptr<Backend>> with_null;
+  with_null.push_back(CreateBackend("reference", {}).value());
+  with_null.push_back(nullptr);
+  auto bad = Session::Create(g, std::move(with_null));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("backend 1 of 2 given to the session is null"),
+            std::string::npos)
+      << bad.status().ToString();
 }
 
 }  // namespace
