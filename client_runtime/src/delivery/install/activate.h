@@ -7,7 +7,15 @@
 //   Status s = Activate(store, c, {.chunk_store = "/data/mota/store"});
 //   if (!s.ok()) { /* log s; the old version is still active; try the next variant */ }
 //
-// Outcomes:
+// Or, when a downloader assembles the file while it downloads (delivery/fetch
+// ChunkDownloader::Download checks every chunk and the whole file's sha256 as it writes):
+//
+//   MOTA_ASSIGN_OR_RETURN(std::string path, PrepareCandidate(store, c));  // refusals first
+//   MOTA_RETURN_IF_ERROR(downloader->Download(index, path).status());
+//   Status s = ActivateAssembled(store, c, {.chunk_store = "/data/mota/store"});
+//
+// Both share every step after the file exists (self-test blobs, self-test, bad-variant record,
+// pointer switch, fault points) and give the same outcomes:
 //   - OK: the candidate is active; the version active before is kept as `previous` (rollback).
 //   - a variant already marked bad here: FAILED_PRECONDITION with the recorded reason, no work.
 //   - a release lower than the active one (and the active one not revoked): FAILED_PRECONDITION.
@@ -38,7 +46,11 @@ struct Candidate {
   const bundle::VariantIndex* index = nullptr;  // verified by the trust layer
   // Rollback protection: a release lower than the active one is refused unless signed metadata
   // revoked the newer release (the caller, which read that metadata, says so here).
+  // Then the revoked release is not kept as `previous` either (RollBack must not return to it).
   bool active_release_revoked = false;
+  // The active file is missing or damaged (CheckActiveFile): install the active release and
+  // variant again instead of answering "already active".
+  bool repair = false;
 };
 
 struct ActivateOptions {
@@ -48,6 +60,29 @@ struct ActivateOptions {
 };
 
 Status Activate(InstallStore& store, const Candidate& candidate, const ActivateOptions& options);
+
+// The checks that can refuse `candidate` before any byte of it is written (no index, marked bad
+// here, a rollback, an installed file of the same name with other bytes; FAILED_PRECONDITION
+// when it is already active and not a repair), then takes the install lock (held by `store`:
+// another store's Open leaves the file alone) and returns the path where it must be assembled.
+Result<std::string> PrepareCandidate(InstallStore& store, const Candidate& candidate);
+
+// Activates the file a downloader assembled at PrepareCandidate's path, whose chunks and
+// whole-file sha256 it verified against candidate.index while writing it: not hashed again (its
+// size is checked). Then as Activate: self-test blobs, self-test, switch; the same outcomes.
+Status ActivateAssembled(InstallStore& store, const Candidate& candidate,
+                         const ActivateOptions& options);
+
+// The active file is whole: it exists and hashes to the sha256 that active.json records (read in
+// full). OK when nothing is active; NOT_FOUND or VERIFICATION_FAILED naming the file otherwise.
+Status CheckActiveFile(const InstallStore& store);
+
+struct FileDigest {
+  std::string sha256;
+  uint64_t size = 0;
+};
+// Streams `path` through SHA-256. IO_ERROR naming the file when it cannot be read.
+Result<FileDigest> HashFile(const std::string& path);
 
 // Streams `path` through SHA-256: VERIFICATION_FAILED naming the file, what it has and what the
 // index says, when the size or the hash differs.

@@ -17,6 +17,7 @@
 #include "base/file.h"
 #include "exec/backend.h"
 #include "exec/npy.h"
+#include "manifests/lib/bundle/assemble.h"
 #include "packager/src/chunk_store.h"
 #include "packager/src/deploy_spec.h"
 #include "packager/src/package.h"
@@ -87,6 +88,22 @@ class ActivateTest : public ::testing::Test {
     const Status s = Activate(store, {1, "cpu-fp32", "auto", &fp32_}, Options());
     ASSERT_TRUE(s.ok()) << s.ToString();
   }
+  // What a downloader does (ChunkDownloader::Download, here AssembleFile from the store): the
+  // file is assembled and verified at PrepareCandidate's path, then ActivateAssembled.
+  Status AssembleThenActivate(InstallStore& store, const Candidate& c, const ActivateOptions& o) {
+    MOTA_ASSIGN_OR_RETURN(const std::string path, PrepareCandidate(store, c));
+    const std::string blobs = (dir_ / "store/blobs").string();
+    MOTA_RETURN_IF_ERROR(bundle::AssembleFile(
+        *c.index, [&](const bundle::ChunkRef& ref) { return ReadFile(blobs + "/" + ref.sha256); },
+        path));
+    return ActivateAssembled(store, c, o);
+  }
+  void Damage(const std::string& path) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(100);
+    f.put('\x5a');
+  }
+
   // The fp16 variant with its first output reference changed (element 3 off by `delta`), stored
   // like any blob: what a variant computing wrong numbers looks like here.
   bundle::VariantIndex WithWrongReference(float delta) {
@@ -363,6 +380,136 @@ TEST_F(ActivateTest, rollback_after_activation_returns_to_the_previous_file) {
   EXPECT_EQ(store.active()->variant, "cpu-fp32");
   EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp32_.sha256, fp32_.size).ok());
   EXPECT_NE(store.FindBad(2, "cpu-fp16"), nullptr);
+}
+
+// ---- a file assembled by the downloader ----
+
+TEST_F(ActivateTest, assembled_file_is_self_tested_and_switched_keeping_the_previous) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  SelftestReport report;
+  ActivateOptions o = Options();
+  o.report = &report;
+  const Status s = AssembleThenActivate(store, {2, "cpu-fp16", "auto", &fp16_}, o);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(report.vectors_run, fp16_.selftest.vectors.size());
+  EXPECT_EQ(store.active()->variant, "cpu-fp16");
+  EXPECT_EQ(store.active()->sha256, fp16_.sha256);
+  EXPECT_EQ(store.previous()->variant, "cpu-fp32");
+  EXPECT_TRUE(VerifyWholeFile(store.PathOf(*store.active()), fp16_.sha256, fp16_.size).ok());
+}
+
+TEST_F(ActivateTest, prepare_refuses_a_bad_variant_and_a_rollback_before_any_byte_is_written) {
+  InstallStore store = Open();
+  ASSERT_TRUE(Activate(store, {5, "cpu-fp32", "auto", &fp32_}, Options()).ok());
+  auto older = PrepareCandidate(store, {4, "cpu-fp16", "auto", &fp16_});
+  EXPECT_EQ(older.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(older.status().message().find("older than the active release 5"), std::string::npos);
+  ASSERT_TRUE(store.MarkBad({6, "cpu-fp16", "auto", "mismatch"}).ok());
+  auto bad = PrepareCandidate(store, {6, "cpu-fp16", "auto", &fp16_});
+  EXPECT_EQ(bad.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(bad.status().message().find("failed on this device before"), std::string::npos);
+  auto active = PrepareCandidate(store, {5, "cpu-fp32", "auto", &fp32_});
+  EXPECT_EQ(active.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(active.status().message().find("already active"), std::string::npos);
+  auto changed = PrepareCandidate(store, {5, "cpu-fp32", "auto", &fp16_, false, true});
+  EXPECT_NE(changed.status().message().find("cannot change"), std::string::npos);
+  auto fine = PrepareCandidate(store, {7, "cpu-fp16", "auto", &fp16_});
+  ASSERT_TRUE(fine.ok()) << fine.status().ToString();
+  EXPECT_EQ(*fine, store.dir() + "/7-cpu-fp16.mota");
+  EXPECT_FALSE(fs::exists(*fine));
+}
+
+TEST_F(ActivateTest, assembled_file_of_the_wrong_size_is_never_activated) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  const Candidate c{2, "cpu-fp16", "auto", &fp16_};
+  auto path = PrepareCandidate(store, c);
+  ASSERT_TRUE(path.ok());
+  std::ofstream(*path, std::ios::binary) << "a few bytes, not the model";
+  const Status s = ActivateAssembled(store, c, Options());
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find("the index says " + std::to_string(fp16_.size)), std::string::npos)
+      << s.message();
+  EXPECT_FALSE(fs::exists(*path));
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_EQ(store.FindBad(2, "cpu-fp16"), nullptr);
+}
+
+TEST_F(ActivateTest, failing_selftest_of_an_assembled_file_marks_it_bad_and_keeps_the_active) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  const bundle::VariantIndex wrong = WithWrongReference(0.5f);
+  const Status s = AssembleThenActivate(store, {2, "cpu-fp16", "auto", &wrong}, Options());
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("marked bad on this device"), std::string::npos) << s.message();
+  EXPECT_NE(store.FindBad(2, "cpu-fp16"), nullptr);
+  EXPECT_EQ(store.active()->variant, "cpu-fp32");
+  EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"));
+}
+
+TEST_F(ActivateTest, crash_at_every_step_of_an_assembled_activation_leaves_a_whole_version) {
+  for (Step crash_at : {Step::kAssembled, Step::kVerified, Step::kSelftestPassed,
+                        Step::kPointerTempWritten, Step::kPointerSwitched}) {
+    SCOPED_TRACE(StepName(crash_at));
+    fs::remove_all(dir_ / "device");
+    {
+      InstallStore store = Open();
+      ActivateOld(store);
+      const Status s =
+          AssembleThenActivate(store, {2, "cpu-fp16", "auto", &fp16_},
+                               Options([crash_at](Step step, const std::string&) {
+                                 return step == crash_at ? Internal("killed") : Status::Ok();
+                               }));
+      ASSERT_FALSE(s.ok());
+    }
+    InstallStore store = Open();  // the next start
+    const bool switched = crash_at == Step::kPointerSwitched;
+    EXPECT_EQ(store.active()->variant, switched ? "cpu-fp16" : "cpu-fp32");
+    EXPECT_TRUE(CheckActiveFile(store).ok());
+    EXPECT_EQ(fs::exists(fs::path(store.dir()) / "2-cpu-fp16.mota"), switched);
+  }
+}
+
+TEST_F(ActivateTest, damaged_or_deleted_active_file_is_found_and_repaired) {
+  InstallStore store = Open();
+  ActivateOld(store);
+  ASSERT_TRUE(Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  ASSERT_TRUE(CheckActiveFile(store).ok());
+  const std::string path = store.PathOf(*store.active());
+  Damage(path);
+  Status s = CheckActiveFile(store);
+  ASSERT_EQ(s.code(), StatusCode::kVerificationFailed) << s.ToString();
+  EXPECT_NE(s.message().find("is damaged"), std::string::npos) << s.message();
+  // Without `repair`, activating the active version is a no-op: the damage would stay.
+  ASSERT_TRUE(Activate(store, {2, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  EXPECT_FALSE(CheckActiveFile(store).ok());
+  Candidate repair{2, "cpu-fp16", "auto", &fp16_};
+  repair.repair = true;
+  s = Activate(store, repair, Options());  // from the store
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(CheckActiveFile(store).ok());
+  EXPECT_EQ(store.previous()->variant, "cpu-fp32");  // the previous version is still kept
+  fs::remove(path);
+  s = CheckActiveFile(store);
+  EXPECT_EQ(s.code(), StatusCode::kNotFound) << s.ToString();
+  EXPECT_NE(s.message().find("is missing"), std::string::npos) << s.message();
+  s = AssembleThenActivate(store, repair, Options());  // as the downloader does it
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_TRUE(CheckActiveFile(store).ok());
+  EXPECT_TRUE(fs::exists(store.PathOf(*store.previous())));
+}
+
+TEST_F(ActivateTest, revoked_active_release_is_not_kept_as_previous) {
+  InstallStore store = Open();
+  ASSERT_TRUE(Activate(store, {5, "cpu-fp16", "auto", &fp16_}, Options()).ok());
+  Candidate down{4, "cpu-fp32", "auto", &fp32_};
+  down.active_release_revoked = true;
+  ASSERT_TRUE(AssembleThenActivate(store, down, Options()).ok());
+  EXPECT_EQ(store.active()->release, 4);
+  EXPECT_FALSE(store.previous().has_value());
+  EXPECT_FALSE(fs::exists(fs::path(store.dir()) / "5-cpu-fp16.mota"));
+  EXPECT_EQ(store.RollBack("crashed").code(), StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,7 @@ using nlohmann::json;
 constexpr char kPointer[] = "active.json";
 constexpr char kBad[] = "bad_variants.json";
 constexpr char kTempSuffix[] = ".tmp";
+constexpr char kLock[] = "install.lock";
 constexpr uint64_t kMaxRecordBytes = 1 << 20;
 
 bool IsPlainName(const std::string& name) {
@@ -196,6 +198,11 @@ Status InstallStore::ReadRecords() {
                           ParseInstalled(pointer.value("active", json()), pointer_path, "active"));
     MOTA_ASSIGN_OR_RETURN(
         previous_, ParseInstalled(pointer.value("previous", json()), pointer_path, "previous"));
+    auto why = pointer.find("uninstalled");
+    if (why != pointer.end()) {
+      if (!why->is_string()) return Corrupt(pointer_path, "\"uninstalled\" is not a string");
+      uninstalled_ = why->get<std::string>();
+    }
   }
   MOTA_ASSIGN_OR_RETURN(json bad, ReadRecord(dir_, kBad));
   if (bad.is_null()) return Status::Ok();
@@ -216,8 +223,43 @@ Status InstallStore::ReadRecords() {
   return Status::Ok();
 }
 
+Status InstallStore::LockForInstall() {
+  if (install_lock_) return Status::Ok();
+  const std::string path = dir_ + "/" + kLock;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Os("cannot open the install lock", path);
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    const bool busy = errno == EWOULDBLOCK;
+    const Status s = busy ? FailedPrecondition("another installation of ", dir_, " is running (",
+                                               path, " is locked)")
+                          : Os("cannot lock", path);
+    ::close(fd);
+    return s;
+  }
+  install_lock_ = std::shared_ptr<int>(new int(fd), [](int* p) {
+    ::close(*p);  // releases the flock
+    delete p;
+  });
+  return Status::Ok();
+}
+
 // Only names this store or AssembleFile create are removed; anything else is left alone.
 void InstallStore::RemoveLeftovers() const {
+  // Held (non-blocking) while removing, so no installation can start meanwhile; an installation
+  // running now owns the candidate and temp files: leave them.
+  int lock_fd = -1;
+  if (!install_lock_) {
+    lock_fd = ::open((dir_ + "/" + kLock).c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (lock_fd >= 0 && ::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(lock_fd);
+      return;
+    }
+  }
+  RemoveUnreferenced();
+  if (lock_fd >= 0) ::close(lock_fd);
+}
+
+void InstallStore::RemoveUnreferenced() const {
   DIR* d = ::opendir(dir_.c_str());
   if (d == nullptr) return;
   std::vector<std::string> doomed;
@@ -259,32 +301,55 @@ Status InstallStore::MarkBad(BadVariant bad) {
 }
 
 Status InstallStore::WritePointer(const FaultHook& fault, const std::string& candidate) {
-  const json pointer{{"active", active_ ? ToJson(*active_) : json()},
-                     {"previous", previous_ ? ToJson(*previous_) : json()}};
+  json pointer{{"active", active_ ? ToJson(*active_) : json()},
+               {"previous", previous_ ? ToJson(*previous_) : json()}};
+  if (!uninstalled_.empty()) pointer["uninstalled"] = uninstalled_;
   std::function<Status()> before_rename;
   if (fault) before_rename = [&] { return fault(Step::kPointerTempWritten, candidate); };
   return WriteAtomic(dir_, kPointer, Dump(pointer), before_rename);
 }
 
-Status InstallStore::SwitchActive(InstalledVariant next, const FaultHook& fault) {
+Status InstallStore::SwitchActive(InstalledVariant next, const FaultHook& fault,
+                                  bool keep_current) {
   if (!IsPlainName(next.file)) return InvalidArgument("file '", next.file, "' is not a plain name");
   const std::string path = PathOf(next);
   if (::access(path.c_str(), R_OK) != 0) return Os("cannot activate a missing file", path);
   const auto old_active = active_, old_previous = previous_;
-  if (active_ && active_->file == next.file) {
-    active_ = std::move(next);  // the same file again: keep the older previous
-  } else {
-    previous_ = active_;
-    active_ = std::move(next);
+  const std::string old_uninstalled = uninstalled_;
+  if (!keep_current) {
+    previous_.reset();
+  } else if (!active_ || active_->file != next.file) {
+    previous_ = active_;  // else the same file again (a repair): keep the older previous
   }
+  active_ = std::move(next);
+  uninstalled_.clear();
   Status s = WritePointer(fault, path);
   if (!s.ok()) {  // the pointer on disk is unchanged: so is this object
     active_ = old_active;
     previous_ = old_previous;
+    uninstalled_ = old_uninstalled;
     return s;
   }
   if (fault) MOTA_RETURN_IF_ERROR(fault(Step::kPointerSwitched, path));
   RemoveLeftovers();  // the file that is neither active nor previous any more
+  return Status::Ok();
+}
+
+Status InstallStore::Uninstall(const std::string& reason) {
+  if (reason.empty()) return InvalidArgument("Uninstall of ", dir_, ": give the reason");
+  const auto old_active = active_, old_previous = previous_;
+  const std::string old_uninstalled = uninstalled_;
+  active_.reset();
+  previous_.reset();
+  uninstalled_ = reason;
+  Status s = WritePointer(nullptr, dir_);
+  if (!s.ok()) {
+    active_ = old_active;
+    previous_ = old_previous;
+    uninstalled_ = old_uninstalled;
+    return s;
+  }
+  RemoveLeftovers();  // every .mota file: no entry names one now
   return Status::Ok();
 }
 

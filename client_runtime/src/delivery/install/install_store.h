@@ -2,8 +2,11 @@
 // pointer and the variants that failed here.
 //
 //   <root>/models/<model>/<release>-<variant>.mota   installed files (active, previous, a
-//   candidate) <root>/models/<model>/active.json {"active":{...},"previous":{...}|null}
-//   <root>/models/<model>/bad_variants.json {"bad":[{"backend","reason","release","variant"}]}
+//                                                    candidate)
+//   <root>/models/<model>/active.json        {"active":{...}|null,"previous":{...}|null,
+//                                             "uninstalled":"why"} (the last key only after
+//                                             Uninstall, until the next activation)
+//   <root>/models/<model>/bad_variants.json  {"bad":[{"backend","reason","release","variant"}]}
 //
 //   MOTA_ASSIGN_OR_RETURN(InstallStore store, InstallStore::Open("/data/mota", "mobilenet"));
 //   if (store.active()) OpenModel(store.PathOf(*store.active()));
@@ -12,12 +15,16 @@
 // file, fsync(file), rename, fsync(dir)): a crash leaves the old pointer or the new one, and each
 // names a whole file that passed its self-test. The previous active file is kept until a newer
 // one has passed too, so RollBack can return to it. Open removes what a crash may have left:
-// pointer temp files, assembler temp files and .mota files neither pointer entry names.
-// Not thread-safe; one process owns a model's folder. Exception-free.
+// pointer temp files, assembler temp files and .mota files neither pointer entry names, but only
+// while no installation holds the model's install lock (<dir>/install.lock, flock): a store
+// opened to read the active version while another one installs (another process, the app's
+// inference side) must not delete the candidate being downloaded or self-tested.
+// Not thread-safe; one process installs a model at a time (LockForInstall). Exception-free.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -67,10 +74,17 @@ class InstallStore {
   const std::optional<InstalledVariant>& active() const { return active_; }
   const std::optional<InstalledVariant>& previous() const { return previous_; }
   const std::vector<BadVariant>& bad_variants() const { return bad_; }
+  // Why nothing is active when Uninstall cleared the model; empty otherwise.
+  const std::string& uninstalled() const { return uninstalled_; }
 
   // "<release>-<variant>.mota"; INVALID_ARGUMENT when the variant is not a plain name.
   static Result<std::string> FileName(int64_t release, const std::string& variant);
   std::string PathOf(const InstalledVariant& v) const { return dir_ + "/" + v.file; }
+
+  // Takes the model's install lock, held until this store (and every copy of it) is destroyed:
+  // from before a candidate file is written until it is active or removed. Idempotent.
+  // FAILED_PRECONDITION when another process (or store) installs this model now.
+  Status LockForInstall();
 
   // The record when this release's variant failed here before.
   const BadVariant* FindBad(int64_t release, const std::string& variant) const;
@@ -78,8 +92,16 @@ class InstallStore {
   Status MarkBad(BadVariant bad);
 
   // Makes `next` active and the current active the previous one, atomically, then removes the
-  // file that is now neither. `next.file` must exist in the folder.
-  Status SwitchActive(InstalledVariant next, const FaultHook& fault = nullptr);
+  // file that is now neither. `next.file` must exist in the folder. With `keep_current` false
+  // (the current release was revoked: it must never run again, not even by RollBack) nothing is
+  // kept as previous. Re-activating the active file (a repair) keeps the previous one.
+  Status SwitchActive(InstalledVariant next, const FaultHook& fault = nullptr,
+                      bool keep_current = true);
+
+  // Clears the active and previous versions in one atomic pointer write that records `reason`
+  // (uninstalled()), then removes their files. A crash before the write leaves the old pointer,
+  // one after it leaves files that Open removes. Bad-variant records stay.
+  Status Uninstall(const std::string& reason);
 
   // The active variant failed after activation: mark it bad with `reason` and make the previous
   // one active again. FAILED_PRECONDITION when there is no previous version to return to.
@@ -89,11 +111,15 @@ class InstallStore {
   InstallStore() = default;
   Status ReadRecords();
   Status WritePointer(const FaultHook& fault, const std::string& candidate);
+  // Removes crash leftovers unless another store holds the install lock.
   void RemoveLeftovers() const;
+  void RemoveUnreferenced() const;
 
   std::string dir_;
   std::optional<InstalledVariant> active_, previous_;
   std::vector<BadVariant> bad_;
+  std::string uninstalled_;
+  std::shared_ptr<int> install_lock_;  // the flock'ed fd, closed with the last copy
 };
 
 }  // namespace mota::install

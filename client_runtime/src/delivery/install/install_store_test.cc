@@ -106,5 +106,44 @@ TEST_F(InstallStoreTest, corrupt_pointer_is_data_loss_naming_the_file) {
       << store.status().message();
 }
 
+TEST_F(InstallStoreTest, uninstall_clears_both_versions_atomically_removes_files_and_says_why) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const InstalledVariant v1 = Put(*store, 1, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v1).ok());
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v2).ok());
+  ASSERT_TRUE(store->MarkBad({2, "gpu", "vulkan", "mismatch"}).ok());
+  EXPECT_EQ(store->Uninstall("").code(), StatusCode::kInvalidArgument);
+  ASSERT_TRUE(store->Uninstall("release 2 was revoked").ok());
+  EXPECT_FALSE(store->active().has_value());
+  EXPECT_FALSE(fs::exists(store->PathOf(v1)));
+  EXPECT_FALSE(fs::exists(store->PathOf(v2)));
+  auto reopened = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_FALSE(reopened->active().has_value());
+  EXPECT_FALSE(reopened->previous().has_value());
+  EXPECT_EQ(reopened->uninstalled(), "release 2 was revoked");
+  EXPECT_NE(reopened->FindBad(2, "gpu"), nullptr);  // what failed here is still remembered
+  EXPECT_EQ(reopened->RollBack("x").code(), StatusCode::kFailedPrecondition);
+  // A later installation clears the reason.
+  const InstalledVariant v3 = Put(*reopened, 3, "cpu");
+  ASSERT_TRUE(reopened->SwitchActive(v3).ok());
+  EXPECT_TRUE(reopened->uninstalled().empty());
+  EXPECT_TRUE(InstallStore::Open(root_.string(), "mlp")->uninstalled().empty());
+}
+
+TEST_F(InstallStoreTest, switch_without_keeping_the_current_leaves_no_previous) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  const InstalledVariant v2 = Put(*store, 2, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v2).ok());
+  const InstalledVariant v1 = Put(*store, 1, "cpu");
+  ASSERT_TRUE(store->SwitchActive(v1, nullptr, /*keep_current=*/false).ok());
+  EXPECT_EQ(store->active(), v1);
+  EXPECT_FALSE(store->previous().has_value());
+  EXPECT_FALSE(fs::exists(store->PathOf(v2)));  // the revoked file is gone
+}
+
 }  // namespace
 }  // namespace mota::install
