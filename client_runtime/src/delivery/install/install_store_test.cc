@@ -145,5 +145,30 @@ TEST_F(InstallStoreTest, switch_without_keeping_the_current_leaves_no_previous) 
   EXPECT_FALSE(fs::exists(store->PathOf(v2)));  // the revoked file is gone
 }
 
+TEST_F(InstallStoreTest, open_during_an_installation_leaves_its_candidate_files_alone) {
+  auto installer = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(installer.ok()) << installer.status().ToString();
+  ASSERT_TRUE(installer->LockForInstall().ok());
+  ASSERT_TRUE(installer->LockForInstall().ok());  // idempotent
+  // What a download in progress and a candidate under self-test look like.
+  const fs::path partial = fs::path(installer->dir()) / "3-cpu.mota.partial-AbC123";
+  const fs::path candidate = fs::path(installer->dir()) / "2-cpu.mota";
+  std::ofstream(partial) << "half";
+  std::ofstream(candidate) << "whole";
+  {
+    auto reader = InstallStore::Open(root_.string(), "mlp");  // the app opening the model
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_TRUE(fs::exists(partial));
+    EXPECT_TRUE(fs::exists(candidate));
+    const Status second = reader->LockForInstall();
+    EXPECT_EQ(second.code(), StatusCode::kFailedPrecondition) << second.ToString();
+    EXPECT_NE(second.message().find("another installation"), std::string::npos);
+  }
+  installer = InstallStore::Open(root_.string(), "other");  // the installer is gone (a crash)
+  ASSERT_TRUE(InstallStore::Open(root_.string(), "mlp").ok());
+  EXPECT_FALSE(fs::exists(partial));  // now they are crash leftovers
+  EXPECT_FALSE(fs::exists(candidate));
+}
+
 }  // namespace
 }  // namespace mota::install
