@@ -197,14 +197,18 @@ Result<Session> ClientCore::Open(const std::atomic<bool>* cancel) {
   return s;
 }
 
-Result<fetch::DownloadStats> ClientCore::FetchBlobs(const std::vector<fetch::BlobWant>& blobs,
-                                                    const std::string& model,
-                                                    const std::string& variant,
-                                                    const UpdateOptions& options) {
+Result<fetch::DownloadStats> ClientCore::Obtain(const bundle::VariantIndex& index,
+                                                const std::string& path, const std::string& model,
+                                                const std::string& variant,
+                                                const UpdateOptions& options, bool* assembled) {
+  *assembled = false;
   auto progress = [&](const fetch::Progress& p) {
     if (options.progress) options.progress({model, variant, p.bytes_done, p.bytes_total});
   };
-  if (is_file_) return CopyLocalBlobs(repo_dir_, store_dir_, blobs, progress, options.cancel);
+  if (is_file_) {
+    return CopyLocalBlobs(repo_dir_, store_dir_, fetch::BlobsOf(index, true), progress,
+                          options.cancel);
+  }
   fetch::DownloadOptions o;
   o.base_url = base_url_;
   o.store_dir = store_dir_;
@@ -216,7 +220,9 @@ Result<fetch::DownloadStats> ClientCore::FetchBlobs(const std::vector<fetch::Blo
   o.policy = config_.policy;
   MOTA_ASSIGN_OR_RETURN(std::unique_ptr<fetch::ChunkDownloader> d,
                         fetch::ChunkDownloader::Create(std::move(o)));
-  return d->FetchBlobs(blobs);
+  MOTA_ASSIGN_OR_RETURN(fetch::DownloadStats stats, d->Download(index, path));
+  *assembled = true;
+  return stats;
 }
 
 void ClientCore::AfterActivation(const install::InstallStore& store) {
@@ -332,6 +338,7 @@ Result<ModelStatus> Client::Status(const std::string& model) {
   s.active = store.active();
   s.previous = store.previous();
   s.bad_variants = store.bad_variants();
+  s.uninstalled = store.uninstalled();
   if (s.active) s.active_path = store.PathOf(*s.active);
   return s;
 }
@@ -341,6 +348,10 @@ Result<ActiveModel> Client::Active(const std::string& model) {
   MOTA_RETURN_IF_ERROR(guard.status());
   MOTA_ASSIGN_OR_RETURN(install::InstallStore store,
                         install::InstallStore::Open(config_.data_dir, model));
+  if (!store.active() && !store.uninstalled().empty()) {
+    return NotFound("model '", model, "' has no active version in ", store.dir(),
+                    ": it was uninstalled: ", store.uninstalled());
+  }
   if (!store.active()) {
     return NotFound("model '", model, "' has no active version in ", store.dir(),
                     ": run an update first");

@@ -4,10 +4,34 @@
 //
 //   trust (TUF refresh) -> select (LoadModelTargets, Select with the installed release and the
 //   variants that failed here) -> fetch (the variant index target, then only the chunks the store
-//   lacks) -> install (assemble, whole-file hash, self-test, atomic pointer switch)
+//   lacks, assembled into the candidate file while they download: each chunk and the whole
+//   file's sha256 checked as written, ChunkDownloader::Download) -> install (self-test, atomic
+//   pointer switch: install::ActivateAssembled; a file:// repository goes through the store and
+//   install::Activate, which assembles and hashes there)
 //
 // and falls back to the next variant Select offers when a self-test fails; the active version
 // stays until a new one has passed.
+//
+// Repair: when the chosen variant is the active one, Update reads the active file in full and
+// compares its sha256 with active.json's (about 25 ms per 50 MB on a desktop core; Update is
+// network-bound anyway). A file deleted or damaged from outside is installed again (the same
+// release and variant, from the chunk store when its chunks are intact, else the server):
+// UpdateResult::repaired, attempt outcome "repaired".
+//
+// Revocation: a release the publisher revoked in signed metadata never stays active after an
+// Update that saw the revocation. Update moves to the newest release the rollout offers (lower
+// ones included; the revoked one is not kept as `previous`, so RollBack cannot return to it).
+// When no other release can be installed (every release revoked, none fits this device, or the
+// replacement failed), the model is uninstalled: the active pointer is cleared atomically with the
+// reason, the files are removed, UpdateResult::uninstalled says why, and Active returns NOT_FOUND
+// with that reason (until a later Update installs a release again). There is no opt-out, by
+// choice: revocation is the publisher's signed statement that a model must not run (wrong or
+// harmful outputs, a leaked or poisoned release); an app setting that outvoted it would let an old
+// app build keep running exactly what its publisher withdrew. A publisher that wants devices to
+// keep a working model publishes a fixed (or the old) model as a new release instead of revoking
+// every release. The app is never left with a half-removed model: files are unlinked only after
+// the pointer is cleared, and a model the app has open (mapped) stays readable until it closes
+// it. Apps must handle NOT_FOUND from Active anyway (first start, offline).
 //
 //   client::ClientConfig c;
 //   c.data_dir = "/data/app/mota";
@@ -134,16 +158,22 @@ struct Attempt {
   int64_t release = 0;
   std::string variant;
   std::string backend;  // what it ran (or would run) on: "auto", "vulkan"
-  // "installed", "already active", "selftest failed" (marked bad, next variant tried),
-  // "download failed", "verification failed", "cancelled", "refused".
+  // "installed", "already active", "repaired" (the active file was missing or damaged and was
+  // installed again), "selftest failed" (marked bad, next variant tried), "download failed",
+  // "verification failed", "cancelled", "refused", "uninstalled" (a revoked release removed).
   std::string outcome;
   std::string reason;  // why: the Status message, or Select's reason for choosing it
 };
 
 struct UpdateResult {
   std::string model;
-  bool changed = false;  // a new version became active
-  int64_t release = 0;   // the active version after the call (0: none)
+  // The active file changed: a new version became active, the active one was repaired, or the
+  // model was uninstalled (release 0). Reopen the model.
+  bool changed = false;
+  bool repaired = false;  // the active file was missing or damaged and was installed again
+  // Not empty: every usable release was revoked and the model was uninstalled (why).
+  std::string uninstalled;
+  int64_t release = 0;  // the active version after the call (0: none)
   std::string variant;
   std::string backend;
   std::string why;  // Select's status line for the chosen variant
@@ -186,6 +216,7 @@ struct ModelStatus {
   std::optional<install::InstalledVariant> previous;
   std::vector<install::BadVariant> bad_variants;
   std::string active_path;  // empty when nothing is active
+  std::string uninstalled;  // why nothing is active, when a revocation uninstalled the model
 };
 
 struct TelemetryFlushResult {
@@ -211,12 +242,15 @@ class Client {
   Result<CheckResult> Check(const std::string& model);
 
   // Brings the model to the variant Select chooses: OK with changed == false when it is already
-  // active (no chunk is downloaded). A self-test failure marks the variant bad, is reported, and
-  // the next variant is tried; the active version stays until one passes. Never activates a
-  // release lower than the active one unless signed metadata revoked the active release.
+  // active and its file is whole (no chunk is downloaded; a damaged file is repaired). A
+  // self-test failure marks the variant bad, is reported, and the next variant is tried; the
+  // active version stays until one passes. Never activates a release lower than the active one
+  // unless signed metadata revoked the active release; a revoked active release with nothing to
+  // replace it is uninstalled (see "Revocation" above).
   Result<UpdateResult> Update(const std::string& model, const UpdateOptions& options = {});
 
-  // The active version: NOT_FOUND when nothing is installed.
+  // The active version: NOT_FOUND when nothing is installed (saying why when a revocation
+  // uninstalled it); DATA_LOSS when its file is missing (Update repairs it).
   Result<ActiveModel> Active(const std::string& model);
 
   // Active, previous and bad variants, from the data directory only.

@@ -44,10 +44,14 @@ class ClientCore {
   // else downloaded through the TUF client and cached.
   Result<bundle::VariantIndex> Index(Session& session, const std::string& model, int64_t release,
                                      const std::string& variant);
-  // Makes the blobs present in the store (network or file://).
-  Result<fetch::DownloadStats> FetchBlobs(const std::vector<fetch::BlobWant>& blobs,
-                                          const std::string& model, const std::string& variant,
-                                          const UpdateOptions& options);
+  // Gets a variant's bytes. Over http(s): downloads the chunks the store lacks and assembles
+  // `path` while downloading (ChunkDownloader::Download: every chunk and the whole file checked
+  // as written); *assembled = true, install::ActivateAssembled takes it from there. From file://:
+  // copies the missing blobs into the store (checked like downloads); *assembled = false,
+  // install::Activate assembles from the store.
+  Result<fetch::DownloadStats> Obtain(const bundle::VariantIndex& index, const std::string& path,
+                                      const std::string& model, const std::string& variant,
+                                      const UpdateOptions& options, bool* assembled);
   // After an activation: drop cached indexes of versions no longer installed, then keep the
   // store inside the disk budget (blobs of installed versions are never evicted).
   void AfterActivation(const install::InstallStore& store);

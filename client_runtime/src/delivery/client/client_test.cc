@@ -13,6 +13,7 @@
 
 #include "delivery/client/client_test_util.h"
 #include "delivery/fetch/chunk_downloader.h"
+#include "delivery/install/activate.h"
 
 namespace mota::client {
 namespace {
@@ -320,6 +321,99 @@ TEST_F(ClientTest, revoked_active_release_lets_the_device_move_down) {
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->changed);
   EXPECT_EQ(r->release, 1);
+  // The revoked release is gone for good: not kept as the previous version to roll back to.
+  auto status = client->Status(kModel);
+  ASSERT_TRUE(status.ok()) << status.status().ToString();
+  EXPECT_FALSE(status->previous.has_value());
+  EXPECT_EQ(client->RollBack(kModel, "crashes").code(), StatusCode::kFailedPrecondition);
+}
+
+TEST_F(ClientTest, every_release_revoked_uninstalls_the_model_and_active_says_why) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  ASSERT_TRUE(repo_->Add(R2()).ok());
+  auto client = Make();
+  ASSERT_TRUE(client->Update(kModel).ok());
+  const std::string models = (dir_ / "data/models/mlp").string();
+  ASSERT_TRUE(repo_->Revoke(1).ok());
+  ASSERT_TRUE(repo_->Revoke(2).ok());
+  auto r = client->Update(kModel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->changed);
+  EXPECT_EQ(r->release, 0);
+  EXPECT_NE(r->uninstalled.find("release 2 (cpu-fp16) was revoked"), std::string::npos)
+      << r->uninstalled;
+  EXPECT_NE(r->uninstalled.find("every release of the model is revoked"), std::string::npos)
+      << r->uninstalled;
+  ASSERT_FALSE(r->attempts.empty());
+  EXPECT_EQ(r->attempts.back().outcome, "uninstalled");
+  auto active = client->Active(kModel);
+  ASSERT_EQ(active.status().code(), StatusCode::kNotFound) << active.status().ToString();
+  EXPECT_NE(active.status().message().find("uninstalled: release 2 (cpu-fp16) was revoked"),
+            std::string::npos)
+      << active.status().message();
+  auto status = client->Status(kModel);
+  ASSERT_TRUE(status.ok());
+  EXPECT_FALSE(status->active.has_value());
+  EXPECT_FALSE(status->previous.has_value());
+  EXPECT_EQ(status->uninstalled, r->uninstalled);
+  for (const auto& e : fs::directory_iterator(models))
+    EXPECT_NE(e.path().extension(), ".mota") << e.path() << " stayed";
+  // The next update has nothing to install and says so; the model stays uninstalled.
+  auto again = client->Update(kModel);
+  EXPECT_EQ(again.status().code(), StatusCode::kIncompatible) << again.status().ToString();
+  EXPECT_EQ(Make()->Active(kModel).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(ClientTest, deleted_active_file_is_reinstalled_from_the_store_by_the_next_update) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  auto client = Make();
+  ASSERT_TRUE(client->Update(kModel).ok());
+  auto before = client->Active(kModel);
+  ASSERT_TRUE(before.ok());
+  fs::remove(before->path);
+  EXPECT_EQ(client->Active(kModel).status().code(), StatusCode::kDataLoss);
+  auto r = client->Update(kModel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->changed);
+  EXPECT_TRUE(r->repaired);
+  EXPECT_EQ(r->release, 1);
+  EXPECT_EQ(r->variant, "cpu-fp16");
+  EXPECT_EQ(r->blobs_downloaded, 0u);  // every chunk was still in the store
+  ASSERT_EQ(r->attempts.size(), 1u);
+  EXPECT_EQ(r->attempts[0].outcome, "repaired");
+  EXPECT_NE(r->attempts[0].reason.find("is missing"), std::string::npos) << r->attempts[0].reason;
+  auto after = client->Active(kModel);
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  auto index = testing::StagedIndex(R1(), "cpu-fp16", 1);
+  EXPECT_TRUE(install::VerifyWholeFile(after->path, index->sha256, index->size).ok());
+}
+
+TEST_F(ClientTest, damaged_active_file_is_repaired_from_the_server_instead_of_already_active) {
+  ASSERT_TRUE(repo_->Add(R1()).ok());
+  auto client = Make();
+  ASSERT_TRUE(client->Update(kModel).ok());
+  auto before = client->Active(kModel);
+  ASSERT_TRUE(before.ok());
+  {
+    std::fstream f(before->path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(1000);
+    f.put('\x5a');
+  }
+  fs::remove_all(dir_ / "data/store/blobs");  // and the chunks are gone too: the server has them
+  fs::create_directories(dir_ / "data/store/blobs");
+  auto r = client->Update(kModel);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_TRUE(r->repaired);
+  EXPECT_GT(r->blobs_downloaded, 0u);
+  ASSERT_EQ(r->attempts.size(), 1u);
+  EXPECT_EQ(r->attempts[0].outcome, "repaired");
+  EXPECT_NE(r->attempts[0].reason.find("is damaged"), std::string::npos) << r->attempts[0].reason;
+  auto index = testing::StagedIndex(R1(), "cpu-fp16", 1);
+  EXPECT_TRUE(install::VerifyWholeFile(before->path, index->sha256, index->size).ok());
+  auto again = client->Update(kModel);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_FALSE(again->changed);
+  EXPECT_EQ(again->attempts[0].outcome, "already active");
 }
 
 TEST_F(ClientTest, file_url_repository_updates_with_the_same_checks) {

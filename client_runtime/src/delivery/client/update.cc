@@ -169,8 +169,12 @@ class UpdateRun {
  private:
   // One variant: index, blobs, activation. OK when it is active now; `next` is set when its
   // self-test failed (marked bad) and the next variant should be tried.
+  // `repair`: the variant is the active one, its file missing or damaged (`repair_why`).
   Status TryVariant(Session& session, const Loaded& loaded, const select::Selection& sel,
-                    bool* next);
+                    const std::string& repair_why, bool* next);
+  // The selection loop: install, stay, or fail.
+  Result<UpdateResult> Decide(Session& session, const Loaded& loaded);
+  Result<UpdateResult> UninstallRevoked(const Loaded& loaded, const Result<UpdateResult>& decided);
   Status Fail(Attempt attempt, const Status& s, const char* stage);
   Status RefuseRollback(const Loaded& loaded) const;
   void FillActive();
@@ -229,22 +233,16 @@ Status UpdateRun::Fail(Attempt attempt, const Status& s, const char* stage) {
 }
 
 Status UpdateRun::TryVariant(Session& session, const Loaded& loaded, const select::Selection& sel,
-                             bool* next) {
+                             const std::string& repair_why, bool* next) {
   *next = false;
   const tuf::VariantTarget* target = FindTarget(loaded, sel.release, sel.variant);
   Attempt attempt{sel.release, sel.variant, RunBackendFor(target ? target->backend : "cpu"), "",
                   sel.status};
   Result<bundle::VariantIndex> index = impl_.Index(session, model_, sel.release, sel.variant);
   if (!index.ok()) return Fail(attempt, index.status(), "download failed");
-  const std::vector<fetch::BlobWant> blobs = fetch::BlobsOf(*index, true);
-  result_.bytes_total = WireBytes(blobs);
-  Result<fetch::DownloadStats> stats = impl_.FetchBlobs(blobs, model_, sel.variant, options_);
-  if (!stats.ok()) return Fail(attempt, stats.status(), "download failed");
-  result_.bytes_downloaded += stats->bytes_received;
-  result_.blobs_downloaded += stats->blobs_downloaded;
-  result_.blobs_present += stats->blobs_present;
-  if (Cancelled(options_)) return Fail(attempt, FailedPrecondition("before activation"), "");
-  // Rollback protection, also checked by Activate: lower only when the active one is revoked.
+  result_.bytes_total = WireBytes(fetch::BlobsOf(*index, true));
+  // Rollback protection, also checked by install: lower only when the active one is revoked.
+  // Checked before any chunk is downloaded.
   const bool revoked = store_.active() && ReleaseRevoked(loaded, store_.active()->release);
   if (store_.active() && sel.release < store_.active()->release && !revoked) {
     return Fail(attempt,
@@ -253,9 +251,29 @@ Status UpdateRun::TryVariant(Session& session, const Loaded& loaded, const selec
                                    ", which signed metadata does not ", "revoke"),
                 "refused");
   }
-  const install::Candidate candidate{sel.release, sel.variant, attempt.backend, &*index, revoked};
-  const Status s =
-      install::Activate(store_, candidate, {.chunk_store = impl_.data_dir() + "/store"});
+  install::Candidate candidate{sel.release, sel.variant, attempt.backend, &*index, revoked};
+  candidate.repair = !repair_why.empty();
+  // Refusals that cost nothing come before the download; the file is assembled right there.
+  Result<std::string> path = install::PrepareCandidate(store_, candidate);
+  if (!path.ok()) return Fail(attempt, path.status(), "refused");
+  bool assembled = false;
+  Result<fetch::DownloadStats> stats =
+      impl_.Obtain(*index, *path, model_, sel.variant, options_, &assembled);
+  if (!stats.ok()) return Fail(attempt, stats.status(), "download failed");
+  result_.bytes_downloaded += stats->bytes_received;
+  result_.blobs_downloaded += stats->blobs_downloaded;
+  result_.blobs_present += stats->blobs_present;
+  if (Cancelled(options_)) return Fail(attempt, FailedPrecondition("before activation"), "");
+  const install::ActivateOptions activate{.chunk_store = impl_.data_dir() + "/store"};
+  const Status s = assembled ? install::ActivateAssembled(store_, candidate, activate)
+                             : install::Activate(store_, candidate, activate);
+  if (s.ok() && candidate.repair) {
+    attempt.outcome = "repaired";
+    attempt.reason = StrCat(repair_why, "; installed again: ", sel.status);
+    result_.repaired = true;
+    result_.attempts.push_back(std::move(attempt));
+    return Status::Ok();
+  }
   if (s.ok()) {
     attempt.outcome = "installed";
     result_.attempts.push_back(std::move(attempt));
@@ -293,15 +311,63 @@ Result<UpdateResult> UpdateRun::Run() {
     if (Cancelled(options_)) return CancelledStatus(model_, loaded.status());
     return InModel(model_, loaded.status());
   }
+  Result<UpdateResult> decided = Decide(session, *loaded);
+  if (!store_.active() || !ReleaseRevoked(*loaded, store_.active()->release)) return decided;
+  return UninstallRevoked(*loaded, decided);
+}
+
+// A revoked release must not stay active (issue 7; client.h "Revocation" says why there is no
+// opt-out): nothing replaced it in this call, so the model is uninstalled.
+Result<UpdateResult> UpdateRun::UninstallRevoked(const Loaded& loaded,
+                                                 const Result<UpdateResult>& decided) {
+  const install::InstalledVariant gone = *store_.active();
+  bool all_revoked = true;
+  for (const tuf::VariantTarget& t : loaded.targets.targets) all_revoked = all_revoked && t.revoked;
+  const std::string why =
+      all_revoked ? "every release of the model is revoked"
+                  : StrCat("no other release could be installed (",
+                           decided.ok() ? result_.why : decided.status().message(), ")");
+  const std::string reason = StrCat("release ", gone.release, " (", gone.variant,
+                                    ") was revoked by its publisher in signed metadata and ", why);
+  const Status removed = store_.Uninstall(reason);
+  if (!removed.ok()) {
+    return InModel(model_, removed.WithContext(StrCat("release ", gone.release,
+                                                      " is revoked but uninstalling it failed")));
+  }
+  impl_.AfterActivation(store_);  // drops the cached indexes of the removed versions
+  impl_.Record({.type = "update_outcome",
+                .model = model_,
+                .release = gone.release,
+                .variant = gone.variant,
+                .outcome = "failure",
+                .stage = "activate",
+                .detail = StrCat("uninstalled: ", reason)});
+  impl_.MaybeFlush();
+  if (!decided.ok()) {
+    return decided.status().WithContext(
+        StrCat("the revoked release ", gone.release, " was uninstalled"));
+  }
+  result_.attempts.push_back({gone.release, gone.variant, gone.backend, "uninstalled", reason});
+  result_.changed = true;
+  result_.uninstalled = reason;
+  result_.release = 0;
+  result_.variant.clear();
+  result_.backend.clear();
+  return result_;
+}
+
+Result<UpdateResult> UpdateRun::Decide(Session& session, const Loaded& loaded) {
   // Each round either installs, stops, or marks one more variant bad: bounded by the targets.
-  for (size_t round = 0; round <= loaded->targets.targets.size(); ++round) {
-    MOTA_ASSIGN_OR_RETURN(result_.selection, impl_.Choose(*loaded, store_, model_));
+  for (size_t round = 0; round <= loaded.targets.targets.size(); ++round) {
+    MOTA_ASSIGN_OR_RETURN(result_.selection, impl_.Choose(loaded, store_, model_));
     const select::Selection& sel = result_.selection;
     result_.why = sel.status;
     if (!sel.found) {
       FillActive();
       impl_.MaybeFlush();  // self-test failures of this call, if any
-      MOTA_RETURN_IF_ERROR(RefuseRollback(*loaded));
+      // A revoked active release with nothing to replace it: Run uninstalls it.
+      if (store_.active() && ReleaseRevoked(loaded, store_.active()->release)) return result_;
+      MOTA_RETURN_IF_ERROR(RefuseRollback(loaded));
       const std::string tried = result_.attempts.empty() ? "" : " after failed self-tests";
       return InModel(model_, Status(StatusCode::kIncompatible,
                                     StrCat("no variant fits this device", tried, ": ", sel.status,
@@ -309,12 +375,17 @@ Result<UpdateResult> UpdateRun::Run() {
                                            sel.closest.empty() ? "" : ": ", sel.closest_why,
                                            sel.closest.empty() ? "" : ")")));
     }
+    std::string repair_why;
     if (store_.active() && store_.active()->release == sel.release &&
         store_.active()->variant == sel.variant) {
-      result_.attempts.push_back(
-          {sel.release, sel.variant, store_.active()->backend, "already active", sel.status});
-      FillActive();
-      return result_;
+      const Status whole = install::CheckActiveFile(store_);
+      if (whole.ok()) {
+        result_.attempts.push_back(
+            {sel.release, sel.variant, store_.active()->backend, "already active", sel.status});
+        FillActive();
+        return result_;
+      }
+      repair_why = whole.message();  // deleted or damaged from outside: install it again
     }
     if (!given_up.empty()) {
       impl_.Record({.type = "fallback",
@@ -325,7 +396,7 @@ Result<UpdateResult> UpdateRun::Run() {
                     .detail = StrCat("self-test of ", given_up, " failed; ", sel.status)});
     }
     bool next = false;
-    MOTA_RETURN_IF_ERROR(TryVariant(session, *loaded, sel, &next));
+    MOTA_RETURN_IF_ERROR(TryVariant(session, loaded, sel, repair_why, &next));
     if (next) continue;
     result_.changed = true;
     FillActive();
