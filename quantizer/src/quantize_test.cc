@@ -9,6 +9,7 @@
 #include <map>
 
 #include "converter/src/convert.h"
+#include "converter/src/writer.h"
 #include "exec/backend.h"
 #include "exec/session.h"
 #include "model/loader.h"
@@ -48,6 +49,15 @@ int ConstantsOf(const model::Graph& g, DType dtype) {
   return n;
 }
 
+// The quantized file's size over the fp32 file's (what bench/quant/RESULTS.md reports). On this
+// small model graph bytes per node and tensor weigh: these bounds hold the measured sizes
+// (bench/quant/RESULTS.md, "Where the bytes go") against per-node overhead creeping back.
+double FileRatio(const QuantizeResult& r) {
+  auto fp32 = converter::SerializeModel(Classifier());
+  EXPECT_TRUE(fp32.ok());
+  return fp32.ok() ? static_cast<double>(r.bytes.size()) / static_cast<double>(fp32->size()) : 0;
+}
+
 // The written bytes load, run on the auto backend, and carry precision and report.
 void ExpectLoadsAndRuns(const QuantizeResult& r, const std::string& precision) {
   auto model = model::Model::LoadFromBuffer(r.bytes);
@@ -77,6 +87,7 @@ TEST(Quantize, Fp16StoresHalfWeightsReadThroughCast) {
   EXPECT_GE(r->report.model.cosine, 0.9999);
   EXPECT_GT(ConstantsOf(r->graph, DType::kF16), 50);
   EXPECT_EQ(OpCounts(r->graph)["Cast"], ConstantsOf(r->graph, DType::kF16));
+  EXPECT_LT(FileRatio(*r), 0.55);
   ExpectLoadsAndRuns(*r, "fp16");
 }
 
@@ -88,6 +99,14 @@ TEST(Quantize, Int8WeightsArePerChannelAndDequantizedAtLoad) {
   const auto ops = OpCounts(r->graph);
   EXPECT_GT(ops.at("DequantizeLinear"), 40);
   EXPECT_EQ(ops.count("QLinearConv"), 0u);
+  // Symmetric weights need no zero point input (0 when absent): no tensors of zeros.
+  for (const model::Node& n : r->graph.nodes) {
+    if (n.op_type == "DequantizeLinear") {
+      EXPECT_EQ(n.inputs.size(), 2u) << n.name;
+    }
+  }
+  EXPECT_EQ(ConstantsOf(r->graph, DType::kI8), ops.at("DequantizeLinear"));
+  EXPECT_LT(FileRatio(*r), 0.365);
   ExpectLoadsAndRuns(*r, "int8-weights");
 }
 
@@ -106,6 +125,7 @@ TEST(Quantize, Int8ChainsQLinearOpsAndPassesTheGate) {
   EXPECT_EQ(r->report.calibration_source, "random");
   EXPECT_FALSE(r->report.notes.empty());  // the random-data warning
   for (const LayerReport& l : r->report.layers) EXPECT_TRUE(l.measured) << l.node;
+  EXPECT_LT(FileRatio(*r), 0.425);
   ExpectLoadsAndRuns(*r, "int8");
 }
 
