@@ -4,6 +4,12 @@ of fp16 / int8-weights / int8 variants against the fp32 .mota, through the mota 
 
   run_quant_bench.py [--mota BIN] [--models mobilenet_v2,resnet18,squeezenet1_1,ppocr]
                      [--rounds 5] [--bench 20] [--out bench/quant/RESULTS.md]
+                     [--sizes-only] [--model-dir DIR]
+
+--sizes-only skips the latency runs and the per-sample class check (file ratios, gate and
+accuracy metrics still come from `mota quantize --eval`). --model-dir writes the .mota files there
+instead of bench/quant/data (the samples stay in data/), so a run does not replace the files
+another run is timing.
 
 Data comes from make_data.py (calibration and evaluation sets never share a sample). Latency: fp32
 and int8 alternate (ABAB) for --rounds rounds of `mota run --bench N`; the ratio is taken per round
@@ -127,18 +133,22 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--bench", type=int, default=20)
     ap.add_argument("--out", default=os.path.join(HERE, "RESULTS.md"))
+    ap.add_argument("--sizes-only", action="store_true")
+    ap.add_argument("--model-dir")
     args = ap.parse_args()
     data_dir = os.path.join(HERE, "data")
     os.makedirs(data_dir, exist_ok=True)
+    model_dir = args.model_dir or data_dir
+    os.makedirs(model_dir, exist_ok=True)
     rows, notes = [], []
     for name in args.models.split(","):
         onnx, kind, input_name, convert_args = MODELS[name]
         data = make_data(data_dir, kind)
-        fp32 = os.path.join(data_dir, name + ".mota")
+        fp32 = os.path.join(model_dir, name + ".mota")
         run([args.mota, "convert", os.path.join(SHARED, "models", onnx), "-o", fp32] + convert_args)
         size = os.path.getsize(fp32)
         for precision in ("fp16", "int8-weights", "int8"):
-            out = os.path.join(data_dir, "%s.%s.mota" % (name, precision))
+            out = os.path.join(model_dir, "%s.%s.mota" % (name, precision))
             report, passed = quantize(args.mota, fp32, out, precision, data)
             if not passed:  # still measure what the ungated model costs, and say so
                 report_ungated, _ = quantize(args.mota, fp32, out, precision, data, gate=False)
@@ -151,16 +161,16 @@ def main():
                 "cosine": report["model"]["cosine"], "sqnr": report["model"]["sqnr_db"], "gate": passed,
                 "kept": "%d/%d" % (kept, len(report["layers"])) if report["layers"] else "-",
             }
-            if precision == "int8":
+            if precision == "int8" and not args.sizes_only:
                 row["lat"] = latency_ratio(args.mota, fp32, out, args.rounds, args.bench)
                 if kept > 0:  # what the runtime's int8 path gives with nothing kept in fp32
-                    full = os.path.join(data_dir, "%s.int8-full.mota" % name)
+                    full = os.path.join(model_dir, "%s.int8-full.mota" % name)
                     rep_full, _ = quantize(args.mota, fp32, full, precision, data, gate=False)
                     lat = latency_ratio(args.mota, fp32, full, args.rounds, args.bench)
                     notes.append("%s fully int8 (`--min-cosine 0`, nothing kept in fp32): %.3fx the fp32 file, "
                                  "cosine %.6f on held-out samples, latency %s"
                                  % (name, os.path.getsize(full) / size, rep_full["model"]["cosine"], format_lat(lat)))
-            if name == "ppocr" and precision == "int8":
+            if name == "ppocr" and precision == "int8" and not args.sizes_only:
                 labels = json.load(open(os.path.join(data["eval"], "labels.json")))
                 p32 = predictions(args.mota, fp32, data["eval"], input_name)
                 p8 = predictions(args.mota, out, data["eval"], input_name)
@@ -182,6 +192,8 @@ def main():
     commit = run(["git", "-C", ROOT, "rev-parse", "--short", "HEAD"], check=False).stdout.strip()
     dirty = run(["git", "-C", ROOT, "status", "--porcelain", "--untracked-files=no"], check=False).stdout
     load = os.getloadavg()
+    if args.sizes_only:
+        text += "- `--sizes-only`: no latency runs, no per-sample class check\n"
     with open(args.out, "w") as f:
         f.write("# Quantization results\n\nCommand: `/usr/bin/python3 bench/quant/run_quant_bench.py`"
                 " (mota: %s)\nat commit %s%s, %s UTC; load average %.1f / %.1f / %.1f on %d cores\n"
