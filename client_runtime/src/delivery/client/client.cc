@@ -41,6 +41,10 @@ Status CheckConfig(const ClientConfig& c) {
     return InvalidArgument("ClientConfig.max_in_flight ", c.max_in_flight, " / max_attempts ",
                            c.max_attempts, ": each must be >= 1");
   }
+  if (c.assemble_threads < 0 || c.assemble_threads > 64) {
+    return InvalidArgument("ClientConfig.assemble_threads ", c.assemble_threads,
+                           ": expected 0..64 (0: on the downloading thread)");
+  }
   // The rollout bucket needs a valid id; checked here so Update cannot fail on it later.
   return rollout::InstallIdHash(c.install_id)
       .status()
@@ -216,6 +220,7 @@ Result<fetch::DownloadStats> ClientCore::Obtain(const bundle::VariantIndex& inde
   o.http.cancel = options.cancel;
   o.max_in_flight = config_.max_in_flight;
   o.max_attempts = config_.max_attempts;
+  o.assemble_threads = config_.assemble_threads;
   o.progress = progress;
   o.policy = config_.policy;
   MOTA_ASSIGN_OR_RETURN(std::unique_ptr<fetch::ChunkDownloader> d,

@@ -4,7 +4,7 @@
 // (as `mota serve` runs them), alternating in the same run.
 //
 //   mota_client_bench --onnx M.onnx --input NAME=1,3,224,224 [--repeat R] [--dir D]
-//                     [--in-flight K] [--old]
+//                     [--in-flight K] [--threads T] [--old]
 //
 // The model is packaged by the packager (one variant, cpu-fp32: the .mota `mota convert` makes,
 // with the packager's self-test vectors) into a signed repository. Each round: curl, then a new
@@ -47,7 +47,7 @@ namespace {
 
 struct Args {
   std::string onnx, input, dir = "/tmp";
-  int repeat = 5, in_flight = 4;
+  int repeat = 5, in_flight = 4, threads = 2;
   bool old = false;
 };
 
@@ -71,6 +71,8 @@ Args Parse(int argc, char** argv) {
       a.repeat = std::atoi(v.c_str());
     else if (f == "--in-flight")
       a.in_flight = std::atoi(v.c_str());
+    else if (f == "--threads")
+      a.threads = std::atoi(v.c_str());
     else
       Die("unknown flag " + f);
   }
@@ -137,6 +139,7 @@ client::ClientConfig DeviceConfig(const Args& a, const fs::path& data, const std
   c.trusted_root = root;
   c.install_id = "client-bench";
   c.max_in_flight = a.in_flight;
+  c.assemble_threads = a.threads;
   conditions::DeviceFacts facts;  // the cpu variant requires nothing: skip device detection
   facts.arch = "x86_64";
   facts.os = "linux";
@@ -170,6 +173,7 @@ void NewPath(const Args& a, const std::string& url, const fs::path& data,
   o.base_url = url;
   o.store_dir = (data / "store").string();
   o.max_in_flight = a.in_flight;
+  o.assemble_threads = a.threads;
   auto d = fetch::ChunkDownloader::Create(o);
   if (!d.ok()) Die(d.status().ToString());
   auto store = install::InstallStore::Open(data.string(), "new");
@@ -252,7 +256,10 @@ int main(int argc, char** argv) {
       now.push_back(Since(t0));
     }
   }
-  std::printf("%d rounds, alternating; MB/s = wire bytes / median time\n", a.repeat);
+  std::printf(
+      "%d rounds, alternating; %d in flight, %d assemble threads; MB/s = wire bytes / "
+      "median time\n",
+      a.repeat, a.in_flight, a.threads);
   Print("curl -o /dev/null (same blobs, one connection)", curl, wire);
   Print("Client::Update (refresh+index+download/assemble+selftest)", update, wire);
   Print("  of which the self-test (timed again on its own)", selftest, wire);

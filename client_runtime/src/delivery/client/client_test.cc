@@ -555,6 +555,15 @@ TEST_F(ClientTest, overlapping_calls_on_one_client_are_refused) {
   EXPECT_TRUE(client->Active(kModel).ok());  // free again afterwards
 }
 
+TEST_F(ClientTest, assemble_threads_out_of_range_is_refused_naming_the_field) {
+  ClientConfig c = Config(server_->url());
+  c.assemble_threads = -1;
+  auto client = Client::Create(std::move(c));
+  ASSERT_EQ(client.status().code(), StatusCode::kInvalidArgument) << client.status().ToString();
+  EXPECT_NE(client.status().message().find("ClientConfig.assemble_threads -1"), std::string::npos)
+      << client.status().message();
+}
+
 TEST_F(ClientTest, create_without_a_trusted_root_is_refused) {
   ClientConfig c = Config(server_->url());
   c.trusted_root.clear();
