@@ -13,6 +13,7 @@
 #include "exec/backend.h"
 #include "exec/session.h"
 #include "model/loader.h"
+#include "quantizer/src/weight_only.h"
 
 namespace mota::quantizer {
 namespace {
@@ -87,8 +88,22 @@ TEST(Quantize, Fp16StoresHalfWeightsReadThroughCast) {
   EXPECT_GE(r->report.model.cosine, 0.9999);
   EXPECT_GT(ConstantsOf(r->graph, DType::kF16), 50);
   EXPECT_EQ(OpCounts(r->graph)["Cast"], ConstantsOf(r->graph, DType::kF16));
-  EXPECT_LT(FileRatio(*r), 0.55);
+  // What stays f32 is what f16 + Cast would have made bigger: constants below two data slots.
+  for (const model::TensorInfo& t : r->graph.tensors) {
+    if (t.is_constant && t.dtype == DType::kF32) {
+      EXPECT_FALSE(HalfSavesBytes(NumElements(t.StaticShape()))) << t.name;
+    }
+  }
+  EXPECT_LT(FileRatio(*r), 0.545);
   ExpectLoadsAndRuns(*r, "fp16");
+}
+
+TEST(Quantize, HalfIsStoredOnlyWhereItFreesTwoDataSlots) {
+  EXPECT_FALSE(HalfSavesBytes(0));
+  EXPECT_FALSE(HalfSavesBytes(16));  // 64 -> 64 bytes of data, plus a Cast node
+  EXPECT_FALSE(HalfSavesBytes(48));  // 192 -> 128
+  EXPECT_TRUE(HalfSavesBytes(49));   // 256 -> 128
+  EXPECT_TRUE(HalfSavesBytes(1 << 20));
 }
 
 TEST(Quantize, Int8WeightsArePerChannelAndDequantizedAtLoad) {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "converter/src/passes/graph_rewrite.h"
+#include "manifests/lib/model_format.h"
 #include "quantizer/src/weights.h"
 
 namespace mota::quantizer {
@@ -56,12 +57,20 @@ void ReplaceConstantWithNode(model::Graph& graph, int32_t t, const std::string& 
   graph.nodes.insert(graph.nodes.begin(), std::move(node));
 }
 
+bool HalfSavesBytes(int64_t elements) {
+  constexpr uint64_t kCastGraphBytes = 126;
+  const auto slots = [](int64_t bytes) {
+    return format::AlignUp(static_cast<uint64_t>(bytes), format::kDataAlignment);
+  };
+  return elements > 0 && slots(4 * elements) - slots(2 * elements) > kCastGraphBytes;
+}
+
 Result<WeightRewriteSummary> RewriteToFp16(model::Graph& graph) {
   WeightRewriteSummary summary;
   for (int32_t t : F32ConstantsRead(graph)) {
     const model::TensorInfo info = graph.tensors[t];
     const int64_t n = NumElements(info.StaticShape());
-    if (n < kMinHalfElements) continue;
+    if (!HalfSavesBytes(n)) continue;
     const float* v = FloatData(info);
     std::vector<uint16_t> half(n);
     bool in_range = true;
