@@ -330,13 +330,10 @@ TEST_P(ClientAttackTest, mix_and_match_of_role_versions_is_rejected) {
   ExpectIntact();
 }
 
-// DISABLED: bug in select/model_targets.cc LoadModelTargets. When the model's role file the
-// snapshot lists cannot be fetched (404: a mirror that has not synced it yet, or a snapshot
-// fast-forwarded by a leaked key), the Updater's NotFound for "<N>.mlp.json" is taken for "the
-// probe path is not listed" and dropped; the device then reports 'the repository's targets
-// delegate no role "mlp" (is the model published?)', which is false (targets.json delegates it)
-// and hides the file that is missing. Found by this test: the code is right, the message is not.
-TEST_P(ClientAttackTest, DISABLED_missing_role_file_is_named_in_the_error) {
+// The model's role file the snapshot lists cannot be fetched (404: a mirror that has not synced
+// it yet, or a snapshot fast-forwarded by a leaked key): the error names that file, not "the
+// model is not published" (a bug this test found in select/model_targets.cc, fixed).
+TEST_P(ClientAttackTest, missing_role_file_is_named_in_the_error) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
   const std::string role_file = std::to_string(repo_->Version("mlp")) + ".mlp.json";
@@ -424,8 +421,7 @@ TEST_P(ClientAttackTest, fast_forward_of_snapshot_is_recovered_by_snapshot_key_r
   tuf::MetaFile role_meta;
   role_meta.version = 1000;
   MUST(repo_->RepublishSnapshot({{"mlp.json", role_meta}}, true, nullptr, nullptr, 1000));
-  // (The message should name 1000.mlp.json: see DISABLED_missing_role_file_is_named_...)
-  ExpectRefused(client_->Update("mlp"), StatusCode::kNotFound, "mlp");
+  ExpectRefused(client_->Update("mlp"), StatusCode::kNotFound, "1000.mlp.json");
   ExpectIntact();
   // The owner rotates the snapshot key in root 2 and publishes release 2 (snapshot version 4).
   MUST(repo_->WriteNextRoot(OnlineKeyIs("snapshot", keys().snapshot2), {&keys().root}));

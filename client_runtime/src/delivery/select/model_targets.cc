@@ -15,6 +15,16 @@ std::string RolloutPath(const std::string& metadata_dir, std::string_view model)
   return StrCat(metadata_dir, "/", rollout::RolloutMetaName(model));
 }
 
+// True when the top-level targets delegate a role named `model` that may list `path`.
+bool DelegatesRole(const trust::Updater& updater, const std::string& path, std::string_view model) {
+  const trust::TargetsRole* top = updater.trusted() ? updater.trusted()->targets("targets") : nullptr;
+  if (top == nullptr) return false;
+  for (const trust::RoleRef& ref : trust::RolesForTarget(*top, path)) {
+    if (ref.name == model) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 Result<ModelTargets> LoadModelTargets(trust::Updater& updater, trust::Fetcher& fetcher,
@@ -29,6 +39,11 @@ Result<ModelTargets> LoadModelTargets(trust::Updater& updater, trust::Fetcher& f
   if (!found.ok() && found.status().code() != StatusCode::kNotFound) return found.status();
   const trust::TargetsRole* role =
       updater.trusted() ? updater.trusted()->targets(std::string(model)) : nullptr;
+  if (role == nullptr && !found.ok() && DelegatesRole(updater, probe, model)) {
+    // Delegated, yet not loaded: its file is missing (404 from a mirror not synced yet, or a
+    // snapshot naming a version the server lacks). Say so rather than "not published".
+    return found.status().WithContext(StrCat("loading the role of model \"", model, "\""));
+  }
   if (role == nullptr) {
     return NotFound("model \"", model, "\": the repository's targets delegate no role \"", model,
                     "\" (is the model published?)");
