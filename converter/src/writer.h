@@ -1,5 +1,7 @@
 // Serializes a Graph to the .mota format (manifests/spec/model-format.md). Deterministic: the
-// same graph gives byte-identical output. Identical constant payloads are stored once.
+// same graph gives byte-identical output. Identical constant payloads are stored once, and so are
+// identical strings, shapes, attributes, quantization parameters and index lists in the graph
+// section (shared FlatBuffers offsets, which every v1 reader reads as separate equal values).
 #pragma once
 
 #include <cstdint>
