@@ -192,10 +192,35 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const D
   return Status::Ok();
 }
 
-// A verified frame into the store: written whole as <zstd_sha256>.part, renamed to the blob
-// name. No fsync (see Verify).
+// A verified frame into the store through an unnamed file (O_TMPFILE) linked under the blob
+// name once whole: a .part on disk then always means a partial download (what a restart resumes
+// with Range, and what a kill -9 leaves), never a whole frame being stored, and a crash leaves
+// no orphan. Returns false when the filesystem cannot (no O_TMPFILE, no /proc): use the .part.
+bool StoreUnnamed(const std::string& part, const std::string& blob, std::span<const uint8_t> frame,
+                  const DownloadOptions& o, Status* s) {
+  const std::string dir = blob.substr(0, blob.rfind('/'));
+  const int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  *s = WriteAll(fd, frame, 0, o, blob);
+  if (s->ok()) {
+    const std::string self = StrCat("/proc/self/fd/", fd);
+    if (::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, blob.c_str(), AT_SYMLINK_FOLLOW) != 0 &&
+        errno != EEXIST) {
+      ::close(fd);
+      return false;
+    }
+  }
+  ::close(fd);
+  if (s->ok()) ::unlink(part.c_str());  // the empty .part the request opened
+  return true;
+}
+
+// A verified frame into the store: unnamed then linked, or written whole as
+// <zstd_sha256>.part and renamed to the blob name. No fsync (see Verify).
 Status StoreBlob(const std::string& part, const std::string& blob, std::span<const uint8_t> frame,
                  const DownloadOptions& o) {
+  Status unnamed;
+  if (StoreUnnamed(part, blob, frame, o, &unnamed)) return unnamed;
   int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return WriteFailure(errno, "cannot create", part);
   Status s = WriteAll(fd, frame, 0, o, part);
