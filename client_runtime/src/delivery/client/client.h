@@ -198,7 +198,9 @@ struct CheckResult {
   std::string model;
   select::Selection selection;
   std::optional<install::InstalledVariant> active;
-  // The selection differs from the active version.
+  // Update would change something: the selection differs from the active version, the active
+  // file is missing or damaged (repair), or the active release is revoked and nothing replaces
+  // it (uninstall).
   bool update_available = false;
   std::vector<std::string> skipped_targets;  // targets whose custom metadata did not parse
 };

@@ -336,6 +336,9 @@ TEST_F(ClientTest, every_release_revoked_uninstalls_the_model_and_active_says_wh
   const std::string models = (dir_ / "data/models/mlp").string();
   ASSERT_TRUE(repo_->Revoke(1).ok());
   ASSERT_TRUE(repo_->Revoke(2).ok());
+  auto check = client->Check(kModel);
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_TRUE(check->update_available) << "Check must say an update would uninstall it";
   auto r = client->Update(kModel);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->changed);
@@ -372,6 +375,9 @@ TEST_F(ClientTest, deleted_active_file_is_reinstalled_from_the_store_by_the_next
   ASSERT_TRUE(before.ok());
   fs::remove(before->path);
   EXPECT_EQ(client->Active(kModel).status().code(), StatusCode::kDataLoss);
+  auto check = client->Check(kModel);
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_TRUE(check->update_available) << "Check must say an update would repair the file";
   auto r = client->Update(kModel);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_TRUE(r->changed);

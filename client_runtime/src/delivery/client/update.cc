@@ -149,9 +149,12 @@ Result<CheckResult> ClientCore::Check(const std::string& model) {
   r.active = store.active();
   r.skipped_targets = loaded->targets.skipped;
   MOTA_ASSIGN_OR_RETURN(r.selection, Choose(*loaded, store, model));
+  const bool same = r.active && r.active->release == r.selection.release &&
+                    r.active->variant == r.selection.variant;
+  // Update would repair a damaged active file, or uninstall a revoked release nothing replaces.
   r.update_available =
-      r.selection.found && !(r.active && r.active->release == r.selection.release &&
-                             r.active->variant == r.selection.variant);
+      (r.selection.found && (!same || !install::CheckActiveFile(store).ok())) ||
+      (!r.selection.found && r.active && ReleaseRevoked(*loaded, r.active->release));
   return r;
 }
 
