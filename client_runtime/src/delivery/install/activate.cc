@@ -6,6 +6,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "base/file.h"
@@ -55,6 +57,19 @@ Status AssembleAndVerify(const InstallStore& store, const Candidate& c, const Ac
     return verified;
   }
   return AtStep(o, Step::kVerified, path);
+}
+
+// The store's self-test blobs, each read, decoded and checked once: CheckSelftestBlobs loads
+// them all before the self-test, which then takes them from memory.
+BlobLoader OnceFromStore(const std::string& store_dir) {
+  auto cache = std::make_shared<std::map<std::string, std::vector<uint8_t>>>();
+  return [cache, load = StoreBlobLoader(store_dir)](
+             const bundle::BlobRef& ref) -> Result<std::vector<uint8_t>> {
+    auto it = cache->find(ref.sha256);
+    if (it != cache->end()) return it->second;
+    MOTA_ASSIGN_OR_RETURN(std::vector<uint8_t> bytes, load(ref));
+    return cache->emplace(ref.sha256, std::move(bytes)).first->second;
+  };
 }
 
 Status CheckSelftestBlobs(const bundle::Selftest& selftest, const BlobLoader& blobs) {
@@ -162,7 +177,7 @@ Status Activate(InstallStore& store, const Candidate& c, const ActivateOptions& 
   const std::string path = store.PathOf(next);
   // The self-test blobs are checked first: a missing or damaged blob in the store is a storage
   // fault (download it again), not a reason to mark the variant bad.
-  const BlobLoader blobs = StoreBlobLoader(o.chunk_store);
+  const BlobLoader blobs = OnceFromStore(o.chunk_store);
   MOTA_RETURN_IF_ERROR(CheckSelftestBlobs(c.index->selftest, blobs));
   MOTA_RETURN_IF_ERROR(AssembleAndVerify(store, c, o, path));
   return SelftestAndSwitch(store, c, o, next, blobs);
@@ -194,7 +209,7 @@ Status ActivateAssembled(InstallStore& store, const Candidate& c, const Activate
   }
   MOTA_RETURN_IF_ERROR(AtStep(o, Step::kAssembled, path));
   MOTA_RETURN_IF_ERROR(AtStep(o, Step::kVerified, path));
-  const BlobLoader blobs = StoreBlobLoader(o.chunk_store);
+  const BlobLoader blobs = OnceFromStore(o.chunk_store);
   if (Status s = CheckSelftestBlobs(c.index->selftest, blobs); !s.ok()) {
     Discard(store, path);
     return s;
