@@ -809,7 +809,7 @@ TEST_P(ClientAttackTest, kill_9_mid_download_fetches_only_the_unfinished_chunk_a
 // the attempt stops early (Release). A process killed mid-chunk (the OS killing a background
 // app, a crash, power loss) leaves no .part, so the next start downloads the chunk from byte 0;
 // chunks may be 64 MiB, four in flight.
-TEST_P(ClientAttackTest, DISABLED_kill_9_mid_chunk_keeps_the_received_bytes_for_a_range_resume) {
+TEST_P(ClientAttackTest, kill_9_mid_chunk_keeps_the_received_bytes_for_a_range_resume) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
   std::string trickled;

@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <deque>
 #include <mutex>
 #include <random>
+#include <thread>
 #include <unordered_set>
 
 #include "delivery/fetch/store_budget.h"
@@ -23,6 +25,12 @@ namespace mota::fetch {
 
 using SteadyClock = std::chrono::steady_clock;
 
+// With a frame sink, received bytes are appended to the chunk's .part (Run::FlushPart) once this
+// many wait, or once the oldest waited this long (a slow link): few writes, little lost to a
+// kill -9.
+constexpr uint64_t kPartFlushBytes = 256 * 1024;
+constexpr std::chrono::milliseconds kPartFlushInterval{200};
+
 // One blob and the attempt in flight for it.
 struct ChunkDownloader::Job {
   const BlobWant* want = nullptr;
@@ -31,7 +39,11 @@ struct ChunkDownloader::Job {
   int attempts = 0;
   SteadyClock::time_point not_before{};
   Status last_error;
-  uint64_t received = 0;  // bytes in the .part file
+  uint64_t received = 0;  // bytes received: in the .part file, or in `frame` up to `flushed`
+  uint64_t flushed = 0;   // with a frame sink: frame[0, flushed) is in the .part or queued
+  SteadyClock::time_point flushed_at{};
+  int queued_writes = 0;  // appends of frame bytes the writer thread has not done (write_mu_)
+  Status write_error;     // the writer thread's first failed append (write_mu_)
   // The attempt in flight.
   CURL* easy = nullptr;
   bool in_multi = false;  // easy is added to the multi handle (counted in in_flight_)
@@ -44,7 +56,7 @@ struct ChunkDownloader::Job {
   bool fatal = false;    // attempt_error is final: no retry
   bool discard_part = false;
   std::unique_ptr<bundle::Sha256Stream> hash;  // of the .part bytes, updated as they arrive
-  std::vector<uint8_t> frame;  // the .part bytes, kept when the run has a frame sink
+  std::vector<uint8_t> frame;  // the bytes received, kept when the run has a frame sink
   char error[CURL_ERROR_SIZE];
 };
 
@@ -54,7 +66,9 @@ class ChunkDownloader::Run {
   Run(ChunkDownloader& d, DownloadStats& stats, const FrameSink& sink)
       : d_(d), opt_(d.options_), stats_(stats), sink_(sink) {
     rng_.seed(static_cast<uint32_t>(SteadyClock::now().time_since_epoch().count()));
+    if (sink_) writer_ = std::thread([this] { WriteLoop(); });
   }
+  ~Run();
   Status Execute(std::vector<Job>& jobs);
 
  private:
@@ -66,6 +80,9 @@ class ChunkDownloader::Run {
   Status Finish(Job& job, CURLcode rc);
   Status Verify(Job& job);
   Status HashPrefix(Job& job);
+  Status FlushPart(Job& job);
+  Status DrainWrites(Job& job);
+  void WriteLoop();
   void Release(Job& job);
   Status Failed(Job& job, Status error);
   void Report(bool force);
@@ -78,6 +95,20 @@ class ChunkDownloader::Run {
   size_t in_flight_ = 0, blobs_done_ = 0, blobs_total_ = 0;
   uint64_t bytes_done_ = 0, bytes_total_ = 0, reported_ = UINT64_MAX;
   std::minstd_rand rng_;
+  // With a sink, a chunk's bytes go to its .part on this thread, off the network thread (which
+  // receives and hashes): a queue of appends from the frames in memory, whose storage stays put
+  // (reserved to zstd_size) until the job's appends are drained (DrainWrites, in Release).
+  struct PartWrite {
+    Job* job;
+    int fd;
+    const uint8_t* data;
+    uint64_t size, offset;
+  };
+  std::mutex write_mu_;
+  std::condition_variable write_cv_;  // an append queued, a job's appends done, or stop
+  std::deque<PartWrite> writes_;
+  bool stop_writer_ = false;
+  std::thread writer_;
 };
 
 std::vector<BlobWant> BlobsOf(const bundle::VariantIndex& index, bool include_selftest) {
@@ -217,8 +248,18 @@ bool StoreUnnamed(const std::string& part, const std::string& blob, std::span<co
 
 // A verified frame into the store: unnamed then linked, or written whole as
 // <zstd_sha256>.part and renamed to the blob name. No fsync (see Verify).
+// `on_disk`: the frame's first bytes the .part holds (appended while it arrived, Run::FlushPart);
+// then only the rest is written there before the rename.
 Status StoreBlob(const std::string& part, const std::string& blob, std::span<const uint8_t> frame,
-                 const DownloadOptions& o) {
+                 uint64_t on_disk, const DownloadOptions& o) {
+  if (on_disk > 0 && on_disk <= frame.size() && FileSize(part) == static_cast<int64_t>(on_disk)) {
+    const int fd = ::open(part.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return WriteFailure(errno, "cannot open", part);
+    Status s = WriteAll(fd, frame.subspan(on_disk), on_disk, o, part);
+    if (::close(fd) != 0 && s.ok()) s = WriteFailure(errno, "cannot close", part);
+    if (s.ok()) s = Rename(part, blob);
+    return s;
+  }
   Status unnamed;
   if (StoreUnnamed(part, blob, frame, o, &unnamed)) return unnamed;
   int fd = ::open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -434,7 +475,7 @@ Status ChunkDownloader::Run::BeginBody(Job& job) {
       return IoError("truncate ", job.part_path, ": ", std::strerror(errno));
     }
     bytes_done_ -= job.start;
-    job.start = job.received = 0;
+    job.start = job.received = job.flushed = 0;
     job.hash = std::make_unique<bundle::Sha256Stream>();
     job.frame.clear();
     ++stats_.restarted;
@@ -459,8 +500,8 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
                    ") sent more than its signed zstd_size ", job->want->zstd_size, " bytes");
     return 0;
   }
-  // With a sink the frame stays in memory and a worker stores it (Verify); the .part gets the
-  // bytes only if this attempt stops early (Release).
+  // With a sink the frame also stays in memory for the assembler (Verify) and reaches the .part
+  // in kPartFlushBytes appends (FlushPart, below); without one each piece is written as it comes.
   for (size_t done = run->sink_ ? n : 0; done < n;) {
     const off_t at = static_cast<off_t>(job->received + done);
     ssize_t w = run->opt_.pwrite ? run->opt_.pwrite(job->fd, ptr + done, n - done, at)
@@ -477,19 +518,91 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
   job->hash->Update({bytes, n});
   if (run->sink_) job->frame.insert(job->frame.end(), bytes, bytes + n);
   job->received += n;
+  if (!run->sink_) job->flushed = job->received;
   run->bytes_done_ += n;
   run->stats_.bytes_received += n;
+  const uint64_t waiting = job->received - job->flushed;
+  // The last piece of a whole frame is StoreBlob's, on a worker (see Release).
+  if (job->received < job->want->zstd_size &&
+      (waiting >= kPartFlushBytes ||
+       (waiting > 0 && SteadyClock::now() - job->flushed_at >= kPartFlushInterval))) {
+    if (Status s = run->FlushPart(*job); !s.ok()) {
+      job->fatal = true;  // the .part keeps what was written: resumed once there is space
+      job->attempt_error = std::move(s);
+      return 0;
+    }
+  }
   return n;
 }
 
+// Appends frame[flushed, received) to the .part, so that after a kill -9 or a crash the bytes
+// received up to the last flush are there for the Range resume (a chunk in flight loses at most
+// kPartFlushBytes). No fsync: a kill -9 loses nothing the kernel has, and after a power loss a
+// .part with a lost or garbled tail is harmless: the resume hashes the prefix read back from
+// disk (HashPrefix), the whole frame must match the signed zstd_sha256 (Verify) or the .part is
+// deleted and the chunk fetched again, and a .part longer than zstd_size is deleted (Execute).
+// An fsync per append would stall the writer on the disk every 256 KiB. Queued for the writer
+// thread; returns the first error of an earlier append of this attempt.
+Status ChunkDownloader::Run::FlushPart(Job& job) {
+  job.flushed_at = SteadyClock::now();
+  if (job.received == job.flushed) return Status::Ok();
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    if (!job.write_error.ok()) return job.write_error;
+    writes_.push_back(
+        {&job, job.fd, job.frame.data() + job.flushed, job.received - job.flushed, job.flushed});
+    ++job.queued_writes;
+  }
+  write_cv_.notify_all();
+  job.flushed = job.received;
+  return Status::Ok();
+}
+
+// Waits until the writer has done the job's queued appends (before its fd is closed and its
+// frame moved or cleared); returns and clears their first error.
+Status ChunkDownloader::Run::DrainWrites(Job& job) {
+  std::unique_lock<std::mutex> lock(write_mu_);
+  write_cv_.wait(lock, [&] { return job.queued_writes == 0; });
+  Status s = std::move(job.write_error);
+  job.write_error = Status::Ok();
+  return s;
+}
+
+void ChunkDownloader::Run::WriteLoop() {
+  std::unique_lock<std::mutex> lock(write_mu_);
+  for (;;) {
+    write_cv_.wait(lock, [&] { return stop_writer_ || !writes_.empty(); });
+    if (writes_.empty()) return;  // stopped, nothing left
+    PartWrite w = writes_.front();
+    writes_.pop_front();
+    const bool skip = !w.job->write_error.ok();  // a hole would follow: the .part stays short
+    lock.unlock();
+    Status s =
+        skip ? Status::Ok() : WriteAll(w.fd, {w.data, w.size}, w.offset, opt_, w.job->part_path);
+    lock.lock();
+    if (!s.ok() && w.job->write_error.ok()) w.job->write_error = std::move(s);
+    if (--w.job->queued_writes == 0) write_cv_.notify_all();
+  }
+}
+
+ChunkDownloader::Run::~Run() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    stop_writer_ = true;
+  }
+  write_cv_.notify_all();
+  writer_.join();
+}
+
 void ChunkDownloader::Run::Release(Job& job) {
-  if (sink_ && job.fd >= 0 && !job.discard_part && job.received > job.start &&
-      job.received < job.want->zstd_size) {
-    // An attempt that stopped early (connection lost, cancelled): keep its bytes for the Range
-    // resume. Best effort: a short .part is only resumed from an earlier byte.
-    WriteAll(job.fd, std::span<const uint8_t>(job.frame).subspan(job.start), job.start, opt_,
-             job.part_path)
-        .IgnoreError();
+  if (sink_ && job.fd >= 0) {
+    // The bytes since the last append, of an attempt that stopped early: kept for the Range
+    // resume (best effort: a short .part is resumed from an earlier byte). Those of a whole
+    // frame are appended by StoreBlob on a worker, so that this thread never waits for a write
+    // of its own; it only waits for appends queued earlier (usually done).
+    if (!job.discard_part && job.received < job.want->zstd_size) FlushPart(job).IgnoreError();
+    if (!DrainWrites(job).ok()) job.flushed = 0;  // unknown on disk: StoreBlob writes it whole
   }
   if (job.in_multi) {
     curl_multi_remove_handle(d_.multi_, job.easy);
@@ -510,14 +623,16 @@ void ChunkDownloader::Run::Release(Job& job) {
 Status ChunkDownloader::Run::HashPrefix(Job& job) {
   job.hash = std::make_unique<bundle::Sha256Stream>();
   job.frame.clear();
-  if (sink_) job.frame.reserve(job.want->zstd_size);
+  job.flushed = job.received;  // on disk already
+  job.flushed_at = SteadyClock::now();
+  if (sink_) job.frame.reserve(job.want->zstd_size);  // never moves: the writer reads from it
   if (job.received == 0) return Status::Ok();
   auto prefix = ReadWholeFile(job.part_path, job.want->zstd_size);
   if (!prefix.ok()) return prefix.status();
   if (prefix->size() != job.received)
     return IoError(job.part_path, " changed size while being resumed");
   job.hash->Update(*prefix);
-  if (sink_) job.frame = std::move(prefix).value();
+  if (sink_) job.frame.assign(prefix->begin(), prefix->end());
   return Status::Ok();
 }
 
@@ -538,8 +653,10 @@ Status ChunkDownloader::Run::Verify(Job& job) {
   // assembled file is the durable point (AssembleFile fsyncs it and its directory).
   if (sink_) {  // verified: assembled from memory, stored by a worker
     sink_(*job.want, std::move(job.frame),
-          [part = job.part_path, blob = job.blob_path, o = &opt_](std::span<const uint8_t> frame) {
-            return StoreBlob(part, blob, frame, *o);  // the downloader's options: outlive the run
+          [part = job.part_path, blob = job.blob_path, on_disk = job.flushed,
+           o = &opt_](std::span<const uint8_t> frame) {
+            // The downloader's options: they outlive the run.
+            return StoreBlob(part, blob, frame, on_disk, *o);
           });
     job.frame = std::vector<uint8_t>();
     return Status::Ok();
@@ -583,7 +700,7 @@ Status ChunkDownloader::Run::Failed(Job& job, Status error) {
     job.frame.clear();
     ::unlink(job.part_path.c_str());
     bytes_done_ -= job.received;
-    job.received = 0;
+    job.received = job.flushed = 0;
   }
   if (Cancelled(opt_.http)) {
     return FailedPrecondition("download cancelled by the app after ", bytes_done_, " of ",

@@ -22,13 +22,16 @@
 //
 // Download() assembles while it downloads (bundle::FileAssembler): each frame just received and
 // verified is handed, from memory, to worker threads that decode it, check its content sha256
-// and pwrite it into the target; chunks already in the store (from an earlier release) are read
-// and checked in full by the workers, and one that fails is deleted and downloaded again. The
-// whole-file sha256 is computed in order as chunks land; one fsync, then rename. So every byte
-// is hashed once as a frame, once as content and once in the whole file, and written once to
-// the store and once to the target. Used store blobs get their mtime refreshed (the eviction
-// order of store_budget.h). A full disk is kOutOfMemory "disk full: <path>" (store_budget.h).
-// Exception-free.
+// and pwrite it into the target. Meanwhile a writer thread appends the bytes of each chunk in
+// flight to its .part (every 256 KiB, or 200 ms on a slow link; no fsync), so a kill -9, crash
+// or power loss mid-chunk leaves a prefix for the Range resume (a prefix read back from disk is
+// re-hashed, and a damaged one fails the frame hash: the chunk starts over); chunks already in the
+// store (from an earlier release) are read and checked in full by the workers, and one that fails
+// is deleted and downloaded again. The whole-file sha256 is computed in order as chunks land; one
+// fsync, then rename. So every byte is hashed once as a frame, once as content and once in the
+// whole file, and written once to the store and once to the target. Used store blobs get their
+// mtime refreshed (the eviction order of store_budget.h). A full disk is kOutOfMemory "disk full:
+// <path>" (store_budget.h). Exception-free.
 #pragma once
 
 #include <curl/curl.h>
@@ -132,8 +135,8 @@ class ChunkDownloader {
   using FrameSink =
       std::function<void(const BlobWant& want, std::vector<uint8_t> frame, StoreFrame store)>;
   // FetchBlobs, with each downloaded frame kept in memory and handed to `sink` (when set). With
-  // a sink, bytes reach the .part only when an attempt stops early (for the Range resume).
-  // Adds to `stats`.
+  // a sink, a writer thread appends the bytes to the .part as they arrive (Run::FlushPart), and
+  // `store` appends the rest and renames it. Adds to `stats`.
   Status Fetch(const std::vector<BlobWant>& blobs, const FrameSink& sink, DownloadStats& stats);
   explicit ChunkDownloader(DownloadOptions options) : options_(std::move(options)) {}
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -353,6 +355,88 @@ TEST_F(ChunkDownloaderTest, range_not_satisfiable_discards_the_part_and_starts_o
   ASSERT_TRUE(stats.ok()) << stats.status().ToString();
   EXPECT_EQ(stats->retries, 1);
   EXPECT_EQ(server.RequestsFor("/blobs/" + Big().sha256), 2);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+// What a kill -9 or a crash mid-chunk leaves: the bytes received so far, on disk while the
+// connection is still open (not only when an attempt ends), then resumed with Range.
+TEST_F(ChunkDownloaderTest, bytes_of_a_chunk_in_flight_reach_its_part_file_as_they_arrive) {
+  const std::vector<uint8_t> model = bundle::testing::MakeModel({3u << 20});
+  const bundle::testing::Packed packed = bundle::testing::Pack(model, {.piece_size = 8u << 20});
+  Blobs blobs;
+  for (size_t i = 0; i < packed.frames.size(); ++i)
+    blobs[packed.index.chunks[i].sha256] = packed.frames[i];
+  const bundle::ChunkRef& big =
+      *std::max_element(packed.index.chunks.begin(), packed.index.chunks.end(),
+                        [](const auto& a, const auto& b) { return a.zstd_size < b.zstd_size; });
+  const size_t sent = 2u << 20, flush = 256u << 10;
+  ASSERT_GT(big.zstd_size, sent + flush);
+  const std::string part = Store(big.zstd_sha256 + ".part");
+  std::atomic<int64_t> seen{-1};
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) != big.sha256 || !r.Header("range").empty()) return ServeBlob(fd, r, blobs);
+    const auto& f = blobs.at(big.sha256);
+    SendAll(fd, Head(200, static_cast<int64_t>(f.size())));
+    SendAll(fd, std::string_view(reinterpret_cast<const char*>(f.data()), sent));
+    // The connection stays open (a process killed now never reaches its error path) until the
+    // .part holds all but the last unflushed piece.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (FileSize(part) < static_cast<int64_t>(sent - flush) && !server.stopping() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    seen = FileSize(part);
+  });  // then the connection is cut mid-body
+  auto stats = Make(Options(server))->Download(packed.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_GE(seen.load(), static_cast<int64_t>(sent - flush))
+      << "bytes on disk while " << sent << " bytes of the chunk had arrived";
+  EXPECT_LE(seen.load(), static_cast<int64_t>(sent));
+  EXPECT_EQ(stats->resumed, 1);
+  std::string range;
+  for (const RawRequest& r : server.log())
+    if (BlobName(r) == big.sha256 && !r.Header("range").empty()) range = r.Header("range");
+  EXPECT_EQ(range, "bytes=" + std::to_string(sent) + "-");
+  EXPECT_EQ(ReadOut(), model);
+  EXPECT_FALSE(fs::exists(part));
+  EXPECT_TRUE(fs::exists(Store(big.sha256)));
+}
+
+// A power loss can leave a .part whose tail holds other bytes: the resume hashes what is on disk
+// with the new bytes, the frame hash fails, and the chunk starts over from byte 0.
+TEST_F(ChunkDownloaderTest, part_with_garbled_bytes_fails_the_frame_hash_and_starts_over) {
+  std::string prefix = FramePrefix(1000);
+  prefix[999] = static_cast<char>(prefix[999] ^ 0x5a);
+  WritePart(prefix);
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->resumed, 1);
+  EXPECT_EQ(stats->retries, 1);
+  EXPECT_EQ(server.RequestsFor("/blobs/" + Big().sha256), 2);
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+TEST_F(ChunkDownloaderTest, part_longer_than_the_signed_size_is_deleted_not_resumed) {
+  const auto& f = blobs_.at(Big().sha256);
+  WritePart(std::string(f.begin(), f.end()) + "tail");
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->resumed, 0);
+  for (const RawRequest& r : server.log()) EXPECT_EQ(r.Header("range"), "") << r.path;
+  EXPECT_EQ(ReadOut(), model_);
+}
+
+// A kill -9 after the last byte but before the rename: the whole .part is verified, not fetched.
+TEST_F(ChunkDownloaderTest, complete_part_from_a_killed_run_is_verified_without_a_request) {
+  const auto& f = blobs_.at(Big().sha256);
+  WritePart(std::string(f.begin(), f.end()));
+  FaultServer server([&](int fd, const RawRequest& r, int) { ServeBlob(fd, r, blobs_); });
+  auto stats = Make(Options(server))->Download(packed_.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(server.RequestsFor("/blobs/" + Big().sha256), 0);
+  EXPECT_EQ(stats->requests, static_cast<int64_t>(packed_.index.chunks.size() - 1));
   EXPECT_EQ(ReadOut(), model_);
 }
 
