@@ -15,7 +15,7 @@ if [ ! -e /usr/share/vulkan/icd.d/nvidia_icd.json ] && [ -e /usr/local/nvidia/sh
 fi
 nvidia-smi --query-gpu=name,driver_version --format=csv
 echo "== op tests on the GPU (fp32 and fp16 variants, quirks, faults, fallback)"
-bin/mota_vulkan_tests --gtest_brief=1 --gtest_filter='-*Model*' 2>&1 | tail -25
+bin/mota_vulkan_tests --gtest_brief=1 --gtest_filter='-*Model*' 2>&1 | grep -E 'PASSED|FAILED|Failure|tests from' | head -20
 J='"(median_ms|p90_ms|p99_ms|min_ms|max_ms)"'
 steady() {  # model, label, extra env...
   local m=$1 label=$2; shift 2
@@ -23,30 +23,29 @@ steady() {  # model, label, extra env...
   env "$@" MOTA_VULKAN_CACHE_DIR=$c bin/mota run models/$m.mota --backend vulkan --warmup 50 \
       --bench 500 --json | grep -E "$J" | tr -d ' \n'; echo
 }
+# "cold": no pipeline cache of mota's and none of the driver's (__GL_SHADER_DISK_CACHE=0);
+# "warm": mota's cache file from the cold run, still none of the driver's.
+first() {  # model, label, cache dir
+  echo "== $1 $2"
+  __GL_SHADER_DISK_CACHE=0 MOTA_VULKAN_CACHE_DIR=$3 bin/mota run models/$1.mota --backend vulkan \
+      --warmup 0 --bench 1 --json | grep -E '"(first_run_ms|load_ms)"' | tr -d ' \n'; echo
+}
 for m in mobilenet_v2 resnet18 squeezenet1_1; do
-  echo "== $m cpu auto 1 thread"
-  bin/mota run models/$m.mota --backend auto --threads 1 --warmup 5 --bench 50 --json | grep -E "$J" | tr -d ' \n'; echo
+  echo "== $m cpu xnnpack 1 thread"
+  bin/mota run models/$m.mota --backend xnnpack --threads 1 --warmup 5 --bench 50 --json | grep -E "$J" | tr -d ' \n'; echo
   for p in fp32 fp16; do
     c=$(mktemp -d)
     export MOTA_VULKAN_PRECISION=$p
-    MOTA_VULKAN_CACHE_DIR=$(mktemp -d) bin/mota run models/$m.mota --backend vulkan --explain \
-        --warmup 0 --bench 1 | grep -E "precision|nodes on the GPU"
-    for phase in cold warm; do
-      echo "== $m $p $phase"
-      MOTA_VULKAN_CACHE_DIR=$c bin/mota run models/$m.mota --backend vulkan --warmup 0 --bench 1 \
-          --json | grep -E '"(first_run_ms|load_ms)"' | tr -d ' \n'; echo
-    done
+    first $m "$p cold" $c
+    first $m "$p warm" $c
     steady $m $p
-    steady $m "$p spin 20ms" MOTA_VULKAN_SPIN_US=20000
-    # gemm_min_groups=0: no split-K / smaller blocks (the previous run's configuration).
-    for t in gemm_min_groups=0 gemm_min_groups=512; do steady $m "$p $t" MOTA_VULKAN_TUNING=$t; done
+    steady $m "$p no spin" MOTA_VULKAN_SPIN_US=0
+    for t in gemm_min_groups=128 gemm_min_groups=1024; do steady $m "$p $t" MOTA_VULKAN_TUNING=$t; done
   done
   unset MOTA_VULKAN_PRECISION
 done
 echo "== GPU time per dispatch (20 runs, timestamps)"
-for m in resnet18 mobilenet_v2; do
-  for p in fp16 fp32; do
-    MOTA_VULKAN_PRECISION=$p MOTA_VULKAN_PROFILE_MODEL=models/$m.mota bin/mota_vulkan_tests \
-        --gtest_filter='VulkanProfile*' 2>&1 | grep -F '[ profile'
-  done
+for m in resnet18 squeezenet1_1; do
+  MOTA_VULKAN_PROFILE_MODEL=models/$m.mota bin/mota_vulkan_tests --gtest_filter='VulkanProfile*' \
+      2>&1 | grep -F '[ profile' | head -8
 done

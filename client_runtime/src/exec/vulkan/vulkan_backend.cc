@@ -32,6 +32,15 @@ std::string DefaultCacheDir() {
   return "";
 }
 
+// $MOTA_VULKAN_SPIN_US, else 2 ms on discrete GPUs (desktops and servers: latency matters more
+// than a core busy for at most the length of one inference), else 0 (phones: battery).
+uint32_t DefaultSpinUs(const DeviceInfo& d) {
+  if (const char* spin = std::getenv("MOTA_VULKAN_SPIN_US"); spin != nullptr) {
+    return static_cast<uint32_t>(std::clamp(std::atoi(spin), 0, 1000000));
+  }
+  return d.type == VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU ? 2000 : 0;
+}
+
 std::string CachePath(const VulkanOptions& options, const DeviceInfo& d) {
   if (options.cache_path == "none") return "";
   if (!options.cache_path.empty()) return options.cache_path;
@@ -58,10 +67,8 @@ class Backend final : public VulkanBackend {
     shared_->force_staging = vulkan.force_staging;
     shared_->cost_policy = vulkan.cost_policy;
     shared_->cpu_threads = options.threads;
-    shared_->spin_wait_us = static_cast<uint32_t>(std::max(0, vulkan.spin_wait_us));
-    if (const char* spin = std::getenv("MOTA_VULKAN_SPIN_US"); vulkan.spin_wait_us < 0 && spin) {
-      shared_->spin_wait_us = static_cast<uint32_t>(std::clamp(std::atoi(spin), 0, 1000000));
-    }
+    shared_->spin_wait_us = vulkan.spin_wait_us >= 0 ? static_cast<uint32_t>(vulkan.spin_wait_us)
+                                                     : DefaultSpinUs(shared_->ctx->info());
     const char* profile = std::getenv("MOTA_VULKAN_PROFILE");
     shared_->profile = vulkan.profile || (profile != nullptr && std::string(profile) == "1");
     std::string tuning = vulkan.tuning;
