@@ -50,8 +50,8 @@ struct VulkanOptions {
   std::string precision;
   // Microseconds Run polls a submission's fence before blocking in vkWaitForFences (whose
   // wake-up adds latency and jitter at ~1 ms per inference on desktop GPUs); it costs a busy
-  // CPU core meanwhile. -1: $MOTA_VULKAN_SPIN_US, else 2000 on discrete GPUs (H100: p99/p50 of
-  // squeezenet1_1 fp16 1.25 -> 1.03), 0 elsewhere (phones: battery).
+  // CPU core meanwhile. -1: $MOTA_VULKAN_SPIN_US, else 2000 on discrete GPUs (H100: steady
+  // median 8-12% lower, bench/vulkan/RESULTS.md), 0 elsewhere (phones: battery).
   int spin_wait_us = -1;
   // Driver quirks from the variant's metadata (vk_quirks.h), applied at creation.
   std::vector<VulkanQuirk> quirks;
