@@ -8,6 +8,9 @@
 // A Session (session.h) caches one Executable per distinct set of input shapes.
 #pragma once
 
+#include <array>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <span>
 #include <string>
@@ -19,8 +22,24 @@
 
 namespace mota::exec {
 
+// Options of a backend. Besides `threads`, the variant's backend parameters (its target custom
+// metadata, manifests/lib/tuf/target_custom.h, carried by the install record) travel here as
+// plain values, so exec does not depend on the TUF types. A backend ignores what is not its own.
 struct BackendOptions {
   int threads = 1;
+  // The variant's precision ("fp32", "fp16", "int8", "int8-weights"; empty: the model's). The
+  // Vulkan backend runs fp16 for "fp16" where the device can, fp32 for "fp32", and otherwise
+  // follows the model's metadata.
+  std::string precision;
+  // Vulkan: the variant's workgroup size per GPU family ("default" or the vendor id as "0x" +
+  // lowercase hex, at least 4 digits: "0x10de", "0x10005"). The backend uses its vendor's entry,
+  // else "default" (vulkan_backend.h: how it maps to the tuning parameters).
+  std::map<std::string, std::array<int64_t, 3>> vulkan_workgroup_size;
+  // Vulkan: tuning parameters "key=value,..." (exec/vulkan/vk_tuning.h) over the above.
+  std::string vulkan_tuning;
+  // Vulkan: the variant's `vulkan_quirks` list as JSON text (exec/vulkan/vk_quirks.h); empty:
+  // none. A malformed list makes the backend fail with INVALID_ARGUMENT naming the field.
+  std::string vulkan_quirks_json;
 };
 
 // Not thread-safe: one Run at a time per Executable.

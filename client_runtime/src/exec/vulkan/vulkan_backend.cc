@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 
 #include "exec/vulkan/vk_executable.h"
 #include "exec/vulkan/vk_op.h"
@@ -53,9 +54,39 @@ std::string CachePath(const VulkanOptions& options, const DeviceInfo& d) {
   return dir + name;
 }
 
+// The variant's quirk list (BackendOptions::vulkan_quirks_json) after VulkanOptions::quirks.
+Result<std::vector<VulkanQuirk>> AllQuirks(const BackendOptions& options,
+                                           const VulkanOptions& vulkan) {
+  std::vector<VulkanQuirk> quirks = vulkan.quirks;
+  if (options.vulkan_quirks_json.empty()) return quirks;
+  const nlohmann::json json = nlohmann::json::parse(options.vulkan_quirks_json, nullptr, false);
+  if (json.is_discarded()) {
+    return InvalidArgument("the variant's vulkan_quirks is not valid JSON: '",
+                           options.vulkan_quirks_json.substr(0, 80), "'; expected a list");
+  }
+  MOTA_ASSIGN_OR_RETURN(std::vector<VulkanQuirk> variant,
+                        ParseVulkanQuirks(json, "the variant's vulkan_quirks"));
+  quirks.insert(quirks.end(), variant.begin(), variant.end());
+  return quirks;
+}
+
+// VulkanOptions::precision, else the variant's when it is fp16 or fp32 (int8 variants run
+// their model's own precision), else $MOTA_VULKAN_PRECISION.
+std::string ChoosePrecisionOption(const BackendOptions& options, const VulkanOptions& vulkan) {
+  if (!vulkan.precision.empty()) return vulkan.precision;
+  if (options.precision == "fp16" || options.precision == "fp32") return options.precision;
+  if (const char* env = std::getenv("MOTA_VULKAN_PRECISION"); env != nullptr) return env;
+  return "";
+}
+
 class Backend final : public VulkanBackend {
  public:
   Backend(const BackendOptions& options, const VulkanOptions& vulkan) {
+    auto quirks = AllQuirks(options, vulkan);
+    if (!quirks.ok()) {
+      status_ = quirks.status();
+      return;
+    }
     auto ctx = Context::Create(vulkan.context);
     if (!ctx.ok()) {
       status_ = ctx.status();
@@ -71,18 +102,16 @@ class Backend final : public VulkanBackend {
                                                      : DefaultSpinUs(shared_->ctx->info());
     const char* profile = std::getenv("MOTA_VULKAN_PROFILE");
     shared_->profile = vulkan.profile || (profile != nullptr && std::string(profile) == "1");
-    std::string tuning = vulkan.tuning;
+    ApplyWorkgroupSize(options.vulkan_workgroup_size);
+    std::string tuning = !vulkan.tuning.empty() ? vulkan.tuning : options.vulkan_tuning;
     if (tuning.empty()) {
       if (const char* env = std::getenv("MOTA_VULKAN_TUNING"); env != nullptr) tuning = env;
     }
     status_ = ApplyTuningParameters(tuning, shared_->ctx->info(), &shared_->tuning);
     if (!status_.ok()) return;
-    status_ = ApplyQuirks(vulkan.quirks);
+    status_ = ApplyQuirks(*quirks);
     if (!status_.ok()) return;
-    precision_ = vulkan.precision;
-    if (precision_.empty()) {
-      if (const char* env = std::getenv("MOTA_VULKAN_PRECISION"); env != nullptr) precision_ = env;
-    }
+    precision_ = ChoosePrecisionOption(options, vulkan);
     if (!precision_.empty() && precision_ != "fp16" && precision_ != "fp32") {
       status_ = InvalidArgument("Vulkan precision '", precision_, "': expected fp16 or fp32");
       return;
@@ -135,8 +164,41 @@ class Backend final : public VulkanBackend {
     return status_.ok() ? shared_->pipelines->created() : 0;
   }
   const std::vector<std::string>& applied_quirks() const override { return applied_quirks_; }
+  const std::vector<std::string>& parameter_notes() const override { return parameter_notes_; }
 
  private:
+  // The variant's workgroup size for this GPU family (its vendor's entry, else "default") as
+  // tuning parameters: x*y*z threads for the 1-D kernels (elementwise_wg, reduce_wg) and, for a
+  // square x == y, x for gemm_tile. A value the device cannot run is skipped and noted: a hint
+  // costs speed, never correctness (target_custom.h).
+  void ApplyWorkgroupSize(const std::map<std::string, std::array<int64_t, 3>>& sizes) {
+    if (sizes.empty()) return;
+    char family[16];
+    std::snprintf(family, sizeof(family), "0x%04x", shared_->ctx->info().vendor_id);
+    auto it = sizes.find(family);
+    if (it == sizes.end()) it = sizes.find("default");
+    if (it == sizes.end()) {
+      parameter_notes_.push_back(StrCat("workgroup_size: no entry for ", family,
+                                        " or default; the vendor defaults apply"));
+      return;
+    }
+    const auto& [x, y, z] = it->second;
+    std::vector<std::string> keys = {StrCat("elementwise_wg=", x * y * z),
+                                     StrCat("reduce_wg=", x * y * z)};
+    if (x == y && z == 1) keys.push_back(StrCat("gemm_tile=", x));
+    const std::string source =
+        StrCat("workgroup_size[", it->first, "] = [", x, ", ", y, ", ", z, "]");
+    for (const std::string& key : keys) {
+      Status s = ApplyTuningParameters(key, shared_->ctx->info(), &shared_->tuning);
+      parameter_notes_.push_back(s.ok() ? StrCat(source, " -> ", key)
+                                        : StrCat(source, ": ", key, " skipped: ", s.message()));
+    }
+    if (x != y || z != 1) {
+      parameter_notes_.push_back(
+          StrCat(source, ": not square, gemm_tile keeps ", shared_->tuning.gemm_tile));
+    }
+  }
+
   // Every quirk matching the device: disable_backend -> INCOMPATIBLE (Prepare returns it).
   Status ApplyQuirks(const std::vector<VulkanQuirk>& quirks) {
     const DeviceInfo& d = shared_->ctx->info();
@@ -189,6 +251,7 @@ class Backend final : public VulkanBackend {
   std::string precision_;   // VulkanOptions::precision or $MOTA_VULKAN_PRECISION
   std::string fp16_quirk_;  // reason of a disable_fp16 quirk
   std::vector<std::string> applied_quirks_;
+  std::vector<std::string> parameter_notes_;  // how the variant's workgroup size was applied
 };
 
 std::unique_ptr<exec::Backend> CreateDefault(const BackendOptions& options) {

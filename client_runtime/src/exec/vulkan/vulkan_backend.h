@@ -57,6 +57,21 @@ struct VulkanOptions {
   std::vector<VulkanQuirk> quirks;
 };
 
+// The variant's parameters in BackendOptions (the registered "vulkan" factory passes them):
+//   precision "fp16"/"fp32"      -> VulkanOptions::precision when that is empty (int8 variants:
+//                                   the model's own precision);
+//   vulkan_workgroup_size        -> tuning: [x, y, z] of the vendor's family (else "default")
+//                                   sets elementwise_wg and reduce_wg to x*y*z and, when square
+//                                   (x == y, z == 1), gemm_tile to x; gemm_regs, gemm_shared and
+//                                   gemm_min_groups have no workgroup-size counterpart (not
+//                                   mapped); values the device cannot run are skipped
+//                                   (parameter_notes());
+//   vulkan_tuning                -> VulkanOptions::tuning when that is empty, applied after the
+//                                   workgroup size;
+//   vulkan_quirks_json           -> parsed (ParseVulkanQuirks) and appended to
+//                                   VulkanOptions::quirks; malformed: status() and Prepare
+//                                   are INVALID_ARGUMENT naming "the variant's vulkan_quirks".
+
 // GPU time of one dispatch, summed over runs (profiling).
 struct DispatchProfile {
   std::string node;    // the graph node it computes (a fused Add is in its producer's time)
@@ -115,6 +130,9 @@ class VulkanBackend : public Backend {
   virtual int pipelines_created() const = 0;
   // One line per quirk that applied to this device: "<action>: <reason>".
   virtual const std::vector<std::string>& applied_quirks() const = 0;
+  // One line per tuning parameter taken from BackendOptions::vulkan_workgroup_size:
+  // "workgroup_size[0x10005] = [8, 8, 1] -> gemm_tile=8", or why it was skipped.
+  virtual const std::vector<std::string>& parameter_notes() const = 0;
 };
 
 std::unique_ptr<VulkanBackend> CreateVulkanBackend(const BackendOptions& options,
