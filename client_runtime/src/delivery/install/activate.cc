@@ -137,7 +137,7 @@ Result<InstalledVariant> CheckCandidate(const InstallStore& store, const Candida
         Describe(c), " is older than the active release ", store.active()->release,
         " (a rollback; allowed only when signed metadata revokes the newer one)");
   MOTA_ASSIGN_OR_RETURN(const std::string file, InstallStore::FileName(c.release, c.variant));
-  InstalledVariant next{c.release, c.variant, c.backend, c.index->sha256, file};
+  InstalledVariant next{c.release, c.variant, c.backend, c.index->sha256, file, c.params};
   for (const auto* installed : {&store.active(), &store.previous()}) {
     if (*installed && (*installed)->file == file && (*installed)->sha256 != next.sha256)
       return FailedPrecondition(Describe(c), ": '", file, "' is installed with sha256 ",
@@ -155,7 +155,8 @@ bool AlreadyActive(const InstallStore& store, const Candidate& c, const Installe
 Status SelftestAndSwitch(InstallStore& store, const Candidate& c, const ActivateOptions& o,
                          const InstalledVariant& next, const BlobLoader& blobs) {
   const std::string path = store.PathOf(next);
-  Status tested = RunSelftest(path, c.index->selftest, blobs, c.backend, o.report);
+  Status tested = RunSelftest(path, c.index->selftest, blobs, c.backend, o.report,
+                              ToBackendOptions(c.params));
   if (!tested.ok()) {
     Discard(store, path);
     const Status marked = store.MarkBad({c.release, c.variant, c.backend, tested.ToString()});

@@ -51,6 +51,9 @@ struct Candidate {
   // The active file is missing or damaged (CheckActiveFile): install the active release and
   // variant again instead of answering "already active".
   bool repair = false;
+  // The variant's backend parameters (its target's precision, tuning, vulkan_quirks): the
+  // self-test runs with them and the install record keeps them for every later open.
+  VariantParams params;
 };
 
 struct ActivateOptions {

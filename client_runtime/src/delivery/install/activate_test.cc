@@ -238,6 +238,22 @@ TEST_F(ActivateTest, vulkan_selftest_passes_or_says_why_and_keeps_the_active) {
   }
 }
 
+TEST_F(ActivateTest, the_selftest_runs_with_the_variants_params_and_the_record_keeps_them) {
+  InstallStore store = Open();
+  Candidate c{2, "cpu-fp16", "auto", &fp16_};
+  c.params = {.precision = "fp16", .threads = 2, .workgroup_size = {{"default", {8, 8, 1}}}};
+  ASSERT_TRUE(Activate(store, c, Options()).ok());
+  EXPECT_EQ(InstallStore::Open((dir_ / "device").string(), "mlp")->active()->params, c.params);
+
+  // The self-test creates its backend with them: tuning.threads out of range fails it.
+  Candidate wrong{3, "cpu-fp32", "auto", &fp32_};
+  wrong.params.threads = 300;
+  const Status s = Activate(store, wrong, Options());
+  EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  EXPECT_NE(s.message().find("threads is 300"), std::string::npos) << s.message();
+  EXPECT_EQ(store.active()->release, 2);
+}
+
 TEST_F(ActivateTest, bad_variant_is_remembered) {
   {
     InstallStore store = Open();

@@ -84,12 +84,23 @@ Status WriteAtomic(const std::string& dir, const std::string& name, const std::s
   return FsyncDir(dir);
 }
 
+json ToJson(const VariantParams& p) {
+  json j = json::object();
+  if (!p.precision.empty()) j["precision"] = p.precision;
+  if (p.threads != 0) j["threads"] = p.threads;
+  if (!p.workgroup_size.empty()) j["workgroup_size"] = p.workgroup_size;
+  if (!p.vulkan_quirks.empty()) j["vulkan_quirks"] = p.vulkan_quirks;
+  return j;
+}
+
 json ToJson(const InstalledVariant& v) {
-  return json{{"backend", v.backend},
-              {"file", v.file},
-              {"release", v.release},
-              {"sha256", v.sha256},
-              {"variant", v.variant}};
+  json j{{"backend", v.backend},
+         {"file", v.file},
+         {"release", v.release},
+         {"sha256", v.sha256},
+         {"variant", v.variant}};
+  if (!v.params.empty()) j["params"] = ToJson(v.params);
+  return j;
 }
 
 Status Corrupt(const std::string& path, const std::string& what) {
@@ -112,6 +123,38 @@ Result<int64_t> ReleaseField(const json& j, const std::string& path, const std::
   return it->get<int64_t>();
 }
 
+// `<where>.params`; absent (records written before variants had parameters): none.
+Result<VariantParams> ParseParams(const json& entry, const std::string& path,
+                                  const std::string& where) {
+  VariantParams p;
+  auto it = entry.find("params");
+  if (it == entry.end()) return p;
+  const std::string at = where + ".params";
+  if (!it->is_object()) return Corrupt(path, StrCat(at, " is not an object"));
+  if (it->contains("precision")) {
+    MOTA_ASSIGN_OR_RETURN(p.precision, StringField(*it, "precision", path, at));
+  }
+  if (it->contains("vulkan_quirks")) {
+    MOTA_ASSIGN_OR_RETURN(p.vulkan_quirks, StringField(*it, "vulkan_quirks", path, at));
+  }
+  if (auto t = it->find("threads"); t != it->end()) {
+    if (!t->is_number_integer()) return Corrupt(path, StrCat(at, ".threads is not an integer"));
+    p.threads = t->get<int64_t>();
+  }
+  if (auto w = it->find("workgroup_size"); w != it->end()) {
+    if (!w->is_object()) return Corrupt(path, StrCat(at, ".workgroup_size is not an object"));
+    for (const auto& [family, size] : w->items()) {
+      if (!size.is_array() || size.size() != 3 || !size[0].is_number_integer() ||
+          !size[1].is_number_integer() || !size[2].is_number_integer()) {
+        return Corrupt(path, StrCat(at, ".workgroup_size.", family, " is not [x, y, z]"));
+      }
+      p.workgroup_size[family] = {size[0].get<int64_t>(), size[1].get<int64_t>(),
+                                  size[2].get<int64_t>()};
+    }
+  }
+  return p;
+}
+
 Result<std::optional<InstalledVariant>> ParseInstalled(const json& j, const std::string& path,
                                                        const std::string& where) {
   if (j.is_null()) return std::optional<InstalledVariant>();
@@ -122,6 +165,7 @@ Result<std::optional<InstalledVariant>> ParseInstalled(const json& j, const std:
   MOTA_ASSIGN_OR_RETURN(v.backend, StringField(j, "backend", path, where));
   MOTA_ASSIGN_OR_RETURN(v.sha256, StringField(j, "sha256", path, where));
   MOTA_ASSIGN_OR_RETURN(v.file, StringField(j, "file", path, where));
+  MOTA_ASSIGN_OR_RETURN(v.params, ParseParams(j, path, where));
   if (!IsPlainName(v.file))
     return Corrupt(path, StrCat(where, ".file '", v.file, "' is not a plain name"));
   return std::optional<InstalledVariant>(std::move(v));
@@ -152,6 +196,14 @@ bool EndsWith(const std::string& s, const std::string& suffix) {
 }
 
 }  // namespace
+
+exec::BackendOptions ToBackendOptions(const VariantParams& params, exec::BackendOptions base) {
+  if (params.threads != 0) base.threads = static_cast<int>(params.threads);
+  base.precision = params.precision;
+  base.vulkan_workgroup_size = params.workgroup_size;
+  base.vulkan_quirks_json = params.vulkan_quirks;
+  return base;
+}
 
 const char* StepName(Step step) {
   switch (step) {

@@ -5,7 +5,9 @@
 //                                                    candidate)
 //   <root>/models/<model>/active.json        {"active":{...}|null,"previous":{...}|null,
 //                                             "uninstalled":"why"} (the last key only after
-//                                             Uninstall, until the next activation)
+//                                             Uninstall, until the next activation); an entry
+//                                             has "params" (VariantParams) when the variant
+//                                             has any; a record without it still loads
 //   <root>/models/<model>/bad_variants.json  {"bad":[{"backend","reason","release","variant"}]}
 //
 //   MOTA_ASSIGN_OR_RETURN(InstallStore store, InstallStore::Open("/data/mota", "mobilenet"));
@@ -22,16 +24,37 @@
 // Not thread-safe; one process installs a model at a time (LockForInstall). Exception-free.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.h"
+#include "exec/backend.h"
 
 namespace mota::install {
+
+// The variant's backend parameters, from its target's custom metadata (manifests/lib/tuf/
+// target_custom.h VariantTarget: precision, tuning, `vulkan_quirks`). Kept with the installed
+// file so that the self-test and every later open run it as the packager meant.
+struct VariantParams {
+  std::string precision;  // "fp32" | "fp16" | "int8" | "int8-weights"; empty: the model's
+  int64_t threads = 0;    // tuning.threads (cpu); 0: the caller's choice
+  // tuning.workgroup_size (vulkan): GPU family ("default", "0x10de") -> [x, y, z]
+  std::map<std::string, std::array<int64_t, 3>> workgroup_size;
+  std::string vulkan_quirks;  // the `vulkan_quirks` list as JSON text; empty: none
+  bool empty() const {
+    return precision.empty() && threads == 0 && workgroup_size.empty() && vulkan_quirks.empty();
+  }
+  bool operator==(const VariantParams&) const = default;
+};
+
+// `base` with the variant's parameters over it (threads only when the variant sets them).
+exec::BackendOptions ToBackendOptions(const VariantParams& params, exec::BackendOptions base = {});
 
 // One installed file. `file` is its name inside the model's folder.
 struct InstalledVariant {
@@ -40,6 +63,7 @@ struct InstalledVariant {
   std::string backend;  // what it passed its self-test on
   std::string sha256;   // of the whole file
   std::string file;
+  VariantParams params;  // what it passed its self-test with
   bool operator==(const InstalledVariant&) const = default;
 };
 

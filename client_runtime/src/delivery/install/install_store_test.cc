@@ -170,5 +170,49 @@ TEST_F(InstallStoreTest, open_during_an_installation_leaves_its_candidate_files_
   EXPECT_FALSE(fs::exists(candidate));
 }
 
+TEST_F(InstallStoreTest, the_variants_params_survive_a_restart_and_an_old_record_still_loads) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok());
+  InstalledVariant v1 = Put(*store, 1, "gpu");
+  v1.params = {.precision = "fp16",
+               .threads = 2,
+               .workgroup_size = {{"default", {8, 8, 1}}, {"0x10de", {16, 16, 1}}},
+               .vulkan_quirks = R"([{"action":"disable_fp16"}])"};
+  ASSERT_TRUE(store->SwitchActive(v1).ok());
+  const InstalledVariant v2 = Put(*store, 2, "cpu");  // no params: the entry has none
+  ASSERT_TRUE(store->SwitchActive(v2).ok());
+  auto reopened = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(reopened->previous()->params, v1.params);
+  EXPECT_TRUE(reopened->active()->params.empty());
+  const exec::BackendOptions options = ToBackendOptions(v1.params, {.threads = 4});
+  EXPECT_EQ(options.threads, 2);
+  EXPECT_EQ(options.precision, "fp16");
+  EXPECT_EQ(options.vulkan_workgroup_size.at("0x10de")[0], 16);
+  EXPECT_EQ(options.vulkan_quirks_json, v1.params.vulkan_quirks);
+  EXPECT_EQ(ToBackendOptions({}, {.threads = 4}).threads, 4);  // no tuning.threads: the caller's
+
+  // A record written before variants had parameters.
+  std::ofstream(root_ / "models/mlp/active.json")
+      << R"({"active":{"backend":"auto","file":"2-cpu.mota","release":2,"sha256":")"
+      << v2.sha256 << R"(","variant":"cpu"},"previous":null})";
+  auto old = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->active(), v2);
+}
+
+TEST_F(InstallStoreTest, malformed_params_are_data_loss_naming_the_field) {
+  fs::create_directories(root_ / "models" / "mlp");
+  std::ofstream(root_ / "models" / "mlp" / "active.json")
+      << R"({"active":{"backend":"auto","file":"1-a.mota","release":1,"sha256":"x",)"
+      << R"("variant":"a","params":{"workgroup_size":{"default":[8,8]}}}})";
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(store.status().message().find("active.params.workgroup_size.default is not [x, y, z]"),
+            std::string::npos)
+      << store.status().message();
+}
+
 }  // namespace
 }  // namespace mota::install

@@ -159,7 +159,8 @@ Result<double> ParseTolerance(const std::string& field, const std::string& text)
 }
 
 Status RunSelftest(const std::string& mota_path, const bundle::Selftest& selftest,
-                   const BlobLoader& blobs, const std::string& backend, SelftestReport* report) {
+                   const BlobLoader& blobs, const std::string& backend, SelftestReport* report,
+                   const exec::BackendOptions& options) {
   SelftestReport local;
   SelftestReport& r = report ? *report : local;
   r = SelftestReport{};
@@ -168,7 +169,7 @@ Status RunSelftest(const std::string& mota_path, const bundle::Selftest& selftes
   MOTA_ASSIGN_OR_RETURN(tol.min_cosine, ParseTolerance("min_cosine", selftest.min_cosine));
   auto model = model::Model::Load(mota_path);
   if (!model.ok()) return model.status().WithContext(StrCat("self-test: loading ", mota_path));
-  auto created = exec::CreateBackend(backend, exec::BackendOptions{});
+  auto created = exec::CreateBackend(backend, options);
   if (!created.ok())
     return created.status().WithContext(StrCat("self-test: backend '", backend, "'"));
   const model::Graph& graph = (*model)->graph();

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "exec/backend.h"
 #include "manifests/lib/bundle/index.h"
 
 namespace mota::install {
@@ -39,11 +40,12 @@ struct SelftestReport {
   double worst_cosine = 1;
 };
 
-// Loads `mota_path`, runs every vector on `backend` ("auto", "reference", "vulkan", ...) and
+// Loads `mota_path`, runs every vector on `backend` ("auto", "reference", "vulkan", ...),
+// created with `options` (the variant's parameters: install_store.h ToBackendOptions), and
 // compares. OK only when every output of every vector is within the tolerance.
 Status RunSelftest(const std::string& mota_path, const bundle::Selftest& selftest,
                    const BlobLoader& blobs, const std::string& backend,
-                   SelftestReport* report = nullptr);
+                   SelftestReport* report = nullptr, const exec::BackendOptions& options = {});
 
 // Parses an index tolerance ("0.995", "1e-05"): the decimal form of bundle-format.md.
 Result<double> ParseTolerance(const std::string& field, const std::string& text);
