@@ -77,12 +77,16 @@ Status AllocateTensor(mota_tensor_t& t, Shape dims, const std::string& what);
 // backend (exec::Session::CreatePreferred); kNone: the app named the backend, its errors are
 // returned.
 enum class Fallback { kNone, kToCpu };
-// Opens a .mota file on `backend` into a new handle. Shared by mota_model_open_file and the
-// client's mota_model_open.
+// Opens a .mota file on `backend`, created with `options` (for an installed version: its
+// variant's parameters, install::ToBackendOptions), into a new handle. Shared by
+// mota_model_open_file and the client's mota_model_open.
 Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path, const std::string& backend,
-                                                Fallback fallback);
+                                                Fallback fallback,
+                                                const exec::BackendOptions& options = {});
 // The active version of `name` installed in `data_dir` (install::InstallStore), on `backend` or,
-// when null, the backend it passed its self-test on. Creates nothing when none is installed.
+// when null, the backend it passed its self-test on; either way with the variant's parameters
+// its install record keeps (precision, tuning, vulkan_quirks), as its self-test ran.
+// Creates nothing when none is installed.
 Result<std::unique_ptr<mota_model_t>> OpenInstalled(const std::string& data_dir,
                                                     const std::string& name, const char* backend);
 

@@ -184,20 +184,24 @@ Result<const mota_tensor_t*> OutputByName(const mota_model_t& m, const char* nam
 namespace {
 
 Result<std::unique_ptr<exec::Session>> MakeSession(const model::Graph& graph,
-                                                   const std::string& backend, Fallback fallback) {
-  if (fallback == Fallback::kToCpu) return exec::Session::CreatePreferred(graph, {backend}, {});
-  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> b, exec::CreateBackend(backend, {}));
+                                                   const std::string& backend, Fallback fallback,
+                                                   const exec::BackendOptions& options) {
+  if (fallback == Fallback::kToCpu) {
+    return exec::Session::CreatePreferred(graph, {backend}, options);
+  }
+  MOTA_ASSIGN_OR_RETURN(std::unique_ptr<exec::Backend> b, exec::CreateBackend(backend, options));
   return exec::Session::Create(graph, std::move(b));
 }
 
 }  // namespace
 
 Result<std::unique_ptr<mota_model_t>> OpenModel(const std::string& path, const std::string& backend,
-                                                Fallback fallback) {
+                                                Fallback fallback,
+                                                const exec::BackendOptions& options) {
   auto m = std::make_unique<mota_model_t>();
   MOTA_ASSIGN_OR_RETURN(m->model, model::Model::Load(path));
   Result<std::unique_ptr<exec::Session>> session =
-      MakeSession(m->model->graph(), backend, fallback);
+      MakeSession(m->model->graph(), backend, fallback, options);
   if (!session.ok()) return session.status().WithContext(path);
   m->session = std::move(session).value();
   m->backend = m->session->backend().name();
@@ -220,9 +224,10 @@ Result<std::unique_ptr<mota_model_t>> OpenInstalled(const std::string& data_dir,
                     ": run an update first");
   }
   const install::InstalledVariant& a = *store.active();
+  const exec::BackendOptions options = install::ToBackendOptions(a.params);
   // Default: the backend the version passed its self-test on here.
-  if (backend != nullptr) return OpenModel(store.PathOf(a), backend, Fallback::kNone);
-  return OpenModel(store.PathOf(a), a.backend, Fallback::kToCpu);
+  if (backend != nullptr) return OpenModel(store.PathOf(a), backend, Fallback::kNone, options);
+  return OpenModel(store.PathOf(a), a.backend, Fallback::kToCpu, options);
 }
 
 }  // namespace mota::api
