@@ -134,6 +134,11 @@ TEST_F(ClientTest, first_update_installs_the_highest_priority_variant_that_fits)
   EXPECT_EQ(active->variant, "cpu-fp16");
   auto index = testing::StagedIndex(R1(), "cpu-fp16", 1);
   EXPECT_EQ(active->sha256, index->sha256);
+  // The install record keeps the chosen target's backend parameters (the self-test ran with
+  // them; mota_model_open_installed opens with them).
+  auto store = install::InstallStore::Open((dir_ / "data").string(), kModel);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  EXPECT_EQ(store->active()->params.precision, "fp16");
 }
 
 TEST_F(ClientTest, second_update_with_nothing_new_downloads_zero_bytes) {

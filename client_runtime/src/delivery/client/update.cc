@@ -14,6 +14,23 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The target's backend parameters for the self-test and the install record (install_store.h
+// VariantParams): its precision, tuning and the `vulkan_quirks` list a newer packager writes
+// (kept by ParseVariantTarget in `unrecognized`).
+install::VariantParams ParamsOf(const tuf::VariantTarget* target) {
+  install::VariantParams p;
+  if (target == nullptr) return p;
+  p.precision = target->precision;
+  if (target->tuning) {
+    p.threads = target->tuning->threads.value_or(0);
+    p.workgroup_size = target->tuning->workgroup_size;
+  }
+  if (auto q = target->unrecognized.find("vulkan_quirks"); q != target->unrecognized.end()) {
+    p.vulkan_quirks = q->dump();
+  }
+  return p;
+}
+
 const tuf::VariantTarget* FindTarget(const Loaded& loaded, int64_t release,
                                      const std::string& variant) {
   for (const tuf::VariantTarget& t : loaded.targets.targets) {
@@ -256,6 +273,7 @@ Status UpdateRun::TryVariant(Session& session, const Loaded& loaded, const selec
   }
   install::Candidate candidate{sel.release, sel.variant, attempt.backend, &*index, revoked};
   candidate.repair = !repair_why.empty();
+  candidate.params = ParamsOf(target);
   // Refusals that cost nothing come before the download; the file is assembled right there.
   Result<std::string> path = install::PrepareCandidate(store_, candidate);
   if (!path.ok()) return Fail(attempt, path.status(), "refused");
