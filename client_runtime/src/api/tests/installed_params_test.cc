@@ -20,8 +20,8 @@ void InstallMlp(const std::string& data, const std::string& backend,
                 const install::VariantParams& params) {
   auto store = install::InstallStore::Open(data, "mlp");
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  const install::InstalledVariant v{1, "v", backend, std::string(64, 'a'),
-                                    *install::InstallStore::FileName(1, "v"), params};
+  const install::InstalledVariant v{
+      1, "v", backend, std::string(64, 'a'), *install::InstallStore::FileName(1, "v"), params};
   fs::copy_file(ConvertedModel("mlp_784_256_10"), store->PathOf(v));
   const Status s = store->SwitchActive(v);
   ASSERT_TRUE(s.ok()) << s.ToString();

@@ -194,8 +194,8 @@ TEST_F(InstallStoreTest, the_variants_params_survive_a_restart_and_an_old_record
 
   // A record written before variants had parameters.
   std::ofstream(root_ / "models/mlp/active.json")
-      << R"({"active":{"backend":"auto","file":"2-cpu.mota","release":2,"sha256":")"
-      << v2.sha256 << R"(","variant":"cpu"},"previous":null})";
+      << R"({"active":{"backend":"auto","file":"2-cpu.mota","release":2,"sha256":")" << v2.sha256
+      << R"(","variant":"cpu"},"previous":null})";
   auto old = InstallStore::Open(root_.string(), "mlp");
   ASSERT_TRUE(old.ok()) << old.status().ToString();
   EXPECT_EQ(old->active(), v2);
