@@ -50,6 +50,8 @@ int HttpStatusFor(const Status& status) {
       return 422;
     case StatusCode::kUnavailable:
       return 503;
+    case StatusCode::kResourceExhausted:
+      return 507;  // Insufficient Storage: the repository's disk is full
     default:
       return 500;
   }

@@ -702,7 +702,7 @@ TEST_P(ClientAttackTest, disk_full_keeps_the_active_model) {
     return r.ok() ? std::string("ok")
                   : std::string(StatusCodeName(r.status().code())) + " " + r.status().message();
   });
-  EXPECT_EQ(out.rfind("OUT_OF_MEMORY update of 'mlp': disk full", 0), 0u) << out;
+  EXPECT_EQ(out.rfind("RESOURCE_EXHAUSTED update of 'mlp': disk full", 0), 0u) << out;
   EXPECT_NE(out.find("File too large"), std::string::npos) << out;
   ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
   ExpectIntact();
@@ -727,7 +727,7 @@ TEST_P(ClientAttackTest, disk_full_for_the_assembled_file_keeps_the_active_model
     return r.ok() ? std::string("ok")
                   : std::string(StatusCodeName(r.status().code())) + " " + r.status().message();
   });
-  EXPECT_EQ(out.rfind("OUT_OF_MEMORY update of 'mlp': disk full", 0), 0u) << out;
+  EXPECT_EQ(out.rfind("RESOURCE_EXHAUSTED update of 'mlp': disk full", 0), 0u) << out;
   EXPECT_NE(out.find(".mota"), std::string::npos) << "not the assembled file: " << out;
   ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
   ExpectIntact();

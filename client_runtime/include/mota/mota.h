@@ -116,7 +116,11 @@ typedef enum mota_status_t {
   MOTA_ERR_IO = 12,
   /* The call was cancelled (mota_client_cancel); nothing was activated. Call again to resume:
    * downloaded chunks are kept. */
-  MOTA_ERR_CANCELLED = 13
+  MOTA_ERR_CANCELLED = 13,
+  /* Storage ran out (disk full, quota, file size limit) while writing what the message names:
+   * free space or lower the chunk store's disk budget, then retry; the active model is
+   * unchanged and downloaded chunks are kept. */
+  MOTA_ERR_RESOURCE_EXHAUSTED = 14
 } mota_status_t;
 
 /* "OK", "INVALID_ARGUMENT", ... for every code; "UNKNOWN_STATUS" for a number not listed above.
@@ -387,8 +391,10 @@ typedef void (*mota_progress_fn)(void* user_data, const char* model, const char*
 
 /* Brings `model` to the newest release and best variant for this device: downloads the missing
  * chunks, verifies them, self-tests the result here and activates it atomically. Blocking, on
- * the calling thread (the app owns threads). *out_changed (may be NULL) is 1 when a new version
- * became active, 0 when the active one was already current. A variant that fails its self-test
+ * the calling thread (the app owns threads). *out_changed (may be NULL) is 1 when what is
+ * installed changed: a new version became active, a damaged active file was repaired, or a
+ * revoked release with no replacement was uninstalled (mota_model_open then gives NOT_FOUND with
+ * the reason); 0 when the active one was already current. A variant that fails its self-test
  * is marked bad on this device and the next one is tried. On any error the active version is
  * unchanged and still opens. MOTA_ERR_CANCELLED after mota_client_cancel (downloaded chunks are
  * kept: the next update resumes). `progress` may be NULL. A summary of what happened (release,

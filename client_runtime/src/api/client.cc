@@ -127,11 +127,8 @@ Status CheckModelName(const char* model, const char* function) {
   return Status::Ok();
 }
 
-// A cancelled update is FAILED_PRECONDITION inside (client::IsCancelled); the C API gives it
-// its own code so that apps can tell "stopped on request" from a refusal.
 mota_status_t ReportClient(mota_client_t* c, const Status& status) {
-  const mota_status_t code = Report(status, &c->error);
-  return client::IsCancelled(status) ? MOTA_ERR_CANCELLED : code;
+  return Report(status, &c->error);
 }
 
 std::string CheckReport(const client::CheckResult& r) {

@@ -17,6 +17,8 @@ static_assert(MOTA_ERR_INCOMPATIBLE == static_cast<int>(StatusCode::kIncompatibl
 static_assert(MOTA_ERR_OUT_OF_MEMORY == static_cast<int>(StatusCode::kOutOfMemory));
 static_assert(MOTA_ERR_FAILED_PRECONDITION == static_cast<int>(StatusCode::kFailedPrecondition));
 static_assert(MOTA_ERR_IO == static_cast<int>(StatusCode::kIoError));
+static_assert(MOTA_ERR_CANCELLED == static_cast<int>(StatusCode::kCancelled));
+static_assert(MOTA_ERR_RESOURCE_EXHAUSTED == static_cast<int>(StatusCode::kResourceExhausted));
 
 ErrorSlot& ThreadError() {
   thread_local ErrorSlot slot;
@@ -26,7 +28,7 @@ ErrorSlot& ThreadError() {
 mota_status_t ToC(StatusCode code) {
   const int n = static_cast<int>(code);
   // A code added inside libmota but not yet to the C enum must not leak an unlisted number.
-  if (n < MOTA_OK || n > MOTA_ERR_CANCELLED) return MOTA_ERR_INTERNAL;
+  if (n < MOTA_OK || n > MOTA_ERR_RESOURCE_EXHAUSTED) return MOTA_ERR_INTERNAL;
   return static_cast<mota_status_t>(n);
 }
 
@@ -75,6 +77,8 @@ const char* mota_status_string(mota_status_t status) {
       return "IO_ERROR";
     case MOTA_ERR_CANCELLED:
       return "CANCELLED";
+    case MOTA_ERR_RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
   }
   return "UNKNOWN_STATUS";
 }

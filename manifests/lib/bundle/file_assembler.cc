@@ -15,7 +15,7 @@ namespace {
 Status WriteError(int err, const std::string& what, const std::string& tmp,
                   const std::string& path) {
   if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
-    return MakeStatus(StatusCode::kOutOfMemory, "disk full: ", what, " ", tmp, " (assembling ",
+    return MakeStatus(StatusCode::kResourceExhausted, "disk full: ", what, " ", tmp, " (assembling ",
                       path, "): ", std::strerror(err),
                       "; nothing was written to the target; free space and retry");
   }

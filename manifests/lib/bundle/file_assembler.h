@@ -21,7 +21,7 @@
 // once at the end and renamed over `path`. On any failure, or when the assembler is destroyed
 // unfinished, the temporary file is removed and `path` is untouched.
 //
-// A full disk (ENOSPC, EDQUOT, EFBIG) is StatusCode::kOutOfMemory with "disk full: " and the
+// A full disk (ENOSPC, EDQUOT, EFBIG) is StatusCode::kResourceExhausted with "disk full: " and the
 // path in the message; other write errors are kIoError. Exception-free.
 //
 // Threads: Add* and Finish are called from one thread (the producer); the workers are owned by

@@ -151,7 +151,7 @@ TEST_F(FileAssemblerTest, disk_full_on_write_names_the_path_and_keeps_the_old_fi
   }});
   AddAllReversed(*a);
   Status s = a->Finish();
-  EXPECT_EQ(s.code(), StatusCode::kOutOfMemory) << s.ToString();
+  EXPECT_EQ(s.code(), StatusCode::kResourceExhausted) << s.ToString();
   EXPECT_NE(s.message().find("disk full: "), std::string::npos) << s.ToString();
   EXPECT_NE(s.message().find(Out()), std::string::npos) << s.ToString();
   a.reset();
@@ -171,7 +171,7 @@ TEST_F(FileAssemblerTest, a_file_larger_than_the_space_allowed_fails_before_any_
   auto a = FileAssembler::Begin(packed_.index, Out());
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old), 0);
   ASSERT_FALSE(a.ok());
-  EXPECT_EQ(a.status().code(), StatusCode::kOutOfMemory) << a.status().ToString();
+  EXPECT_EQ(a.status().code(), StatusCode::kResourceExhausted) << a.status().ToString();
   EXPECT_NE(a.status().message().find("disk full: cannot reserve"), std::string::npos)
       << a.status().ToString();
   EXPECT_EQ(FilesInDir(), 0u);

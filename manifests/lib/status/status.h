@@ -28,6 +28,8 @@ enum class StatusCode : int32_t {
   kOutOfMemory = 10,        // an allocation failed
   kFailedPrecondition = 11, // the call is valid but not in this state
   kIoError = 12,            // the OS refused a file operation
+  kCancelled = 13,          // the caller's cancel flag stopped the work: call again to resume
+  kResourceExhausted = 14,  // storage ran out (disk full, quota, file size limit): free space
 };
 
 const char* StatusCodeName(StatusCode code);
@@ -83,6 +85,10 @@ template <typename... Args>
 Status IoError(const Args&... args) { return Status(StatusCode::kIoError, StrCat(args...)); }
 template <typename... Args>
 Status FailedPrecondition(const Args&... args) { return Status(StatusCode::kFailedPrecondition, StrCat(args...)); }
+template <typename... Args>
+Status CancelledError(const Args&... args) { return Status(StatusCode::kCancelled, StrCat(args...)); }
+template <typename... Args>
+Status ResourceExhausted(const Args&... args) { return Status(StatusCode::kResourceExhausted, StrCat(args...)); }
 template <typename... Args>
 Status OutOfMemory(const Args&... args) { return Status(StatusCode::kOutOfMemory, StrCat(args...)); }
 

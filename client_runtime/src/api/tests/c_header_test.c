@@ -21,7 +21,7 @@ static void status_numbers_are_fixed(void) {
              MOTA_ERR_DATA_LOSS == 5 && MOTA_ERR_INTERNAL == 6 && MOTA_ERR_UNAVAILABLE == 7 &&
              MOTA_ERR_VERIFICATION_FAILED == 8 && MOTA_ERR_INCOMPATIBLE == 9 &&
              MOTA_ERR_OUT_OF_MEMORY == 10 && MOTA_ERR_FAILED_PRECONDITION == 11 &&
-             MOTA_ERR_IO == 12 && MOTA_ERR_CANCELLED == 13,
+             MOTA_ERR_IO == 12 && MOTA_ERR_CANCELLED == 13 && MOTA_ERR_RESOURCE_EXHAUSTED == 14,
          "status numbers are the documented ones");
   expect(strcmp(mota_status_string(MOTA_OK), "OK") == 0, "mota_status_string(MOTA_OK)");
   expect(strcmp(mota_status_string(MOTA_ERR_CANCELLED), "CANCELLED") == 0,

@@ -28,7 +28,8 @@ TEST(CApiStatus, every_code_has_its_name_and_unknown_numbers_are_marked) {
   EXPECT_STREQ(mota_status_string(MOTA_ERR_FAILED_PRECONDITION), "FAILED_PRECONDITION");
   EXPECT_STREQ(mota_status_string(MOTA_ERR_IO), "IO_ERROR");
   EXPECT_STREQ(mota_status_string(MOTA_ERR_CANCELLED), "CANCELLED");
-  EXPECT_STREQ(mota_status_string(static_cast<mota_status_t>(14)), "UNKNOWN_STATUS");
+  EXPECT_STREQ(mota_status_string(MOTA_ERR_RESOURCE_EXHAUSTED), "RESOURCE_EXHAUSTED");
+  EXPECT_STREQ(mota_status_string(static_cast<mota_status_t>(15)), "UNKNOWN_STATUS");
   EXPECT_STREQ(mota_status_string(static_cast<mota_status_t>(-1)), "UNKNOWN_STATUS");
 }
 

@@ -84,14 +84,11 @@ class CallGuard {
 }  // namespace
 
 Status CancelledStatus(const std::string& model, const Status& cause) {
-  return FailedPrecondition("cancelled: update of '", model, "' stopped by the app (",
-                            cause.message(), "); partial downloads are kept and resumed");
+  return CancelledError("cancelled: update of '", model, "' stopped by the app (",
+                        cause.message(), "); partial downloads are kept and resumed");
 }
 
-bool IsCancelled(const mota::Status& status) {
-  return status.code() == StatusCode::kFailedPrecondition &&
-         status.message().rfind("cancelled", 0) == 0;
-}
+bool IsCancelled(const mota::Status& status) { return status.code() == StatusCode::kCancelled; }
 
 std::string RunBackendFor(const std::string& target_backend) {
   return target_backend == "cpu" ? "auto" : target_backend;

@@ -67,8 +67,11 @@
 //                        from them is used; the active model stays.
 //   INCOMPATIBLE         no variant fits this device (the message names the closest variant
 //                        and the condition it failed).
-//   FAILED_PRECONDITION  cancelled (IsCancelled(status) is true), or refused by the app's
-//                        NetworkPolicy, or a rollback to a lower release was refused.
+//   CANCELLED            UpdateOptions::cancel was set (IsCancelled(status) is true); partial
+//                        downloads are kept and resumed by the next call.
+//   RESOURCE_EXHAUSTED   the disk is full (or a quota / file size limit): nothing activated.
+//   FAILED_PRECONDITION  refused by the app's NetworkPolicy, or a rollback to a lower release
+//                        was refused.
 //   NOT_FOUND            the repository does not have the model (or Active: nothing installed).
 // Every error names the model, the release and variant tried and what failed.
 //
@@ -281,8 +284,7 @@ class Client {
   std::unique_ptr<ClientCore> impl_;
 };
 
-// True for the status Update returns when UpdateOptions::cancel was set (FAILED_PRECONDITION,
-// message starting with "cancelled").
+// True for the status Update returns when UpdateOptions::cancel was set (CANCELLED).
 bool IsCancelled(const mota::Status& status);
 
 // The backend a variant target's `backend` runs on here: "cpu" -> "auto" (the best CPU backend

@@ -56,7 +56,7 @@ Result<fetch::DownloadStats> CopyLocalBlobs(
   p.blobs_total = missing.size();
   for (const fetch::BlobWant* blob : missing) {
     if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) {
-      return FailedPrecondition("cancelled by the app after ", p.bytes_done, " of ", p.bytes_total,
+      return CancelledError("cancelled by the app after ", p.bytes_done, " of ", p.bytes_total,
                                 " bytes copied from ", repo_dir);
     }
     const std::string from = repo_dir + "/blobs/" + blob->sha256;

@@ -324,7 +324,7 @@ Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
   Status status = Status::Ok();
   while (status.ok() && blobs_done_ < blobs_total_) {
     if (Cancelled(opt_.http)) {
-      status = FailedPrecondition("download cancelled by the app after ", bytes_done_, " of ",
+      status = CancelledError("download cancelled by the app after ", bytes_done_, " of ",
                                   bytes_total_, " bytes");
       break;
     }
@@ -703,7 +703,7 @@ Status ChunkDownloader::Run::Failed(Job& job, Status error) {
     job.received = job.flushed = 0;
   }
   if (Cancelled(opt_.http)) {
-    return FailedPrecondition("download cancelled by the app after ", bytes_done_, " of ",
+    return CancelledError("download cancelled by the app after ", bytes_done_, " of ",
                               bytes_total_, " bytes");
   }
   if (job.fatal) return error;

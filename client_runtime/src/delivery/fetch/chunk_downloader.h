@@ -30,7 +30,7 @@
 // is deleted and downloaded again. The whole-file sha256 is computed in order as chunks land; one
 // fsync, then rename. So every byte is hashed once as a frame, once as content and once in the
 // whole file, and written once to the store and once to the target. Used store blobs get their
-// mtime refreshed (the eviction order of store_budget.h). A full disk is kOutOfMemory "disk full:
+// mtime refreshed (the eviction order of store_budget.h). A full disk is kResourceExhausted "disk full:
 // <path>" (store_budget.h). Exception-free.
 #pragma once
 

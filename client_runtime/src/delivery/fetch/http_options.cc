@@ -71,7 +71,7 @@ Status CurlFailure(CURLcode code, const char* error_buffer, const std::string& u
                            ? std::string(error_buffer)
                            : std::string(curl_easy_strerror(code));
   if (code == CURLE_ABORTED_BY_CALLBACK && Cancelled(options))
-    return FailedPrecondition("download of ", url, " cancelled by the app");
+    return CancelledError("download of ", url, " cancelled by the app");
   if (code == CURLE_OPERATION_TIMEDOUT) {
     return Status(StatusCode::kUnavailable,
                   StrCat("GET ", url, " timed out (connect ", options.connect_timeout.count(),

@@ -130,15 +130,14 @@ Result<CleanupReport> CleanPartials(const std::string& store_dir,
 
 Status WriteFailure(int err, const std::string& what, const std::string& path) {
   if (err == ENOSPC || err == EDQUOT || err == EFBIG) {
-    return OutOfMemory(kDiskFull, what, " ", path, ": ", std::strerror(err),
+    return ResourceExhausted(kDiskFull, what, " ", path, ": ", std::strerror(err),
                        "; free space on the device (or lower the chunk store budget) and retry");
   }
   return IoError(what, " ", path, ": ", std::strerror(err));
 }
 
 bool IsDiskFull(const Status& status) {
-  return status.code() == StatusCode::kOutOfMemory &&
-         std::string_view(status.message()).find(kDiskFull) != std::string_view::npos;
+  return status.code() == StatusCode::kResourceExhausted;
 }
 
 }  // namespace mota::fetch

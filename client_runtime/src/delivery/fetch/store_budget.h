@@ -18,8 +18,8 @@
 // uses it, so the blobs evicted first are those no recent release needed.
 //
 // Disk full: every write of the store and of an assembled file that fails with ENOSPC, EDQUOT
-// or EFBIG returns StatusCode::kOutOfMemory (the status set has no RESOURCE_EXHAUSTED; storage is
-// the resource that ran out) with a message starting "disk full:" and naming the path; the
+// or EFBIG returns StatusCode::kResourceExhausted with a message starting "disk full:" and
+// naming the path; the
 // assembled target is never left half-written. IsDiskFull() recognizes it.
 #pragma once
 
@@ -77,7 +77,7 @@ Result<CleanupReport> CleanPartials(const std::string& store_dir,
                                     const std::unordered_set<std::string>& wanted_parts,
                                     std::chrono::seconds max_age);
 
-// The status for a write that failed with `err` (an errno value) on `path`: kOutOfMemory with
+// The status for a write that failed with `err` (an errno value) on `path`: kResourceExhausted with
 // "disk full: ..." for ENOSPC, EDQUOT and EFBIG, IoError otherwise; `what` says which write.
 Status WriteFailure(int err, const std::string& what, const std::string& path);
 
