@@ -372,7 +372,8 @@ mota_status_t mota_model_open(mota_client_t* client, const char* model_name,
   MOTA_C_CHECK(out_model, "mota_model_open", &client->error);
   auto active = client->client->Active(model_name);
   if (!active.ok()) return Report(active.status().WithContext("mota_model_open"), &client->error);
-  auto m = mota::api::OpenModel(active->path, active->backend, mota::api::Fallback::kToCpu);
+  auto m = mota::api::OpenModel(active->path, active->backend, mota::api::Fallback::kToCpu,
+                                mota::install::ToBackendOptions(active->params));
   if (!m.ok()) {
     return Report(
         m.status().WithContext(mota::StrCat("mota_model_open: model '", model_name, "' release ",

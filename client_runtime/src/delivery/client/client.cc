@@ -363,7 +363,7 @@ Result<ActiveModel> Client::Active(const std::string& model) {
     return DataLoss("model '", model, "': the active file ", store.PathOf(a),
                     " named by active.json is missing (removed outside mota?); run an update");
   }
-  return ActiveModel{store.PathOf(a), a.release, a.variant, a.backend, a.sha256};
+  return ActiveModel{store.PathOf(a), a.release, a.variant, a.backend, a.sha256, a.params};
 }
 
 mota::Status Client::RollBack(const std::string& model, const std::string& reason) {

@@ -215,6 +215,7 @@ struct ActiveModel {
   std::string variant;
   std::string backend;  // the backend it passed its self-test on ("auto", "vulkan")
   std::string sha256;
+  install::VariantParams params;  // the variant's backend parameters it passed it with
 };
 
 // Local state of a model (no network).

@@ -139,6 +139,7 @@ TEST_F(ClientTest, first_update_installs_the_highest_priority_variant_that_fits)
   auto store = install::InstallStore::Open((dir_ / "data").string(), kModel);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(store->active()->params.precision, "fp16");
+  EXPECT_EQ(active->params, store->active()->params);  // what mota_model_open passes
 }
 
 TEST_F(ClientTest, second_update_with_nothing_new_downloads_zero_bytes) {
