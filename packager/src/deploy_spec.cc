@@ -20,6 +20,7 @@ using deploy_internal::MapReader;
 
 const std::vector<std::string_view> kBackends = {"cpu", "vulkan"};
 const std::vector<std::string_view> kPrecisions = {"fp32", "fp16", "int8", "int8-weights"};
+const std::vector<std::string_view> kDriverQuirkActions = {"disable_fp16", "disable_backend"};
 const std::vector<std::string_view> kMethods = {"minmax", "percentile", "entropy"};
 
 // State shared by the parts of one parse.
@@ -262,6 +263,53 @@ void ParseTuning(Diagnostics& diag, const Entry& e, const std::string& where,
   }
 }
 
+// One entry of a vulkan variant's `driver_quirks`: what the device's Vulkan backend checks
+// (vk_quirks.h), so a quirk the parser accepts never fails the variant on the device.
+void ParseDriverQuirk(Diagnostics& diag, const YAML::Node& node, const std::string& where,
+                      size_t index, std::vector<DriverQuirk>* out) {
+  const std::string label = StrCat("driver_quirks[", index, "]");
+  MapReader m(diag, node, where, label + ".", {"when", "action", "reason"});
+  if (!m.ok()) return;
+  DriverQuirk q;
+  if (const Entry* w = m.Require("when")) {
+    const size_t before = diag.count();
+    deploy_internal::ParseConditions(diag, w->value, where, label + ".when", &q.when);
+    DeviceConditions rest = q.when;
+    rest.gpu.reset();
+    if (diag.count() == before && (!q.when.gpu || !rest.empty())) {
+      diag.Error(w->ValueMark(), m.Label("when") +
+                                     ": give only `gpu` conditions (vendor_ids, device_ids, "
+                                     "driver_version, ...): a driver quirk is checked against the "
+                                     "GPU; use top-level quirks to deny devices by other facts");
+    } else if (q.when.gpu && !q.when.gpu->api.empty() && q.when.gpu->api != "vulkan") {
+      diag.Error(w->ValueMark(), m.Label("when") + ": gpu.api must be vulkan here");
+    }
+  }
+  if (const Entry* a = m.Require("action"))
+    ReadEnum(diag, *a, m.Label("action"), kDriverQuirkActions, &q.action);
+  if (const Entry* r = m.Require("reason");
+      r && ReadString(diag, *r, m.Label("reason"), &q.reason) && q.reason.empty()) {
+    diag.Error(r->ValueMark(), m.Label("reason") + ": empty; say which driver bug this avoids");
+  }
+  out->push_back(std::move(q));
+}
+
+void ParseDriverQuirks(Diagnostics& diag, const Entry& e, const std::string& where,
+                       const std::string& backend, std::vector<DriverQuirk>* out) {
+  if (!backend.empty() && backend != "vulkan") {
+    diag.Error(e.key_node.Mark(), StrCat(where, ": driver_quirks: applies only to backend vulkan ",
+                                         "(this variant's backend is ", backend, ")"));
+    return;
+  }
+  if (!e.value.IsSequence()) {
+    diag.Error(e.ValueMark(), StrCat(where, ": driver_quirks: expected a list, got ",
+                                     deploy_internal::Describe(e.value)));
+    return;
+  }
+  size_t i = 0;
+  for (const YAML::Node& item : e.value) ParseDriverQuirk(diag, item, where, i++, out);
+}
+
 // "variant 'id'" when the id is a readable string, else "variants[i]".
 std::string VariantWhere(const YAML::Node& node, size_t index) {
   if (node.IsMap()) {
@@ -277,7 +325,8 @@ void ParseVariant(Context& ctx, const YAML::Node& node, size_t index) {
   Diagnostics& diag = ctx.diag;
   const std::string where = VariantWhere(node, index);
   MapReader m(diag, node, where, "",
-              {"id", "backend", "precision", "requires", "priority", "gate", "tuning"});
+              {"id", "backend", "precision", "requires", "priority", "gate", "tuning",
+               "driver_quirks"});
   if (!m.ok()) return;
   Variant v;
   v.mark = {node.Mark().line + 1, node.Mark().column + 1};
@@ -306,6 +355,8 @@ void ParseVariant(Context& ctx, const YAML::Node& node, size_t index) {
   }
   if (const Entry* g = m.Get("gate")) ParseGate(diag, *g, where, &v.gate);
   if (const Entry* t = m.Get("tuning")) ParseTuning(diag, *t, where, v.backend, &v.tuning);
+  if (const Entry* q = m.Get("driver_quirks"))
+    ParseDriverQuirks(diag, *q, where, v.backend, &v.driver_quirks);
   ctx.spec.variants.push_back(std::move(v));
 }
 

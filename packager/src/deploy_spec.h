@@ -55,6 +55,15 @@ struct AccuracyGate {
 // (manifests/lib/tuf/target_custom.h), so what the parser checked is what the device reads.
 using Tuning = tuf::VariantTuning;
 
+// A driver quirk of a vulkan variant (deploy-spec.md `driver_quirks`): on the GPUs `when` names,
+// the device's Vulkan backend runs this variant in fp32 or not at all (then on the CPU). It
+// travels in the target's custom metadata as `vulkan_quirks` (exec/vulkan/vk_quirks.h).
+struct DriverQuirk {
+  DeviceConditions when;  // only `gpu` conditions
+  std::string action;     // "disable_fp16" | "disable_backend"
+  std::string reason;
+};
+
 struct Variant {
   std::string id;
   std::string backend;    // "cpu" | "vulkan"
@@ -63,6 +72,7 @@ struct Variant {
   int64_t priority = 0;
   AccuracyGate gate;  // the variant's own override; see EffectiveGate
   Tuning tuning;
+  std::vector<DriverQuirk> driver_quirks;  // vulkan variants only
   SourceMark mark;
 };
 

@@ -391,6 +391,38 @@ TEST_F(DeploySpecTest, tuning_of_the_other_backend_is_an_error) {
                           "range (expected 1 to 256)"));
 }
 
+TEST_F(DeploySpecTest, driver_quirks_of_a_vulkan_variant_are_read) {
+  const std::string yaml = std::string(kBase) +
+                           "  - id: gpu-fp16\n    backend: vulkan\n    precision: fp16\n"
+                           "    driver_quirks:\n"
+                           "      - when: {gpu: {vendor_ids: [0x13b5], driver_version: {max: \"38\"}}}\n"
+                           "        action: disable_fp16\n"
+                           "        reason: fp16 convolutions return NaN on r38 drivers\n";
+  const DeploySpec spec = Parse(yaml);
+  ASSERT_EQ(spec.variants.size(), 2u);
+  const std::vector<DriverQuirk>& q = spec.variants.back().driver_quirks;
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].action, "disable_fp16");
+  EXPECT_EQ(ToJson(q[0].when).dump(),
+            R"({"gpu":{"driver_version":{"max":"38"},"vendor_ids":[5045]}})");
+}
+
+TEST_F(DeploySpecTest, driver_quirks_that_the_device_could_not_apply_are_errors) {
+  const std::string vulkan =
+      std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+  EXPECT_THAT(Errors(std::string(kBase) + "    driver_quirks: []\n"),
+              ElementsAre(HasSubstr("driver_quirks: applies only to backend vulkan")));
+  EXPECT_THAT(Errors(vulkan + "    driver_quirks: [{when: {os: [android]}, action: disable_fp16, "
+                              "reason: r}]\n"),
+              ElementsAre(HasSubstr("give only `gpu` conditions")));
+  EXPECT_THAT(Errors(vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: "
+                              "disable_fp32, reason: r}]\n"),
+              ElementsAre(HasSubstr("action 'disable_fp32' is not one of")));
+  EXPECT_THAT(Errors(vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: "
+                              "disable_backend, reason: \"\"}]\n"),
+              ElementsAre(HasSubstr("reason: empty")));
+}
+
 TEST_F(DeploySpecTest, misspelled_tuning_key_is_named_with_its_line_and_a_suggestion) {
   const std::string yaml = std::string(kBase) +
                            "    tuning:\n"       // 12

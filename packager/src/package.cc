@@ -262,6 +262,15 @@ json TargetEntry(const DeploySpec& spec, const Variant& v, const std::string& in
   t.min_runtime_version = RuntimeVersionFor(v, o);
   t.format_version = format::kModelFormatVersion;
   if (!v.tuning.empty()) t.tuning = v.tuning;  // deploy-spec.md: tuning travels in the target
+  if (!v.driver_quirks.empty()) {
+    // The key the device reads (exec/vulkan/vk_quirks.h); an older runtime keeps it unread.
+    json quirks = json::array();
+    for (const DriverQuirk& q : v.driver_quirks) {
+      quirks.push_back(
+          {{"when", conditions::ToJson(q.when)}, {"action", q.action}, {"reason", q.reason}});
+    }
+    t.unrecognized["vulkan_quirks"] = std::move(quirks);
+  }
   const std::span<const uint8_t> bytes(reinterpret_cast<const uint8_t*>(index_bytes.data()),
                                        index_bytes.size());
   return json{{"custom", tuf::ToJson(t)},

@@ -36,7 +36,9 @@ std::string Spec(const std::string& fp16_gate = "") {
          "    tuning: {threads: 2}\n"
          "  - id: gpu-fp16\n    backend: vulkan\n    precision: fp16\n"
          "    requires: {gpu: {api: vulkan}}\n    priority: 3\n"
-         "    tuning: {workgroup_size: {default: [64, 1, 1], \"0x5143\": [128, 1, 1]}}\n" +
+         "    tuning: {workgroup_size: {default: [64, 1, 1], \"0x5143\": [128, 1, 1]}}\n"
+         "    driver_quirks: [{when: {gpu: {vendor_ids: [0x13b5]}}, action: disable_fp16,\n"
+         "                     reason: NaN in fp16 convolutions}]\n" +
          fp16_gate +
          "  - id: cpu-w8\n    backend: cpu\n    precision: int8-weights\n    priority: 2\n";
 }
@@ -133,10 +135,15 @@ TEST_F(PackageTest, StagingJsonListsEachIndexWithItsHashAndCustomMetadata) {
       EXPECT_EQ(entry["custom"]["tuning"]["workgroup_size"]["0x5143"],
                 nlohmann::json::array({128, 1, 1}));
       EXPECT_EQ(tuf::WorkgroupSizeFor(*custom->tuning, 0x13b5), (std::array<int64_t, 3>{64, 1, 1}));
+      // driver_quirks travel as vulkan_quirks, the form exec/vulkan/vk_quirks.h parses.
+      EXPECT_EQ(entry["custom"]["vulkan_quirks"],
+                nlohmann::json::parse(R"([{"action":"disable_fp16","reason":"NaN in fp16 )"
+                                      R"(convolutions","when":{"gpu":{"vendor_ids":[5045]}}}])"));
     } else if (custom->variant == "cpu-fp32") {
       ASSERT_TRUE(custom->tuning.has_value());
       EXPECT_EQ(custom->tuning->threads, 2);
       EXPECT_TRUE(custom->tuning->workgroup_size.empty());
+      EXPECT_FALSE(entry["custom"].contains("vulkan_quirks"));
     } else {
       EXPECT_FALSE(custom->tuning.has_value());  // no tuning in deploy.yaml: none written
       EXPECT_FALSE(entry["custom"].contains("tuning"));
