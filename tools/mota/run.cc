@@ -8,6 +8,7 @@
 
 #include "exec/backend.h"
 #include "exec/npy.h"
+#include "exec/materialize.h"
 #include "exec/session.h"
 #include "model/loader.h"
 #include "tools/mota/cli_util.h"
@@ -199,7 +200,17 @@ Result<RunReport> Execute(const RunArgs& args) {
   Stopwatch load;
   MOTA_ASSIGN_OR_RETURN(report.model, model::Model::Load(args.path));
   report.load_ms = load.ElapsedMs();
-  const model::Graph& g = report.model->graph();
+  // The backend choice (cost model, --explain) must see the graph the session will plan: fp16
+  // and int8-weights models read their weights through Cast / DequantizeLinear nodes that the
+  // session folds at load (exec/materialize.h), so fold them once here and hand the session
+  // the folded graph (it then finds nothing left to fold).
+  std::unique_ptr<model::Graph> folded;
+  if (exec::HasMaterializableNodes(report.model->graph())) {
+    Result<std::unique_ptr<model::Graph>> m = exec::MaterializeConstantNodes(report.model->graph());
+    if (!m.ok()) return m.status().WithContext("while materializing constant weights");
+    folded = std::move(m).value();
+  }
+  const model::Graph& g = folded ? *folded : report.model->graph();
   MOTA_ASSIGN_OR_RETURN(report.inputs, PrepareInputs(g, args));
   std::vector<Shape> shapes;
   for (const exec::HostTensor& t : report.inputs.tensors) shapes.push_back(t.shape());
