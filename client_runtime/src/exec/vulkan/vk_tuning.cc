@@ -2,6 +2,11 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cinttypes>
+#include <cstdio>
+#include <vector>
+
+#include "exec/vulkan/vk_tuning_keys.h"
 
 namespace mota::exec::vk {
 namespace {
@@ -33,7 +38,30 @@ constexpr VendorRow kVendors[] = {
     {0x10005, "Mesa (CPU)", {64, 16, 4, 64, 1, 0}},
 };
 
-bool IsPowerOfTwo(uint32_t v) { return v != 0 && (v & (v - 1)) == 0; }
+// "0x10de" for 0x10DE, "0x10005": the family keys of a variant's tuning (manifests/lib/tuf/
+// target_custom.h GpuFamilyKey), at least 4 lowercase hex digits.
+std::string FamilyOf(uint32_t vendor_id) {
+  char buf[16];
+  std::snprintf(buf, sizeof(buf), "0x%04" PRIx32, vendor_id);
+  return buf;
+}
+
+bool IsFamily(std::string_view family) {
+  if (family == "default") return true;
+  if (family.size() < 6 || family.size() > 10 || family.substr(0, 2) != "0x") return false;
+  return std::all_of(family.begin() + 2, family.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// The field a (known) key sets.
+uint32_t* Slot(Tuning* t, std::string_view key) {
+  return key == "elementwise_wg" ? &t->elementwise_wg
+         : key == "gemm_tile"    ? &t->gemm_tile
+         : key == "gemm_regs"    ? &t->gemm_regs
+         : key == "reduce_wg"    ? &t->reduce_wg
+         : key == "gemm_shared"  ? &t->gemm_shared
+                                 : &t->gemm_min_groups;
+}
 
 void Clamp(const DeviceInfo& d, Tuning* t) {
   const uint32_t max_threads = std::min(d.max_workgroup_invocations, d.max_workgroup_size[0]);
@@ -51,6 +79,44 @@ void Clamp(const DeviceInfo& d, Tuning* t) {
                               shared_bytes() > d.max_shared_memory)) {
     t->gemm_tile /= 2;
   }
+}
+
+// One "[family:]key=value" item, checked against the key table (vk_tuning_keys.h).
+struct Item {
+  std::string_view family;  // empty: unqualified (the default entry)
+  std::string_view key;
+  uint32_t value = 0;
+};
+
+Result<Item> ParseItem(std::string_view text) {
+  Item item;
+  const size_t eq = text.find('=');
+  if (eq == std::string_view::npos) {
+    return InvalidArgument("Vulkan tuning parameter '", text, "': expected key=value");
+  }
+  item.key = text.substr(0, eq);
+  const std::string_view value = text.substr(eq + 1);
+  if (const size_t colon = item.key.find(':'); colon != std::string_view::npos) {
+    item.family = item.key.substr(0, colon);
+    item.key = item.key.substr(colon + 1);
+    if (!IsFamily(item.family)) {
+      return InvalidArgument("Vulkan tuning parameter '", text, "': GPU family '", item.family,
+                             "' is neither 'default' nor a vendor id like '0x10de'");
+    }
+  }
+  const TuningKey* key = FindTuningKey(item.key);
+  if (key == nullptr) {
+    return InvalidArgument("unknown Vulkan tuning parameter '", item.key, "' (expected one of ",
+                           TuningKeyNames(), ")");
+  }
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), item.value);
+  if (ec != std::errc() || end != value.data() + value.size() || !HasTuningKind(*key, item.value)) {
+    return InvalidArgument("Vulkan tuning parameter '", item.key, "': value '", value, "' is not ",
+                           key->kind == TuningValueKind::kFlag         ? "0 or 1"
+                           : key->kind == TuningValueKind::kPowerOfTwo ? "a power of two"
+                                                                       : "a count 0..4294967295");
+  }
+  return item;
 }
 
 }  // namespace
@@ -76,42 +142,24 @@ Tuning DefaultTuning(const DeviceInfo& device) {
 }
 
 Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning) {
+  std::vector<Item> items;
   while (!params.empty()) {
     const size_t comma = params.find(',');
-    const std::string_view item = params.substr(0, comma);
+    const std::string_view text = params.substr(0, comma);
     params = comma == std::string_view::npos ? std::string_view() : params.substr(comma + 1);
-    if (item.empty()) continue;
-    const size_t eq = item.find('=');
-    if (eq == std::string_view::npos) {
-      return InvalidArgument("Vulkan tuning parameter '", item, "': expected key=value");
-    }
-    const std::string_view key = item.substr(0, eq), text = item.substr(eq + 1);
-    uint32_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    const bool is_flag = key == "gemm_shared", is_count = key == "gemm_min_groups";
-    if (ec != std::errc() || end != text.data() + text.size() ||
-        (is_flag ? value > 1 : !is_count && !IsPowerOfTwo(value))) {
-      if (is_flag) {
-        return InvalidArgument("Vulkan tuning parameter 'gemm_shared': value '", text,
-                               "' is not 0 or 1");
-      }
-      return InvalidArgument("Vulkan tuning parameter '", key, "': value '", text,
-                             "' is not a power of two");
-    }
-    uint32_t* slot = key == "elementwise_wg" ? &tuning->elementwise_wg
-                     : key == "gemm_tile"    ? &tuning->gemm_tile
-                     : key == "gemm_regs"    ? &tuning->gemm_regs
-                     : key == "reduce_wg"    ? &tuning->reduce_wg
-                     : key == "gemm_shared"  ? &tuning->gemm_shared
-                     : is_count              ? &tuning->gemm_min_groups
-                                             : nullptr;
-    if (slot == nullptr) {
-      return InvalidArgument(
-          "unknown Vulkan tuning parameter '", key,
-          "' (expected elementwise_wg, gemm_tile, gemm_regs, reduce_wg, gemm_shared or ",
-          "gemm_min_groups)");
-    }
-    *slot = value;
+    if (text.empty()) continue;
+    MOTA_ASSIGN_OR_RETURN(Item item, ParseItem(text));
+    items.push_back(item);
+  }
+  // The device's family entry when there is one, else the default entry: the rule of the
+  // variant's workgroup_size (vulkan_backend.h), so one variant carries every vendor's values.
+  const std::string family = FamilyOf(device.vendor_id);
+  const bool own =
+      std::any_of(items.begin(), items.end(), [&](const Item& i) { return i.family == family; });
+  for (const Item& item : items) {
+    const bool applies =
+        own ? item.family == family : item.family.empty() || item.family == "default";
+    if (applies) *Slot(tuning, item.key) = item.value;
   }
   const Tuning wanted = *tuning;
   Clamp(device, tuning);

@@ -30,7 +30,12 @@ Tuning DefaultTuning(const DeviceInfo& device);
 // The vendor's name in the table ("NVIDIA", "Mesa (CPU)", ...; "other" when not listed).
 const char* VendorName(uint32_t vendor_id);
 // Applies "key=value,key=value" over `tuning`; INVALID_ARGUMENT naming the key for an unknown
-// key or a value that is not a power of two the device can run.
+// key or a value that is not of the key's kind (vk_tuning_keys.h) or that the device cannot
+// run; nothing is applied then. A key may be qualified by a GPU family, "0x10de:gemm_tile=16"
+// or "default:gemm_tile=8" (unqualified = default): the items of the device's family (its PCI
+// vendor id as "0x" + lowercase hex, at least 4 digits) apply when there are any, else the
+// default ones, as for a variant's workgroup_size. This is how a variant's per-family
+// tuning.vulkan_params (manifests/lib/tuf/target_custom.h) reaches the device's own GPU.
 Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning);
 // "elementwise_wg=64,gemm_tile=16,gemm_regs=4,reduce_wg=64,gemm_shared=1".
 std::string TuningToString(const Tuning& tuning);
