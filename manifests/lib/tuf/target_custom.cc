@@ -104,7 +104,51 @@ Status ParseWorkgroupSizes(const Json& json, std::string_view backend, const std
   return Status::Ok();
 }
 
+Status ParseVulkanParams(const Json& json, std::string_view backend, const std::string& path,
+                         VariantTuning* t) {
+  if (backend != "vulkan") {
+    return Invalid(path, ": applies only to backend vulkan (this target's backend is ", backend,
+                   ")");
+  }
+  if (!json.is_object()) return Invalid(path, ": expected an object {family: {name: integer}}");
+  for (const auto& [family, params] : json.items()) {
+    const std::string at = Cat(path, ".", family);
+    if (!IsGpuFamilyKey(family)) {
+      return Invalid(at, ": GPU family \"", family,
+                     "\" is neither \"default\" nor a vendor id like \"0x5143\" (lowercase hex, "
+                     "at least 4 digits, no extra leading zeros)");
+    }
+    if (!params.is_object()) return Invalid(at, ": expected an object {name: integer}");
+    std::map<std::string, int64_t>& out = t->vulkan_params[family];
+    for (const auto& [name, value] : params.items()) {
+      if (!IsTuningParamName(name)) {
+        return Invalid(at, ": parameter name \"", name, "\" is not [a-z][a-z0-9_]{0,31}");
+      }
+      if (!value.is_number_integer() ||
+          (value.is_number_unsigned() && value.get<uint64_t>() > INT64_MAX)) {
+        return Invalid(at, ".", name, ": expected an integer, got ", value.dump());
+      }
+      out[name] = value.get<int64_t>();
+    }
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+bool IsTuningParamName(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name[0] < 'a' || name[0] > 'z') return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
+  });
+}
+
+const std::map<std::string, int64_t>* VulkanParamsFor(const VariantTuning& tuning,
+                                                      uint32_t vendor_id) {
+  auto it = tuning.vulkan_params.find(GpuFamilyKey(vendor_id));
+  if (it == tuning.vulkan_params.end()) it = tuning.vulkan_params.find("default");
+  return it == tuning.vulkan_params.end() ? nullptr : &it->second;
+}
 
 std::string GpuFamilyKey(uint32_t vendor_id) {
   char buf[16];
@@ -146,6 +190,8 @@ Result<VariantTuning> ParseVariantTuning(const Json& json, std::string_view back
       t.threads = value.get<int64_t>();
     } else if (key == "workgroup_size") {
       MOTA_RETURN_IF_ERROR(ParseWorkgroupSizes(value, backend, path + ".workgroup_size", &t));
+    } else if (key == "vulkan_params") {
+      MOTA_RETURN_IF_ERROR(ParseVulkanParams(value, backend, path + ".vulkan_params", &t));
     } else {
       t.unrecognized[key] = value;
     }
@@ -160,6 +206,11 @@ Json ToJson(const VariantTuning& t) {
     Json sizes = Json::object();
     for (const auto& [family, xyz] : t.workgroup_size) sizes[family] = xyz;
     out["workgroup_size"] = sizes;
+  }
+  if (!t.vulkan_params.empty()) {
+    Json params = Json::object();
+    for (const auto& [family, values] : t.vulkan_params) params[family] = values;
+    out["vulkan_params"] = params;
   }
   return out;
 }

@@ -27,9 +27,16 @@ struct VariantTuning {
   // or the PCI vendor id as "0x" + lowercase hex, at least 4 digits, no other leading zeros
   // ("0x5143", "0x10005"): one spelling per vendor, so the device finds its entry by formatting.
   std::map<std::string, std::array<int64_t, 3>> workgroup_size;
+  // vulkan: GPU family (as above) -> backend tuning parameter -> integer value
+  // ({"default": {"gemm_tile": 16}, "0x10de": {"gemm_min_groups": 512}}). Checked here for syntax
+  // only (names `[a-z][a-z0-9_]{0,31}`, integers): the names and ranges are the Vulkan backend's
+  // (client_runtime/src/exec/vulkan/vk_tuning_keys.h), which the packager checks against.
+  std::map<std::string, std::map<std::string, int64_t>> vulkan_params;
   Json unrecognized = EmptyObject();  // keys of a newer packager, kept
 
-  bool empty() const { return !threads && workgroup_size.empty() && unrecognized.empty(); }
+  bool empty() const {
+    return !threads && workgroup_size.empty() && vulkan_params.empty() && unrecognized.empty();
+  }
 };
 
 // The family key of a vendor id: 0x5143 -> "0x5143", 0x10005 -> "0x10005".
@@ -40,6 +47,12 @@ bool IsGpuFamilyKey(std::string_view key);
 // own choice).
 std::optional<std::array<int64_t, 3>> WorkgroupSizeFor(const VariantTuning& tuning,
                                                        uint32_t vendor_id);
+
+// The vulkan_params entry for a GPU: its vendor's, else "default", else none.
+const std::map<std::string, int64_t>* VulkanParamsFor(const VariantTuning& tuning,
+                                                      uint32_t vendor_id);
+// Whether `name` is a well-formed parameter name: `[a-z][a-z0-9_]{0,31}`.
+bool IsTuningParamName(std::string_view name);
 
 // `backend` is the target's; a key of the other backend is an error naming it.
 Result<VariantTuning> ParseVariantTuning(const Json& json, std::string_view backend,

@@ -64,6 +64,31 @@ TEST(VariantTarget, TuningRoundTripsAndIsFoundByVendorId) {
   EXPECT_FALSE(ParseVariantTarget(Valid(), "t").value().tuning.has_value());  // optional
 }
 
+TEST(VariantTarget, VulkanParamsRoundTripWithUnknownNamesAndKeysKept) {
+  Json custom = Valid();
+  custom["backend"] = "vulkan";
+  // "gemm_future": a parameter of a newer backend (manifests/lib checks syntax only); "x_later":
+  // a tuning key of a newer packager.
+  custom["tuning"] = ParseJson(R"({"vulkan_params":{"0x10de":{"gemm_min_groups":512},
+      "0x10005":{},"default":{"gemm_future":-3,"gemm_tile":16}},"x_later":[1]})",
+                               "tuning")
+                         .value();
+  Result<VariantTarget> t = ParseVariantTarget(custom, "t");
+  ASSERT_TRUE(t.ok()) << t.status().message();
+  EXPECT_EQ(ToJson(t.value()), custom);
+  const VariantTuning& tuning = *t.value().tuning;
+  EXPECT_EQ(tuning.unrecognized, ParseJson(R"({"x_later":[1]})", "u").value());
+  const std::map<std::string, int64_t> nvidia{{"gemm_min_groups", 512}};
+  const std::map<std::string, int64_t> fallback{{"gemm_future", -3}, {"gemm_tile", 16}};
+  ASSERT_NE(VulkanParamsFor(tuning, 0x10DE), nullptr);
+  EXPECT_EQ(*VulkanParamsFor(tuning, 0x10DE), nvidia);
+  EXPECT_EQ(*VulkanParamsFor(tuning, 0x1002), fallback);   // no AMD entry: the default
+  EXPECT_TRUE(VulkanParamsFor(tuning, 0x10005)->empty());  // its own, empty, entry
+  EXPECT_EQ(VulkanParamsFor(VariantTuning{}, 0x10DE), nullptr);
+  // ToJson omits what is empty: an old target without vulkan_params stays byte-identical.
+  EXPECT_EQ(ToJson(VariantTuning{.threads = 2}), ParseJson(R"({"threads":2})", "j").value());
+}
+
 TEST(VariantTarget, BadTuningIsNamed) {
   const std::pair<const char*, const char*> cases[] = {
       {"cpu", R"({"workgroup_size":{"default":[64,1,1]}})"},     // the other backend's key
@@ -73,7 +98,14 @@ TEST(VariantTarget, BadTuningIsNamed) {
       {"vulkan", R"({"workgroup_size":{"Default":[64,1,1]}})"},
       {"vulkan", R"({"workgroup_size":{"default":[64,32,1]}})"},  // 2048 > 1024 invocations
       {"vulkan", R"({"workgroup_size":{"default":[64,1]}})"},
-      {"vulkan", R"([])"}};
+      {"vulkan", R"([])"},
+      {"cpu", R"({"vulkan_params":{"default":{"gemm_tile":16}}})"},    // the other backend's key
+      {"vulkan", R"({"vulkan_params":{"0x10DE":{"gemm_tile":16}}})"},  // uppercase hex
+      {"vulkan", R"({"vulkan_params":{"default":{"Gemm_tile":16}}})"},
+      {"vulkan", R"({"vulkan_params":{"default":{"gemm_tile":true}}})"},
+      {"vulkan", R"({"vulkan_params":{"default":{"gemm_tile":"16"}}})"},
+      {"vulkan", R"({"vulkan_params":{"default":[16]}})"},
+      {"vulkan", R"({"vulkan_params":[]})"}};
   for (const auto& [backend, tuning] : cases) {
     Json custom = Valid();
     custom["backend"] = backend;
@@ -83,6 +115,11 @@ TEST(VariantTarget, BadTuningIsNamed) {
     EXPECT_NE(t.status().message().find("t.custom.tuning"), std::string::npos)
         << t.status().message();
   }
+  Json cpu = Valid();
+  cpu["tuning"] = ParseJson(R"({"vulkan_params":{"default":{"gemm_tile":16}}})", "t").value();
+  EXPECT_NE(ParseVariantTarget(cpu, "t").status().message().find(
+                "t.custom.tuning.vulkan_params: applies only to backend vulkan"),
+            std::string::npos);
 }
 
 TEST(VariantTarget, PathsFollowTheProfile) {
