@@ -8,6 +8,7 @@
 
 #include "base/file.h"
 #include "exec/npy.h"
+#include "exec/vulkan/vk_tuning_keys.h"
 #include "packager/src/deploy_spec_reader.h"
 
 namespace mota::packager {
@@ -243,9 +244,58 @@ void ParseWorkgroupSizes(Diagnostics& diag, const Entry& e, const std::string& w
   }
 }
 
+// "unknown Vulkan tuning parameter 'gemm_tiles' (expected one of ...; did you mean 'gemm_tile'?)".
+std::string UnknownTuningParameter(const std::string& name) {
+  std::string out = StrCat("unknown Vulkan tuning parameter ", Quote(name), " (expected one of ",
+                           exec::vk::TuningKeyNames());
+  for (const exec::vk::TuningKey& key : exec::vk::kTuningKeys) {
+    if (deploy_internal::EditDistance(name, key.name) <= 2) {
+      return StrCat(out, "; did you mean ", Quote(std::string(key.name)), "?)");
+    }
+  }
+  return out + ")";
+}
+
+// tuning.vulkan_params: GPU family -> {parameter: integer}. Every parameter and value is checked
+// against the Vulkan backend's own table (exec/vulkan/vk_tuning_keys.h), the one the device
+// parses with: what passes here fails on a device only beyond that device's own limits.
+void ParseVulkanParams(Diagnostics& diag, const Entry& e, const std::string& where, Tuning* t) {
+  MapReader m(diag, e.value, where, "tuning.vulkan_params.", {});
+  for (const Entry& family : m.entries()) {
+    if (!tuf::IsGpuFamilyKey(family.key)) {
+      diag.Error(family.key_node.Mark(),
+                 StrCat(m.Label(family.key), ": GPU family ", Quote(family.key),
+                        " is neither 'default' nor a PCI vendor id like '0x10de' (quoted, "
+                        "lowercase hex, at least 4 digits, no extra leading zeros)"));
+      continue;
+    }
+    MapReader params(diag, family.value, where, StrCat("tuning.vulkan_params.", family.key, "."),
+                     {});
+    if (!params.ok()) continue;
+    std::map<std::string, int64_t>& out = t->vulkan_params[family.key];
+    for (const Entry& p : params.entries()) {
+      const std::string label = params.Label(p.key);
+      const exec::vk::TuningKey* key = exec::vk::FindTuningKey(p.key);
+      if (key == nullptr) {
+        diag.Error(p.key_node.Mark(), StrCat(label, ": ", UnknownTuningParameter(p.key)));
+        continue;
+      }
+      int64_t value = 0;
+      if (!ReadInt(diag, p, label, INT64_MIN, INT64_MAX, &value)) continue;
+      if (!exec::vk::CheckTuningValue(*key, value).ok()) {
+        diag.Error(p.ValueMark(),
+                   StrCat(label, ": ", value, " is not ", exec::vk::TuningValueRange(*key),
+                          " (the Vulkan backend's range for ", key->name, ")"));
+        continue;
+      }
+      out[p.key] = value;
+    }
+  }
+}
+
 void ParseTuning(Diagnostics& diag, const Entry& e, const std::string& where,
                  const std::string& backend, Tuning* t) {
-  MapReader m(diag, e.value, where, "tuning.", {"threads", "workgroup_size"});
+  MapReader m(diag, e.value, where, "tuning.", {"threads", "workgroup_size", "vulkan_params"});
   // Each key belongs to one backend; a key of the other backend would be silently ignored.
   auto check_backend = [&](const Entry& key, const char* wanted) {
     if (backend.empty() || backend == wanted) return true;
@@ -260,6 +310,9 @@ void ParseTuning(Diagnostics& diag, const Entry& e, const std::string& where,
   }
   if (const Entry* wg = m.Get("workgroup_size"); wg && check_backend(*wg, "vulkan")) {
     ParseWorkgroupSizes(diag, *wg, where, t);
+  }
+  if (const Entry* vp = m.Get("vulkan_params"); vp && check_backend(*vp, "vulkan")) {
+    ParseVulkanParams(diag, *vp, where, t);
   }
 }
 
@@ -324,9 +377,9 @@ std::string VariantWhere(const YAML::Node& node, size_t index) {
 void ParseVariant(Context& ctx, const YAML::Node& node, size_t index) {
   Diagnostics& diag = ctx.diag;
   const std::string where = VariantWhere(node, index);
-  MapReader m(diag, node, where, "",
-              {"id", "backend", "precision", "requires", "priority", "gate", "tuning",
-               "driver_quirks"});
+  MapReader m(
+      diag, node, where, "",
+      {"id", "backend", "precision", "requires", "priority", "gate", "tuning", "driver_quirks"});
   if (!m.ok()) return;
   Variant v;
   v.mark = {node.Mark().line + 1, node.Mark().column + 1};

@@ -172,6 +172,10 @@ TEST_F(DeploySpecTest, parser_and_json_schema_agree) {
       vulkan + "    tuning: {workgroup_size: {0x5143: [64, 1, 1]}}\n",
       vulkan + "    tuning: {workgroup_size: {default: [64, 1]}}\n",
       vulkan + "    tuning: {workgroup_size: {\"0x05143\": [64, 1, 1]}}\n",
+      vulkan + "    tuning: {vulkan_params: {default: {gemm_tile: 12}}}\n",
+      vulkan + "    tuning: {vulkan_params: {default: {gemm_shared: 2}}}\n",
+      vulkan + "    tuning: {vulkan_params: {\"0x10de\": {warp: 4}}}\n",
+      vulkan + "    tuning: {vulkan_params: {0x10de: {gemm_tile: 8}}}\n",
       std::string(kBase) + "quirks: [{when: {os: [ios]}, reason: r}]\n",
       std::string(kBase) + "quirks: [{when: {}, deny: [cpu-fp32], reason: r}]\n"};
   const std::string good =
@@ -193,6 +197,10 @@ TEST_F(DeploySpecTest, parser_and_json_schema_agree) {
       "      min_runtime_version: \"0.1.0\"\n"
       "      gpu: {api: vulkan, vendor_ids: [0x5143], device_ids: [1],\n"
       "            driver_version: {min: \"1\", max: \"2\"}}\n"
+      "  - id: gpu\n    backend: vulkan\n    precision: fp16\n"
+      "    tuning: {vulkan_params: {default: {gemm_tile: 32, gemm_regs: 4, gemm_shared: 0},\n"
+      "                             \"0x10de\": {gemm_min_groups: 512, elementwise_wg: 1024,\n"
+      "                                        reduce_wg: 1}}}\n"
       "quirks:\n"
       "  - {when: {soc: [SM8550]}, deny_all_backend: vulkan, reason: \"GPU hangs\"}\n";
   std::string files;
@@ -392,12 +400,13 @@ TEST_F(DeploySpecTest, tuning_of_the_other_backend_is_an_error) {
 }
 
 TEST_F(DeploySpecTest, driver_quirks_of_a_vulkan_variant_are_read) {
-  const std::string yaml = std::string(kBase) +
-                           "  - id: gpu-fp16\n    backend: vulkan\n    precision: fp16\n"
-                           "    driver_quirks:\n"
-                           "      - when: {gpu: {vendor_ids: [0x13b5], driver_version: {max: \"38\"}}}\n"
-                           "        action: disable_fp16\n"
-                           "        reason: fp16 convolutions return NaN on r38 drivers\n";
+  const std::string yaml =
+      std::string(kBase) +
+      "  - id: gpu-fp16\n    backend: vulkan\n    precision: fp16\n"
+      "    driver_quirks:\n"
+      "      - when: {gpu: {vendor_ids: [0x13b5], driver_version: {max: \"38\"}}}\n"
+      "        action: disable_fp16\n"
+      "        reason: fp16 convolutions return NaN on r38 drivers\n";
   const DeploySpec spec = Parse(yaml);
   ASSERT_EQ(spec.variants.size(), 2u);
   const std::vector<DriverQuirk>& q = spec.variants.back().driver_quirks;
@@ -421,6 +430,64 @@ TEST_F(DeploySpecTest, driver_quirks_that_the_device_could_not_apply_are_errors)
   EXPECT_THAT(Errors(vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: "
                               "disable_backend, reason: \"\"}]\n"),
               ElementsAre(HasSubstr("reason: empty")));
+}
+
+TEST_F(DeploySpecTest, vulkan_params_per_gpu_family_are_read) {
+  const std::string yaml = std::string(kBase) +
+                           "  - id: gpu\n    backend: vulkan\n    precision: fp32\n"
+                           "    tuning:\n"
+                           "      vulkan_params:\n"
+                           "        default: {gemm_tile: 8, gemm_shared: 0}\n"
+                           "        \"0x10de\": {gemm_min_groups: 512, elementwise_wg: 0x100}\n"
+                           "        \"0x10005\": {}\n";
+  const DeploySpec spec = Parse(yaml);
+  ASSERT_EQ(spec.variants.size(), 2u);
+  const Tuning& t = spec.variants[1].tuning;
+  const std::map<std::string, std::map<std::string, int64_t>> expected = {
+      {"default", {{"gemm_tile", 8}, {"gemm_shared", 0}}},
+      {"0x10de", {{"gemm_min_groups", 512}, {"elementwise_wg", 256}}},
+      {"0x10005", {}}};
+  EXPECT_EQ(t.vulkan_params, expected);
+  EXPECT_EQ(tuf::ToJson(t).dump(),
+            R"({"vulkan_params":{"0x10005":{},"0x10de":{"elementwise_wg":256,)"
+            R"("gemm_min_groups":512},"default":{"gemm_shared":0,"gemm_tile":8}}})");
+}
+
+TEST_F(DeploySpecTest, vulkan_params_the_backend_would_reject_are_errors_naming_everything) {
+  const std::string head = std::string(kBase) +
+                           "  - id: gpu\n    backend: vulkan\n    precision: fp32\n"  // 12-14
+                           "    tuning:\n"                                            // 15
+                           "      vulkan_params:\n";                                  // 16
+  EXPECT_THAT(Errors(head + "        \"0x10de\": {gemm_tiles: 8}\n"),
+              ElementsAre("deploy.yaml:17:20: variant 'gpu': tuning.vulkan_params.0x10de."
+                          "gemm_tiles: unknown Vulkan tuning parameter 'gemm_tiles' (expected one "
+                          "of elementwise_wg, gemm_tile, gemm_regs, reduce_wg, gemm_shared, "
+                          "gemm_min_groups; did you mean 'gemm_tile'?)"));
+  EXPECT_THAT(Errors(head + "        default: {gemm_tile: 12}\n"),
+              ElementsAre("deploy.yaml:17:30: variant 'gpu': tuning.vulkan_params.default."
+                          "gemm_tile: 12 is not a power of two 1..32 (the Vulkan backend's range "
+                          "for gemm_tile)"));
+  EXPECT_THAT(Errors(head + "        default: {gemm_tile: 64}\n"),  // 4096 threads
+              ElementsAre(HasSubstr("gemm_tile: 64 is not a power of two 1..32")));
+  EXPECT_THAT(Errors(head + "        default: {gemm_regs: 8}\n"),
+              ElementsAre(HasSubstr("default.gemm_regs: 8 is not a power of two 1..4")));
+  EXPECT_THAT(Errors(head + "        default: {gemm_shared: 2}\n"),
+              ElementsAre(HasSubstr("default.gemm_shared: 2 is not 0 or 1")));
+  EXPECT_THAT(Errors(head + "        default: {gemm_min_groups: -1}\n"),
+              ElementsAre(HasSubstr("gemm_min_groups: -1 is not an integer 0..4294967295")));
+  EXPECT_THAT(Errors(head + "        default: {gemm_tile: \"8\"}\n"),
+              ElementsAre(HasSubstr("default.gemm_tile: expected an integer")));
+  EXPECT_THAT(
+      Errors(head + "        \"0x10DE\": {gemm_tile: 8}\n"),
+      ElementsAre(HasSubstr("tuning.vulkan_params.0x10DE: GPU family '0x10DE' is neither")));
+  EXPECT_THAT(Errors(head + "        default: [8]\n"), ElementsAre(HasSubstr("vulkan_params")));
+  // Every problem is reported, not only the first.
+  EXPECT_EQ(Errors(head + "        default: {gemm_tile: 3, reduce_wg: 2048, warp: 1}\n").size(),
+            3u);
+  EXPECT_THAT(
+      Errors(std::string(kBase) + "    tuning: {vulkan_params: {default: {gemm_tile: 8}}}\n"),
+      ElementsAre(HasSubstr("variant 'cpu-fp32': tuning.vulkan_params: applies only to "
+                            "backend vulkan (this variant's backend is cpu)")));
 }
 
 TEST_F(DeploySpecTest, misspelled_tuning_key_is_named_with_its_line_and_a_suggestion) {

@@ -36,7 +36,9 @@ std::string Spec(const std::string& fp16_gate = "") {
          "    tuning: {threads: 2}\n"
          "  - id: gpu-fp16\n    backend: vulkan\n    precision: fp16\n"
          "    requires: {gpu: {api: vulkan}}\n    priority: 3\n"
-         "    tuning: {workgroup_size: {default: [64, 1, 1], \"0x5143\": [128, 1, 1]}}\n"
+         "    tuning: {workgroup_size: {default: [64, 1, 1], \"0x5143\": [128, 1, 1]},\n"
+         "             vulkan_params: {default: {gemm_tile: 8}, \"0x10de\": {gemm_min_groups: "
+         "512}}}\n"
          "    driver_quirks: [{when: {gpu: {vendor_ids: [0x13b5]}}, action: disable_fp16,\n"
          "                     reason: NaN in fp16 convolutions}]\n" +
          fp16_gate +
@@ -135,6 +137,11 @@ TEST_F(PackageTest, StagingJsonListsEachIndexWithItsHashAndCustomMetadata) {
       EXPECT_EQ(entry["custom"]["tuning"]["workgroup_size"]["0x5143"],
                 nlohmann::json::array({128, 1, 1}));
       EXPECT_EQ(tuf::WorkgroupSizeFor(*custom->tuning, 0x13b5), (std::array<int64_t, 3>{64, 1, 1}));
+      // tuning.vulkan_params travel as given, per GPU family (target_custom.h).
+      EXPECT_EQ(entry["custom"]["tuning"]["vulkan_params"],
+                nlohmann::json::parse(R"({"0x10de":{"gemm_min_groups":512},)"
+                                      R"("default":{"gemm_tile":8}})"));
+      EXPECT_EQ(custom->tuning->vulkan_params, spec.variants[1].tuning.vulkan_params);
       // driver_quirks travel as vulkan_quirks, the form exec/vulkan/vk_quirks.h parses.
       EXPECT_EQ(entry["custom"]["vulkan_quirks"],
                 nlohmann::json::parse(R"([{"action":"disable_fp16","reason":"NaN in fp16 )"
@@ -143,6 +150,7 @@ TEST_F(PackageTest, StagingJsonListsEachIndexWithItsHashAndCustomMetadata) {
       ASSERT_TRUE(custom->tuning.has_value());
       EXPECT_EQ(custom->tuning->threads, 2);
       EXPECT_TRUE(custom->tuning->workgroup_size.empty());
+      EXPECT_FALSE(entry["custom"]["tuning"].contains("vulkan_params"));  // omitted when empty
       EXPECT_FALSE(entry["custom"].contains("vulkan_quirks"));
     } else {
       EXPECT_FALSE(custom->tuning.has_value());  // no tuning in deploy.yaml: none written
