@@ -22,6 +22,11 @@ constexpr uint64_t kFenceTimeoutNs = uint64_t{120} * 1000 * 1000 * 1000;
 
 int lose_device_in = -1;  // LoseDeviceForTesting
 
+using Clock = std::chrono::steady_clock;
+double Ms(Clock::time_point from, Clock::time_point to) {
+  return std::chrono::duration<double, std::milli>(to - from).count();
+}
+
 bool IsRunTime(TensorPlan::Storage s) {
   return s == TensorPlan::Storage::kInput || s == TensorPlan::Storage::kOutput ||
          s == TensorPlan::Storage::kArena;
@@ -44,6 +49,7 @@ struct Segment {
   // Profiling: dispatches + 1 timestamps; dispatch i of this segment is profile entry
   // first_profile + i.
   VkQueryPool queries = VK_NULL_HANDLE;
+  uint32_t run_stamps = 0;  // index of the segment's begin/end timestamp pair (timing runs)
   size_t first_profile = 0;
 };
 
@@ -92,6 +98,7 @@ class Exe final : public VulkanExecutable {
   size_t arena_bytes() const override { return stats_.arena_bytes + plan_.arena_size; }
   const VulkanStats& stats() const override { return stats_; }
   const std::vector<DispatchProfile>& profile() const override { return profile_; }
+  const RunTiming& last_run() const override { return last_run_; }
   Status Run(std::span<const TensorView> inputs, std::span<const TensorView> outputs) override;
 
   Region AddWeights(std::span<const uint8_t> bytes);
@@ -177,6 +184,9 @@ class Exe final : public VulkanExecutable {
   Status lost_;
   std::vector<DispatchProfile> profile_;
   bool profiling_ = false;
+  bool timing_ = false;  // a begin/end timestamp pair per segment (profiling or time_runs)
+  RunTiming last_run_;
+  std::vector<uint64_t> stamps_;  // ReadTimestamps' buffer, kept between runs
   bool in_flight_ = false;  // a submission whose fence was not waited for successfully
   const bool fp16_;
   std::string missing_fp16_;
@@ -707,8 +717,10 @@ Status Exe::Record(Segment& seg) {
                           "vkAllocateCommandBuffers", "recording a segment");
   VkCommandBuffer cmd = seg.cmd;
   profiling_ = shared_->profile && shared_->ctx->info().timestamps;
-  const auto timestamps = static_cast<uint32_t>(seg.dispatches.size() + 1);
-  if (profiling_) {
+  timing_ = (shared_->profile || shared_->time_runs) && shared_->ctx->info().timestamps;
+  seg.run_stamps = profiling_ ? static_cast<uint32_t>(seg.dispatches.size() + 1) : 0;
+  const uint32_t timestamps = timing_ ? seg.run_stamps + 2 : 0;
+  if (timing_) {
     VkQueryPoolCreateInfo info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
     info.queryType = VK_QUERY_TYPE_TIMESTAMP;
     info.queryCount = timestamps;
@@ -719,7 +731,10 @@ Status Exe::Record(Segment& seg) {
   VkCommandBufferBeginInfo begin{VK_STRUCTURE_TYPE_COMMAND_BUFFER_BEGIN_INFO};
   MOTA_VK_RETURN_IF_ERROR(api_.BeginCommandBuffer(cmd, &begin), "vkBeginCommandBuffer",
                           "recording a segment");
-  if (profiling_) api_.CmdResetQueryPool(cmd, seg.queries, 0, timestamps);
+  if (timing_) {
+    api_.CmdResetQueryPool(cmd, seg.queries, 0, timestamps);
+    api_.CmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_TOP_OF_PIPE_BIT, seg.queries, seg.run_stamps);
+  }
   // Direct I/O: the host's writes before vkQueueSubmit are visible to the device (submission
   // is a host-to-device memory dependency); only the final device-to-host barrier is needed.
   std::vector<VkBufferCopy> copies;
@@ -785,6 +800,10 @@ Status Exe::Record(Segment& seg) {
     Barrier(api_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
             VK_PIPELINE_STAGE_HOST_BIT, VK_ACCESS_HOST_READ_BIT);
   }
+  if (timing_) {
+    api_.CmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, seg.queries,
+                           seg.run_stamps + 1);
+  }
   MOTA_VK_RETURN_IF_ERROR(api_.EndCommandBuffer(cmd), "vkEndCommandBuffer", "recording a segment");
   return Status::Ok();
 }
@@ -794,6 +813,7 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
   VkSubmitInfo submit{VK_STRUCTURE_TYPE_SUBMIT_INFO};
   submit.commandBufferCount = 1;
   submit.pCommandBuffers = &cmd;
+  const Clock::time_point start = Clock::now();
   {
     std::lock_guard<std::mutex> lock(shared_->ctx->queue_mutex());
     if (lose_device_in >= 0 && lose_device_in-- == 0) {
@@ -803,9 +823,12 @@ Status Exe::Submit(VkCommandBuffer cmd, const char* what) {
                             "vkQueueSubmit", what);
   }
   in_flight_ = true;
+  const Clock::time_point submitted = Clock::now();
+  last_run_.submit_ms += Ms(start, submitted);
   MOTA_RETURN_IF_ERROR(WaitFence(what));
   in_flight_ = false;
   MOTA_VK_RETURN_IF_ERROR(api_.ResetFences(dev, 1, &fence_), "vkResetFences", what);
+  last_run_.wait_ms += Ms(submitted, Clock::now());
   return Status::Ok();
 }
 
@@ -826,18 +849,23 @@ Status Exe::WaitFence(const char* what) {
   return Status::Ok();
 }
 
+// Adds the segment's GPU time to last_run_ and, when profiling, each dispatch's to profile_.
 Status Exe::ReadTimestamps(const Segment& seg) {
-  std::vector<uint64_t> stamps(seg.dispatches.size() + 1);
+  stamps_.resize(seg.run_stamps + 2);
   MOTA_VK_RETURN_IF_ERROR(
       api_.GetQueryPoolResults(shared_->ctx->device(), seg.queries, 0,
-                               static_cast<uint32_t>(stamps.size()),
-                               stamps.size() * sizeof(uint64_t), stamps.data(), sizeof(uint64_t),
-                               VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
-      "vkGetQueryPoolResults", "reading dispatch timestamps");
+                               static_cast<uint32_t>(stamps_.size()),
+                               stamps_.size() * sizeof(uint64_t), stamps_.data(),
+                               sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+      "vkGetQueryPoolResults", "reading GPU timestamps");
   const double ms_per_tick = shared_->ctx->info().timestamp_period_ns * 1e-6;
-  for (size_t i = 0; i + 1 < stamps.size(); ++i) {
+  const auto ms = [&](size_t from, size_t to) {
+    return static_cast<double>(stamps_[to] - stamps_[from]) * ms_per_tick;
+  };
+  last_run_.gpu_ms = std::max(last_run_.gpu_ms, 0.0) + ms(seg.run_stamps, seg.run_stamps + 1);
+  for (size_t i = 0; i + 1 < seg.run_stamps; ++i) {
     DispatchProfile& p = profile_[seg.first_profile + i];
-    p.total_ms += static_cast<double>(stamps[i + 1] - stamps[i]) * ms_per_tick;
+    p.total_ms += ms(i, i + 1);
     ++p.runs;
   }
   return Status::Ok();
@@ -851,18 +879,22 @@ Status Exe::RunSegment(Segment& seg, std::span<const TensorView> inputs,
   const auto at = [&](const HostCopy& c) {
     return io.mapped() + (stats_.direct_io ? ArenaRegion(c.tensor).offset : c.staging);
   };
+  const Clock::time_point start = Clock::now();
   for (const HostCopy& c : seg.uploads) {
     ToDevice(c.tensor, plan_.View(c.tensor, arena, inputs, outputs).data, at(c), c.size);
   }
   MOTA_RETURN_IF_ERROR(io.Flush(0, io.size()));
+  last_run_.upload_ms += Ms(start, Clock::now());
   MOTA_RETURN_IF_ERROR(Submit(
       seg.cmd,
       StrCat("running GPU segment from node '", graph_.nodes[seg.nodes[0]].name, "'").c_str()));
+  const Clock::time_point done = Clock::now();
   MOTA_RETURN_IF_ERROR(io.Invalidate(0, io.size()));
   if (seg.queries != VK_NULL_HANDLE) MOTA_RETURN_IF_ERROR(ReadTimestamps(seg));
   for (const HostCopy& c : seg.downloads) {
     ToHost(c.tensor, at(c), plan_.View(c.tensor, arena, inputs, outputs).data, c.size);
   }
+  last_run_.download_ms += Ms(done, Clock::now());
   return Status::Ok();
 }
 
@@ -870,6 +902,8 @@ Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> 
   MOTA_RETURN_IF_ERROR(lost_);
   MOTA_RETURN_IF_ERROR(shared_->lost);
   MOTA_RETURN_IF_ERROR(CheckRunBindings(graph_, plan_, inputs, outputs));
+  const Clock::time_point start = Clock::now();
+  last_run_ = RunTiming{};
   for (const Step& step : steps_) {
     if (step.segment >= 0) {
       Status s = RunSegment(segments_[step.segment], inputs, outputs);
@@ -890,7 +924,9 @@ Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> 
     }
     for (int32_t t : node.outputs)
       out.push_back(plan_.View(t, host_arena_.data(), inputs, outputs));
+    const Clock::time_point node_start = Clock::now();
     MOTA_RETURN_IF_ERROR(EvaluateNode(*plan_.ops[step.node], node, in, out, nullptr));
+    last_run_.cpu_ms += Ms(node_start, Clock::now());
   }
   // Graph outputs no node writes (constants, inputs, prepare-time values, an output listed
   // twice) are copied, as the reference backend does.
@@ -904,6 +940,7 @@ Status Exe::Run(std::span<const TensorView> inputs, std::span<const TensorView> 
       std::memcpy(outputs[i].data, src.data, outputs[i].nbytes());
     }
   }
+  last_run_.total_ms = Ms(start, Clock::now());
   return Status::Ok();
 }
 

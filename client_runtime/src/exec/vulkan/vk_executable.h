@@ -20,6 +20,7 @@ struct SharedState {
   Tuning tuning;
   bool force_staging = false;                 // VulkanOptions::force_staging
   bool profile = false;                       // VulkanOptions::profile
+  bool time_runs = false;                     // VulkanOptions::time_runs
   uint32_t spin_wait_us = 0;                  // VulkanOptions::spin_wait_us
   CostPolicy cost_policy = CostPolicy::kOff;  // VulkanOptions::cost_policy
   int cpu_threads = 1;  // BackendOptions::threads: the CPU path the cost model compares with

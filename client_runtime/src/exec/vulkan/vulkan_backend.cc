@@ -102,6 +102,9 @@ class Backend final : public VulkanBackend {
                                                      : DefaultSpinUs(shared_->ctx->info());
     const char* profile = std::getenv("MOTA_VULKAN_PROFILE");
     shared_->profile = vulkan.profile || (profile != nullptr && std::string(profile) == "1");
+    const char* time_runs = std::getenv("MOTA_VULKAN_TIME_RUNS");
+    shared_->time_runs =
+        vulkan.time_runs || (time_runs != nullptr && std::string(time_runs) == "1");
     ApplyWorkgroupSize(options.vulkan_workgroup_size);
     std::string tuning = !vulkan.tuning.empty() ? vulkan.tuning : options.vulkan_tuning;
     if (tuning.empty()) {

@@ -38,6 +38,9 @@ struct VulkanOptions {
   // Time every dispatch with GPU timestamps (VulkanExecutable::profile()); also
   // $MOTA_VULKAN_PROFILE=1. Adds a query pool and two commands per dispatch.
   bool profile = false;
+  // Time each Run's GPU segments with two GPU timestamps each (RunTiming::gpu_ms); also
+  // $MOTA_VULKAN_TIME_RUNS=1. For finding where slow runs lose their time (the tail benchmark).
+  bool time_runs = false;
   // Which partitions the cost model (vk_cost_model.h) sends back to the CPU: kOff (the default)
   // none, every node an op accepts runs on the GPU; kPartitions those that are not the whole
   // model and not worth the GPU (`mota run --backend vulkan`); kModel also the whole model when
@@ -80,6 +83,20 @@ struct DispatchProfile {
   int runs = 0;
 };
 
+// Where the last Run spent its time, on the calling thread's clock (steady_clock), summed over
+// its GPU segments. The host phases are always measured (a few clock reads per segment).
+struct RunTiming {
+  double upload_ms = 0;    // inputs written to the device (f32 -> fp16 where stored fp16)
+  double submit_ms = 0;    // vkQueueSubmit (with the queue lock)
+  double wait_ms = 0;      // until the fence signalled (poll, then vkWaitForFences) and reset
+  double download_ms = 0;  // outputs read back (fp16 -> f32)
+  double cpu_ms = 0;       // CPU nodes between segments
+  double total_ms = 0;     // the whole Run
+  // GPU time from the first command to the last of every segment (time_runs or profile on and
+  // the device has timestamps), else -1.
+  double gpu_ms = -1;
+};
+
 // What an executable runs where (tests, `mota run --explain`).
 struct VulkanStats {
   int gpu_nodes = 0;
@@ -114,6 +131,7 @@ class VulkanExecutable : public Executable {
   // Per dispatch in execution order; empty unless profiling was on and the device has
   // timestamps.
   virtual const std::vector<DispatchProfile>& profile() const = 0;
+  virtual const RunTiming& last_run() const = 0;
 };
 
 class VulkanBackend : public Backend {

@@ -133,6 +133,39 @@ TEST(VulkanBackend, staged_and_direct_io_give_the_same_outputs) {
   ExpectMatchesReference(MixedGraph(), {x.view()}, staged->outputs);
 }
 
+TEST(VulkanBackend, run_timing_accounts_for_every_phase_of_the_run) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  VulkanOptions options;
+  options.cache_path = "none";
+  options.time_runs = true;
+  auto backend = CreateVulkanBackend({}, options);
+  ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+  const HostTensor x = RandomF32({1, 4, 6, 6}, 105);
+  auto got = RunGraph(*backend, MixedGraph(), {x.view()});  // two GPU segments around a CPU Cos
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  const RunTiming& t = got->timing;
+  for (double phase : {t.upload_ms, t.submit_ms, t.wait_ms, t.download_ms, t.cpu_ms}) {
+    EXPECT_GE(phase, 0);
+  }
+  EXPECT_GT(t.wait_ms, 0);  // lavapipe computes on the CPU: the wait can't be instant
+  EXPECT_GT(t.cpu_ms, 0);
+  const double phases = t.upload_ms + t.submit_ms + t.wait_ms + t.download_ms + t.cpu_ms;
+  EXPECT_LE(phases, t.total_ms);
+  if (SharedBackend().device().timestamps) {
+    EXPECT_GT(t.gpu_ms, 0);
+    EXPECT_LE(t.gpu_ms, t.total_ms * 1.01 + 0.01) << "the GPU clock is another clock: 1% + 10 us";
+  } else {
+    EXPECT_EQ(t.gpu_ms, -1);
+  }
+  // Without time_runs there is no GPU time, but the host phases are still measured.
+  auto plain = RunGraph(SharedBackend(), MixedGraph(), {x.view()});
+  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
+  EXPECT_GT(plain->timing.total_ms, 0);
+  if (std::getenv("MOTA_VULKAN_PROFILE") == nullptr) {
+    EXPECT_EQ(plain->timing.gpu_ms, -1);
+  }
+}
+
 TEST(VulkanBackend, replaying_the_recorded_command_buffers_gives_identical_outputs) {
   MOTA_SKIP_WITHOUT_VULKAN();
   const model::Graph g = MixedGraph();

@@ -137,6 +137,7 @@ struct RunResult {
   std::vector<HostTensor> outputs;
   VulkanStats stats;
   std::vector<DispatchProfile> profile;  // with MOTA_VULKAN_PROFILE=1
+  RunTiming timing;
 };
 
 // Prepares and runs `graph` once on `backend`.
@@ -155,6 +156,7 @@ inline Result<RunResult> RunGraph(Backend& backend, const model::Graph& graph,
   if (std::string(backend.name()) == "vulkan") {
     r.stats = static_cast<VulkanExecutable&>(*exe).stats();
     r.profile = static_cast<VulkanExecutable&>(*exe).profile();
+    r.timing = static_cast<VulkanExecutable&>(*exe).last_run();
   }
   return r;
 }
