@@ -24,6 +24,7 @@ install::VariantParams ParamsOf(const tuf::VariantTarget* target) {
   if (target->tuning) {
     p.threads = target->tuning->threads.value_or(0);
     p.workgroup_size = target->tuning->workgroup_size;
+    p.vulkan_params = target->tuning->vulkan_params;
   }
   if (auto q = target->unrecognized.find("vulkan_quirks"); q != target->unrecognized.end()) {
     p.vulkan_quirks = q->dump();

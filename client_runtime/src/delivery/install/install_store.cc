@@ -89,6 +89,7 @@ json ToJson(const VariantParams& p) {
   if (!p.precision.empty()) j["precision"] = p.precision;
   if (p.threads != 0) j["threads"] = p.threads;
   if (!p.workgroup_size.empty()) j["workgroup_size"] = p.workgroup_size;
+  if (!p.vulkan_params.empty()) j["vulkan_params"] = p.vulkan_params;
   if (!p.vulkan_quirks.empty()) j["vulkan_quirks"] = p.vulkan_quirks;
   return j;
 }
@@ -123,6 +124,22 @@ Result<int64_t> ReleaseField(const json& j, const std::string& path, const std::
   return it->get<int64_t>();
 }
 
+// `<at>` = {family: {name: integer}}; names are checked by the backend that applies them.
+Status ParseVulkanParams(const json& j, const std::string& path, const std::string& at,
+                         VariantParams* p) {
+  if (!j.is_object()) return Corrupt(path, StrCat(at, " is not an object"));
+  for (const auto& [family, values] : j.items()) {
+    if (!values.is_object()) return Corrupt(path, StrCat(at, ".", family, " is not an object"));
+    std::map<std::string, int64_t>& out = p->vulkan_params[family];
+    for (const auto& [name, value] : values.items()) {
+      if (!value.is_number_integer())
+        return Corrupt(path, StrCat(at, ".", family, ".", name, " is not an integer"));
+      out[name] = value.get<int64_t>();
+    }
+  }
+  return Status::Ok();
+}
+
 // `<where>.params`; absent (records written before variants had parameters): none.
 Result<VariantParams> ParseParams(const json& entry, const std::string& path,
                                   const std::string& where) {
@@ -151,6 +168,9 @@ Result<VariantParams> ParseParams(const json& entry, const std::string& path,
       p.workgroup_size[family] = {size[0].get<int64_t>(), size[1].get<int64_t>(),
                                   size[2].get<int64_t>()};
     }
+  }
+  if (auto v = it->find("vulkan_params"); v != it->end()) {
+    MOTA_RETURN_IF_ERROR(ParseVulkanParams(*v, path, at + ".vulkan_params", &p));
   }
   return p;
 }
@@ -202,7 +222,20 @@ exec::BackendOptions ToBackendOptions(const VariantParams& params, exec::Backend
   base.precision = params.precision;
   base.vulkan_workgroup_size = params.workgroup_size;
   base.vulkan_quirks_json = params.vulkan_quirks;
+  if (!params.vulkan_params.empty()) base.vulkan_tuning = VulkanTuningText(params.vulkan_params);
   return base;
+}
+
+std::string VulkanTuningText(
+    const std::map<std::string, std::map<std::string, int64_t>>& vulkan_params) {
+  std::string out;
+  for (const auto& [family, values] : vulkan_params) {
+    if (values.empty()) out += StrCat(out.empty() ? "" : ",", family, ":");
+    for (const auto& [name, value] : values) {
+      out += StrCat(out.empty() ? "" : ",", family, ":", name, "=", value);
+    }
+  }
+  return out;
 }
 
 const char* StepName(Step step) {

@@ -7,7 +7,8 @@
 //                                             "uninstalled":"why"} (the last key only after
 //                                             Uninstall, until the next activation); an entry
 //                                             has "params" (VariantParams) when the variant
-//                                             has any; a record without it still loads
+//                                             has any; a record without it (or without one
+//                                             of its keys, e.g. "vulkan_params") still loads
 //   <root>/models/<model>/bad_variants.json  {"bad":[{"backend","reason","release","variant"}]}
 //
 //   MOTA_ASSIGN_OR_RETURN(InstallStore store, InstallStore::Open("/data/mota", "mobilenet"));
@@ -46,15 +47,29 @@ struct VariantParams {
   int64_t threads = 0;    // tuning.threads (cpu); 0: the caller's choice
   // tuning.workgroup_size (vulkan): GPU family ("default", "0x10de") -> [x, y, z]
   std::map<std::string, std::array<int64_t, 3>> workgroup_size;
+  // tuning.vulkan_params (vulkan): GPU family -> Vulkan tuning parameter -> value, every family
+  // kept: the backend picks its GPU's entry (ToBackendOptions).
+  std::map<std::string, std::map<std::string, int64_t>> vulkan_params;
   std::string vulkan_quirks;  // the `vulkan_quirks` list as JSON text; empty: none
   bool empty() const {
-    return precision.empty() && threads == 0 && workgroup_size.empty() && vulkan_quirks.empty();
+    return precision.empty() && threads == 0 && workgroup_size.empty() && vulkan_params.empty() &&
+           vulkan_quirks.empty();
   }
   bool operator==(const VariantParams&) const = default;
 };
 
-// `base` with the variant's parameters over it (threads only when the variant sets them).
+// `base` with the variant's parameters over it (threads and vulkan_tuning only when the variant
+// sets them). vulkan_params become BackendOptions::vulkan_tuning as every family's entry,
+// qualified and sorted (VulkanTuningText): the install layer does not know which GPU the backend
+// will open, the backend does, and applies its vendor's entry, else the default one
+// (exec/vulkan/vk_tuning.h ApplyTuningParameters).
 exec::BackendOptions ToBackendOptions(const VariantParams& params, exec::BackendOptions base = {});
+
+// "0x10005:,0x10de:gemm_min_groups=512,default:gemm_tile=8,default:reduce_wg=32": families and
+// names in sorted order (deterministic); an empty entry is the bare "family:" (that vendor
+// keeps the backend's defaults instead of taking "default"). Empty map: "".
+std::string VulkanTuningText(
+    const std::map<std::string, std::map<std::string, int64_t>>& vulkan_params);
 
 // One installed file. `file` is its name inside the model's folder.
 struct InstalledVariant {

@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "base/file.h"
+
 namespace mota::install {
 namespace {
 
@@ -191,6 +193,7 @@ TEST_F(InstallStoreTest, the_variants_params_survive_a_restart_and_an_old_record
   EXPECT_EQ(options.vulkan_workgroup_size.at("0x10de")[0], 16);
   EXPECT_EQ(options.vulkan_quirks_json, v1.params.vulkan_quirks);
   EXPECT_EQ(ToBackendOptions({}, {.threads = 4}).threads, 4);  // no tuning.threads: the caller's
+  EXPECT_TRUE(options.vulkan_tuning.empty());  // no vulkan_params: the backend's defaults
 
   // A record written before variants had parameters.
   std::ofstream(root_ / "models/mlp/active.json")
@@ -199,6 +202,53 @@ TEST_F(InstallStoreTest, the_variants_params_survive_a_restart_and_an_old_record
   auto old = InstallStore::Open(root_.string(), "mlp");
   ASSERT_TRUE(old.ok()) << old.status().ToString();
   EXPECT_EQ(old->active(), v2);
+}
+
+TEST_F(InstallStoreTest, vulkan_params_survive_a_restart_and_reach_the_backend_for_every_family) {
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(store.ok());
+  InstalledVariant v = Put(*store, 1, "gpu");
+  v.params.vulkan_params = {{"default", {{"reduce_wg", 32}, {"gemm_tile", 8}}},
+                            {"0x10de", {{"gemm_min_groups", 512}}},
+                            {"0x10005", {}}};
+  ASSERT_TRUE(store->SwitchActive(v).ok());
+  auto reopened = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  EXPECT_EQ(reopened->active()->params, v.params);
+  // Sorted families and names, each qualified: the backend takes its GPU's entry, else default.
+  const std::string expected =
+      "0x10005:,0x10de:gemm_min_groups=512,default:gemm_tile=8,default:reduce_wg=32";
+  EXPECT_EQ(ToBackendOptions(reopened->active()->params).vulkan_tuning, expected);
+  EXPECT_EQ(ToBackendOptions(v.params, {.vulkan_tuning = "gemm_tile=4"}).vulkan_tuning, expected);
+  EXPECT_EQ(ToBackendOptions({}, {.vulkan_tuning = "gemm_tile=4"}).vulkan_tuning, "gemm_tile=4");
+  auto record = ReadFile((root_ / "models/mlp/active.json").string());
+  ASSERT_TRUE(record.ok());
+  EXPECT_NE(std::string(record->begin(), record->end())
+                .find(R"("vulkan_params":{"0x10005":{},"0x10de":{"gemm_min_groups":512},)"
+                      R"("default":{"gemm_tile":8,"reduce_wg":32}})"),
+            std::string::npos);
+
+  // A record of the release before vulkan_params: its other params still load.
+  std::ofstream(root_ / "models/mlp/active.json")
+      << R"({"active":{"backend":"vulkan","file":"1-gpu.mota","release":1,"sha256":")" << v.sha256
+      << R"(","variant":"gpu","params":{"precision":"fp16"}},"previous":null})";
+  auto old = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  EXPECT_EQ(old->active()->params, VariantParams{.precision = "fp16"});
+}
+
+TEST_F(InstallStoreTest, malformed_vulkan_params_are_data_loss_naming_the_field) {
+  fs::create_directories(root_ / "models" / "mlp");
+  std::ofstream(root_ / "models" / "mlp" / "active.json")
+      << R"({"active":{"backend":"vulkan","file":"1-a.mota","release":1,"sha256":"x",)"
+      << R"("variant":"a","params":{"vulkan_params":{"default":{"gemm_tile":"8"}}}}})";
+  auto store = InstallStore::Open(root_.string(), "mlp");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+  EXPECT_NE(store.status().message().find(
+                "active.params.vulkan_params.default.gemm_tile is not an integer"),
+            std::string::npos)
+      << store.status().message();
 }
 
 TEST_F(InstallStoreTest, malformed_params_are_data_loss_naming_the_field) {

@@ -91,6 +91,11 @@ struct Item {
 Result<Item> ParseItem(std::string_view text) {
   Item item;
   const size_t eq = text.find('=');
+  if (eq == std::string_view::npos && text.back() == ':' &&
+      IsFamily(text.substr(0, text.size() - 1))) {
+    item.family = text.substr(0, text.size() - 1);  // "0x10005:": that family's entry is empty
+    return item;
+  }
   if (eq == std::string_view::npos) {
     return InvalidArgument("Vulkan tuning parameter '", text, "': expected key=value");
   }
@@ -159,7 +164,7 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
   for (const Item& item : items) {
     const bool applies =
         own ? item.family == family : item.family.empty() || item.family == "default";
-    if (applies) *Slot(tuning, item.key) = item.value;
+    if (applies && !item.key.empty()) *Slot(tuning, item.key) = item.value;
   }
   const Tuning wanted = *tuning;
   Clamp(device, tuning);

@@ -34,7 +34,8 @@ const char* VendorName(uint32_t vendor_id);
 // run; nothing is applied then. A key may be qualified by a GPU family, "0x10de:gemm_tile=16"
 // or "default:gemm_tile=8" (unqualified = default): the items of the device's family (its PCI
 // vendor id as "0x" + lowercase hex, at least 4 digits) apply when there are any, else the
-// default ones, as for a variant's workgroup_size. This is how a variant's per-family
+// default ones, as for a variant's workgroup_size; a bare "0x10005:" gives a family an empty
+// entry (its vendor defaults, not the default items). This is how a variant's per-family
 // tuning.vulkan_params (manifests/lib/tuf/target_custom.h) reaches the device's own GPU.
 Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, Tuning* tuning);
 // "elementwise_wg=64,gemm_tile=16,gemm_regs=4,reduce_wg=64,gemm_shared=1".

@@ -42,6 +42,15 @@ TEST(VkTuning, another_vendor_takes_the_default_entry) {
   EXPECT_EQ(mesa.gemm_tile, DefaultTuning(Gpu(0x10005)).gemm_tile);  // unqualified = default
 }
 
+TEST(VkTuning, a_bare_family_is_an_empty_entry_that_keeps_the_vendor_defaults) {
+  Tuning t = DefaultTuning(Gpu(0x10005));
+  ASSERT_TRUE(ApplyTuningParameters("0x10005:,default:gemm_tile=2", Gpu(0x10005), &t).ok());
+  EXPECT_EQ(TuningToString(t), TuningToString(DefaultTuning(Gpu(0x10005))));
+  ASSERT_TRUE(ApplyTuningParameters("0x10005:,default:gemm_tile=2", Gpu(0x10DE), &t).ok());
+  EXPECT_EQ(t.gemm_tile, 2u);
+  EXPECT_FALSE(ApplyTuningParameters("0x1:", Gpu(0x10DE), &t).ok());  // not a family
+}
+
 TEST(VkTuning, a_bad_item_of_another_family_still_fails_and_nothing_is_applied) {
   Tuning t = DefaultTuning(Gpu(0x10DE));
   const Tuning before = t;
