@@ -138,5 +138,28 @@ TEST(VulkanVariantParams, the_workgroup_size_of_the_devices_family_sets_the_tuni
   EXPECT_TRUE(RunGraph(*backend, c.graph, c.feeds).ok());
 }
 
+// tuning.vulkan_params as the install layer passes them (install_store.h VulkanTuningText):
+// every family qualified; the backend takes its GPU's entry, else "default".
+TEST(VulkanVariantParams, the_vulkan_params_of_the_devices_family_set_the_tuning) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  const std::string family = Family(SharedBackend().device().vendor_id);
+  BackendOptions options;
+  options.vulkan_tuning = StrCat("0xffff:gemm_tile=2,", family, ":gemm_tile=8,", family,
+                                 ":reduce_wg=16,default:gemm_tile=4,default:gemm_regs=1");
+  auto backend = Create(options);
+  ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+  EXPECT_NE(backend->tuning().find("gemm_tile=8"), std::string::npos) << backend->tuning();
+  EXPECT_NE(backend->tuning().find("reduce_wg=16"), std::string::npos) << backend->tuning();
+  EXPECT_EQ(backend->tuning().find("gemm_regs=1"), std::string::npos) << backend->tuning();
+
+  options.vulkan_tuning = "0xffff:gemm_tile=2,default:gemm_tile=4,default:gemm_regs=1";
+  backend = Create(options);
+  ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+  EXPECT_NE(backend->tuning().find("gemm_tile=4"), std::string::npos) << backend->tuning();
+  EXPECT_NE(backend->tuning().find("gemm_regs=1"), std::string::npos) << backend->tuning();
+  Conv c;
+  EXPECT_TRUE(RunGraph(*backend, c.graph, c.feeds).ok());
+}
+
 }  // namespace
 }  // namespace mota::exec::vk::testing
