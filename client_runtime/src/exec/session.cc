@@ -44,6 +44,27 @@ Result<std::vector<TensorView>> AllocateOutputs(const Executable& exe,
   return views;
 }
 
+// "[1,3,N]": the declared dims of a graph input, symbolic ones by name ("?" when unnamed).
+std::string DeclaredDims(const model::TensorInfo& info) {
+  std::string text = "[";
+  for (size_t i = 0; i < info.dims.size(); ++i) {
+    const model::Dim& d = info.dims[i];
+    text += (i ? "," : "") +
+            (d.is_static() ? std::to_string(d.value) : (d.symbol.empty() ? "?" : d.symbol));
+  }
+  return text + "]";
+}
+
+// Whether `shape` fits the declared dims (symbolic dims take any size).
+bool FitsDeclared(const model::TensorInfo& info, const Shape& shape) {
+  if (!info.has_shape) return true;
+  if (shape.size() != info.dims.size()) return false;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (info.dims[i].is_static() && info.dims[i].value != shape[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 Session::Session(const model::Graph& graph, std::unique_ptr<Backend> backend)
@@ -83,6 +104,21 @@ Result<std::unique_ptr<Session>> Session::Create(const model::Graph& graph,
   return session;
 }
 
+Result<std::unique_ptr<Session>> Session::Create(const model::Graph& graph,
+                                                 std::unique_ptr<Backend> backend,
+                                                 PreparedExecutable prepared) {
+  return Create(graph, One(std::move(backend)), std::move(prepared));
+}
+
+Result<std::unique_ptr<Session>> Session::Create(const model::Graph& graph,
+                                                 std::vector<std::unique_ptr<Backend>> backends,
+                                                 PreparedExecutable prepared) {
+  auto session = std::make_unique<Session>(graph, std::move(backends));
+  // Adopt destroys a refused executable before it returns, so before `session` goes.
+  MOTA_RETURN_IF_ERROR(session->Adopt(std::move(prepared)));
+  return session;
+}
+
 Result<std::unique_ptr<Session>> Session::CreatePreferred(const model::Graph& graph,
                                                           std::vector<std::string> names,
                                                           const BackendOptions& options) {
@@ -113,6 +149,78 @@ bool Session::FallBack(const Status& why) {
   return true;
 }
 
+Result<std::unique_ptr<Executable>> Session::PrepareOnBackend(std::span<const Shape> shapes,
+                                                              std::span<const TensorView> known) {
+  ++prepares_;
+  return backend().Prepare(*graph_, shapes, known);
+}
+
+Status Session::CheckAdoptable(const PreparedExecutable& p) const {
+  if (p.executable == nullptr) return InvalidArgument("Session::Adopt: the executable is null");
+  const Backend& current = *backends_.front();
+  if (p.backend != &current) {
+    // Name the other backend only when the session holds it (else it may be gone).
+    std::string other = "a backend this session does not hold";
+    for (const auto& b : backends_) {
+      if (b.get() == p.backend) other = StrCat("its backend '", b->name(), "' (not the current)");
+    }
+    return InvalidArgument("Session::Adopt: the executable was prepared by ", other,
+                           "; expected one prepared by the backend the session runs on now ('",
+                           current.name(), "', the object given to the session)");
+  }
+  if (p.graph != graph_) {
+    return InvalidArgument(
+        "Session::Adopt: the executable was prepared for another graph; "
+        "expected the session's graph() (",
+        materialized() ? "its materialized copy of the model" : "the graph given to the session",
+        ")");
+  }
+  if (p.input_shapes.size() != graph_->inputs.size()) {
+    return InvalidArgument("Session::Adopt: the executable was prepared for ",
+                           p.input_shapes.size(), " input shapes; expected ", graph_->inputs.size(),
+                           " (one per graph input)");
+  }
+  for (size_t i = 0; i < p.input_shapes.size(); ++i) {
+    const model::TensorInfo& info = graph_->tensors[graph_->inputs[i]];
+    if (!FitsDeclared(info, p.input_shapes[i])) {
+      return InvalidArgument("Session::Adopt: input ", i, " ('", info.name,
+                             "') was prepared with shape ", ShapeToString(p.input_shapes[i]),
+                             "; expected a shape fitting its declared dims ", DeclaredDims(info));
+    }
+  }
+  const Executable& exe = *p.executable;
+  if (exe.output_shapes().size() != graph_->outputs.size() ||
+      exe.output_dtypes().size() != graph_->outputs.size()) {
+    return InvalidArgument("Session::Adopt: the executable has ", exe.output_shapes().size(),
+                           " output shapes and ", exe.output_dtypes().size(),
+                           " output dtypes; expected ", graph_->outputs.size(),
+                           " (one per graph output)");
+  }
+  if (value_keyed_) {
+    return FailedPrecondition(
+        "Session::Adopt: the session plans this model per input value "
+        "(value_keyed()); an executable prepared by shapes alone is not "
+        "one of its plans");
+  }
+  if (plans_.count(PlanKey{p.input_shapes, {}}) != 0) {
+    std::string shapes;
+    for (const Shape& s : p.input_shapes) shapes += (shapes.empty() ? "" : " ") + ShapeToString(s);
+    return FailedPrecondition("Session::Adopt: the session has a plan for input shapes ", shapes,
+                              " already; expected shapes it has not planned");
+  }
+  return Status();
+}
+
+Status Session::Adopt(PreparedExecutable prepared) {
+  Status adoptable = init_status_.ok() ? CheckAdoptable(prepared) : init_status_;
+  if (!adoptable.ok()) {
+    prepared.executable.reset();  // now, while its backend surely lives
+    return adoptable;
+  }
+  plans_.emplace(PlanKey{std::move(prepared.input_shapes), {}}, std::move(prepared.executable));
+  return Status();
+}
+
 bool Session::IsValueKeyCandidate(size_t input, const TensorView& view) const {
   const DType dtype = graph_->tensors[graph_->inputs[input]].dtype;
   return dtype != DType::kBool && view.dtype == dtype && view.data != nullptr &&
@@ -135,9 +243,9 @@ Result<Executable*> Session::Prepare(std::span<const Shape> input_shapes) {
   PlanKey key{std::vector<Shape>(input_shapes.begin(), input_shapes.end()), {}};
   auto it = plans_.find(key);
   if (it != plans_.end()) return it->second.get();
-  Result<std::unique_ptr<Executable>> prepared = backend().Prepare(*graph_, input_shapes, {});
+  Result<std::unique_ptr<Executable>> prepared = PrepareOnBackend(input_shapes, {});
   while (!prepared.ok() && FallBack(prepared.status())) {
-    prepared = backend().Prepare(*graph_, input_shapes, {});
+    prepared = PrepareOnBackend(input_shapes, {});
   }
   MOTA_ASSIGN_OR_RETURN(std::unique_ptr<Executable> exe, std::move(prepared));
   Executable* raw = exe.get();
@@ -163,7 +271,7 @@ Result<Executable*> Session::PrepareOnce(std::span<const TensorView> inputs) {
                           : TensorView{});
     }
   }
-  Result<std::unique_ptr<Executable>> exe = backend().Prepare(*graph_, key.first, known);
+  Result<std::unique_ptr<Executable>> exe = PrepareOnBackend(key.first, known);
   if (!exe.ok() && !value_keyed_ && exe.status().code() == StatusCode::kUnimplemented) {
     // A shape-like value comes from an input: plan with the small integer inputs' values.
     bool any = false;
