@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "tools/mota/cli_util.h"
+
 #if MOTA_WITH_VULKAN
 #include "exec/vulkan/vulkan_backend.h"
 #endif
@@ -42,15 +44,24 @@ Result<RunBackend> Vulkan(const model::Graph& graph, std::span<const Shape> shap
     if (!automatic) return vk->status();
     return Named("auto", threads, "no Vulkan device (" + vk->status().ToString() + "); the CPU");
   }
-  if (!automatic && !explain) return RunBackend{std::move(vk), "vulkan", "", ""};
-  // Plan once to see what the cost model decides (the pipelines it compiles are kept by the
-  // backend, so the run's own Prepare reuses them).
+  if (!automatic && !explain) {
+    RunBackend named;
+    named.used = "vulkan";
+    named.backend = std::move(vk);
+    return named;
+  }
+  // Plan to see what the cost model decides; the session adopts this plan when the model runs
+  // on the GPU, so it is not planned twice.
+  Stopwatch prepare;
   auto exe = vk->Prepare(graph, shapes, {});
+  const double prepare_ms = prepare.ElapsedMs();
   if (!exe.ok()) {
     if (!automatic) return exe.status();
-    return Named(
-        "auto", threads,
-        "the Vulkan backend cannot plan this model (" + exe.status().ToString() + "); the CPU");
+    MOTA_ASSIGN_OR_RETURN(RunBackend cpu, Named("auto", threads,
+                                                "the Vulkan backend cannot plan this model (" +
+                                                    exe.status().ToString() + "); the CPU"));
+    cpu.prepares = 1;
+    return cpu;
   }
   const exec::vk::VulkanStats& s = static_cast<exec::vk::VulkanExecutable&>(**exe).stats();
   RunBackend r;
@@ -61,10 +72,14 @@ Result<RunBackend> Vulkan(const model::Graph& graph, std::span<const Shape> shap
     RunBackend cpu;
     MOTA_ASSIGN_OR_RETURN(cpu, Named("auto", threads, why));
     cpu.explain = std::move(r.explain);
+    cpu.prepares = 1;  // the cost model's plan, thrown away with the Vulkan backend
     return cpu;
   }
   r.used = "vulkan";
   if (automatic) r.note = "worth the GPU: " + s.cost.summary;
+  r.prepared = {vk.get(), &graph, {shapes.begin(), shapes.end()}, std::move(exe).value()};
+  r.prepare_ms = prepare_ms;
+  r.prepares = 1;
   r.backend = std::move(vk);
   return r;
 }

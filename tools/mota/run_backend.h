@@ -6,6 +6,9 @@
 //   model (vk_cost_model.h): worth the GPU -> the Vulkan backend, else the best CPU backend
 //   ("auto"), and the note says so. No device: the CPU, with the device's error in the note.
 // Other backends: as named.
+// Where the choice planned the model on the chosen backend (auto, or --explain, on Vulkan), the
+// plan comes back with it for the session to adopt (Session::Create with a PreparedExecutable),
+// so the model is planned, recorded and uploaded once.
 #pragma once
 
 #include <memory>
@@ -14,18 +17,25 @@
 
 #include "base/status.h"
 #include "exec/backend.h"
+#include "exec/session.h"
 #include "model/graph.h"
 
 namespace mota::cli {
 
 struct RunBackend {
   std::unique_ptr<exec::Backend> backend;
-  std::string used;     // "vulkan", or the CPU backend's name
-  std::string note;     // one line on the choice (auto); empty when the backend was named
-  std::string explain;  // per-partition decisions (only when asked for)
+  // The plan the choice made on `backend` for the run's shapes and graph, or none (executable
+  // null): the session's first plan. Declared after `backend`, so destroyed before it.
+  exec::PreparedExecutable prepared;
+  double prepare_ms = 0;  // how long that plan took (part of the first run's prepare + run)
+  int prepares = 0;       // Backend::Prepare calls the choice made (kept or thrown away)
+  std::string used;       // "vulkan", or the CPU backend's name
+  std::string note;       // one line on the choice (auto); empty when the backend was named
+  std::string explain;    // per-partition decisions (only when asked for)
 };
 
-// `shapes` are the run's input shapes (the cost model needs the planned sizes).
+// `shapes` are the run's input shapes (the cost model needs the planned sizes); `graph` must
+// outlive the result and be the graph the session runs (the plan is for it).
 Result<RunBackend> ChooseRunBackend(const model::Graph& graph, std::span<const Shape> shapes,
                                     const std::string& requested, int threads, bool explain);
 

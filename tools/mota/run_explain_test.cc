@@ -91,6 +91,20 @@ TEST_F(RunExplain, vulkan_keeps_the_whole_model_on_the_gpu_and_explains_the_esti
   EXPECT_TRUE(Has(r.out, "2 nodes on the GPU in 1 segments")) << r.out;
 }
 
+// The cost model needs a plan to explain; the session runs that plan instead of making its own
+// (`prepares`: Backend::Prepare calls of the whole run, the choice's and the session's).
+TEST_F(RunExplain, explain_on_vulkan_plans_the_model_once) {
+  const CliResult r = Mota("run " + model_ + " --backend vulkan --explain --bench 2 --json");
+  if (r.exit_code != 0 && Has(r.out, "UNAVAILABLE")) GTEST_SKIP() << "no Vulkan device: " << r.out;
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  EXPECT_TRUE(Has(r.out, "\"backend_used\": \"vulkan\"")) << r.out;
+  EXPECT_TRUE(Has(r.out, "\"prepares\": 1,")) << r.out;
+  EXPECT_TRUE(Has(r.out, "2 nodes on the GPU in 1 segments")) << r.out;
+  const CliResult cpu = Mota("run " + model_ + " --backend reference --json");
+  ASSERT_EQ(cpu.exit_code, 0) << cpu.out;
+  EXPECT_TRUE(Has(cpu.out, "\"prepares\": 1,")) << cpu.out;
+}
+
 TEST_F(RunExplain, cpu_backends_say_every_node_runs_on_them) {
   const CliResult r = Mota("run " + model_ + " --backend reference --explain");
   ASSERT_EQ(r.exit_code, 0) << r.out;
