@@ -46,7 +46,10 @@
 namespace mota::exec {
 
 // An executable prepared outside a session, with what it was prepared from (Session::Adopt).
-// Declared in this order so that `executable` is destroyed first: it may use its backend.
+// It does not own `backend`: the executable must be destroyed before it (a session holding
+// both keeps that order). The session checks `backend` and `graph` by identity; that
+// `executable` really came from that Prepare, with no known inputs, is the caller's promise
+// (Executable does not name its backend).
 struct PreparedExecutable {
   const Backend* backend = nullptr;     // whose Prepare returned `executable`
   const model::Graph* graph = nullptr;  // the graph given to that Prepare
