@@ -17,11 +17,12 @@ nvidia-smi --query-gpu=name,driver_version --format=csv
 echo "== op tests on the GPU (fp32 and fp16 variants, quirks, faults, fallback)"
 bin/mota_vulkan_tests --gtest_brief=1 --gtest_filter='-*Model*' 2>&1 | grep -E 'PASSED|FAILED|Failure|tests from' | head -20
 J='"(median_ms|p90_ms|p99_ms|min_ms|max_ms)"'
+# Steady: 2000 warm-up runs (about 1 s: GPU clocks settle), then 3000 timed ones.
 steady() {  # model, label, extra env...
   local m=$1 label=$2; shift 2
   echo "== $m steady $label"
-  env "$@" MOTA_VULKAN_CACHE_DIR=$c bin/mota run models/$m.mota --backend vulkan --warmup 50 \
-      --bench 500 --json | grep -E "$J" | tr -d ' \n'; echo
+  env "$@" MOTA_VULKAN_CACHE_DIR=$c bin/mota run models/$m.mota --backend vulkan --warmup 2000 \
+      --bench 3000 --json | grep -E "$J" | tr -d ' \n'; echo
 }
 # "cold": no pipeline cache of mota's and none of the driver's (__GL_SHADER_DISK_CACHE=0);
 # "warm": mota's cache file from the cold run, still none of the driver's.
@@ -38,9 +39,7 @@ for m in mobilenet_v2 resnet18 squeezenet1_1; do
     export MOTA_VULKAN_PRECISION=$p
     first $m "$p cold" $c
     first $m "$p warm" $c
-    steady $m $p
-    steady $m "$p no spin" MOTA_VULKAN_SPIN_US=0
-    for t in gemm_min_groups=128 gemm_min_groups=1024; do steady $m "$p $t" MOTA_VULKAN_TUNING=$t; done
+    for round in 1 2 3; do steady $m "$p round $round"; done
   done
   unset MOTA_VULKAN_PRECISION
 done
@@ -48,4 +47,9 @@ echo "== GPU time per dispatch (20 runs, timestamps)"
 for m in resnet18 squeezenet1_1; do
   MOTA_VULKAN_PROFILE_MODEL=models/$m.mota bin/mota_vulkan_tests --gtest_filter='VulkanProfile*' \
       2>&1 | grep -F '[ profile' | head -8
+done
+echo "== where the slowest 1% of steady runs lose their time (host phases vs GPU timestamps)"
+for m in mobilenet_v2 resnet18 squeezenet1_1; do
+  MOTA_VULKAN_TAIL_MODEL=models/$m.mota MOTA_VULKAN_TAIL_RUNS=5000 bin/mota_vulkan_tests \
+      --gtest_filter='VulkanTail*' 2>&1 | grep -F '[ tail'
 done
