@@ -17,24 +17,12 @@ import json
 import os
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tests",
+                                "support"))
+from canonical_json import canonical  # noqa: E402  (securesystemslib.formats.encode_canonical)
+
 TARGETS = {"targets": {"file.txt": b"hello from a python-signed repository\n"},
            "team": {"team/model.bin": bytes(range(256)) * 8}}
-
-
-def canonical(value):
-    """securesystemslib.formats.encode_canonical (control characters raw)."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
-    items = sorted(value.items(), key=lambda kv: kv[0].encode())
-    return "{" + ",".join(canonical(k) + ":" + canonical(v) for k, v in items) + "}"
 
 
 def expires(days):

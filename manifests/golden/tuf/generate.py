@@ -22,26 +22,11 @@ import tempfile
 from cryptography.hazmat.primitives import serialization
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "..", "tests", "support"))
+from canonical_json import canonical  # noqa: E402  (securesystemslib's encode_canonical)
+
 SHARED = os.environ.get("MOTA_SHARED_DIR", "/work/shared")
 T = 1790000000  # the clock of init; golden_test.cc checks at T + 120 (kNow there)
-
-
-def canonical(value):
-    """securesystemslib's encode_canonical: sorted keys, no whitespace, only \\ and " escaped."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "null"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ",".join(canonical(v) for v in value) + "]"
-    if isinstance(value, dict):
-        items = sorted(value.items(), key=lambda kv: kv[0].encode())
-        return "{" + ",".join(canonical(k) + ":" + canonical(v) for k, v in items) + "}"
-    raise TypeError(f"not canonical JSON: {value!r}")
 
 
 def utc(seconds):
