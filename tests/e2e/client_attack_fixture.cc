@@ -2,9 +2,7 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
 #include <sys/file.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -163,25 +161,13 @@ const char* ServerName(ServerKind kind) {
 
 void PrintTo(ServerKind kind, std::ostream* os) { *os << ServerName(kind); }
 
-std::string FindNginx() {
-  for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"}) {
-    if (::access(p, X_OK) == 0) return p;
-  }
-  return "";
-}
-
 AttackRepo::AttackRepo(fs::path dir, ServerKind kind)
     : dir_(std::move(dir)), kind_(kind), now_(static_cast<int64_t>(std::time(nullptr))) {
   fs::remove_all(dir_);
   fs::create_directories(dir_);
 }
 
-AttackRepo::~AttackRepo() {
-  if (pid_ > 0) {
-    ::kill(pid_, SIGTERM);
-    ::waitpid(pid_, nullptr, 0);
-  }
-}
+AttackRepo::~AttackRepo() { Terminate(pid_); }
 
 const TestKeys& AttackRepo::keys() const { return SharedStaging().keys; }
 
@@ -267,36 +253,12 @@ Status AttackRepo::StartServe() {
   return Status::Ok();
 }
 
+// nginx over the mirror export, with the export's own example server block.
 Status AttackRepo::StartNginx() {
-  const std::string nginx = FindNginx();
-  if (nginx.empty()) return NotFound("nginx is not installed (scripts/setup.sh installs it)");
-  const fs::path prefix = dir_ / "nginx";
-  fs::create_directories(prefix / "logs");
-  port_ = FreePort();
-  std::string server = Slurp(served() / "nginx.conf.example");
-  const std::string listen = "listen 8080;";
-  const size_t at = server.find(listen);
-  if (at == std::string::npos) return Internal("nginx.conf.example has no '", listen, "'");
-  server.replace(at, listen.size(), "listen 127.0.0.1:" + std::to_string(port_) + ";");
-  std::ofstream(prefix / "server.conf") << server;
-  std::ofstream conf(prefix / "nginx.conf");
-  if (::geteuid() == 0) conf << "user root;\n";  // workers must read the test's temp files
-  conf << "worker_processes 1;\npid " << (prefix / "nginx.pid").string() << ";\nerror_log "
-       << (prefix / "logs/error.log").string() << ";\nevents { worker_connections 128; }\n"
-       << "http {\n  access_log off;\n";
-  for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-    conf << "  " << t << "_temp_path " << (prefix / t).string() << ";\n";
-  }
-  conf << "  include " << (prefix / "server.conf").string() << ";\n}\n";
-  conf.close();
-  pid_ = Spawn(
-      {nginx, "-p", prefix.string(), "-c", (prefix / "nginx.conf").string(), "-g", "daemon off;"},
-      prefix / "nginx.out", prefix / "nginx.err");
-  if (!WaitForPort(port_, std::chrono::seconds(10))) {
-    return Status(StatusCode::kUnavailable,
-                  StrCat("nginx did not start: ", Slurp(prefix / "nginx.err"),
-                         Slurp(prefix / "logs/error.log")));
-  }
+  MOTA_RETURN_IF_ERROR(nginx_.Start({.prefix = dir_ / "nginx",
+                                     .server = Slurp(served() / "nginx.conf.example"),
+                                     .worker_connections = 128}));
+  port_ = nginx_.port();
   return Status::Ok();
 }
 

@@ -26,6 +26,7 @@
 #include "base/status.h"
 #include "manifests/lib/tuf/metadata.h"
 #include "manifests/lib/tuf_sign/keys.h"
+#include "tests/support/nginx.h"
 
 namespace mota::e2e {
 
@@ -51,8 +52,7 @@ enum class ServerKind { kMotaServe, kNginx };
 const char* ServerName(ServerKind kind);
 // gtest prints the parameter by name.
 void PrintTo(ServerKind kind, std::ostream* os);
-// nginx's path, or "" when it is not installed.
-std::string FindNginx();
+using test_support::FindNginx;
 
 class AttackRepo {
  public:
@@ -131,7 +131,8 @@ class AttackRepo {
   fs::path dir_;
   ServerKind kind_;
   int64_t now_;
-  pid_t pid_ = -1;
+  pid_t pid_ = -1;  // mota serve
+  test_support::NginxServer nginx_;
   uint16_t port_ = 0;
 };
 

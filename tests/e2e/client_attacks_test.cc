@@ -34,6 +34,18 @@ namespace {
 
 constexpr int64_t kDay = 24 * 60 * 60;
 
+// Replaces the online role's (timestamp or snapshot) key with `key` in root N+1.
+std::function<void(tuf::Root&)> OnlineKeyIs(const std::string& role, const tuf::SigningKey& key) {
+  return [role, &key](tuf::Root& root) {
+    root.keys.erase(root.roles[role].keyids.front());
+    root.keys[key.keyid()] = key.PublicKey();
+    root.roles[role].keyids = {key.keyid()};
+  };
+}
+std::function<void(tuf::Root&)> TimestampKeyIs(const tuf::SigningKey& key) {
+  return OnlineKeyIs("timestamp", key);
+}
+
 // A Status that must be OK; stops the test (not only the helper) when it is not.
 #define MUST(expr) ASSERT_NO_FATAL_FAILURE(Must(expr))
 
@@ -105,6 +117,13 @@ class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
 
   void Must(const Status& s) { ASSERT_TRUE(s.ok()) << s.ToString(); }
 
+  // Whether the device sent any Range request through the proxy (a resumed chunk).
+  bool AnyRangeRequest() const {
+    bool any = false;
+    for (const RawRequest& q : proxy_->log()) any |= !q.Header("range").empty();
+    return any;
+  }
+
   // The update must fail with `code` and a message containing `phrase`.
   void ExpectRefused(const Result<client::UpdateResult>& r, StatusCode code,
                      const std::string& phrase) {
@@ -113,6 +132,23 @@ class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
     EXPECT_EQ(r.status().code(), code) << r.status().ToString();
     EXPECT_NE(r.status().message().find(phrase), std::string::npos)
         << "expected \"" << phrase << "\" in: " << r.status().ToString();
+  }
+
+  // The next update is refused (`code`, `phrase` as in ExpectRefused) and the active model is
+  // still the one installed first.
+  void ExpectUpdateRefused(StatusCode code, const std::string& phrase) {
+    ExpectRefused(client_->Update("mlp"), code, phrase);
+    ExpectIntact();
+  }
+
+  // As ExpectUpdateRefused, and the refusal comes within 20 s although the server trickles.
+  void ExpectUpdateRefusedQuickly(StatusCode code, const std::string& phrase) {
+    const auto start = std::chrono::steady_clock::now();
+    auto r = client_->Update("mlp");
+    const auto took = std::chrono::steady_clock::now() - start;
+    ExpectRefused(r, code, phrase);
+    EXPECT_LT(took, std::chrono::seconds(20)) << "the trickling server held the device";
+    ExpectIntact();
   }
 
   // The active model is `want`: same release and variant, the file hashes to its record and to
@@ -136,6 +172,34 @@ class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
     EXPECT_TRUE(run.ok()) << "the active model does not run: " << run.ToString();
   }
   void ExpectIntact() { ExpectActive(installed_); }
+  // Whatever model is active is whole and runs.
+  void ExpectActiveRuns() {
+    auto active = client_->Active("mlp");
+    ASSERT_TRUE(active.ok()) << active.status().ToString();
+    ExpectActive(*active);
+  }
+
+  // The next update succeeds with `release` (`context` prefixes a failure) and the active model
+  // is then whole and runs; `*out` gets the update's result for further checks.
+  void ExpectUpdateTo(int64_t release, const std::string& context = "",
+                      client::UpdateResult* out = nullptr) {
+    auto r = client_->Update("mlp");
+    ASSERT_TRUE(r.ok()) << context << r.status().ToString();
+    EXPECT_EQ(r->release, release);
+    if (out != nullptr) *out = *r;
+    ExpectActiveRuns();
+  }
+
+  // The owner rotates an online key in root N+1 and re-signs that role with the new key.
+  void RotateSnapshotKey() {
+    MUST(repo_->WriteNextRoot(OnlineKeyIs("snapshot", keys().snapshot2), {&keys().root}));
+    MUST(repo_->RepublishSnapshot({}, false, &keys().snapshot2));
+  }
+  void RotateTimestampKey() {
+    MUST(repo_->WriteNextRoot(OnlineKeyIs("timestamp", keys().timestamp2), {&keys().root}));
+    MUST(repo_->RepublishTimestamp(std::to_string(repo_->Version("snapshot")) + ".snapshot.json",
+                                   false, &keys().timestamp2));
+  }
 
   // The newest snapshot file name in the served tree, per its timestamp.
   std::string ServedSnapshotFile() {
@@ -173,6 +237,26 @@ class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
   // killed (SIGKILL) one second in, well inside the 3 s stall timeout. Returns the trickled
   // path and the number of non-empty partial chunks the killed process left in the store.
   void KillMidDownload(std::string* trickled, size_t* parts);
+  std::string UpdateWithFileSizeLimit(rlim_t bytes);
+  void ExpectDiskFullThenRecovery(const std::string& out);
+
+  // The device's update in a child process (the app, which the OS may kill); returns its pid.
+  pid_t UpdateInChildProcess() {
+    client::Client* device = client_.get();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      auto r = device->Update("mlp");
+      ::_exit(r.ok() ? 0 : 1);
+    }
+    return pid;
+  }
+  // SIGKILL and reap; whether it died of the signal (false: it had already finished).
+  static bool KillNine(pid_t pid) {
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFSIGNALED(status);
+  }
 
   std::unique_ptr<AttackRepo> repo_;
   std::unique_ptr<trust::FixedClock> clock_;
@@ -180,18 +264,6 @@ class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
   std::unique_ptr<client::Client> client_;
   client::ActiveModel installed_;
 };
-
-// Replaces the online role's (timestamp or snapshot) key with `key` in root N+1.
-std::function<void(tuf::Root&)> OnlineKeyIs(const std::string& role, const tuf::SigningKey& key) {
-  return [role, &key](tuf::Root& root) {
-    root.keys.erase(root.roles[role].keyids.front());
-    root.keys[key.keyid()] = key.PublicKey();
-    root.roles[role].keyids = {key.keyid()};
-  };
-}
-std::function<void(tuf::Root&)> TimestampKeyIs(const tuf::SigningKey& key) {
-  return OnlineKeyIs("timestamp", key);
-}
 
 // ---- rollback of each role ----
 
@@ -203,8 +275,7 @@ TEST_P(ClientAttackTest, root_rollback_is_rejected) {
   ASSERT_TRUE(client_->Update("mlp").ok());
   // The attacker serves the valid, signed root 1 as the next root.
   MUST(repo_->WriteServed("metadata/3.root.json", repo_->ReadServed("metadata/1.root.json")));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "does not follow");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "does not follow");
 }
 
 TEST_P(ClientAttackTest, timestamp_rollback_is_rejected) {
@@ -214,26 +285,23 @@ TEST_P(ClientAttackTest, timestamp_rollback_is_rejected) {
   MUST(repo_->Sync());
   ASSERT_TRUE(client_->Update("mlp").ok());
   MUST(repo_->WriteServed("metadata/timestamp.json", old_timestamp));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "(rollback)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "(rollback)");
 }
 
 TEST_P(ClientAttackTest, snapshot_rollback_is_rejected) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   // With the (online) timestamp key, the attacker lists snapshot version 1 again.
   MUST(repo_->RepublishTimestamp("1.snapshot.json", true));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
-                "lists snapshot version 1, lower than the trusted 2 (rollback)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed,
+                      "lists snapshot version 1, lower than the trusted 2 (rollback)");
 }
 
 TEST_P(ClientAttackTest, targets_rollback_is_rejected) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   // With both online keys: a new snapshot listing targets.json version 1 (no delegations).
   MUST(repo_->RepublishSnapshot({{"targets.json", MetaOfServed(1, "1.targets.json")}}, true));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
-                "lists targets.json at version 1, lower than the trusted 2 (rollback)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed,
+                      "lists targets.json at version 1, lower than the trusted 2 (rollback)");
 }
 
 TEST_P(ClientAttackTest, delegated_role_rollback_is_rejected) {
@@ -241,9 +309,8 @@ TEST_P(ClientAttackTest, delegated_role_rollback_is_rejected) {
   MUST(repo_->BumpRole("mlp", keys().targets));  // mlp.json version 2, trusted by the device
   ASSERT_TRUE(client_->Update("mlp").ok());
   MUST(repo_->RepublishSnapshot({{"mlp.json", MetaOfServed(1, "1.mlp.json")}}, true));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
-                "lists mlp.json at version 1, lower than the trusted 2 (rollback)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed,
+                      "lists mlp.json at version 1, lower than the trusted 2 (rollback)");
 }
 
 TEST_P(ClientAttackTest, rollout_document_rollback_is_rejected) {
@@ -255,9 +322,8 @@ TEST_P(ClientAttackTest, rollout_document_rollback_is_rejected) {
   // The online key signs rollouts and snapshots: list rollout version 1 again.
   MUST(repo_->RepublishSnapshot({{"mlp.rollout.json", MetaOfServed(1, "1.mlp.rollout.json")}},
                                 true));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
-                "lists mlp.rollout.json at version 1, lower than the trusted 2 (rollback)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed,
+                      "lists mlp.rollout.json at version 1, lower than the trusted 2 (rollback)");
 }
 
 TEST_P(ClientAttackTest,
@@ -290,9 +356,7 @@ TEST_P(ClientAttackTest, rollout_signed_by_the_timestamp_key_is_rejected) {
   const std::string file = rollout::RolloutFileName("mlp", 1);
   MUST(repo_->WriteSigned(file, rollout::ToJson(doc), {&keys().timestamp}, true));
   MUST(repo_->RepublishSnapshot({{"mlp.rollout.json", MetaOfServed(1, file)}}, true));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
-                "role rollout has 0 valid signature(s)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "role rollout has 0 valid signature(s)");
 }
 
 // ---- freeze ----
@@ -303,8 +367,7 @@ TEST_P(ClientAttackTest, freeze_with_expired_timestamp_is_rejected) {
   // The attacker keeps serving what it had (the old state); two days later it has expired.
   MUST(repo_->WriteServed("metadata/timestamp.json", repo_->ReadRepo("metadata/timestamp.json")));
   clock_->Set(repo_->now() + 2 * kDay);
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "timestamp.json: expired");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "timestamp.json: expired");
 }
 
 TEST_P(ClientAttackTest, freeze_with_fresh_timestamp_over_expired_snapshot_is_rejected) {
@@ -312,8 +375,7 @@ TEST_P(ClientAttackTest, freeze_with_fresh_timestamp_over_expired_snapshot_is_re
   clock_->Set(repo_->now() + 8 * kDay);
   // The timestamp key re-signs a fresh timestamp over the week-old snapshot.
   MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, nullptr, repo_->now() + 9 * kDay));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "snapshot.json: expired");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "snapshot.json: expired");
 }
 
 // ---- mix-and-match ----
@@ -325,9 +387,7 @@ TEST_P(ClientAttackTest, mix_and_match_of_role_versions_is_rejected) {
   const int64_t v = repo_->Version("mlp");
   MUST(repo_->WriteServed("metadata/" + std::to_string(v) + ".mlp.json",
                           repo_->ReadServed("metadata/" + std::to_string(v - 1) + ".mlp.json")));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed,
-                "(mix-and-match or tampering)");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "(mix-and-match or tampering)");
 }
 
 // The model's role file the snapshot lists cannot be fetched (404: a mirror that has not synced
@@ -338,8 +398,7 @@ TEST_P(ClientAttackTest, missing_role_file_is_named_in_the_error) {
   MUST(repo_->Publish(2));
   const std::string role_file = std::to_string(repo_->Version("mlp")) + ".mlp.json";
   fs::remove(repo_->served() / "metadata" / role_file);
-  ExpectRefused(client_->Update("mlp"), StatusCode::kNotFound, role_file);
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kNotFound, role_file);
 }
 
 // ---- arbitrary and wrong software ----
@@ -357,11 +416,10 @@ TEST_P(ClientAttackTest, validly_signed_other_variant_index_is_rejected) {
   // cpu-a (the first choice) is tried first: a longer file is cut at its signed length, a
   // shorter one fails the length check.
   if (b_bytes.size() > a_bytes.size()) {
-    ExpectRefused(client_->Update("mlp"), StatusCode::kOutOfRange, "sent more than the");
+    ExpectUpdateRefused(StatusCode::kOutOfRange, "sent more than the");
   } else {
-    ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "the signed metadata");
+    ExpectUpdateRefused(StatusCode::kVerificationFailed, "the signed metadata");
   }
-  ExpectIntact();
 }
 
 TEST_P(ClientAttackTest, other_model_bytes_served_under_a_blob_are_rejected) {
@@ -378,8 +436,7 @@ TEST_P(ClientAttackTest, other_model_bytes_served_under_a_blob_are_rejected) {
     while (bytes.size() < size) bytes += other;
     MUST(repo_->WriteServed("blobs/" + blob, bytes.substr(0, size)));
   }
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "zstd_sha256");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "zstd_sha256");
 }
 
 // ---- endless data ----
@@ -391,18 +448,15 @@ TEST_P(ClientAttackTest, endless_blob_is_cut_at_its_signed_length) {
     MUST(repo_->WriteServed("blobs/" + blob,
                             repo_->ReadServed("blobs/" + blob) + std::string(4 << 20, 'x')));
   }
-  ExpectRefused(client_->Update("mlp"), StatusCode::kOutOfRange,
-                "sent more than its signed zstd_size");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kOutOfRange, "sent more than its signed zstd_size");
 }
 
 TEST_P(ClientAttackTest, endless_timestamp_is_cut_at_the_default_cap) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->WriteServed("metadata/timestamp.json", repo_->ReadServed("metadata/timestamp.json") +
                                                          std::string(1 << 20, ' ')));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kOutOfRange,
-                "timestamp.json sent more than the 16384 bytes allowed");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kOutOfRange,
+                      "timestamp.json sent more than the 16384 bytes allowed");
 }
 
 TEST_P(ClientAttackTest, snapshot_longer_than_its_signed_length_is_rejected) {
@@ -410,8 +464,7 @@ TEST_P(ClientAttackTest, snapshot_longer_than_its_signed_length_is_rejected) {
   MUST(repo_->Publish(2));
   const std::string file = "metadata/" + ServedSnapshotFile();
   MUST(repo_->WriteServed(file, repo_->ReadServed(file) + std::string(100000, ' ')));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kOutOfRange, file + " sent more than the");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kOutOfRange, file + " sent more than the");
 }
 
 TEST_P(ClientAttackTest, fast_forward_of_snapshot_is_recovered_by_snapshot_key_rotation) {
@@ -421,18 +474,11 @@ TEST_P(ClientAttackTest, fast_forward_of_snapshot_is_recovered_by_snapshot_key_r
   tuf::MetaFile role_meta;
   role_meta.version = 1000;
   MUST(repo_->RepublishSnapshot({{"mlp.json", role_meta}}, true, nullptr, nullptr, 1000));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kNotFound, "1000.mlp.json");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kNotFound, "1000.mlp.json");
   // The owner rotates the snapshot key in root 2 and publishes release 2 (snapshot version 4).
-  MUST(repo_->WriteNextRoot(OnlineKeyIs("snapshot", keys().snapshot2), {&keys().root}));
-  MUST(repo_->RepublishSnapshot({}, false, &keys().snapshot2));
+  ASSERT_NO_FATAL_FAILURE(RotateSnapshotKey());
   MUST(repo_->Publish(2));
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << "no recovery from the fast-forward: " << r.status().ToString();
-  EXPECT_EQ(r->release, 2);
-  auto active = client_->Active("mlp");
-  ASSERT_TRUE(active.ok());
-  ExpectActive(*active);
+  ExpectUpdateTo(2, "no recovery from the fast-forward: ");
 }
 
 // The rollout version the device trusts is forgotten when a new root changes the snapshot keys
@@ -447,16 +493,10 @@ TEST_P(ClientAttackTest, fast_forward_of_rollout_document_is_recovered_by_snapsh
   auto ff = client_->Update("mlp");
   ASSERT_TRUE(ff.ok()) << ff.status().ToString();
   // The owner rotates the snapshot key, then offers release 2 in rollout version 2.
-  MUST(repo_->WriteNextRoot(OnlineKeyIs("snapshot", keys().snapshot2), {&keys().root}));
-  MUST(repo_->RepublishSnapshot({}, false, &keys().snapshot2));
+  ASSERT_NO_FATAL_FAILURE(RotateSnapshotKey());
   MUST(repo_->Publish(2));
   MUST(repo_->PublishRollout(2, {1, 2}));
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << "no recovery from the fast-forward: " << r.status().ToString();
-  EXPECT_EQ(r->release, 2);
-  auto active = client_->Active("mlp");
-  ASSERT_TRUE(active.ok());
-  ExpectActive(*active);
+  ExpectUpdateTo(2, "no recovery from the fast-forward: ");
 }
 
 TEST_P(ClientAttackTest, freeze_with_expired_rollout_document_is_rejected) {
@@ -464,8 +504,7 @@ TEST_P(ClientAttackTest, freeze_with_expired_rollout_document_is_rejected) {
   MUST(repo_->Publish(2));
   // Fresh timestamp and snapshot, but the rollout document they list expired a minute ago.
   MUST(repo_->PublishRollout(1, {1, 2}, true, repo_->now() - 60));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "expired");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "expired");
 }
 
 // ---- key compromise, rotation, threshold ----
@@ -477,30 +516,21 @@ TEST_P(ClientAttackTest, fast_forward_attack_is_recovered_by_timestamp_key_rotat
   auto ff = client_->Update("mlp");
   ASSERT_TRUE(ff.ok()) << ff.status().ToString();
   // The owner rotates the timestamp key in root 2 and publishes release 2 with small versions.
-  MUST(repo_->WriteNextRoot(TimestampKeyIs(keys().timestamp2), {&keys().root}));
-  MUST(repo_->RepublishTimestamp(std::to_string(repo_->Version("snapshot")) + ".snapshot.json",
-                                 false, &keys().timestamp2));
+  ASSERT_NO_FATAL_FAILURE(RotateTimestampKey());
   MUST(repo_->Publish(2));
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << "no recovery from the fast-forward: " << r.status().ToString();
-  EXPECT_TRUE(r->changed);
-  EXPECT_EQ(r->release, 2);
-  auto active = client_->Active("mlp");
-  ASSERT_TRUE(active.ok());
-  ExpectActive(*active);
+  client::UpdateResult r;
+  ASSERT_NO_FATAL_FAILURE(ExpectUpdateTo(2, "no recovery from the fast-forward: ", &r));
+  EXPECT_TRUE(r.changed);
 }
 
 TEST_P(ClientAttackTest, timestamp_signed_by_a_key_removed_by_root_rotation_is_rejected) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
-  MUST(repo_->WriteNextRoot(TimestampKeyIs(keys().timestamp2), {&keys().root}));
-  MUST(repo_->RepublishTimestamp(std::to_string(repo_->Version("snapshot")) + ".snapshot.json",
-                                 false, &keys().timestamp2));
+  ASSERT_NO_FATAL_FAILURE(RotateTimestampKey());
   MUST(repo_->Sync());
   ASSERT_TRUE(client_->Update("mlp").ok());
   // The old (removed, maybe leaked) timestamp key signs a newer timestamp.
   MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, &keys().timestamp));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "threshold is 1");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "threshold is 1");
 }
 
 TEST_P(ClientAttackTest, root_signed_by_one_of_two_root_keys_is_rejected) {
@@ -508,8 +538,7 @@ TEST_P(ClientAttackTest, root_signed_by_one_of_two_root_keys_is_rejected) {
   // One stolen root key puts the attacker's key in charge of the timestamp.
   MUST(repo_->WriteNextRoot(TimestampKeyIs(keys().attacker), {&keys().root}, true));
   MUST(repo_->RepublishTimestamp(ServedSnapshotFile(), true, &keys().attacker));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "threshold is 2");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "threshold is 2");
 }
 
 TEST_P(ClientAttackTest, delegated_role_signed_by_an_unlisted_key_is_rejected) {
@@ -522,26 +551,22 @@ TEST_P(ClientAttackTest, delegated_role_signed_by_an_unlisted_key_is_rejected) {
   const std::string file = std::to_string(v) + ".mlp.json";
   MUST(repo_->WriteSigned(file, *role, {&keys().attacker}, true));
   MUST(repo_->RepublishSnapshot({{"mlp.json", MetaOfServed(v, file)}}, true));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kVerificationFailed, "threshold");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kVerificationFailed, "threshold");
 }
 
 // ---- transport faults ----
 
+bool IsBlob(const RawRequest& request) { return request.path.rfind("/blobs/", 0) == 0; }
+
 Fault TrickleBlobs(const RawRequest& request, int) {
-  return request.path.rfind("/blobs/", 0) == 0 ? Fault{Fault::kTrickle, ""} : Fault{};
+  return IsBlob(request) ? Fault{Fault::kTrickle, ""} : Fault{};
 }
 
 TEST_P(ClientAttackTest, slow_retrieval_is_abandoned) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
   ASSERT_NO_FATAL_FAILURE(UseProxy(TrickleBlobs, std::chrono::seconds(1)));
-  const auto start = std::chrono::steady_clock::now();
-  auto r = client_->Update("mlp");
-  const auto took = std::chrono::steady_clock::now() - start;
-  ExpectRefused(r, StatusCode::kUnavailable, "stall: under 1024 B/s for 1 s");
-  EXPECT_LT(took, std::chrono::seconds(20)) << "the trickling server held the device";
-  ExpectIntact();
+  ExpectUpdateRefusedQuickly(StatusCode::kUnavailable, "stall: under 1024 B/s for 1 s");
 }
 
 TEST_P(ClientAttackTest, slow_retrieval_of_metadata_is_abandoned) {
@@ -551,41 +576,28 @@ TEST_P(ClientAttackTest, slow_retrieval_of_metadata_is_abandoned) {
         return request.path == "/metadata/timestamp.json" ? Fault{Fault::kTrickle, ""} : Fault{};
       },
       std::chrono::seconds(1)));
-  const auto start = std::chrono::steady_clock::now();
-  auto r = client_->Update("mlp");
-  const auto took = std::chrono::steady_clock::now() - start;
-  ExpectRefused(r, StatusCode::kUnavailable, "timestamp.json timed out");
-  EXPECT_LT(took, std::chrono::seconds(20)) << "the trickling server held the device";
-  ExpectIntact();
+  ExpectUpdateRefusedQuickly(StatusCode::kUnavailable, "timestamp.json timed out");
 }
 
 TEST_P(ClientAttackTest, connection_reset_mid_chunk_is_resumed_with_range) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
   ASSERT_NO_FATAL_FAILURE(UseProxy([](const RawRequest& request, int n) {
-    const bool blob = request.path.rfind("/blobs/", 0) == 0;
-    return blob && n == 0 ? Fault{Fault::kResetMidBody, ""} : Fault{};
+    return IsBlob(request) && n == 0 ? Fault{Fault::kResetMidBody, ""} : Fault{};
   }));
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_TRUE(r->changed);
-  EXPECT_EQ(r->release, 2);
-  bool resumed = false;
-  for (const RawRequest& q : proxy_->log()) resumed |= !q.Header("range").empty();
-  EXPECT_TRUE(resumed) << "no request resumed a chunk with Range";
-  auto active = client_->Active("mlp");
-  ASSERT_TRUE(active.ok());
-  ExpectActive(*active);
+  client::UpdateResult r;
+  ASSERT_NO_FATAL_FAILURE(ExpectUpdateTo(2, "", &r));
+  EXPECT_TRUE(r.changed);
+  EXPECT_TRUE(AnyRangeRequest()) << "no request resumed a chunk with Range";
 }
 
 TEST_P(ClientAttackTest, connection_reset_every_time_keeps_the_active_model) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
   ASSERT_NO_FATAL_FAILURE(UseProxy([](const RawRequest& request, int) {
-    return request.path.rfind("/blobs/", 0) == 0 ? Fault{Fault::kResetMidBody, ""} : Fault{};
+    return IsBlob(request) ? Fault{Fault::kResetMidBody, ""} : Fault{};
   }));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kUnavailable, "transfer closed with");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kUnavailable, "transfer closed with");
 }
 
 TEST_P(ClientAttackTest, range_response_spliced_from_other_bytes_is_never_used) {
@@ -599,20 +611,13 @@ TEST_P(ClientAttackTest, range_response_spliced_from_other_bytes_is_never_used) 
   // honest. The spliced part must fail the frame hash and be started over.
   // Three attempts: the cut, the spliced resume, the clean restart.
   FaultProxy::Plan plan = [other](const RawRequest& request, int n) {
-    if (request.path.rfind("/blobs/", 0) != 0) return Fault{};
+    if (!IsBlob(request)) return Fault{};
     if (n == 0) return Fault{Fault::kResetMidBody, ""};
     return request.Header("range").empty() ? Fault{} : Fault{Fault::kSplice, other};
   };
   ASSERT_NO_FATAL_FAILURE(UseProxy(plan, std::chrono::seconds(3), 3));
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->release, 2);
-  bool spliced = false;
-  for (const RawRequest& q : proxy_->log()) spliced |= !q.Header("range").empty();
-  EXPECT_TRUE(spliced) << "the client never resumed, so nothing was spliced";
-  auto active = client_->Active("mlp");
-  ASSERT_TRUE(active.ok());
-  ExpectActive(*active);
+  ASSERT_NO_FATAL_FAILURE(ExpectUpdateTo(2));
+  EXPECT_TRUE(AnyRangeRequest()) << "the client never resumed, so nothing was spliced";
 }
 
 TEST_P(ClientAttackTest, redirect_to_a_local_file_is_refused) {
@@ -621,11 +626,9 @@ TEST_P(ClientAttackTest, redirect_to_a_local_file_is_refused) {
   // A mirror answers every blob with a redirect to a file on the device.
   const std::string target = "file://" + installed_.path;
   ASSERT_NO_FATAL_FAILURE(UseProxy([target](const RawRequest& request, int) {
-    return request.path.rfind("/blobs/", 0) == 0 ? Fault{Fault::kRedirect, target} : Fault{};
+    return IsBlob(request) ? Fault{Fault::kRedirect, target} : Fault{};
   }));
-  ExpectRefused(client_->Update("mlp"), StatusCode::kUnavailable,
-                "Protocol \"file\" not supported");
-  ExpectIntact();
+  ExpectUpdateRefused(StatusCode::kUnavailable, "Protocol \"file\" not supported");
 }
 
 // ---- revocation ----
@@ -667,7 +670,7 @@ TEST_P(ClientAttackTest, revoked_active_release_goes_back_to_the_newest_good_one
 
 // ---- local faults ----
 
-// Runs `fn` in a child process; returns "<code> <message>" of the status it reports.
+// Runs `fn` in a child process; returns what it returned.
 std::string InChild(const std::function<std::string()>& fn) {
   int fds[2];
   if (::pipe(fds) != 0) return "pipe failed";
@@ -688,29 +691,39 @@ std::string InChild(const std::function<std::string()>& fn) {
   return out;
 }
 
-TEST_P(ClientAttackTest, disk_full_keeps_the_active_model) {
-  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
-  MUST(repo_->Publish(2));
-  // The device can write no file past 64 KiB (RLIMIT_FSIZE: the write fails with EFBIG, as it
-  // fails with ENOSPC on a full disk; without a root's mount namespace a test cannot fill one).
+// The device's update in a child process that can write no file past `bytes` (RLIMIT_FSIZE: the
+// write fails with EFBIG, as it fails with ENOSPC on a full disk); "<code> <message>" or "ok".
+std::string ClientAttackTest::UpdateWithFileSizeLimit(rlim_t bytes) {
   client::Client* device = client_.get();
-  const std::string out = InChild([device] {
+  return InChild([device, bytes] {
     ::signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{64 << 10, 64 << 10};
+    rlimit limit{bytes, bytes};
     ::setrlimit(RLIMIT_FSIZE, &limit);
     auto r = device->Update("mlp");
     return r.ok() ? std::string("ok")
                   : std::string(StatusCodeName(r.status().code())) + " " + r.status().message();
   });
+}
+
+// `out` (of UpdateWithFileSizeLimit) says the disk was full; after a restart release 1 is intact,
+// and with room again the update to release 2 completes.
+void ClientAttackTest::ExpectDiskFullThenRecovery(const std::string& out) {
   EXPECT_EQ(out.rfind("RESOURCE_EXHAUSTED update of 'mlp': disk full", 0), 0u) << out;
-  EXPECT_NE(out.find("File too large"), std::string::npos) << out;
   ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
   ExpectIntact();
-  // With room again, the update completes.
-  ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
   auto r = client_->Update("mlp");
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   EXPECT_EQ(r->release, 2);
+}
+
+TEST_P(ClientAttackTest, disk_full_keeps_the_active_model) {
+  ASSERT_NO_FATAL_FAILURE(InstallRelease1());
+  MUST(repo_->Publish(2));
+  // The device can write no file past 64 KiB (RLIMIT_FSIZE: the write fails with EFBIG, as it
+  // fails with ENOSPC on a full disk; without a root's mount namespace a test cannot fill one).
+  const std::string out = UpdateWithFileSizeLimit(64 << 10);
+  EXPECT_NE(out.find("File too large"), std::string::npos) << out;
+  ExpectDiskFullThenRecovery(out);
 }
 
 TEST_P(ClientAttackTest, disk_full_for_the_assembled_file_keeps_the_active_model) {
@@ -718,35 +731,16 @@ TEST_P(ClientAttackTest, disk_full_for_the_assembled_file_keeps_the_active_model
   MUST(repo_->Publish(2));
   // Room for every chunk (the largest frame is about 230 KB) but not for release 2's assembled
   // file (about 400 KB): the failure must name that file.
-  client::Client* device = client_.get();
-  const std::string out = InChild([device] {
-    ::signal(SIGXFSZ, SIG_IGN);
-    rlimit limit{320 << 10, 320 << 10};
-    ::setrlimit(RLIMIT_FSIZE, &limit);
-    auto r = device->Update("mlp");
-    return r.ok() ? std::string("ok")
-                  : std::string(StatusCodeName(r.status().code())) + " " + r.status().message();
-  });
-  EXPECT_EQ(out.rfind("RESOURCE_EXHAUSTED update of 'mlp': disk full", 0), 0u) << out;
+  const std::string out = UpdateWithFileSizeLimit(320 << 10);
   EXPECT_NE(out.find(".mota"), std::string::npos) << "not the assembled file: " << out;
-  ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
-  ExpectIntact();
-  // With room again, the update completes.
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->release, 2);
+  ExpectDiskFullThenRecovery(out);
 }
 
 TEST_P(ClientAttackTest, kill_9_during_install_leaves_a_whole_version_active) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
   const fs::path models = repo_->dir() / "device/models/mlp";
-  client::Client* device = client_.get();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    auto r = device->Update("mlp");
-    ::_exit(r.ok() ? 0 : 1);
-  }
+  const pid_t pid = UpdateInChildProcess();
   // Kill it as soon as release 2's file appears (assembled, before or during its checks).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   bool seen = false;
@@ -757,11 +751,9 @@ TEST_P(ClientAttackTest, kill_9_during_install_leaves_a_whole_version_active) {
     }
     if (!seen) std::this_thread::sleep_for(std::chrono::microseconds(200));
   }
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const bool killed = KillNine(pid);
   ASSERT_TRUE(seen) << "release 2's file never appeared";
-  EXPECT_TRUE(WIFSIGNALED(status)) << "the update finished before the kill";
+  EXPECT_TRUE(killed) << "the update finished before the kill";
   // A fresh client (as after a reboot): a whole version is active, old or new, never a mix.
   ASSERT_NO_FATAL_FAILURE(MakeClient(repo_->base_url()));
   auto a = client_->Active("mlp");
@@ -770,12 +762,7 @@ TEST_P(ClientAttackTest, kill_9_during_install_leaves_a_whole_version_active) {
   ExpectActive(*a);
   if (a->release == 1) ExpectIntact();
   // The next update finishes the job.
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->release, 2);
-  auto done = client_->Active("mlp");
-  ASSERT_TRUE(done.ok());
-  ExpectActive(*done);
+  ExpectUpdateTo(2);
 }
 
 TEST_P(ClientAttackTest, kill_9_mid_download_fetches_only_the_unfinished_chunk_after_restart) {
@@ -789,18 +776,13 @@ TEST_P(ClientAttackTest, kill_9_mid_download_fetches_only_the_unfinished_chunk_a
   // only for the chunk that was in flight (the finished ones are in the store).
   ASSERT_NO_FATAL_FAILURE(MakeClient(proxy_->base_url()));
   ExpectIntact();
-  auto r = client_->Update("mlp");
-  ASSERT_TRUE(r.ok()) << r.status().ToString();
-  EXPECT_EQ(r->release, 2);
+  ASSERT_NO_FATAL_FAILURE(ExpectUpdateTo(2));
   const std::vector<RawRequest> log = proxy_->log();
   for (size_t i = before; i < log.size(); ++i) {
-    if (log[i].path.rfind("/blobs/", 0) == 0) {
+    if (IsBlob(log[i])) {
       EXPECT_EQ(log[i].path, trickled) << "a chunk finished before the kill was fetched again";
     }
   }
-  auto active = client_->Active("mlp");
-  ASSERT_TRUE(active.ok());
-  ExpectActive(*active);
 }
 
 // DISABLED: bug (resumability, USERS.md #5). With a frame sink (ChunkDownloader::Download
@@ -830,18 +812,13 @@ void ClientAttackTest::KillMidDownload(std::string* trickled, size_t* parts) {
   auto first_blob = std::make_shared<std::string>();
   auto mu = std::make_shared<std::mutex>();
   ASSERT_NO_FATAL_FAILURE(UseProxy([first_blob, mu](const RawRequest& request, int) {
-    if (request.path.rfind("/blobs/", 0) != 0) return Fault{};
+    if (!IsBlob(request)) return Fault{};
     std::lock_guard<std::mutex> lock(*mu);
     if (!first_blob->empty()) return Fault{};
     *first_blob = request.path;
     return Fault{Fault::kTrickle, ""};
   }));
-  client::Client* device = client_.get();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    auto r = device->Update("mlp");
-    ::_exit(r.ok() ? 0 : 1);
-  }
+  const pid_t pid = UpdateInChildProcess();
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
   auto seen = [&] {
     std::lock_guard<std::mutex> lock(*mu);
@@ -851,11 +828,9 @@ void ClientAttackTest::KillMidDownload(std::string* trickled, size_t* parts) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   std::this_thread::sleep_for(std::chrono::seconds(1));
-  ::kill(pid, SIGKILL);
-  int status = 0;
-  ::waitpid(pid, &status, 0);
+  const bool killed = KillNine(pid);
   ASSERT_TRUE(seen()) << "the device never asked for a blob";
-  EXPECT_TRUE(WIFSIGNALED(status)) << "the update finished before the kill";
+  EXPECT_TRUE(killed) << "the update finished before the kill";
   {
     std::lock_guard<std::mutex> lock(*mu);
     *trickled = *first_blob;

@@ -1,21 +1,14 @@
 // `mota serve` over a repository and nginx over its `mota mirror export` serve the same bytes.
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
-#include <thread>
 
 #include "server/http/test_client.h"
 #include "tests/e2e/e2e_util.h"
+#include "tests/support/nginx.h"
 
 namespace mota::e2e {
 namespace {
@@ -27,18 +20,11 @@ using server::http::testing::ParsedResponse;
 const std::string kMota = MOTA_CLI_PATH;
 const std::string kModel = std::string(MOTA_SHARED_DIR) + "/models/mlp_784_256_10.onnx";
 
-std::string FindNginx() {
-  for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"}) {
-    if (::access(p, X_OK) == 0) return p;
-  }
-  return "";
-}
-
 class MirrorNginxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    nginx_ = FindNginx();
-    if (nginx_.empty()) GTEST_SKIP() << "nginx is not installed (scripts/setup.sh installs it)";
+    if (test_support::FindNginx().empty())
+      GTEST_SKIP() << "nginx is not installed (scripts/setup.sh installs it)";
     dir_ = fs::path(::testing::TempDir()) / ("mirror_nginx_test_" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "keys");
@@ -46,12 +32,8 @@ class MirrorNginxTest : public ::testing::Test {
   }
 
   void TearDown() override {
-    for (pid_t pid : {serve_pid_, nginx_pid_}) {
-      if (pid > 0) {
-        ::kill(pid, SIGTERM);
-        ::waitpid(pid, nullptr, 0);
-      }
-    }
+    Terminate(serve_pid_);
+    nginx_.Stop();
     if (!HasFailure()) fs::remove_all(dir_);
   }
 
@@ -62,7 +44,8 @@ class MirrorNginxTest : public ::testing::Test {
 
   void BuildRepository() {
     std::string keys[4] = {"root", "targets", "snapshot", "timestamp"};
-    for (const std::string& k : keys) MustRun({kMota, "keygen", "-o", (dir_ / "keys" / k).string()});
+    for (const std::string& k : keys)
+      MustRun({kMota, "keygen", "-o", (dir_ / "keys" / k).string()});
     std::ofstream(dir_ / "deploy.yaml")
         << "model: mlp\nversion: \"1.0\"\nsource: " << kModel
         << "\ninputs:\n  input: [1, 784]\nvariants:\n"
@@ -70,11 +53,11 @@ class MirrorNginxTest : public ::testing::Test {
     MustRun({kMota, "package", (dir_ / "deploy.yaml").string(), "-o", (dir_ / "staging").string()});
     auto key = [&](const std::string& k) { return (dir_ / "keys" / (k + ".key")).string(); };
     MustRun({kMota, "repo", "init", "--repo", Repo().string(), "--root-key", key("root"),
-             "--threshold", "1", "--targets-key", key("targets"), "--snapshot-key",
-             key("snapshot"), "--timestamp-key", key("timestamp")});
-    MustRun({kMota, "repo", "add", (dir_ / "staging").string(), "--repo", Repo().string(),
-             "--targets-key", key("targets"), "--snapshot-key", key("snapshot"),
+             "--threshold", "1", "--targets-key", key("targets"), "--snapshot-key", key("snapshot"),
              "--timestamp-key", key("timestamp")});
+    MustRun({kMota, "repo", "add", (dir_ / "staging").string(), "--repo", Repo().string(),
+             "--targets-key", key("targets"), "--snapshot-key", key("snapshot"), "--timestamp-key",
+             key("timestamp")});
     MustRun({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string()});
   }
 
@@ -87,39 +70,22 @@ class MirrorNginxTest : public ::testing::Test {
     FAIL() << "mota serve did not report its port: " << Slurp(dir_ / "serve.err");
   }
 
+  // nginx over the mirror with the export's own example server block.
   void StartNginx() {
-    const fs::path prefix = dir_ / "nginx";
-    fs::create_directories(prefix / "logs");
-    nginx_port_ = FreePort();
-    std::string server = Slurp(Mirror() / "nginx.conf.example");
-    const std::string listen = "listen 8080;";
-    ASSERT_NE(server.find(listen), std::string::npos) << "the example changed its listen line";
-    server.replace(server.find(listen), listen.size(),
-                   "listen 127.0.0.1:" + std::to_string(nginx_port_) + ";");
-    std::ofstream(prefix / "server.conf") << server;
-    std::ofstream conf(prefix / "nginx.conf");
-    if (::geteuid() == 0) conf << "user root;\n";  // workers must read the test's temp files
-    conf << "worker_processes 1;\npid " << (prefix / "nginx.pid").string() << ";\nerror_log "
-         << (prefix / "logs/error.log").string() << ";\nevents { worker_connections 128; }\n"
-         << "http {\n  access_log " << (prefix / "logs/access.log").string() << ";\n";
-    for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"}) {
-      conf << "  " << t << "_temp_path " << (prefix / t).string() << ";\n";
-    }
-    conf << "  include " << (prefix / "server.conf").string() << ";\n}\n";
-    conf.close();
-    nginx_pid_ = Spawn({nginx_, "-p", prefix.string(), "-c", (prefix / "nginx.conf").string(),
-                        "-g", "daemon off;"},
-                       prefix / "nginx.out", prefix / "nginx.err");
-    ASSERT_TRUE(WaitForPort(nginx_port_, std::chrono::seconds(10)))
-        << Slurp(prefix / "nginx.err") << Slurp(prefix / "logs/error.log");
+    Status s = nginx_.Start({.prefix = dir_ / "nginx",
+                             .server = Slurp(Mirror() / "nginx.conf.example"),
+                             .worker_connections = 128,
+                             .access_log = true});
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    nginx_port_ = nginx_.port();
   }
 
   fs::path Repo() const { return dir_ / "repo"; }
   fs::path Mirror() const { return dir_ / "mirror"; }
 
-  std::string nginx_;
+  test_support::NginxServer nginx_;
   fs::path dir_;
-  pid_t serve_pid_ = -1, nginx_pid_ = -1;
+  pid_t serve_pid_ = -1;
   uint16_t serve_port_ = 0, nginx_port_ = 0;
 };
 
@@ -163,8 +129,8 @@ TEST_F(MirrorNginxTest, serve_and_nginx_give_identical_bytes_and_range_resume_wo
   for (auto [first_port, second_port] :
        {std::pair{serve_port_, serve_port_}, std::pair{nginx_port_, nginx_port_},
         std::pair{serve_port_, nginx_port_}, std::pair{nginx_port_, serve_port_}}) {
-    auto a = Get(first_port, "/blobs/" + name,
-                 "Range: bytes=0-" + std::to_string(half - 1) + "\r\n");
+    auto a =
+        Get(first_port, "/blobs/" + name, "Range: bytes=0-" + std::to_string(half - 1) + "\r\n");
     auto b = Get(second_port, "/blobs/" + name, "Range: bytes=" + std::to_string(half) + "-\r\n");
     ASSERT_TRUE(a && b);
     EXPECT_EQ(a->status, 206);
@@ -179,29 +145,33 @@ TEST_F(MirrorNginxTest, serve_and_nginx_give_identical_bytes_and_range_resume_wo
   }
   // Both refuse a range past the end the same way.
   auto ours = Get(serve_port_, "/blobs/" + name, "Range: bytes=" + std::to_string(size) + "-\r\n");
-  auto theirs = Get(nginx_port_, "/blobs/" + name, "Range: bytes=" + std::to_string(size) + "-\r\n");
+  auto theirs =
+      Get(nginx_port_, "/blobs/" + name, "Range: bytes=" + std::to_string(size) + "-\r\n");
   ASSERT_TRUE(ours && theirs);
   EXPECT_EQ(ours->status, 416);
   EXPECT_EQ(theirs->status, 416);
   EXPECT_EQ(ours->Header("content-range"), theirs->Header("content-range"));
 
   // SIGTERM: mota serve exits 0.
-  ::kill(serve_pid_, SIGTERM);
-  int status = 0;
-  ::waitpid(serve_pid_, &status, 0);
+  EXPECT_EQ(Terminate(serve_pid_), 0) << Slurp(dir_ / "serve.err");
   serve_pid_ = -1;
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << Slurp(dir_ / "serve.err");
-  EXPECT_NE(Slurp(dir_ / "serve.log").find("\"route\":\"blobs\",\"status\":206"), std::string::npos);
+  EXPECT_NE(Slurp(dir_ / "serve.log").find("\"route\":\"blobs\",\"status\":206"),
+            std::string::npos);
 }
 
 TEST_F(MirrorNginxTest, export_refuses_a_non_empty_output_unless_forced) {
   std::string log;
-  EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string()},
-                dir_, &log), 1);
+  EXPECT_EQ(
+      RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string()},
+                 dir_, &log),
+      1);
   EXPECT_NE(log.find("--force"), std::string::npos) << log;
   log.clear();
-  EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o", Mirror().string(),
-                 "--force"}, dir_, &log), 0) << log;
+  EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o",
+                        Mirror().string(), "--force"},
+                       dir_, &log),
+            0)
+      << log;
 }
 
 TEST_F(MirrorNginxTest, export_refuses_a_repository_with_a_corrupt_blob) {
@@ -213,7 +183,9 @@ TEST_F(MirrorNginxTest, export_refuses_a_repository_with_a_corrupt_blob) {
   }
   std::string log;
   EXPECT_EQ(RunProcess({kMota, "mirror", "export", "--repo", Repo().string(), "-o",
-                 (dir_ / "mirror2").string()}, dir_, &log), 1);
+                        (dir_ / "mirror2").string()},
+                       dir_, &log),
+            1);
   EXPECT_NE(log.find(blob.filename().string()), std::string::npos) << log;
   EXPECT_FALSE(fs::exists(dir_ / "mirror2")) << "a failed export must leave nothing behind";
 }

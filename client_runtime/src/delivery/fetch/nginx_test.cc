@@ -1,18 +1,13 @@
 // The download layer against nginx serving a repository mirror (a plain static file server, as a
 // CDN or an app's own mirror would be): download, Range resume, and a second run that needs
 // nothing. Skipped where nginx is not installed.
-#include <fcntl.h>
+#include "tests/support/nginx.h"
+
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include "delivery/fetch/chunk_downloader.h"
 #include "delivery/fetch/store_files.h"
@@ -23,41 +18,12 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string FindNginx() {
-  for (const char* p : {"/usr/sbin/nginx", "/usr/local/sbin/nginx", "/usr/bin/nginx"})
-    if (::access(p, X_OK) == 0) return p;
-  return "";
-}
-
-// A port that was free a moment ago (nginx cannot report the port it picked).
-uint16_t FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
-  socklen_t len = sizeof(addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
-
-bool PortOpen(uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
 class NginxTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string nginx = FindNginx();
-    if (nginx.empty()) GTEST_SKIP() << "nginx is not installed (scripts/setup.sh installs it)";
+    if (test_support::FindNginx().empty()) {
+      GTEST_SKIP() << "nginx is not installed (scripts/setup.sh installs it)";
+    }
     char tmpl[] = "/tmp/mota_fetch_nginx_XXXXXX";
     ASSERT_NE(::mkdtemp(tmpl), nullptr);
     dir_ = tmpl;
@@ -69,40 +35,17 @@ class NginxTest : public ::testing::Test {
           .write(reinterpret_cast<const char*>(packed_.frames[i].data()),
                  static_cast<std::streamsize>(packed_.frames[i].size()));
     }
-    const std::string p = dir_ + "/nginx";
-    fs::create_directories(p + "/logs");
-    port_ = FreePort();
-    std::ofstream conf(p + "/nginx.conf");
-    if (::geteuid() == 0) conf << "user root;\n";  // workers must read the test's temp files
-    conf << "worker_processes 1;\npid " << p << "/nginx.pid;\nerror_log " << p
-         << "/logs/error.log;\nevents { worker_connections 64; }\nhttp {\n  access_log off;\n";
-    for (const char* t : {"client_body", "proxy", "fastcgi", "uwsgi", "scgi"})
-      conf << "  " << t << "_temp_path " << p << "/" << t << ";\n";
-    conf << "  server { listen 127.0.0.1:" << port_ << "; root " << dir_ << "/repo; }\n}\n";
-    conf.close();
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      int null = ::open("/dev/null", O_WRONLY);
-      ::dup2(null, 1);
-      ::dup2(null, 2);
-      ::execl(nginx.c_str(), nginx.c_str(), "-p", p.c_str(), "-c", (p + "/nginx.conf").c_str(),
-              "-g", "daemon off;", static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    for (int i = 0; i < 500 && !PortOpen(port_); ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    ASSERT_TRUE(PortOpen(port_)) << "nginx did not start on port " << port_;
+    Status started = nginx_.Start(
+        {.prefix = dir_ + "/nginx", .server = "server { listen 8080; root " + dir_ + "/repo; }"});
+    ASSERT_TRUE(started.ok()) << started.ToString();
   }
   void TearDown() override {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGQUIT);
-      ::waitpid(pid_, nullptr, 0);
-    }
+    nginx_.Stop();
     if (!dir_.empty()) fs::remove_all(dir_);
   }
   std::unique_ptr<ChunkDownloader> Make() {
     DownloadOptions o;
-    o.base_url = "http://127.0.0.1:" + std::to_string(port_);
+    o.base_url = nginx_.base_url();
     o.store_dir = dir_ + "/store";
     auto d = ChunkDownloader::Create(std::move(o));
     EXPECT_TRUE(d.ok()) << d.status().ToString();
@@ -110,8 +53,7 @@ class NginxTest : public ::testing::Test {
   }
 
   std::string dir_;
-  uint16_t port_ = 0;
-  pid_t pid_ = -1;
+  test_support::NginxServer nginx_;
   std::vector<uint8_t> model_;
   bundle::testing::Packed packed_;
 };
