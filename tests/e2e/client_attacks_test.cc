@@ -213,6 +213,14 @@ class ClientAttackTest : public ::testing::TestWithParam<ServerKind> {
     return tuf::MetaOf(version, repo_->ReadServed("metadata/" + file));
   }
 
+  // The served bytes of release 1's first blob of `variant` (a real zstd frame of another
+  // file); "" when release 1 has no such variant.
+  std::string FirstBlobOfRelease1(const std::string& variant) {
+    auto blobs = repo_->BlobsOf(1, variant);
+    EXPECT_TRUE(blobs.ok() && !blobs->empty()) << blobs.status().ToString();
+    return blobs.ok() && !blobs->empty() ? repo_->ReadServed("blobs/" + blobs->front()) : "";
+  }
+
   // Blobs of release 2 (either variant) that the device's store lacks (it holds release 1's
   // cpu-a): what an update to release 2 downloads.
   std::vector<std::string> NewBlobsOfRelease2() {
@@ -427,9 +435,8 @@ TEST_P(ClientAttackTest, other_model_bytes_served_under_a_blob_are_rejected) {
   MUST(repo_->Publish(2));
   // Every new blob of release 2 holds the bytes of a real zstd frame of another file (release
   // 1's first), repeated or cut to the signed length, so only the hash can tell.
-  auto r1 = repo_->BlobsOf(1, "cpu-a");
-  ASSERT_TRUE(r1.ok());
-  const std::string other = repo_->ReadServed("blobs/" + r1->front());
+  const std::string other = FirstBlobOfRelease1("cpu-a");
+  ASSERT_FALSE(other.empty());
   for (const std::string& blob : NewBlobsOfRelease2()) {
     std::string bytes;
     const size_t size = repo_->ReadServed("blobs/" + blob).size();
@@ -603,9 +610,8 @@ TEST_P(ClientAttackTest, connection_reset_every_time_keeps_the_active_model) {
 TEST_P(ClientAttackTest, range_response_spliced_from_other_bytes_is_never_used) {
   ASSERT_NO_FATAL_FAILURE(InstallRelease1());
   MUST(repo_->Publish(2));
-  auto r1 = repo_->BlobsOf(1, "cpu-b");
-  ASSERT_TRUE(r1.ok());
-  const std::string other = repo_->ReadServed("blobs/" + r1->front());
+  const std::string other = FirstBlobOfRelease1("cpu-b");
+  ASSERT_FALSE(other.empty());
   // First request of a blob: cut mid-body (a .part remains); every Range request after it is
   // answered 206 with the right Content-Range but another file's bytes; plain requests are
   // honest. The spliced part must fail the frame hash and be started over.
