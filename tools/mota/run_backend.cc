@@ -33,6 +33,15 @@ std::string ExplainStats(const exec::vk::VulkanStats& s) {
   return text;
 }
 
+// --backend auto with no node on the GPU: the best CPU backend, and why.
+Result<RunBackend> OnCpu(const exec::vk::VulkanStats& s, int threads, bool explain) {
+  const std::string why = s.cost.whole_model_on_cpu ? "not worth the GPU: " + s.cost.summary
+                                                    : "no node runs on the GPU";
+  MOTA_ASSIGN_OR_RETURN(RunBackend cpu, Named("auto", threads, why));
+  if (explain) cpu.explain = ExplainStats(s);
+  return cpu;
+}
+
 Result<RunBackend> Vulkan(const model::Graph& graph, std::span<const Shape> shapes, bool automatic,
                           int threads, bool explain) {
   exec::vk::VulkanOptions options;
@@ -50,8 +59,18 @@ Result<RunBackend> Vulkan(const model::Graph& graph, std::span<const Shape> shap
     named.backend = std::move(vk);
     return named;
   }
-  // Plan to see what the cost model decides; the session adopts this plan when the model runs
-  // on the GPU, so it is not planned twice.
+  if (automatic) {
+    // The cost model's whole-model decision first, without a device plan: a model that stays
+    // on the CPU costs no pipelines, buffers or uploads (and no Backend::Prepare).
+    auto decision = vk->Decide(graph, shapes, {});
+    if (!decision.ok()) {
+      return Named("auto", threads,
+                   "the Vulkan backend cannot plan this model (" + decision.status().ToString() +
+                       "); the CPU");
+    }
+    if (decision->gpu_nodes == 0) return OnCpu(*decision, threads, explain);
+  }
+  // Plan on the GPU; the session adopts this plan, so it is not planned twice.
   Stopwatch prepare;
   auto exe = vk->Prepare(graph, shapes, {});
   const double prepare_ms = prepare.ElapsedMs();
@@ -67,12 +86,10 @@ Result<RunBackend> Vulkan(const model::Graph& graph, std::span<const Shape> shap
   RunBackend r;
   r.explain = explain ? ExplainStats(s) : "";
   if (automatic && s.gpu_nodes == 0) {
-    const std::string why = s.cost.whole_model_on_cpu ? "not worth the GPU: " + s.cost.summary
-                                                      : "no node runs on the GPU";
-    RunBackend cpu;
-    MOTA_ASSIGN_OR_RETURN(cpu, Named("auto", threads, why));
-    cpu.explain = std::move(r.explain);
-    cpu.prepares = 1;  // the cost model's plan, thrown away with the Vulkan backend
+    // Not expected after Decide (both place nodes with the same code); kept so that such a
+    // model still runs, on the CPU.
+    MOTA_ASSIGN_OR_RETURN(RunBackend cpu, OnCpu(s, threads, explain));
+    cpu.prepares = 1;  // the plan, thrown away with the Vulkan backend
     return cpu;
   }
   r.used = "vulkan";

@@ -3,8 +3,10 @@
 // --backend vulkan: the Vulkan backend with the cost model's partition policy (partitions that
 //   are not the whole model and not worth the GPU stay on the CPU).
 // --backend auto: where Vulkan is built and a device opens, the cost model decides for the whole
-//   model (vk_cost_model.h): worth the GPU -> the Vulkan backend, else the best CPU backend
-//   ("auto"), and the note says so. No device: the CPU, with the device's error in the note.
+//   model (vk_cost_model.h) through VulkanBackend::Decide, before any device plan: worth the
+//   GPU -> the Vulkan backend (planned once, below), else the best CPU backend ("auto"), and the
+//   note says so; a model kept on the CPU costs no Vulkan plan. No device: the CPU, with the
+//   device's error in the note.
 // Other backends: as named.
 // Where the choice planned the model on the chosen backend (auto, or --explain, on Vulkan), the
 // plan comes back with it for the session to adopt (Session::Create with a PreparedExecutable),
@@ -28,10 +30,12 @@ struct RunBackend {
   // null): the session's first plan. Declared after `backend`, so destroyed before it.
   exec::PreparedExecutable prepared;
   double prepare_ms = 0;  // how long that plan took (part of the first run's prepare + run)
-  int prepares = 0;       // Backend::Prepare calls the choice made (kept or thrown away)
-  std::string used;       // "vulkan", or the CPU backend's name
-  std::string note;       // one line on the choice (auto); empty when the backend was named
-  std::string explain;    // per-partition decisions (only when asked for)
+  // Backend::Prepare calls the choice made (kept or thrown away); VulkanBackend::Decide is not
+  // one (it plans shapes only), so auto -> CPU counts 0 here.
+  int prepares = 0;
+  std::string used;     // "vulkan", or the CPU backend's name
+  std::string note;     // one line on the choice (auto); empty when the backend was named
+  std::string explain;  // per-partition decisions (only when asked for)
 };
 
 // `shapes` are the run's input shapes (the cost model needs the planned sizes); `graph` must

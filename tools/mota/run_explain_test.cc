@@ -105,6 +105,17 @@ TEST_F(RunExplain, explain_on_vulkan_plans_the_model_once) {
   EXPECT_TRUE(Has(cpu.out, "\"prepares\": 1,")) << cpu.out;
 }
 
+// The whole-model decision (VulkanBackend::Decide) needs no Vulkan plan: a model kept on the
+// CPU is prepared once, by the CPU session ("prepares" counts Backend::Prepare calls).
+TEST_F(RunExplain, auto_plans_a_model_kept_on_the_cpu_once) {
+  const CliResult r = Mota("run " + model_ + " --backend auto --bench 1 --warmup 0 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.out;
+  if (Has(r.out, "no Vulkan device")) GTEST_SKIP() << "no Vulkan device: " << r.out;
+  EXPECT_FALSE(Has(r.out, "\"backend_used\": \"vulkan\"")) << r.out;
+  EXPECT_TRUE(Has(r.out, "not worth the GPU: cost model (model, ")) << r.out;
+  EXPECT_TRUE(Has(r.out, "\"prepares\": 1,")) << r.out;
+}
+
 TEST_F(RunExplain, cpu_backends_say_every_node_runs_on_them) {
   const CliResult r = Mota("run " + model_ + " --backend reference --explain");
   ASSERT_EQ(r.exit_code, 0) << r.out;

@@ -12,6 +12,7 @@
 #include "exec/vulkan/vk_half.h"
 #include "exec/vulkan/vk_memory.h"
 #include "exec/vulkan/vk_op.h"
+#include "exec/vulkan/vk_placement.h"
 
 namespace mota::exec::vk {
 namespace {
@@ -25,11 +26,6 @@ int lose_device_in = -1;  // LoseDeviceForTesting
 using Clock = std::chrono::steady_clock;
 double Ms(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-bool IsRunTime(TensorPlan::Storage s) {
-  return s == TensorPlan::Storage::kInput || s == TensorPlan::Storage::kOutput ||
-         s == TensorPlan::Storage::kArena;
 }
 
 struct HostCopy {
@@ -139,10 +135,10 @@ class Exe final : public VulkanExecutable {
   bool ConcatInPlace(const model::Node& node);
   bool FuseResidual(int32_t add);
   std::vector<GpuTensor> Tensors(const std::vector<int32_t>& ids, bool with_regions) const;
-  Status CheckNodes(std::vector<Status>* why_cpu);
   Status Partition();
   void PlanResidency();
   Status BuildOps();
+  Status CreateHostArena();
   Status CreateBuffers();
   Status UploadWeights();
   Status CreateDescriptors();
@@ -187,7 +183,7 @@ class Exe final : public VulkanExecutable {
   bool timing_ = false;  // a begin/end timestamp pair per segment (profiling or time_runs)
   RunTiming last_run_;
   std::vector<uint64_t> stamps_;  // ReadTimestamps' buffer, kept between runs
-  bool in_flight_ = false;  // a submission whose fence was not waited for successfully
+  bool in_flight_ = false;        // a submission whose fence was not waited for successfully
   const bool fp16_;
   std::string missing_fp16_;
   uint64_t scratch_offset_ = 0, scratch_bytes_ = 0;
@@ -243,24 +239,20 @@ Exe::~Exe() {
 }
 
 std::vector<GpuTensor> Exe::Tensors(const std::vector<int32_t>& ids, bool with_regions) const {
-  std::vector<GpuTensor> out;
-  for (int32_t t : ids) {
-    GpuTensor g;
-    if (t >= 0) {
-      const TensorPlan& p = plan_.tensors[t];
-      g.dtype = p.dtype;
-      g.shape = p.shape;
-      if (p.storage == TensorPlan::Storage::kConstant) g.host = p.data;
-      if (p.storage == TensorPlan::Storage::kValue) g.host = plan_.values[p.value_index].data();
-      if (with_regions && IsRunTime(p.storage)) g.region = ArenaRegion(t);
+  std::vector<GpuTensor> out = PlannedTensors(plan_, ids);
+  for (size_t i = 0; i < ids.size() && with_regions; ++i) {
+    if (ids[i] >= 0 && IsRunTime(plan_.tensors[ids[i]].storage)) {
+      out[i].region = ArenaRegion(ids[i]);
     }
-    out.push_back(std::move(g));
   }
   return out;
 }
 
 Status Exe::Init() {
   MOTA_RETURN_IF_ERROR(Partition());
+  // Everything on the CPU (the cost model's whole-model decision, or no op accepts a node): the
+  // reference kernels need the host arena only; no device buffer, pool or fence.
+  if (segments_.empty()) return CreateHostArena();
   PlanResidency();
   MOTA_RETURN_IF_ERROR(BuildOps());
   MOTA_RETURN_IF_ERROR(CreateBuffers());
@@ -271,46 +263,8 @@ Status Exe::Init() {
   return Status::Ok();
 }
 
-// Per run-time node: OK when a Vulkan op accepts it with these shapes, else UNIMPLEMENTED with
-// the reason; then the cost model (vk_cost_model.h) moves the partitions not worth the GPU back
-// to the CPU. A malformed node fails.
-Status Exe::CheckNodes(std::vector<Status>* why_cpu) {
-  const DeviceInfo& device = shared_->ctx->info();
-  const size_t count = plan_.run_nodes.size();
-  std::vector<bool> accepted(count, false), view(count, false);
-  for (size_t pos = 0; pos < count; ++pos) {
-    const model::Node& node = graph_.nodes[plan_.run_nodes[pos]];
-    const VkOpDef* def = FindVkOp(node.op_type);
-    Status why = Unimplemented(node.op_type, " node '", node.name, "': no Vulkan op");
-    if (def != nullptr) {
-      OpContext ctx(node, device, shared_->tuning);
-      ctx.inputs = Tensors(node.inputs, false);
-      ctx.outputs = Tensors(node.outputs, false);
-      why = def->check(ctx);
-      if (why.ok() && def->view && !IsRunTime(plan_.tensors[node.inputs[0]].storage)) {
-        why = ctx.Unsupported("its input is known at prepare time");
-      }
-    }
-    if (!why.ok() && why.code() != StatusCode::kUnimplemented) return why;  // a malformed node
-    accepted[pos] = why.ok();
-    view[pos] = why.ok() && def->view;
-    why_cpu->push_back(std::move(why));
-  }
-  stats_.cost = DecidePartitions(graph_, plan_, accepted, view, RatesFor(device),
-                                 CpuRatesFor(shared_->cpu_threads), shared_->cost_policy);
-  stats_.cost_report = FormatDecision(graph_, plan_, stats_.cost);
-  stats_.cost_report += "  precision " + stats_.precision + "\n";  // `mota run --explain`
-  for (const PartitionCost& p : stats_.cost.partitions) {
-    for (int32_t pos = p.first_pos; pos <= p.last_pos && !p.on_gpu; ++pos) {
-      const model::Node& node = graph_.nodes[plan_.run_nodes[pos]];
-      (*why_cpu)[pos] = Unimplemented(node.op_type, " node '", node.name,
-                                      "' stays on the CPU: cost model: ", p.reason);
-    }
-  }
-  return Status::Ok();
-}
-
-// Each run-time node goes to the GPU when CheckNodes says so; runs of GPU nodes become segments.
+// Each run-time node goes where PlaceNodes (vk_placement.h) says; runs of GPU nodes become
+// segments.
 Status Exe::Partition() {
   node_segment_.assign(graph_.nodes.size(), -1);
   parent_.resize(graph_.tensors.size());
@@ -321,23 +275,19 @@ Status Exe::Partition() {
   use_counts_ = graph_.UseCounts();
   position_.assign(graph_.nodes.size(), -1);
   fused_add_.assign(graph_.nodes.size(), -1);
-  std::vector<Status> why_cpu;
-  MOTA_RETURN_IF_ERROR(CheckNodes(&why_cpu));
+  MOTA_ASSIGN_OR_RETURN(const Placement placement,
+                        PlaceNodes(graph_, plan_, shared_->ctx->info(), shared_->tuning,
+                                   shared_->cpu_threads, shared_->cost_policy));
+  SetPlacementStats(graph_, plan_, placement, &stats_);
   for (size_t pos = 0; pos < plan_.run_nodes.size(); ++pos) {
     const int32_t n = plan_.run_nodes[pos];
     position_[n] = static_cast<int32_t>(pos);
     const model::Node& node = graph_.nodes[n];
-    const VkOpDef* def = FindVkOp(node.op_type);
-    const Status& why = why_cpu[pos];
-    if (!why.ok()) {
-      ++stats_.cpu_nodes;
-      stats_.cpu_reasons.push_back(why.message());
+    if (!placement.why_cpu[pos].ok()) {
       steps_.push_back(Step{n, -1});
       continue;
     }
-    ++stats_.gpu_nodes;
-    if (def->view) {
-      ++stats_.view_nodes;
+    if (placement.view[pos]) {
       parent_[node.outputs[0]] = node.inputs[0];
       skip_build_[n] = true;
     }
@@ -359,7 +309,6 @@ Status Exe::Partition() {
     seg.last_pos = static_cast<int32_t>(pos);
     node_segment_[n] = steps_.back().segment;
   }
-  stats_.segments = static_cast<int>(segments_.size());
   return Status::Ok();
 }
 
@@ -575,10 +524,16 @@ Status Exe::BuildOps() {
   return Status::Ok();
 }
 
-Status Exe::CreateBuffers() {
+// The CPU nodes' intermediates (ExecutionPlan::arena_size bytes).
+Status Exe::CreateHostArena() {
   if (!host_arena_.Resize(plan_.arena_size)) {
     return OutOfMemory("cannot allocate the ", plan_.arena_size, "-byte host arena");
   }
+  return Status::Ok();
+}
+
+Status Exe::CreateBuffers() {
+  MOTA_RETURN_IF_ERROR(CreateHostArena());
   const auto& ctx = shared_->ctx;
   MOTA_ASSIGN_OR_RETURN(arena_,
                         DeviceBuffer::Create(ctx, stats_.arena_bytes, DeviceBuffer::Kind::kDevice,
@@ -855,8 +810,8 @@ Status Exe::ReadTimestamps(const Segment& seg) {
   MOTA_VK_RETURN_IF_ERROR(
       api_.GetQueryPoolResults(shared_->ctx->device(), seg.queries, 0,
                                static_cast<uint32_t>(stamps_.size()),
-                               stamps_.size() * sizeof(uint64_t), stamps_.data(),
-                               sizeof(uint64_t), VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
+                               stamps_.size() * sizeof(uint64_t), stamps_.data(), sizeof(uint64_t),
+                               VK_QUERY_RESULT_64_BIT | VK_QUERY_RESULT_WAIT_BIT),
       "vkGetQueryPoolResults", "reading GPU timestamps");
   const double ms_per_tick = shared_->ctx->info().timestamp_period_ns * 1e-6;
   const auto ms = [&](size_t from, size_t to) {

@@ -11,6 +11,7 @@
 
 #include "exec/vulkan/vk_executable.h"
 #include "exec/vulkan/vk_op.h"
+#include "exec/vulkan/vk_placement.h"
 
 namespace mota::exec::vk {
 namespace {
@@ -146,6 +147,24 @@ class Backend final : public VulkanBackend {
     // A cache that cannot be written costs the next process compile time, not correctness.
     cache_save_ = shared_->pipelines->Save();
     return std::unique_ptr<Executable>(std::move(exe));
+  }
+
+  Result<VulkanStats> Decide(const model::Graph& graph, std::span<const Shape> input_shapes,
+                             std::span<const TensorView> known_inputs) const override {
+    MOTA_RETURN_IF_ERROR(status_);
+    MOTA_RETURN_IF_ERROR(shared_->lost);
+    PlanOptions options;
+    options.known_inputs = known_inputs;
+    MOTA_ASSIGN_OR_RETURN(ExecutionPlan plan, PlanExecution(graph, input_shapes, options));
+    MOTA_ASSIGN_OR_RETURN(const Placement placement,
+                          PlaceNodes(graph, plan, shared_->ctx->info(), shared_->tuning,
+                                     shared_->cpu_threads, shared_->cost_policy));
+    VulkanStats stats;
+    const Precision precision = ChoosePrecision(graph);
+    stats.fp16 = precision.fp16;
+    stats.precision = precision.reason;
+    SetPlacementStats(graph, plan, placement, &stats);
+    return stats;
   }
 
   const Status& status() const override { return status_; }

@@ -6,6 +6,10 @@
 // the CPU side, its dispatches with the barriers their buffer regions need, and downloads of the
 // tensors the CPU side or the caller reads. Run replays it. Weights are uploaded at Prepare.
 //
+// Decide answers where Prepare would run each node (the ops' checks and the cost model, below)
+// without making the device plan, so a caller choosing between Vulkan and a CPU backend
+// (`mota run --backend auto`) pays for a Vulkan plan only when the model goes to the GPU.
+//
 // No Vulkan loader or device: Prepare fails with UNAVAILABLE (the caller uses a CPU backend).
 // A lost device fails that Run and every later Run and Prepare of the backend with UNAVAILABLE.
 // A quirk with disable_backend makes Prepare return INCOMPATIBLE. Session (exec/session.h) falls
@@ -13,6 +17,7 @@
 #pragma once
 
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -98,6 +103,11 @@ struct RunTiming {
 };
 
 // What an executable runs where (tests, `mota run --explain`).
+//
+// The placement fields (gpu_nodes, view_nodes, cpu_nodes, cpu_reasons, segments, cost,
+// cost_report, fp16, precision) are known before any device work and are all that
+// VulkanBackend::Decide sets; the others describe the device plan and need Prepare. A plan with
+// every node on the CPU has no device plan: those others are then 0 in Prepare's stats too.
 struct VulkanStats {
   int gpu_nodes = 0;
   int view_nodes = 0;        // of gpu_nodes: reshapes served without a dispatch
@@ -144,6 +154,18 @@ class VulkanBackend : public Backend {
   // How the pipeline cache file was found ("loaded (warm)", "rejected: <why>", ...).
   virtual std::string cache_report() const = 0;
   virtual const std::string& cache_path() const = 0;
+  // Where Prepare(graph, input_shapes, known_inputs) would run each node, without preparing:
+  // shapes planned (exec/plan.h), then the Vulkan ops' checks and the cost model with this
+  // backend's VulkanOptions::cost_policy. Returns VulkanStats' placement fields (see there); the
+  // device-plan fields stay 0. No pipeline is compiled, no device or host memory allocated for
+  // the model, nothing uploaded or recorded: with CostPolicy::kModel, `whole_model_on_cpu` (and
+  // gpu_nodes == 0) costs the caller the shape planning only. The placement is the one a
+  // Prepare of the same inputs makes (the same code decides both); only `precision` may differ,
+  // where Prepare finds a shader without an fp16 variant and plans in fp32 (never when every
+  // node is on the CPU). Errors as Prepare's: UNAVAILABLE without a device or after a lost one,
+  // INCOMPATIBLE under a disable_backend quirk, the planner's for bad shapes, a malformed node.
+  virtual Result<VulkanStats> Decide(const model::Graph& graph, std::span<const Shape> input_shapes,
+                                     std::span<const TensorView> known_inputs) const = 0;
   // Pipelines compiled by this backend so far.
   virtual int pipelines_created() const = 0;
   // One line per quirk that applied to this device: "<action>: <reason>".
