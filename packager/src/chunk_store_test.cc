@@ -12,6 +12,7 @@
 #include "converter/src/writer.h"
 #include "packager/measure/classifier_edit.h"
 #include "quantizer/src/quantize.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::packager {
 namespace {
@@ -43,12 +44,7 @@ std::vector<uint8_t> Serialize(const model::Graph& graph) {
 
 class ChunkStoreTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_chunk_store_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
+  void SetUp() override { dir_ = test_support::PerTestDir("mota_chunk_store"); }
   void TearDown() override { fs::remove_all(dir_); }
   std::string Dir(const std::string& sub) const { return (dir_ / sub).string(); }
   ChunkStore Open(const std::string& sub, CompressionOptions options = kFast) {
@@ -80,8 +76,7 @@ TEST_F(ChunkStoreTest, six_shared_models_reassemble_byte_exact) {
     auto packed = store.AddModel(model);
     ASSERT_TRUE(packed.ok()) << name << ": " << packed.status().ToString();
     std::string out = Dir(std::string(name) + ".mota");
-    Status s =
-        bundle::AssembleFile(RoundTrip(packed.value().index), store.Source(), out);
+    Status s = bundle::AssembleFile(RoundTrip(packed.value().index), store.Source(), out);
     ASSERT_TRUE(s.ok()) << name << ": " << s.ToString();
     EXPECT_EQ(ReadFile(out).value(), model) << name;
     std::printf("%-32s %10zu bytes  %4zu chunks  %10llu stored\n", name, model.size(),

@@ -12,6 +12,7 @@
 
 #include "base/file.h"
 #include "manifests/lib/tuf/verify.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::packager {
 namespace {
@@ -21,10 +22,7 @@ namespace fs = std::filesystem;
 class KeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_keys_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_keys_test");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -13,6 +13,7 @@
 #include "server/http/server.h"
 #include "server/http/test_client.h"
 #include "server/repository/rollout_test_util.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::server::admin {
 namespace {
@@ -41,10 +42,7 @@ std::string Batch(const std::vector<std::string>& events) {
 class RolloutApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_rollout_api_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_rollout_api");
     Result<TestRepo> r =
         TestRepo::Create((dir_ / "repo").string(), "mlp", {{1, false}, {2, false}});
     ASSERT_TRUE(r.ok()) << r.status().message();

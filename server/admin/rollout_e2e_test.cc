@@ -12,6 +12,7 @@
 #include "server/admin/rollout_api.h"
 #include "server/http/server.h"
 #include "server/repository/rollout_test_util.h"
+#include "tests/support/test_dir.h"
 
 #ifndef MOTA_CLI_PATH
 #error "MOTA_CLI_PATH must name the built mota binary"
@@ -35,10 +36,7 @@ struct CliRun {
 class RolloutCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_rollout_cli_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_rollout_cli");
     Result<TestRepo> r =
         TestRepo::Create((dir_ / "repo").string(), "mlp", {{1, false}, {2, false}});
     ASSERT_TRUE(r.ok()) << r.status().message();

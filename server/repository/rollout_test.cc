@@ -13,6 +13,7 @@
 #include "manifests/lib/rollout/decide.h"
 #include "server/repository/rollout_test_util.h"
 #include "server/storage/atomic_file.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::server::repository {
 namespace {
@@ -24,10 +25,7 @@ using rollout_testing::TestRepo;
 class RolloutTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_rollout_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_rollout");
     Result<TestRepo> repo = TestRepo::Create(dir_.string(), "mlp", {{1, false}, {2, false}});
     ASSERT_TRUE(repo.ok()) << repo.status().message();
     repo_.emplace(std::move(repo).value());

@@ -14,6 +14,7 @@
 #include "server/repository/rollout_test_util.h"
 #include "server/repository/telemetry_event.h"
 #include "server/repository/telemetry_store.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::server::repository {
 namespace {
@@ -91,10 +92,7 @@ TEST(TelemetryBatch, malformed_telemetry_names_the_field) {
 class TelemetryTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_telemetry_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_telemetry");
     Result<TestRepo> repo =
         TestRepo::Create((dir_ / "repo").string(), "mlp", {{1, false}, {2, false}});
     ASSERT_TRUE(repo.ok()) << repo.status().message();

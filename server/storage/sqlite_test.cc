@@ -7,6 +7,8 @@
 
 #include <filesystem>
 
+#include "tests/support/test_dir.h"
+
 namespace mota::server::storage {
 namespace {
 
@@ -15,10 +17,7 @@ namespace fs = std::filesystem;
 class SqliteTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_sqlite_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_sqlite");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }

@@ -8,6 +8,7 @@
 #include <map>
 
 #include "manifests/lib/bundle/test_util.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::bundle {
 namespace {
@@ -17,10 +18,7 @@ namespace fs = std::filesystem;
 class Assemble : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_assemble_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_assemble");
     fs::create_directories(dir_);
     file_ = testing::MakeModel({100, 20, 3000, 2500000, 300000, 7}, 9);
     packed_ = testing::Pack(file_);
