@@ -8,8 +8,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 namespace mota::test_support {
@@ -32,13 +30,6 @@ bool Connects(uint16_t port) {
 }
 
 }  // namespace
-
-std::string Slurp(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 pid_t Spawn(const std::vector<std::string>& argv, const std::filesystem::path& out,
             const std::filesystem::path& err) {

@@ -11,10 +11,9 @@
 #include <string>
 #include <vector>
 
-namespace mota::test_support {
+#include "tests/support/files.h"  // Slurp
 
-// The whole file, or "" when it cannot be read (error text for a failed assertion).
-std::string Slurp(const std::filesystem::path& path);
+namespace mota::test_support {
 
 // Starts argv[0] (a path, not searched in PATH) with stdout and stderr written to `out` and
 // `err` (truncated); returns the pid. A child that cannot exec exits 127.

@@ -11,24 +11,16 @@
 
 #include "converter/src/writer.h"
 #include "exec/npy.h"
+#include "tests/support/run_tool.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using CliResult = test_support::ToolResult;
+using test_support::Slurp;
 
 model::TensorInfo F32(const std::string& name, std::vector<model::Dim> dims,
                       bool has_shape = true) {
@@ -64,10 +56,7 @@ model::Graph AddReluGraph(bool symbolic_batch, const std::string& output_name) {
 class Cli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_cli_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_cli_test");
     fs::create_directories(dir_);
     model_ = (dir_ / "add_relu.mota").string();
     ASSERT_TRUE(converter::WriteModel(AddReluGraph(false, "y"), model_).ok());
@@ -76,15 +65,7 @@ class Cli : public ::testing::Test {
 
   // Runs `mota <args>` through the shell; stdout and stderr are captured in files.
   CliResult Mota(const std::string& args) {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string cmd = std::string("'") + MOTA_CLI_PATH + "' " + args + " >'" + out.string() +
-                            "' 2>'" + err.string() + "'";
-    const int status = std::system(cmd.c_str());
-    CliResult r;
-    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    r.out = Slurp(out);
-    r.err = Slurp(err);
-    return r;
+    return test_support::RunTool(MOTA_CLI_PATH, args, dir_);
   }
 
   std::string WriteInput(const std::string& name, DType dtype, const Shape& shape,
@@ -149,7 +130,8 @@ TEST_F(Cli, QuantizeWritesTheModelAndTheReportOnlyWhenTheGatePasses) {
   EXPECT_EQ(inspect.exit_code, 0);
   EXPECT_CONTAINS(inspect.out, "QLinearAdd");
 
-  CliResult no_data = Mota("quantize " + model_ + " -o " + (dir_ / "n.mota").string() + " --precision int8");
+  CliResult no_data =
+      Mota("quantize " + model_ + " -o " + (dir_ / "n.mota").string() + " --precision int8");
   EXPECT_EQ(no_data.exit_code, 1);
   EXPECT_CONTAINS(no_data.err, "int8 needs calibration data");
   EXPECT_EQ(Mota("quantize " + model_ + " -o x.mota --precision int4").exit_code, 2);
@@ -188,11 +170,12 @@ TEST_F(Cli, KeygenAndRepoInitRefuseUnsafeInput) {
   EXPECT_EQ(Mota("keygen -o " + key).exit_code, 1);  // never overwrites a key
   for (const char* role : {"targets", "snapshot", "timestamp"})
     ASSERT_EQ(Mota("keygen -o " + (dir_ / role).string()).exit_code, 0);
-  const std::string keys = " --targets-key " + (dir_ / "targets.key").string() + " --snapshot-key " +
-                           (dir_ / "snapshot.key").string() + " --timestamp-key " +
-                           (dir_ / "timestamp.key").string();
+  const std::string keys = " --targets-key " + (dir_ / "targets.key").string() +
+                           " --snapshot-key " + (dir_ / "snapshot.key").string() +
+                           " --timestamp-key " + (dir_ / "timestamp.key").string();
   const std::string repo = (dir_ / "repo").string();
-  CliResult too_many = Mota("repo init --repo " + repo + " --root-key " + key + ".key --threshold 2" + keys);
+  CliResult too_many =
+      Mota("repo init --repo " + repo + " --root-key " + key + ".key --threshold 2" + keys);
   EXPECT_EQ(too_many.exit_code, 1);
   EXPECT_CONTAINS(too_many.err, "threshold");
   EXPECT_FALSE(fs::exists(dir_ / "repo" / "metadata"));
@@ -201,7 +184,8 @@ TEST_F(Cli, KeygenAndRepoInitRefuseUnsafeInput) {
   EXPECT_EQ(readable.exit_code, 1);
   EXPECT_CONTAINS(readable.err, "chmod 600");
   fs::permissions(key + ".key", fs::perms::group_read, fs::perm_options::remove);
-  CliResult ok = Mota("repo init --repo " + repo + " --root-key " + key + ".key" + keys + " --now 1800000000");
+  CliResult ok =
+      Mota("repo init --repo " + repo + " --root-key " + key + ".key" + keys + " --now 1800000000");
   ASSERT_EQ(ok.exit_code, 0) << ok.err;
   CliResult verify = Mota("repo verify --repo " + repo + " --now 1800000000");
   EXPECT_EQ(verify.exit_code, 0) << verify.err;

@@ -12,17 +12,14 @@
 #include <sstream>
 #include <string>
 
+#include "tests/support/run_tool.h"
+
 namespace mota {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_support::Slurp;
 
 std::string Device(const std::string& file) {
   return (fs::path(MOTA_SOURCE_DIR) / "manifests/devices" / file).string();
@@ -74,13 +71,10 @@ class ClientSelectCli : public ::testing::Test {
   static std::string Repo() { return (*dir_ / "repo").string(); }
   static std::string Staging() { return (*dir_ / "staging").string(); }
   static int Mota(const std::string& args) {
-    const fs::path o = *dir_ / "out", e = *dir_ / "err";
-    const std::string cmd = std::string("'") + MOTA_CLI_PATH + "' " + args + " >'" + o.string() +
-                            "' 2>'" + e.string() + "'";
-    const int status = std::system(cmd.c_str());
-    out_ = Slurp(o);
-    err_ = Slurp(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    test_support::ToolResult r = test_support::RunTool(MOTA_CLI_PATH, args, *dir_);
+    out_ = r.out;
+    err_ = r.err;
+    return r.exit_code;
   }
   static int Select(const std::string& args) {
     return Mota("client select mlp --repo '" + Repo() + "' " + args);

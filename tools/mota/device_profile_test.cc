@@ -17,6 +17,8 @@
 
 #include "manifests/lib/device_profile/facts.h"
 #include "packager/src/deploy_spec.h"
+#include "tests/support/run_tool.h"
+#include "tests/support/test_dir.h"
 
 namespace mota {
 namespace {
@@ -24,12 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 namespace dp = device_profile;
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_support::Slurp;
 
 dp::DeviceProfile Catalog(const std::string& file) {
   const fs::path path = fs::path(MOTA_SOURCE_DIR) / "manifests/devices" / file;
@@ -146,21 +143,16 @@ TEST_F(MobilenetDeploy, an_older_runtime_cannot_take_the_int8_variant) {
 class DeviceProfileCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_devprof_cli_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_devprof_cli");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
   int Mota(const std::string& args, std::string* out, std::string* err) {
-    const fs::path o = dir_ / "out", e = dir_ / "err";
-    const std::string cmd = std::string("'") + MOTA_CLI_PATH + "' device-profile " + args + " >'" +
-                            o.string() + "' 2>'" + e.string() + "'";
-    const int status = std::system(cmd.c_str());
-    *out = Slurp(o);
-    *err = Slurp(e);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    test_support::ToolResult r =
+        test_support::RunTool(MOTA_CLI_PATH, "device-profile " + args, dir_);
+    *out = r.out;
+    *err = r.err;
+    return r.exit_code;
   }
   fs::path dir_;
 };

@@ -13,18 +13,15 @@
 #include <string>
 
 #include "converter/src/writer.h"
+#include "tests/support/run_tool.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::cli {
 namespace {
 
 namespace fs = std::filesystem;
 
-std::string Slurp(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using test_support::Slurp;
 
 model::TensorInfo F32(const std::string& name, const Shape& shape) {
   model::TensorInfo t;
@@ -85,10 +82,7 @@ model::Graph TwoConvGraph(const std::string& report) {
 class Inspect : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("mota_inspect_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("mota_inspect_test");
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -101,13 +95,9 @@ class Inspect : public ::testing::Test {
 
   // `mota inspect <args>`: exit code and stdout (stderr goes to a file shown on failure).
   std::pair<int, std::string> Run(const std::string& args) {
-    const fs::path out = dir_ / "stdout.txt", err = dir_ / "stderr.txt";
-    const std::string cmd = std::string("'") + MOTA_CLI_PATH + "' inspect " + args + " >'" +
-                            out.string() + "' 2>'" + err.string() + "'";
-    const int status = std::system(cmd.c_str());
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-    EXPECT_EQ(Slurp(err), "");
-    return {code, Slurp(out)};
+    test_support::ToolResult r = test_support::RunTool(MOTA_CLI_PATH, "inspect " + args, dir_);
+    EXPECT_EQ(r.err, "");
+    return {r.exit_code, r.out};
   }
 
   fs::path dir_;
