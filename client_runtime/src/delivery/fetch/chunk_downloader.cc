@@ -25,9 +25,9 @@ namespace mota::fetch {
 
 using SteadyClock = std::chrono::steady_clock;
 
-// With a frame sink, received bytes are appended to the chunk's .part (Run::FlushPart) once this
-// many wait, or once the oldest waited this long (a slow link): few writes, little lost to a
-// kill -9.
+// With a frame sink, received bytes go to the part thread (hashed, appended to the chunk's .part:
+// Run::FlushPart) once this many wait, or once the oldest waited this long (a slow link): few
+// writes and wake-ups, little lost to a kill -9.
 constexpr uint64_t kPartFlushBytes = 256 * 1024;
 constexpr std::chrono::milliseconds kPartFlushInterval{200};
 
@@ -40,14 +40,18 @@ struct ChunkDownloader::Job {
   SteadyClock::time_point not_before{};
   Status last_error;
   uint64_t received = 0;  // bytes received: in the .part file, or in `frame` up to `flushed`
-  uint64_t flushed = 0;   // with a frame sink: frame[0, flushed) is in the .part or queued
+  uint64_t flushed = 0;   // with a frame sink: frame[0, flushed) is queued for the part thread
   SteadyClock::time_point flushed_at{};
-  int queued_writes = 0;  // appends of frame bytes the writer thread has not done (write_mu_)
-  Status write_error;     // the writer thread's first failed append (write_mu_)
+  int queued_writes = 0;  // pieces the part thread has not done (write_mu_)
+  Status write_error;     // the part thread's first failed append (write_mu_)
+  // With a frame sink: the whole frame arrived and waits for the part thread's verdict
+  // (`verdict`, under write_mu_); `frame`, `hash` and `fd` are the part thread's meanwhile.
+  bool verifying = false;
+  Status verdict;
   // The attempt in flight.
   CURL* easy = nullptr;
   bool in_multi = false;  // easy is added to the multi handle (counted in in_flight_)
-  int fd = -1;
+  int fd = -1;  // the .part; with a frame sink, opened by the part thread at its first append
   uint64_t start = 0;  // .part bytes when the request was sent (the Range start)
   long http_status = 0;
   bool body_started = false;
@@ -55,7 +59,8 @@ struct ChunkDownloader::Job {
   Status attempt_error;  // set by a callback that stopped the transfer
   bool fatal = false;    // attempt_error is final: no retry
   bool discard_part = false;
-  std::unique_ptr<bundle::Sha256Stream> hash;  // of the .part bytes, updated as they arrive
+  // Of the bytes received; with a frame sink updated by the part thread, else as they arrive.
+  std::unique_ptr<bundle::Sha256Stream> hash;
   std::vector<uint8_t> frame;  // the bytes received, kept when the run has a frame sink
   char error[CURL_ERROR_SIZE];
 };
@@ -81,8 +86,13 @@ class ChunkDownloader::Run {
   Status Verify(Job& job);
   Status HashPrefix(Job& job);
   Status FlushPart(Job& job);
+  void QueueVerify(Job& job);
+  Status TakeVerdicts();
   Status DrainWrites(Job& job);
   void WriteLoop();
+  Status AppendPart(Job& job, std::span<const uint8_t> bytes, uint64_t offset);
+  Status Deliver(Job& job, uint64_t on_disk);
+  void EndTransfer(Job& job);
   void Release(Job& job);
   Status Failed(Job& job, Status error);
   void Report(bool force);
@@ -92,21 +102,25 @@ class ChunkDownloader::Run {
   DownloadStats& stats_;
   const FrameSink& sink_;
   std::deque<Job*> waiting_;
-  size_t in_flight_ = 0, blobs_done_ = 0, blobs_total_ = 0;
+  size_t in_flight_ = 0, verifying_ = 0, blobs_done_ = 0, blobs_total_ = 0;
   uint64_t bytes_done_ = 0, bytes_total_ = 0, reported_ = UINT64_MAX;
   std::minstd_rand rng_;
-  // With a sink, a chunk's bytes go to its .part on this thread, off the network thread (which
-  // receives and hashes): a queue of appends from the frames in memory, whose storage stays put
-  // (reserved to zstd_size) until the job's appends are drained (DrainWrites, in Release).
+  // With a sink, the network thread only receives: the part thread hashes each chunk's bytes and
+  // appends them to its .part, in order, from the frame in memory (its storage stays put,
+  // reserved to zstd_size, until the job's pieces are done), and when the whole frame has come
+  // it checks the frame hash and hands the verified frame to the sink (Deliver); the verdict
+  // goes back to the network thread (verdicts_, curl_multi_wakeup), which retries a bad frame.
   struct PartWrite {
     Job* job;
-    int fd;
     const uint8_t* data;
     uint64_t size, offset;
+    bool append;    // to the .part (else only hashed: on disk already, or StoreBlob's)
+    bool complete;  // the frame's last piece: then verify and deliver
   };
   std::mutex write_mu_;
-  std::condition_variable write_cv_;  // an append queued, a job's appends done, or stop
+  std::condition_variable write_cv_;  // a piece queued, a job's pieces done, or stop
   std::deque<PartWrite> writes_;
+  std::vector<Job*> verdicts_;  // verified or rejected frames, for the network thread
   bool stop_writer_ = false;
   std::thread writer_;
 };
@@ -325,13 +339,15 @@ Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
   while (status.ok() && blobs_done_ < blobs_total_) {
     if (Cancelled(opt_.http)) {
       status = CancelledError("download cancelled by the app after ", bytes_done_, " of ",
-                                  bytes_total_, " bytes");
+                              bytes_total_, " bytes");
       break;
     }
-    // Start every waiting job whose backoff is over, up to the in-flight limit.
+    // Start every waiting job whose backoff is over, up to the in-flight limit (and as many
+    // frames waiting for their verdict: the frames in memory stay bounded).
     SteadyClock::time_point now = SteadyClock::now(), next = now + std::chrono::milliseconds(50);
+    const size_t limit = static_cast<size_t>(opt_.max_in_flight);
     for (size_t i = 0;
-         i < waiting_.size() && in_flight_ < size_t(opt_.max_in_flight) && status.ok();) {
+         i < waiting_.size() && in_flight_ < limit && verifying_ < limit && status.ok();) {
       Job* job = waiting_[i];
       if (job->not_before > now) {
         next = std::min(next, job->not_before);
@@ -355,6 +371,11 @@ Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
       Status s = Finish(*job, rc);
       if (!s.ok() && status.ok()) status = s;
     }
+    if (sink_) {
+      const size_t done = blobs_done_;
+      if (Status s = TakeVerdicts(); !s.ok() && status.ok()) status = s;
+      finished_any = finished_any || blobs_done_ != done;
+    }
     Report(false);
     if (!status.ok() || blobs_done_ == blobs_total_) break;
     if (finished_any) continue;  // a slot is free: start the next blob without waiting
@@ -362,8 +383,11 @@ Status ChunkDownloader::Run::Execute(std::vector<Job>& jobs) {
     curl_multi_poll(d_.multi_, nullptr, 0, static_cast<int>(std::max<int64_t>(wait.count(), 1)),
                     nullptr);
   }
-  // Stop what is still running; its .part stays for the next call.
-  for (Job& job : jobs) Release(job);
+  // Stop what is still running; its .part stays for the next call. Frames being verified are
+  // the part thread's, which finishes them before ~Run returns.
+  for (Job& job : jobs) {
+    if (!job.verifying) Release(job);
+  }
   if (status.ok()) Report(true);
   return status;
 }
@@ -382,13 +406,16 @@ Status ChunkDownloader::Run::Start(Job& job) {
   }
   ++job.attempts;
   ++stats_.requests;
-  job.fd = ::open(job.part_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (job.fd < 0) return IoError("open ", job.part_path, ": ", std::strerror(errno));
-  off_t end = ::lseek(job.fd, 0, SEEK_END);
-  if (end < 0) {
-    Status s = IoError("lseek ", job.part_path, ": ", std::strerror(errno));
-    Release(job);
-    return s;
+  off_t end = part > 0 ? static_cast<off_t>(part) : 0;
+  if (!sink_) {  // with a sink, the part thread creates the .part when it first appends
+    job.fd = ::open(job.part_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (job.fd < 0) return IoError("open ", job.part_path, ": ", std::strerror(errno));
+    end = ::lseek(job.fd, 0, SEEK_END);
+    if (end < 0) {
+      Status s = IoError("lseek ", job.part_path, ": ", std::strerror(errno));
+      Release(job);
+      return s;
+    }
   }
   bytes_done_ += static_cast<uint64_t>(end) - job.received;  // a .part grown by someone else
   job.start = job.received = static_cast<uint64_t>(end);
@@ -470,7 +497,12 @@ Status ChunkDownloader::Run::BeginBody(Job& job) {
   }
   if (job.http_status != 200) return HttpError(job, job.http_status);
   if (job.start > 0) {  // the server ignored Range: start the chunk over
-    if (::ftruncate(job.fd, 0) != 0 || ::lseek(job.fd, 0, SEEK_SET) != 0) {
+    // With a sink, the part thread first finishes hashing the prefix (rare: wait for it).
+    if (sink_) DrainWrites(job).IgnoreError();
+    const bool truncated = job.fd >= 0
+                               ? ::ftruncate(job.fd, 0) == 0 && ::lseek(job.fd, 0, SEEK_SET) == 0
+                               : ::truncate(job.part_path.c_str(), 0) == 0;
+    if (!truncated) {
       job.fatal = true;
       return IoError("truncate ", job.part_path, ": ", std::strerror(errno));
     }
@@ -515,14 +547,18 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
     done += static_cast<size_t>(w);
   }
   const auto* bytes = reinterpret_cast<const uint8_t*>(ptr);
-  job->hash->Update({bytes, n});
-  if (run->sink_) job->frame.insert(job->frame.end(), bytes, bytes + n);
+  if (run->sink_) {
+    job->frame.insert(job->frame.end(), bytes, bytes + n);  // hashed by the part thread
+  } else {
+    job->hash->Update({bytes, n});
+  }
   job->received += n;
   if (!run->sink_) job->flushed = job->received;
   run->bytes_done_ += n;
   run->stats_.bytes_received += n;
   const uint64_t waiting = job->received - job->flushed;
-  // The last piece of a whole frame is StoreBlob's, on a worker (see Release).
+  // The last piece of a whole frame is the part thread's to hash, and StoreBlob's to write, on
+  // a worker (see QueueVerify).
   if (job->received < job->want->zstd_size &&
       (waiting >= kPartFlushBytes ||
        (waiting > 0 && SteadyClock::now() - job->flushed_at >= kPartFlushInterval))) {
@@ -535,30 +571,69 @@ size_t ChunkDownloader::Run::OnBody(char* ptr, size_t size, size_t n, void* user
   return n;
 }
 
-// Appends frame[flushed, received) to the .part, so that after a kill -9 or a crash the bytes
-// received up to the last flush are there for the Range resume (a chunk in flight loses at most
-// kPartFlushBytes). No fsync: a kill -9 loses nothing the kernel has, and after a power loss a
-// .part with a lost or garbled tail is harmless: the resume hashes the prefix read back from
-// disk (HashPrefix), the whole frame must match the signed zstd_sha256 (Verify) or the .part is
-// deleted and the chunk fetched again, and a .part longer than zstd_size is deleted (Execute).
-// An fsync per append would stall the writer on the disk every 256 KiB. Queued for the writer
-// thread; returns the first error of an earlier append of this attempt.
+// Queues frame[flushed, received) for the part thread, which hashes it and appends it to the
+// .part, so that after a kill -9 or a crash the bytes received up to the last flush are there
+// for the Range resume (a chunk in flight loses at most kPartFlushBytes). No fsync: a kill -9
+// loses nothing the kernel has, and after a power loss a .part with a lost or garbled tail is
+// harmless: the resume hashes the prefix read back from disk (HashPrefix), the whole frame must
+// match the signed zstd_sha256 (Deliver / Verify) or the .part is deleted and the chunk fetched
+// again, and a .part longer than zstd_size is deleted (Execute). An fsync per append would stall
+// the part thread on the disk every 256 KiB. Returns the first error of an earlier append of
+// this attempt.
 Status ChunkDownloader::Run::FlushPart(Job& job) {
   job.flushed_at = SteadyClock::now();
   if (job.received == job.flushed) return Status::Ok();
   {
     std::lock_guard<std::mutex> lock(write_mu_);
     if (!job.write_error.ok()) return job.write_error;
-    writes_.push_back(
-        {&job, job.fd, job.frame.data() + job.flushed, job.received - job.flushed, job.flushed});
+    writes_.push_back({&job, job.frame.data() + job.flushed, job.received - job.flushed,
+                       job.flushed, true, false});
     ++job.queued_writes;
   }
-  write_cv_.notify_all();
+  write_cv_.notify_one();
   job.flushed = job.received;
   return Status::Ok();
 }
 
-// Waits until the writer has done the job's queued appends (before its fd is closed and its
+// The whole frame has arrived: the part thread hashes the rest and delivers it, or rejects it
+// (TakeVerdicts). Its last piece is not appended: StoreBlob writes it, on a worker.
+void ChunkDownloader::Run::QueueVerify(Job& job) {
+  job.verifying = true;
+  ++verifying_;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    writes_.push_back({&job, job.frame.data() + job.flushed, job.received - job.flushed,
+                       job.flushed, false, true});
+    ++job.queued_writes;
+  }
+  write_cv_.notify_one();
+}
+
+// The part thread's verdicts: a verified frame is done, a rejected one is retried from byte 0.
+Status ChunkDownloader::Run::TakeVerdicts() {
+  std::vector<Job*> done;
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    done.swap(verdicts_);
+  }
+  Status status = Status::Ok();
+  for (Job* job : done) {
+    job->verifying = false;
+    --verifying_;
+    if (job->verdict.ok()) {
+      ++blobs_done_;
+      ++stats_.blobs_downloaded;
+      continue;
+    }
+    job->discard_part = true;  // never trusted, never stored: the .part goes too
+    Status s = Failed(*job, std::move(job->verdict));
+    job->verdict = Status::Ok();
+    if (!s.ok() && status.ok()) status = std::move(s);
+  }
+  return status;
+}
+
+// Waits until the part thread has done the job's queued pieces (before its fd is closed and its
 // frame moved or cleared); returns and clears their first error.
 Status ChunkDownloader::Run::DrainWrites(Job& job) {
   std::unique_lock<std::mutex> lock(write_mu_);
@@ -568,6 +643,7 @@ Status ChunkDownloader::Run::DrainWrites(Job& job) {
   return s;
 }
 
+// The part thread: each piece in order, hashed, appended when asked; the last one verified.
 void ChunkDownloader::Run::WriteLoop() {
   std::unique_lock<std::mutex> lock(write_mu_);
   for (;;) {
@@ -575,14 +651,63 @@ void ChunkDownloader::Run::WriteLoop() {
     if (writes_.empty()) return;  // stopped, nothing left
     PartWrite w = writes_.front();
     writes_.pop_front();
-    const bool skip = !w.job->write_error.ok();  // a hole would follow: the .part stays short
+    Job& job = *w.job;
+    const bool skip = !job.write_error.ok();  // a hole would follow: the .part stays short
     lock.unlock();
-    Status s =
-        skip ? Status::Ok() : WriteAll(w.fd, {w.data, w.size}, w.offset, opt_, w.job->part_path);
+    const std::span<const uint8_t> piece(w.data, w.size);
+    Status s = w.append && !skip ? AppendPart(job, piece, w.offset) : Status::Ok();
+    job.hash->Update(piece);
+    // A frame whose appends failed is written whole by StoreBlob.
+    Status verdict = w.complete ? Deliver(job, skip ? 0 : w.offset) : Status::Ok();
     lock.lock();
-    if (!s.ok() && w.job->write_error.ok()) w.job->write_error = std::move(s);
-    if (--w.job->queued_writes == 0) write_cv_.notify_all();
+    if (!s.ok() && job.write_error.ok()) job.write_error = std::move(s);
+    if (w.complete) {
+      job.write_error = Status::Ok();  // the attempt is over: the verdict tells
+      job.verdict = std::move(verdict);
+      verdicts_.push_back(&job);
+      curl_multi_wakeup(d_.multi_);  // the network thread may be polling
+    }
+    if (--job.queued_writes == 0) write_cv_.notify_all();
   }
+}
+
+// On the part thread: creates the .part at the first append (off the network thread).
+Status ChunkDownloader::Run::AppendPart(Job& job, std::span<const uint8_t> bytes, uint64_t offset) {
+  if (job.fd < 0) {
+    job.fd = ::open(job.part_path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (job.fd < 0) return WriteFailure(errno, "cannot create", job.part_path);
+  }
+  return WriteAll(job.fd, bytes, offset, opt_, job.part_path);
+}
+
+// On the part thread, once the whole frame is hashed: it must be the signed one (zstd_sha256
+// over exactly zstd_size bytes, the size checked by Finish) before any of it is trusted: only
+// then it goes to the sink, which decodes it and checks its content sha256 (and stores it,
+// `on_disk` bytes of it being in the .part already). Else VerificationFailed: the .part is
+// deleted and the network thread fetches the chunk again.
+Status ChunkDownloader::Run::Deliver(Job& job, uint64_t on_disk) {
+  if (job.fd >= 0) {
+    ::close(job.fd);  // no error to see: StoreBlob checks the size and writes the rest
+    job.fd = -1;
+  }
+  std::string got = job.hash->FinishHex();
+  if (got != job.want->zstd_sha256) {
+    // Gone now, also when the run stops before the network thread sees the verdict.
+    ::unlink(job.part_path.c_str());
+    return Status(StatusCode::kVerificationFailed,
+                  StrCat("GET ", job.url, " (", job.want->label, "): the ", job.received,
+                         " bytes received have sha256 ", got, ", the signed zstd_sha256 is ",
+                         job.want->zstd_sha256));
+  }
+  // No fsync per blob: see Verify.
+  sink_(*job.want, std::move(job.frame),
+        [part = job.part_path, blob = job.blob_path, on_disk,
+         o = &opt_](std::span<const uint8_t> frame) {
+          // The downloader's options: they outlive the run.
+          return StoreBlob(part, blob, frame, on_disk, *o);
+        });
+  job.frame = std::vector<uint8_t>();
+  return Status::Ok();
 }
 
 ChunkDownloader::Run::~Run() {
@@ -595,15 +720,8 @@ ChunkDownloader::Run::~Run() {
   writer_.join();
 }
 
-void ChunkDownloader::Run::Release(Job& job) {
-  if (sink_ && job.fd >= 0) {
-    // The bytes since the last append, of an attempt that stopped early: kept for the Range
-    // resume (best effort: a short .part is resumed from an earlier byte). Those of a whole
-    // frame are appended by StoreBlob on a worker, so that this thread never waits for a write
-    // of its own; it only waits for appends queued earlier (usually done).
-    if (!job.discard_part && job.received < job.want->zstd_size) FlushPart(job).IgnoreError();
-    if (!DrainWrites(job).ok()) job.flushed = 0;  // unknown on disk: StoreBlob writes it whole
-  }
+// Ends the job's request: its handle back to the pool.
+void ChunkDownloader::Run::EndTransfer(Job& job) {
   if (job.in_multi) {
     curl_multi_remove_handle(d_.multi_, job.easy);
     job.in_multi = false;
@@ -613,32 +731,55 @@ void ChunkDownloader::Run::Release(Job& job) {
     d_.idle_easy_.push_back(job.easy);
     job.easy = nullptr;
   }
+}
+
+void ChunkDownloader::Run::Release(Job& job) {
+  if (sink_) {
+    // The bytes since the last append, of an attempt that stopped early: kept for the Range
+    // resume (best effort: a short .part is resumed from an earlier byte). Then wait for the
+    // pieces queued earlier (usually done): the part thread is done with the job's fd and frame.
+    if (job.easy != nullptr && !job.discard_part && job.received < job.want->zstd_size)
+      FlushPart(job).IgnoreError();
+    if (!DrainWrites(job).ok()) job.flushed = 0;
+  }
+  EndTransfer(job);
   if (job.fd >= 0) {
     ::close(job.fd);
     job.fd = -1;
   }
 }
 
-// The bytes already in the .part (a resumed download) start the running hash.
+// The bytes already in the .part (a resumed download) start the running hash (with a sink, on
+// the part thread: queued as a first piece, not appended). The job has no piece queued.
 Status ChunkDownloader::Run::HashPrefix(Job& job) {
   job.hash = std::make_unique<bundle::Sha256Stream>();
   job.frame.clear();
   job.flushed = job.received;  // on disk already
   job.flushed_at = SteadyClock::now();
-  if (sink_) job.frame.reserve(job.want->zstd_size);  // never moves: the writer reads from it
+  if (sink_) job.frame.reserve(job.want->zstd_size);  // never moves: the part thread reads it
   if (job.received == 0) return Status::Ok();
   auto prefix = ReadWholeFile(job.part_path, job.want->zstd_size);
   if (!prefix.ok()) return prefix.status();
   if (prefix->size() != job.received)
     return IoError(job.part_path, " changed size while being resumed");
-  job.hash->Update(*prefix);
-  if (sink_) job.frame.assign(prefix->begin(), prefix->end());
+  if (!sink_) {
+    job.hash->Update(*prefix);
+    return Status::Ok();
+  }
+  job.frame.assign(prefix->begin(), prefix->end());
+  {
+    std::lock_guard<std::mutex> lock(write_mu_);
+    writes_.push_back({&job, job.frame.data(), job.received, 0, false, false});
+    ++job.queued_writes;
+  }
+  write_cv_.notify_one();
   return Status::Ok();
 }
 
-// The received frame must be the signed one: zstd_sha256 over exactly zstd_size bytes (checked
-// by the caller). It is decoded, and its content checked against `sha256`, when it is used
-// (AssembleFile / DecodeVerified), so a blob is never decompressed before its frame matched.
+// Without a sink: the received frame must be the signed one: zstd_sha256 over exactly zstd_size
+// bytes (checked by the caller). It is decoded, and its content checked against `sha256`, when it
+// is used (AssembleFile / DecodeVerified), so a blob is never decompressed before its frame
+// matched. (With a sink, Deliver checks it on the part thread.)
 Status ChunkDownloader::Run::Verify(Job& job) {
   std::string got = job.hash->FinishHex();
   if (got != job.want->zstd_sha256) {
@@ -651,16 +792,6 @@ Status ChunkDownloader::Run::Verify(Job& job) {
   // No fsync per blob: a blob torn by a crash fails its hash when the store is next read
   // (FetchBlobs checks every present blob, AssembleFile again) and is fetched again. The
   // assembled file is the durable point (AssembleFile fsyncs it and its directory).
-  if (sink_) {  // verified: assembled from memory, stored by a worker
-    sink_(*job.want, std::move(job.frame),
-          [part = job.part_path, blob = job.blob_path, on_disk = job.flushed,
-           o = &opt_](std::span<const uint8_t> frame) {
-            // The downloader's options: they outlive the run.
-            return StoreBlob(part, blob, frame, on_disk, *o);
-          });
-    job.frame = std::vector<uint8_t>();
-    return Status::Ok();
-  }
   Status s = Rename(job.part_path, job.blob_path);
   if (!s.ok()) job.fatal = true;
   return s;
@@ -670,6 +801,13 @@ Status ChunkDownloader::Run::Finish(Job& job, CURLcode rc) {
   if (job.easy != nullptr && !job.body_started)
     curl_easy_getinfo(job.easy, CURLINFO_RESPONSE_CODE, &job.http_status);
   bool requested = job.easy != nullptr;
+  if (sink_ && job.attempt_error.ok() && rc == CURLE_OK && (!requested || job.body_started) &&
+      job.received == job.want->zstd_size) {
+    // The whole frame: verified on the part thread; the network thread goes on receiving.
+    EndTransfer(job);
+    QueueVerify(job);
+    return Status::Ok();
+  }
   Release(job);
   Status s;
   if (!job.attempt_error.ok()) {
@@ -703,8 +841,8 @@ Status ChunkDownloader::Run::Failed(Job& job, Status error) {
     job.received = job.flushed = 0;
   }
   if (Cancelled(opt_.http)) {
-    return CancelledError("download cancelled by the app after ", bytes_done_, " of ",
-                              bytes_total_, " bytes");
+    return CancelledError("download cancelled by the app after ", bytes_done_, " of ", bytes_total_,
+                          " bytes");
   }
   if (job.fatal) return error;
   if (job.attempts >= opt_.max_attempts) {

@@ -20,18 +20,21 @@
 // backoff and jitter, up to max_attempts per blob; 403/404/410 are final. Up to max_in_flight
 // transfers run at once on one libcurl multi handle (its connection pool is kept between calls).
 //
-// Download() assembles while it downloads (bundle::FileAssembler): each frame just received and
-// verified is handed, from memory, to worker threads that decode it, check its content sha256
-// and pwrite it into the target. Meanwhile a writer thread appends the bytes of each chunk in
-// flight to its .part (every 256 KiB, or 200 ms on a slow link; no fsync), so a kill -9, crash
-// or power loss mid-chunk leaves a prefix for the Range resume (a prefix read back from disk is
-// re-hashed, and a damaged one fails the frame hash: the chunk starts over); chunks already in the
+// Download() assembles while it downloads (bundle::FileAssembler). Its network thread only
+// receives: a part thread hashes the bytes of each chunk in flight, in 256 KiB pieces (or every
+// 200 ms on a slow link), and appends them to the chunk's .part (created at the first append; no
+// fsync), so a kill -9, crash or power loss mid-chunk leaves a prefix for the Range resume (a
+// prefix read back from disk is re-hashed, and a damaged one fails the frame hash: the chunk
+// starts over). Once the whole frame has come, the part thread checks its zstd_sha256; only a
+// frame that matches is handed, from memory, to worker threads that store it, decode it, check
+// its content sha256 and pwrite it into the target; one that does not is never stored, its
+// .part is deleted and the chunk is fetched again from byte 0. Chunks already in the
 // store (from an earlier release) are read and checked in full by the workers, and one that fails
 // is deleted and downloaded again. The whole-file sha256 is computed in order as chunks land; one
 // fsync, then rename. So every byte is hashed once as a frame, once as content and once in the
 // whole file, and written once to the store and once to the target. Used store blobs get their
-// mtime refreshed (the eviction order of store_budget.h). A full disk is kResourceExhausted "disk full:
-// <path>" (store_budget.h). Exception-free.
+// mtime refreshed (the eviction order of store_budget.h). A full disk is kResourceExhausted "disk
+// full: <path>" (store_budget.h). Exception-free.
 #pragma once
 
 #include <curl/curl.h>
@@ -85,7 +88,7 @@ struct DownloadOptions {
   std::chrono::milliseconds backoff_max{8000};
   std::function<void(const Progress&)> progress;  // called on the downloading thread
   NetworkPolicy policy;
-  int assemble_threads = 2;  // Download's decode/hash/write workers (0: on the calling thread)
+  int assemble_threads = 2;  // Download's decode/hash/write workers (0: inline, on its part thread)
   // Tests inject write failures (ENOSPC) here, for store and target writes; null: ::pwrite.
   std::function<ssize_t(int fd, const void* data, size_t size, off_t offset)> pwrite;
 };
@@ -128,15 +131,17 @@ class ChunkDownloader {
  private:
   struct Job;
   class Run;
-  // Receives each frame downloaded and verified by a run, on the downloading thread, with what
-  // stores it as a blob (writes <zstd_sha256>.part, renames it to the blob name): with a sink,
-  // the network thread only receives and hashes; the sink runs `store` on a worker.
+  // Receives each frame downloaded and verified by a run, on the run's part thread, with what
+  // stores it as a blob (writes the rest of <zstd_sha256>.part and renames it, or links an unnamed
+  // file under the blob name): with a sink, the network thread only receives; the sink runs
+  // `store` on a worker.
   using StoreFrame = std::function<Status(std::span<const uint8_t> frame)>;
   using FrameSink =
       std::function<void(const BlobWant& want, std::vector<uint8_t> frame, StoreFrame store)>;
   // FetchBlobs, with each downloaded frame kept in memory and handed to `sink` (when set). With
-  // a sink, a writer thread appends the bytes to the .part as they arrive (Run::FlushPart), and
-  // `store` appends the rest and renames it. Adds to `stats`.
+  // a sink, the part thread hashes the bytes and appends them to the .part as they arrive
+  // (Run::FlushPart), checks the frame hash and calls `sink` (Run::Deliver); `store` appends the
+  // rest and renames it. Without one, the network thread hashes and writes. Adds to `stats`.
   Status Fetch(const std::vector<BlobWant>& blobs, const FrameSink& sink, DownloadStats& stats);
   explicit ChunkDownloader(DownloadOptions options) : options_(std::move(options)) {}
 

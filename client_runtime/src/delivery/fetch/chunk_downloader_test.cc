@@ -402,6 +402,50 @@ TEST_F(ChunkDownloaderTest, bytes_of_a_chunk_in_flight_reach_its_part_file_as_th
   EXPECT_TRUE(fs::exists(Store(big.sha256)));
 }
 
+// The frame hash is checked off the network thread, after the bytes of a large chunk have been
+// appended to its .part: a frame that fails it is still never stored or assembled, and its .part
+// is deleted, not resumed (the retry asks for the whole chunk, without Range).
+TEST_F(ChunkDownloaderTest, large_frame_failing_its_hash_loses_its_part_and_is_fetched_whole) {
+  const std::vector<uint8_t> model = bundle::testing::MakeModel({3u << 20});
+  const bundle::testing::Packed packed = bundle::testing::Pack(model, {.piece_size = 8u << 20});
+  Blobs blobs;
+  for (size_t i = 0; i < packed.frames.size(); ++i)
+    blobs[packed.index.chunks[i].sha256] = packed.frames[i];
+  const bundle::ChunkRef& big =
+      *std::max_element(packed.index.chunks.begin(), packed.index.chunks.end(),
+                        [](const auto& a, const auto& b) { return a.zstd_size < b.zstd_size; });
+  ASSERT_GT(big.zstd_size, 2u << 20);  // several 256 KiB appends before the last byte
+  std::atomic<bool> stored_before_retry{false};
+  std::atomic<int64_t> part_before_retry{-1};
+  std::atomic<int> big_requests{0};
+  FaultServer server([&](int fd, const RawRequest& r, int) {
+    if (BlobName(r) != big.sha256) return ServeBlob(fd, r, blobs);
+    if (big_requests++ == 0) {
+      Blobs bad = blobs;
+      bad[big.sha256][big.zstd_size - 10] ^= 0x01;  // same length, one bit off at the end
+      return ServeBlob(fd, r, bad);
+    }
+    stored_before_retry = fs::exists(Store(big.sha256));
+    part_before_retry = FileSize(Store(big.zstd_sha256 + ".part"));
+    ServeBlob(fd, r, blobs);
+  });
+  auto stats = Make(Options(server))->Download(packed.index, dir_ + "/out.mota");
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(server.RequestsFor("/blobs/" + big.sha256), 2);
+  EXPECT_EQ(stats->retries, 1);
+  EXPECT_EQ(stats->resumed, 0);
+  for (const RawRequest& r : server.log()) {
+    if (BlobName(r) == big.sha256) {
+      EXPECT_EQ(r.Header("range"), "");
+    }
+  }
+  EXPECT_FALSE(stored_before_retry.load()) << "a frame that failed its hash reached the store";
+  EXPECT_EQ(part_before_retry.load(), -1) << "the rejected frame's .part was kept";
+  EXPECT_EQ(ReadOut(), model);
+  EXPECT_EQ(ReadWholeFile(Store(big.sha256), 1 << 30).value(), blobs.at(big.sha256));
+  EXPECT_FALSE(fs::exists(Store(big.zstd_sha256 + ".part")));
+}
+
 // A power loss can leave a .part whose tail holds other bytes: the resume hashes what is on disk
 // with the new bytes, the frame hash fails, and the chunk starts over from byte 0.
 TEST_F(ChunkDownloaderTest, part_with_garbled_bytes_fails_the_frame_hash_and_starts_over) {
