@@ -161,20 +161,22 @@ Status ApplyTuningParameters(std::string_view params, const DeviceInfo& device, 
   const std::string family = FamilyOf(device.vendor_id);
   const bool own =
       std::any_of(items.begin(), items.end(), [&](const Item& i) { return i.family == family; });
+  Tuning wanted = *tuning;
   for (const Item& item : items) {
     const bool applies =
         own ? item.family == family : item.family.empty() || item.family == "default";
-    if (applies && !item.key.empty()) *Slot(tuning, item.key) = item.value;
+    if (applies && !item.key.empty()) *Slot(&wanted, item.key) = item.value;
   }
-  const Tuning wanted = *tuning;
-  Clamp(device, tuning);
-  if (wanted.elementwise_wg != tuning->elementwise_wg || wanted.gemm_tile != tuning->gemm_tile ||
-      wanted.gemm_regs != tuning->gemm_regs || wanted.reduce_wg != tuning->reduce_wg) {
+  Tuning clamped = wanted;
+  Clamp(device, &clamped);
+  if (wanted.elementwise_wg != clamped.elementwise_wg || wanted.gemm_tile != clamped.gemm_tile ||
+      wanted.gemm_regs != clamped.gemm_regs || wanted.reduce_wg != clamped.reduce_wg) {
     return InvalidArgument("Vulkan tuning '", TuningToString(wanted), "' exceeds the limits of '",
                            device.name, "' (", device.max_workgroup_invocations,
                            " threads per workgroup, ", device.max_shared_memory,
                            " bytes of shared memory)");
   }
+  *tuning = clamped;  // only now: a refused set leaves the tuning as it was
   return Status::Ok();
 }
 

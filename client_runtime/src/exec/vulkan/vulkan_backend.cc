@@ -107,11 +107,7 @@ class Backend final : public VulkanBackend {
     shared_->time_runs =
         vulkan.time_runs || (time_runs != nullptr && std::string(time_runs) == "1");
     ApplyWorkgroupSize(options.vulkan_workgroup_size);
-    std::string tuning = !vulkan.tuning.empty() ? vulkan.tuning : options.vulkan_tuning;
-    if (tuning.empty()) {
-      if (const char* env = std::getenv("MOTA_VULKAN_TUNING"); env != nullptr) tuning = env;
-    }
-    status_ = ApplyTuningParameters(tuning, shared_->ctx->info(), &shared_->tuning);
+    status_ = ApplyTuning(options, vulkan);
     if (!status_.ok()) return;
     status_ = ApplyQuirks(*quirks);
     if (!status_.ok()) return;
@@ -219,6 +215,28 @@ class Backend final : public VulkanBackend {
       parameter_notes_.push_back(
           StrCat(source, ": not square, gemm_tile keeps ", shared_->tuning.gemm_tile));
     }
+  }
+
+  // VulkanOptions::tuning, else the variant's vulkan_tuning, else $MOTA_VULKAN_TUNING. The
+  // caller's own string (options, environment) must be valid for this device; the variant's is
+  // a hint like its workgroup_size: one this device cannot run, or with a key of a newer
+  // packager, is skipped whole and noted, and the vendor defaults apply (a variant's self-test
+  // must not fail over a speed hint).
+  Status ApplyTuning(const BackendOptions& options, const VulkanOptions& vulkan) {
+    const DeviceInfo& d = shared_->ctx->info();
+    if (vulkan.tuning.empty() && !options.vulkan_tuning.empty()) {
+      Status s = ApplyTuningParameters(options.vulkan_tuning, d, &shared_->tuning);
+      if (!s.ok()) {
+        parameter_notes_.push_back(StrCat("vulkan_tuning '", options.vulkan_tuning,
+                                          "' skipped: ", s.message()));
+      }
+      return Status::Ok();
+    }
+    std::string tuning = vulkan.tuning;
+    if (tuning.empty()) {
+      if (const char* env = std::getenv("MOTA_VULKAN_TUNING"); env != nullptr) tuning = env;
+    }
+    return ApplyTuningParameters(tuning, d, &shared_->tuning);
   }
 
   // Every quirk matching the device: disable_backend -> INCOMPATIBLE (Prepare returns it).

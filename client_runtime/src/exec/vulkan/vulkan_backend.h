@@ -74,8 +74,10 @@ struct VulkanOptions {
 //                                   gemm_min_groups have no workgroup-size counterpart (not
 //                                   mapped); values the device cannot run are skipped
 //                                   (parameter_notes());
-//   vulkan_tuning                -> VulkanOptions::tuning when that is empty, applied after the
-//                                   workgroup size;
+//   vulkan_tuning                -> applied after the workgroup size unless VulkanOptions::tuning
+//                                   is set (which replaces it); a hint too: a set the device
+//                                   cannot run or with an unknown key is skipped whole and noted
+//                                   (parameter_notes()), where VulkanOptions::tuning would fail;
 //   vulkan_quirks_json           -> parsed (ParseVulkanQuirks) and appended to
 //                                   VulkanOptions::quirks; malformed: status() and Prepare
 //                                   are INVALID_ARGUMENT naming "the variant's vulkan_quirks".
@@ -171,7 +173,8 @@ class VulkanBackend : public Backend {
   // One line per quirk that applied to this device: "<action>: <reason>".
   virtual const std::vector<std::string>& applied_quirks() const = 0;
   // One line per tuning parameter taken from BackendOptions::vulkan_workgroup_size:
-  // "workgroup_size[0x10005] = [8, 8, 1] -> gemm_tile=8", or why it was skipped.
+  // "workgroup_size[0x10005] = [8, 8, 1] -> gemm_tile=8", or why it was skipped; and one for a
+  // skipped BackendOptions::vulkan_tuning.
   virtual const std::vector<std::string>& parameter_notes() const = 0;
 };
 

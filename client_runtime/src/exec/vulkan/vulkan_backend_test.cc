@@ -532,8 +532,10 @@ TEST(VulkanTuning, parameters_override_defaults_and_bad_ones_are_rejected_by_nam
       << s.ToString();
   s = ApplyTuningParameters("gemm_shared=2", d, &t);
   EXPECT_NE(s.message().find("is not 0 or 1"), std::string::npos) << s.ToString();
-  s = ApplyTuningParameters("gemm_tile=64", d, &t);  // 4096 threads
+  const std::string before = TuningToString(t);
+  s = ApplyTuningParameters("reduce_wg=32,gemm_tile=64", d, &t);  // 4096 threads
   EXPECT_NE(s.message().find("exceeds the limits"), std::string::npos) << s.ToString();
+  EXPECT_EQ(TuningToString(t), before) << "a refused set changes nothing";
 }
 
 // A late-stage convolution (7x7 outputs, 128 channels, K = 576: 2 workgroups of 64 x 64) with

@@ -161,5 +161,33 @@ TEST(VulkanVariantParams, the_vulkan_params_of_the_devices_family_set_the_tuning
   EXPECT_TRUE(RunGraph(*backend, c.graph, c.feeds).ok());
 }
 
+// The variant's tuning is a hint: a set this device cannot run, or a key a newer packager
+// knows, is skipped whole with a note (the self-test must not fail the variant over speed);
+// the same string given by the caller (VulkanOptions::tuning) is an error.
+TEST(VulkanVariantParams, vulkan_tuning_the_device_cannot_run_is_skipped_with_a_note) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  const std::string defaults = Create({})->tuning();
+  for (const std::string bad : {"reduce_wg=32,gemm_tile=64", "reduce_wg=32,warp=4"}) {
+    BackendOptions options;
+    options.vulkan_tuning = bad;
+    auto backend = Create(options);
+    ASSERT_TRUE(backend->status().ok()) << bad << ": " << backend->status().ToString();
+    EXPECT_EQ(backend->tuning(), defaults) << bad << ": nothing of a skipped set applies";
+    ASSERT_EQ(backend->parameter_notes().size(), 1u) << bad;
+    EXPECT_NE(backend->parameter_notes()[0].find("vulkan_tuning '" + bad + "' skipped"),
+              std::string::npos)
+        << backend->parameter_notes()[0];
+    Conv c;
+    EXPECT_TRUE(RunGraph(*backend, c.graph, c.feeds).ok()) << bad;
+  }
+  VulkanOptions own;
+  own.cache_path = "none";
+  own.tuning = "reduce_wg=32,gemm_tile=64";
+  auto backend = CreateVulkanBackend({}, own);
+  EXPECT_EQ(backend->status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(backend->status().message().find("exceeds the limits"), std::string::npos)
+      << backend->status().ToString();
+}
+
 }  // namespace
 }  // namespace mota::exec::vk::testing
