@@ -88,7 +88,9 @@ struct DownloadOptions {
   std::chrono::milliseconds backoff_max{8000};
   std::function<void(const Progress&)> progress;  // called on the downloading thread
   NetworkPolicy policy;
-  int assemble_threads = 2;  // Download's decode/hash/write workers (0: inline, on its part thread)
+  // Download's decode/hash/write workers (0: inline, on the calling thread for chunks already in
+  // the store and on the run's part thread for downloaded ones).
+  int assemble_threads = 2;
   // Tests inject write failures (ENOSPC) here, for store and target writes; null: ::pwrite.
   std::function<ssize_t(int fd, const void* data, size_t size, off_t offset)> pwrite;
 };
