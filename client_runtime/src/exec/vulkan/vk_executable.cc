@@ -45,7 +45,8 @@ struct Segment {
   // Profiling: dispatches + 1 timestamps; dispatch i of this segment is profile entry
   // first_profile + i.
   VkQueryPool queries = VK_NULL_HANDLE;
-  uint32_t run_stamps = 0;  // index of the segment's begin/end timestamp pair (timing runs)
+  // Index of the segment's begin, end and inputs-copied timestamps (timing runs).
+  uint32_t run_stamps = 0;
   size_t first_profile = 0;
 };
 
@@ -674,7 +675,7 @@ Status Exe::Record(Segment& seg) {
   profiling_ = shared_->profile && shared_->ctx->info().timestamps;
   timing_ = (shared_->profile || shared_->time_runs) && shared_->ctx->info().timestamps;
   seg.run_stamps = profiling_ ? static_cast<uint32_t>(seg.dispatches.size() + 1) : 0;
-  const uint32_t timestamps = timing_ ? seg.run_stamps + 2 : 0;
+  const uint32_t timestamps = timing_ ? seg.run_stamps + 3 : 0;
   if (timing_) {
     VkQueryPoolCreateInfo info{VK_STRUCTURE_TYPE_QUERY_POOL_CREATE_INFO};
     info.queryType = VK_QUERY_TYPE_TIMESTAMP;
@@ -702,6 +703,10 @@ Status Exe::Record(Segment& seg) {
     Barrier(api_, cmd, VK_PIPELINE_STAGE_TRANSFER_BIT, VK_ACCESS_TRANSFER_WRITE_BIT,
             VK_PIPELINE_STAGE_COMPUTE_SHADER_BIT,
             VK_ACCESS_SHADER_READ_BIT | VK_ACCESS_SHADER_WRITE_BIT);
+  }
+  if (timing_) {
+    api_.CmdWriteTimestamp(cmd, VK_PIPELINE_STAGE_BOTTOM_OF_PIPE_BIT, seg.queries,
+                           seg.run_stamps + 2);
   }
   std::vector<Region> pending_reads, pending_writes;
   if (profiling_) {
@@ -806,7 +811,7 @@ Status Exe::WaitFence(const char* what) {
 
 // Adds the segment's GPU time to last_run_ and, when profiling, each dispatch's to profile_.
 Status Exe::ReadTimestamps(const Segment& seg) {
-  stamps_.resize(seg.run_stamps + 2);
+  stamps_.resize(seg.run_stamps + 3);
   MOTA_VK_RETURN_IF_ERROR(
       api_.GetQueryPoolResults(shared_->ctx->device(), seg.queries, 0,
                                static_cast<uint32_t>(stamps_.size()),
@@ -818,6 +823,8 @@ Status Exe::ReadTimestamps(const Segment& seg) {
     return static_cast<double>(stamps_[to] - stamps_[from]) * ms_per_tick;
   };
   last_run_.gpu_ms = std::max(last_run_.gpu_ms, 0.0) + ms(seg.run_stamps, seg.run_stamps + 1);
+  last_run_.gpu_upload_ms =
+      std::max(last_run_.gpu_upload_ms, 0.0) + ms(seg.run_stamps, seg.run_stamps + 2);
   for (size_t i = 0; i + 1 < seg.run_stamps; ++i) {
     DispatchProfile& p = profile_[seg.first_profile + i];
     p.total_ms += ms(i, i + 1);

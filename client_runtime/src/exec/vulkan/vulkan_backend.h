@@ -102,6 +102,9 @@ struct RunTiming {
   // GPU time from the first command to the last of every segment (time_runs or profile on and
   // the device has timestamps), else -1.
   double gpu_ms = -1;
+  // Of gpu_ms: until the inputs were copied from the staging buffer (host memory) into device
+  // memory (about 0 with direct I/O, where nothing is copied), else -1.
+  double gpu_upload_ms = -1;
 };
 
 // What an executable runs where (tests, `mota run --explain`).

@@ -154,8 +154,11 @@ TEST(VulkanBackend, run_timing_accounts_for_every_phase_of_the_run) {
   if (SharedBackend().device().timestamps) {
     EXPECT_GT(t.gpu_ms, 0);
     EXPECT_LE(t.gpu_ms, t.total_ms * 1.01 + 0.01) << "the GPU clock is another clock: 1% + 10 us";
+    EXPECT_GE(t.gpu_upload_ms, 0);
+    EXPECT_LE(t.gpu_upload_ms, t.gpu_ms);
   } else {
     EXPECT_EQ(t.gpu_ms, -1);
+    EXPECT_EQ(t.gpu_upload_ms, -1);
   }
   // Without time_runs there is no GPU time, but the host phases are still measured.
   auto plain = RunGraph(SharedBackend(), MixedGraph(), {x.view()});

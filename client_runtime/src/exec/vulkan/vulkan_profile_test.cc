@@ -116,6 +116,7 @@ void PrintPhases(const std::vector<RunTiming>& runs, const std::vector<double>& 
       {"download", [](const RunTiming& t) { return t.download_ms; }},
       {"cpu", [](const RunTiming& t) { return t.cpu_ms; }},
       {"gpu", [](const RunTiming& t) { return t.gpu_ms; }},
+      {"gpu copy", [](const RunTiming& t) { return t.gpu_upload_ms; }},
   };
   std::printf("[ tail     ] %-9s %8s %8s %8s %8s %10s\n", "phase", "p50", "p90", "p99", "max",
               "slow mean");
