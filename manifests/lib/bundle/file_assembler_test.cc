@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <mutex>
 
 #include "manifests/lib/bundle/test_util.h"
 
@@ -204,6 +208,60 @@ TEST_F(FileAssemblerTest, repeated_content_is_written_at_every_offset) {
     a->AddCheckedFrame(packed_.index.chunks[i].sha256, packed_.frames[i]);
   Status s = a->Finish();
   ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(ReadOut(), file_);
+}
+
+// Early write-back: every byte written to the target has its write-back started as it is
+// written (before Finish's fsync), exactly the ranges the pwrites wrote, short writes included.
+TEST_F(FileAssemblerTest, every_written_range_has_its_writeback_started_before_finish) {
+  for (int threads : {0, 2}) {
+    std::mutex mu;
+    std::map<off_t, off_t> started;  // offset -> size
+    int target_fd = -1;
+    auto a = Begin({.threads = threads,
+                    // Short writes (at most 4000 bytes): a range per pwrite, not per chunk.
+                    .pwrite = [](int fd, const void* data, size_t n, off_t at) -> ssize_t {
+                      return ::pwrite(fd, data, std::min<size_t>(n, 4000), at);
+                    },
+                    .writeback =
+                        [&](int fd, off_t at, off_t n) {
+                          std::lock_guard<std::mutex> lock(mu);
+                          target_fd = fd;
+                          EXPECT_TRUE(started.emplace(at, n).second) << "started twice at " << at;
+                        }});
+    AddAllReversed(*a);
+    ASSERT_TRUE(a->Wait().ok());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      // The ranges tile the whole file: nothing is left for the fsync to start.
+      off_t end = 0;
+      for (const auto& [at, n] : started) {
+        EXPECT_EQ(at, end) << "threads " << threads;
+        EXPECT_GT(n, 0);
+        EXPECT_LE(n, 4000);
+        end = at + n;
+      }
+      EXPECT_EQ(static_cast<uint64_t>(end), packed_.index.size) << "threads " << threads;
+      // ... of the target (its temporary file), not of another file.
+      struct stat by_fd = {};
+      struct stat by_path = {};
+      ASSERT_EQ(::fstat(target_fd, &by_fd), 0);
+      ASSERT_EQ(::stat(a->temp_path().c_str(), &by_path), 0);
+      EXPECT_EQ(by_fd.st_ino, by_path.st_ino);
+    }
+    Status s = a->Finish();
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    EXPECT_EQ(ReadOut(), file_);
+  }
+}
+
+TEST_F(FileAssemblerTest, without_start_writeback_none_is_started_and_the_file_is_whole) {
+  std::atomic<int> calls{0};
+  auto a = Begin({.start_writeback = false, .writeback = [&](int, off_t, off_t) { ++calls; }});
+  AddAllReversed(*a);
+  Status s = a->Finish();
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(calls.load(), 0);
   EXPECT_EQ(ReadOut(), file_);
 }
 

@@ -237,20 +237,6 @@ Status WriteAll(int fd, std::span<const uint8_t> bytes, uint64_t offset, const D
   return Status::Ok();
 }
 
-// The assembler's pwrite (through the test hook when set), followed by the start of the
-// writeback of what it wrote (SYNC_FILE_RANGE_WRITE only queues the I/O, it does not wait): the
-// target's pages go to disk while the rest downloads, and the one fsync at the end (which
-// durability needs) finds little left to write instead of the whole file (measured: most of the
-// time after the last byte arrived). errno is the pwrite's when it fails.
-std::function<ssize_t(int, const void*, size_t, off_t)> StartingWriteback(
-    std::function<ssize_t(int, const void*, size_t, off_t)> hook) {
-  return [hook = std::move(hook)](int fd, const void* data, size_t size, off_t at) -> ssize_t {
-    const ssize_t n = hook ? hook(fd, data, size, at) : ::pwrite(fd, data, size, at);
-    if (n > 0) ::sync_file_range(fd, at, n, SYNC_FILE_RANGE_WRITE);  // a hint: errors ignored
-    return n;
-  };
-}
-
 // A verified frame into the store through an unnamed file (O_TMPFILE) linked under the blob
 // name once whole: a .part on disk then always means a partial download (what a restart resumes
 // with Range, and what a kill -9 leaves), never a whole frame being stored, and a crash leaves
@@ -899,9 +885,10 @@ Result<DownloadStats> ChunkDownloader::Download(const bundle::VariantIndex& inde
   std::vector<BlobWant> rejected;  // stored chunks that failed verification: fetched again
   MOTA_ASSIGN_OR_RETURN(
       std::unique_ptr<bundle::FileAssembler> assembler,
-      bundle::FileAssembler::Begin(
-          index, path,
-          {.threads = options_.assemble_threads, .pwrite = StartingWriteback(options_.pwrite)}));
+      bundle::FileAssembler::Begin(index, path,
+                                   {.threads = options_.assemble_threads,
+                                    .start_writeback = true,  // the final fsync finds little left
+                                    .pwrite = options_.pwrite}));
   std::unordered_set<std::string> chunks;
   for (const bundle::ChunkRef& c : index.chunks) chunks.insert(c.sha256);
   DownloadStats stats;

@@ -31,11 +31,11 @@
 // .part is deleted and the chunk is fetched again from byte 0. Chunks already in the
 // store (from an earlier release) are read and checked in full by the workers, and one that fails
 // is deleted and downloaded again. The whole-file sha256 is computed in order as chunks land; the
-// target's writeback starts as each chunk is written (sync_file_range), one fsync, then rename. So
-// every byte is hashed once as a frame, once as content and once in the whole file, and written
-// once to the store and once to the target. Used store blobs get their mtime refreshed (the
-// eviction order of store_budget.h). A full disk is kResourceExhausted "disk full: <path>"
-// (store_budget.h). Exception-free.
+// target's writeback starts as each chunk is written (AssemblerOptions::start_writeback), one
+// fsync, then rename. So every byte is hashed once as a frame, once as content and once in the
+// whole file, and written once to the store and once to the target. Used store blobs get their
+// mtime refreshed (the eviction order of store_budget.h). A full disk is kResourceExhausted "disk
+// full: <path>" (store_budget.h). Exception-free.
 #pragma once
 
 #include <curl/curl.h>
