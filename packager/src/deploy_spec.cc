@@ -21,7 +21,8 @@ using deploy_internal::MapReader;
 
 const std::vector<std::string_view> kBackends = {"cpu", "vulkan"};
 const std::vector<std::string_view> kPrecisions = {"fp32", "fp16", "int8", "int8-weights"};
-const std::vector<std::string_view> kDriverQuirkActions = {"disable_fp16", "disable_backend"};
+const std::vector<std::string_view> kDriverQuirkActions = {"disable_fp16", "disable_backend",
+                                                            "tuning"};
 const std::vector<std::string_view> kMethods = {"minmax", "percentile", "entropy"};
 
 // State shared by the parts of one parse.
@@ -256,6 +257,30 @@ std::string UnknownTuningParameter(const std::string& name) {
   return out + ")";
 }
 
+// {parameter: integer}, every parameter and value checked against the Vulkan backend's table.
+void ParseVulkanParamMap(Diagnostics& diag, const YAML::Node& node, const std::string& where,
+                         const std::string& prefix, std::map<std::string, int64_t>* out) {
+  MapReader params(diag, node, where, prefix, {});
+  if (!params.ok()) return;
+  for (const Entry& p : params.entries()) {
+    const std::string label = params.Label(p.key);
+    const exec::vk::TuningKey* key = exec::vk::FindTuningKey(p.key);
+    if (key == nullptr) {
+      diag.Error(p.key_node.Mark(), StrCat(label, ": ", UnknownTuningParameter(p.key)));
+      continue;
+    }
+    int64_t value = 0;
+    if (!ReadInt(diag, p, label, INT64_MIN, INT64_MAX, &value)) continue;
+    if (!exec::vk::CheckTuningValue(*key, value).ok()) {
+      diag.Error(p.ValueMark(),
+                 StrCat(label, ": ", value, " is not ", exec::vk::TuningValueRange(*key),
+                        " (the Vulkan backend's range for ", key->name, ")"));
+      continue;
+    }
+    (*out)[p.key] = value;
+  }
+}
+
 // tuning.vulkan_params: GPU family -> {parameter: integer}. Every parameter and value is checked
 // against the Vulkan backend's own table (exec/vulkan/vk_tuning_keys.h), the one the device
 // parses with: what passes here fails on a device only beyond that device's own limits.
@@ -269,27 +294,9 @@ void ParseVulkanParams(Diagnostics& diag, const Entry& e, const std::string& whe
                         "lowercase hex, at least 4 digits, no extra leading zeros)"));
       continue;
     }
-    MapReader params(diag, family.value, where, StrCat("tuning.vulkan_params.", family.key, "."),
-                     {});
-    if (!params.ok()) continue;
-    std::map<std::string, int64_t>& out = t->vulkan_params[family.key];
-    for (const Entry& p : params.entries()) {
-      const std::string label = params.Label(p.key);
-      const exec::vk::TuningKey* key = exec::vk::FindTuningKey(p.key);
-      if (key == nullptr) {
-        diag.Error(p.key_node.Mark(), StrCat(label, ": ", UnknownTuningParameter(p.key)));
-        continue;
-      }
-      int64_t value = 0;
-      if (!ReadInt(diag, p, label, INT64_MIN, INT64_MAX, &value)) continue;
-      if (!exec::vk::CheckTuningValue(*key, value).ok()) {
-        diag.Error(p.ValueMark(),
-                   StrCat(label, ": ", value, " is not ", exec::vk::TuningValueRange(*key),
-                          " (the Vulkan backend's range for ", key->name, ")"));
-        continue;
-      }
-      out[p.key] = value;
-    }
+    ParseVulkanParamMap(diag, family.value, where,
+                        StrCat("tuning.vulkan_params.", family.key, "."),
+                        &t->vulkan_params[family.key]);
   }
 }
 
@@ -321,7 +328,7 @@ void ParseTuning(Diagnostics& diag, const Entry& e, const std::string& where,
 void ParseDriverQuirk(Diagnostics& diag, const YAML::Node& node, const std::string& where,
                       size_t index, std::vector<DriverQuirk>* out) {
   const std::string label = StrCat("driver_quirks[", index, "]");
-  MapReader m(diag, node, where, label + ".", {"when", "action", "reason"});
+  MapReader m(diag, node, where, label + ".", {"when", "action", "tuning", "reason"});
   if (!m.ok()) return;
   DriverQuirk q;
   if (const Entry* w = m.Require("when")) {
@@ -340,6 +347,23 @@ void ParseDriverQuirk(Diagnostics& diag, const YAML::Node& node, const std::stri
   }
   if (const Entry* a = m.Require("action"))
     ReadEnum(diag, *a, m.Label("action"), kDriverQuirkActions, &q.action);
+  const Entry* tuning = m.Get("tuning");
+  if (q.action == "tuning") {
+    if (tuning == nullptr) {
+      diag.Error(node.Mark(), m.Label("tuning") +
+                                  ": missing; action tuning needs {parameter: integer, ...} "
+                                  "(the parameters of tuning.vulkan_params)");
+    } else {
+      ParseVulkanParamMap(diag, tuning->value, where, label + ".tuning.", &q.tuning);
+      if (tuning->value.IsMap() && tuning->value.size() == 0) {
+        diag.Error(tuning->ValueMark(), m.Label("tuning") + ": empty; give the parameters to set");
+      }
+    }
+  } else if (tuning != nullptr && !q.action.empty()) {
+    diag.Error(tuning->key_node.Mark(),
+               m.Label("tuning") + ": only for action tuning (this quirk's action is " +
+                   q.action + ")");
+  }
   if (const Entry* r = m.Require("reason");
       r && ReadString(diag, *r, m.Label("reason"), &q.reason) && q.reason.empty()) {
     diag.Error(r->ValueMark(), m.Label("reason") + ": empty; say which driver bug this avoids");

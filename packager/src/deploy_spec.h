@@ -60,7 +60,10 @@ using Tuning = tuf::VariantTuning;
 // travels in the target's custom metadata as `vulkan_quirks` (exec/vulkan/vk_quirks.h).
 struct DriverQuirk {
   DeviceConditions when;  // only `gpu` conditions
-  std::string action;     // "disable_fp16" | "disable_backend"
+  std::string action;     // "disable_fp16" | "disable_backend" | "tuning"
+  // action tuning: Vulkan tuning parameters (as in tuning.vulkan_params, checked against the
+  // backend's table) the matching GPUs run with, over the variant's own.
+  std::map<std::string, int64_t> tuning;
   std::string reason;
 };
 

@@ -176,6 +176,13 @@ TEST_F(DeploySpecTest, parser_and_json_schema_agree) {
       vulkan + "    tuning: {vulkan_params: {default: {gemm_shared: 2}}}\n",
       vulkan + "    tuning: {vulkan_params: {\"0x10de\": {warp: 4}}}\n",
       vulkan + "    tuning: {vulkan_params: {0x10de: {gemm_tile: 8}}}\n",
+      vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: tuning, reason: r}]\n",
+      vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: tuning, tuning: {},\n"
+               "                     reason: r}]\n",
+      vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: tuning,\n"
+               "                     tuning: {gemm_tile: 12}, reason: r}]\n",
+      vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: disable_fp16,\n"
+               "                     tuning: {gemm_tile: 8}, reason: r}]\n",
       std::string(kBase) + "quirks: [{when: {os: [ios]}, reason: r}]\n",
       std::string(kBase) + "quirks: [{when: {}, deny: [cpu-fp32], reason: r}]\n"};
   const std::string good =
@@ -201,6 +208,10 @@ TEST_F(DeploySpecTest, parser_and_json_schema_agree) {
       "    tuning: {vulkan_params: {default: {gemm_tile: 32, gemm_regs: 4, gemm_shared: 0},\n"
       "                             \"0x10de\": {gemm_min_groups: 512, elementwise_wg: 1024,\n"
       "                                        reduce_wg: 1}}}\n"
+      "    driver_quirks:\n"
+      "      - {when: {gpu: {vendor_ids: [0x5143]}}, action: tuning, tuning: {gemm_shared: 0},\n"
+      "         reason: tiles}\n"
+      "      - {when: {gpu: {vendor_ids: [0x13b5]}}, action: disable_fp16, reason: NaN}\n"
       "quirks:\n"
       "  - {when: {soc: [SM8550]}, deny_all_backend: vulkan, reason: \"GPU hangs\"}\n";
   std::string files;
@@ -430,6 +441,34 @@ TEST_F(DeploySpecTest, driver_quirks_that_the_device_could_not_apply_are_errors)
   EXPECT_THAT(Errors(vulkan + "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, action: "
                               "disable_backend, reason: \"\"}]\n"),
               ElementsAre(HasSubstr("reason: empty")));
+}
+
+TEST_F(DeploySpecTest, a_tuning_driver_quirk_sets_parameters_checked_like_vulkan_params) {
+  const std::string vulkan =
+      std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+  const DeploySpec spec = Parse(
+      vulkan +
+      "    driver_quirks:\n"
+      "      - when: {gpu: {vendor_ids: [0x5143], driver_version: {max: \"512.599\"}}}\n"
+      "        action: tuning\n"
+      "        tuning: {gemm_shared: 0, reduce_wg: 64}\n"
+      "        reason: shared-memory tiles miscompiled before 512.600\n");
+  const std::vector<DriverQuirk>& q = spec.variants.back().driver_quirks;
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].action, "tuning");
+  EXPECT_EQ(q[0].tuning, (std::map<std::string, int64_t>{{"gemm_shared", 0}, {"reduce_wg", 64}}));
+  const std::string when = "    driver_quirks: [{when: {gpu: {vendor_ids: [1]}}, ";
+  EXPECT_THAT(Errors(vulkan + when + "action: tuning, reason: r}]\n"),
+              ElementsAre(HasSubstr("driver_quirks[0].tuning: missing; action tuning needs")));
+  EXPECT_THAT(Errors(vulkan + when + "action: tuning, tuning: {}, reason: r}]\n"),
+              ElementsAre(HasSubstr("driver_quirks[0].tuning: empty")));
+  EXPECT_THAT(Errors(vulkan + when + "action: tuning, tuning: {gemm_tiles: 8}, reason: r}]\n"),
+              ElementsAre(HasSubstr("did you mean 'gemm_tile'?")));
+  EXPECT_THAT(Errors(vulkan + when + "action: tuning, tuning: {reduce_wg: 48}, reason: r}]\n"),
+              ElementsAre(HasSubstr("driver_quirks[0].tuning.reduce_wg: 48 is not")));
+  EXPECT_THAT(
+      Errors(vulkan + when + "action: disable_fp16, tuning: {reduce_wg: 64}, reason: r}]\n"),
+      ElementsAre(HasSubstr("tuning: only for action tuning (this quirk's action is disable_fp16)")));
 }
 
 TEST_F(DeploySpecTest, vulkan_params_per_gpu_family_are_read) {

@@ -266,8 +266,15 @@ json TargetEntry(const DeploySpec& spec, const Variant& v, const std::string& in
     // The key the device reads (exec/vulkan/vk_quirks.h); an older runtime keeps it unread.
     json quirks = json::array();
     for (const DriverQuirk& q : v.driver_quirks) {
-      quirks.push_back(
-          {{"when", conditions::ToJson(q.when)}, {"action", q.action}, {"reason", q.reason}});
+      json quirk = {{"when", conditions::ToJson(q.when)}, {"action", q.action}, {"reason", q.reason}};
+      if (q.action == "tuning") {
+        std::string text;  // "key=value,..." in key order, as vk_quirks.h reads it
+        for (const auto& [key, value] : q.tuning) {
+          text += StrCat(text.empty() ? "" : ",", key, "=", value);
+        }
+        quirk["tuning"] = text;
+      }
+      quirks.push_back(std::move(quirk));
     }
     t.unrecognized["vulkan_quirks"] = std::move(quirks);
   }

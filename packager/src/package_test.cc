@@ -40,7 +40,9 @@ std::string Spec(const std::string& fp16_gate = "") {
          "             vulkan_params: {default: {gemm_tile: 8}, \"0x10de\": {gemm_min_groups: "
          "512}}}\n"
          "    driver_quirks: [{when: {gpu: {vendor_ids: [0x13b5]}}, action: disable_fp16,\n"
-         "                     reason: NaN in fp16 convolutions}]\n" +
+         "                     reason: NaN in fp16 convolutions},\n"
+         "                    {when: {gpu: {vendor_ids: [0x5143]}}, action: tuning,\n"
+         "                     tuning: {reduce_wg: 64, gemm_shared: 0}, reason: tiles}]\n" +
          fp16_gate +
          "  - id: cpu-w8\n    backend: cpu\n    precision: int8-weights\n    priority: 2\n";
 }
@@ -143,9 +145,13 @@ TEST_F(PackageTest, StagingJsonListsEachIndexWithItsHashAndCustomMetadata) {
                                       R"("default":{"gemm_tile":8}})"));
       EXPECT_EQ(custom->tuning->vulkan_params, spec.variants[1].tuning.vulkan_params);
       // driver_quirks travel as vulkan_quirks, the form exec/vulkan/vk_quirks.h parses.
+      // A tuning quirk's parameters as the "key=value,..." text vk_quirks reads, in key order.
       EXPECT_EQ(entry["custom"]["vulkan_quirks"],
                 nlohmann::json::parse(R"([{"action":"disable_fp16","reason":"NaN in fp16 )"
-                                      R"(convolutions","when":{"gpu":{"vendor_ids":[5045]}}}])"));
+                                      R"(convolutions","when":{"gpu":{"vendor_ids":[5045]}}},)"
+                                      R"({"action":"tuning","reason":"tiles","tuning":)"
+                                      R"("gemm_shared=0,reduce_wg=64","when":{"gpu":)"
+                                      R"({"vendor_ids":[20803]}}}])"));
     } else if (custom->variant == "cpu-fp32") {
       ASSERT_TRUE(custom->tuning.has_value());
       EXPECT_EQ(custom->tuning->threads, 2);

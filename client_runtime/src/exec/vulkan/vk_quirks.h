@@ -10,7 +10,8 @@
 // it is compared, as the variant selector does. Every matching quirk applies: disable_backend
 // makes Prepare return INCOMPATIBLE with the reason (a Session then falls back to the CPU),
 // disable_fp16 keeps the backend in fp32, tuning overrides the tuning parameters (after the
-// variant's own: a quirk is a workaround, it wins).
+// variant's own: a quirk is a workaround, it wins; a set this device cannot run is skipped and
+// noted in the backend's applied_quirks() and parameter_notes()).
 //
 //   MOTA_ASSIGN_OR_RETURN(options.quirks, ParseVulkanQuirks(custom["vulkan_quirks"], path));
 #pragma once

@@ -255,8 +255,13 @@ class Backend final : public VulkanBackend {
           fp16_quirk_ = q.reason;
           break;
         case VulkanQuirk::Action::kTuning: {
+          // A hint like the variant's tuning: one this device cannot run is skipped, noted.
           Status s = ApplyTuningParameters(q.tuning, d, &shared_->tuning);
-          if (!s.ok()) return s.WithContext(StrCat("in the tuning quirk '", q.reason, "'"));
+          if (!s.ok()) {
+            applied_quirks_.back() += StrCat(" (skipped: ", s.message(), ")");
+            parameter_notes_.push_back(
+                StrCat("tuning quirk '", q.reason, "' skipped: ", s.message()));
+          }
           break;
         }
       }

@@ -226,6 +226,28 @@ TEST(VulkanQuirks, a_tuning_quirk_overrides_the_variants_tuning) {
   EXPECT_LE(WorstRatio(got->outputs[0], c.Reference()[0], kF32Atol, kF32Rtol), 1.0);
 }
 
+TEST(VulkanQuirks, a_tuning_quirk_the_device_cannot_run_is_skipped_with_a_note) {
+  MOTA_SKIP_WITHOUT_VULKAN();
+  VulkanOptions options;
+  options.tuning = "gemm_tile=4";
+  nlohmann::json quirk = QuirkFor(SharedBackend().device().vendor_id, "tuning");
+  quirk["tuning"] = "reduce_wg=32,gemm_tile=64";  // 4096 threads per workgroup
+  options.quirks = Parse({quirk});
+  auto backend = Fresh(options);
+  ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
+  EXPECT_NE(backend->tuning().find("gemm_tile=4"), std::string::npos) << backend->tuning();
+  EXPECT_EQ(backend->tuning().find("reduce_wg=32"), std::string::npos) << backend->tuning();
+  ASSERT_EQ(backend->applied_quirks().size(), 1u);
+  EXPECT_NE(backend->applied_quirks()[0].find("(skipped: "), std::string::npos)
+      << backend->applied_quirks()[0];
+  ASSERT_FALSE(backend->parameter_notes().empty());
+  EXPECT_NE(backend->parameter_notes().back().find("tuning quirk"), std::string::npos);
+  ConvCase c;
+  auto got = RunGraph(*backend, c.graph, c.feeds);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_LE(WorstRatio(got->outputs[0], c.Reference()[0], kF32Atol, kF32Rtol), 1.0);
+}
+
 TEST(VulkanWait, polling_the_fence_before_blocking_gives_the_same_outputs) {
   MOTA_SKIP_WITHOUT_VULKAN();
   ConvCase c;
