@@ -75,6 +75,13 @@ struct Reader {
   }
 };
 
+// An empty map is never written (repository.md "Targets"), and ToJson could not write it back:
+// the parsed target would not be what was signed (found by tests/fuzz target_custom).
+Status CheckNotEmpty(const Json& json, const std::string& path) {
+  if (!json.empty()) return Status::Ok();
+  return Invalid(path, ": empty; give at least one GPU family or leave the key out");
+}
+
 Status ParseWorkgroupSizes(const Json& json, std::string_view backend, const std::string& path,
                            VariantTuning* t) {
   if (backend != "vulkan") {
@@ -82,6 +89,7 @@ Status ParseWorkgroupSizes(const Json& json, std::string_view backend, const std
                    ")");
   }
   if (!json.is_object()) return Invalid(path, ": expected an object {family: [x, y, z]}");
+  MOTA_RETURN_IF_ERROR(CheckNotEmpty(json, path));
   for (const auto& [family, xyz] : json.items()) {
     const std::string at = Cat(path, ".", family);
     if (!IsGpuFamilyKey(family)) {
@@ -111,6 +119,7 @@ Status ParseVulkanParams(const Json& json, std::string_view backend, const std::
                    ")");
   }
   if (!json.is_object()) return Invalid(path, ": expected an object {family: {name: integer}}");
+  MOTA_RETURN_IF_ERROR(CheckNotEmpty(json, path));
   for (const auto& [family, params] : json.items()) {
     const std::string at = Cat(path, ".", family);
     if (!IsGpuFamilyKey(family)) {

@@ -71,12 +71,14 @@ void Clamp(const DeviceInfo& d, Tuning* t) {
   // tiles (one row-padded by an element), gemm.comp two tile x tile ones. The shaders hold at most
   // 4 x 4 accumulators.
   t->gemm_regs = std::min<uint32_t>(t->gemm_regs, 4);
+  // In 64 bits: a variant's gemm_tile may be any power of two below 2^32, and in 32 bits
+  // 2^30 x 2^30 wraps to 0 and passed as fitting (found by tests/fuzz vk_tuning).
+  const auto tile = [&] { return uint64_t{t->gemm_tile}; };
   const auto shared_bytes = [&] {
-    return std::max(16 * (2 * t->gemm_tile * t->gemm_regs + 1), 2 * t->gemm_tile * t->gemm_tile) *
-           4;
+    return std::max(16 * (2 * tile() * t->gemm_regs + 1), 2 * tile() * tile()) * 4;
   };
-  while (t->gemm_tile > 1 && (t->gemm_tile * t->gemm_tile > d.max_workgroup_invocations ||
-                              shared_bytes() > d.max_shared_memory)) {
+  while (t->gemm_tile > 1 &&
+         (tile() * tile() > d.max_workgroup_invocations || shared_bytes() > d.max_shared_memory)) {
     t->gemm_tile /= 2;
   }
 }

@@ -63,6 +63,20 @@ TEST(VkTuning, a_bad_item_of_another_family_still_fails_and_nothing_is_applied) 
   EXPECT_NE(s.message().find("GPU family '0x10DE'"), std::string::npos) << s.ToString();
 }
 
+// Found by tests/fuzz vk_tuning (regressions/vk_tuning/gemm_tile_square_wraps_32_bits.txt):
+// 2^30 x 2^30 threads wrapped to 0 in 32 bits, so a 1024-thread GPU "fit" the tile.
+TEST(VkTuning, a_gemm_tile_whose_square_wraps_32_bits_is_refused_not_taken_as_fitting) {
+  for (const char* text : {"gemm_tile=1073741824", "gemm_tile=2147483648",
+                           "gemm_tile=268435456,gemm_regs=4", "gemm_tile=65536,gemm_regs=1"}) {
+    Tuning t = DefaultTuning(Gpu(0x1002));
+    const Tuning before = t;
+    const Status s = ApplyTuningParameters(text, Gpu(0x1002), &t);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << text;
+    EXPECT_NE(s.message().find("exceeds the limits"), std::string::npos) << s.ToString();
+    EXPECT_EQ(TuningToString(t), TuningToString(before)) << text;
+  }
+}
+
 TEST(VkTuningKeys, the_table_names_every_key_the_device_parses) {
   EXPECT_EQ(TuningKeyNames(),
             "elementwise_wg, gemm_tile, gemm_regs, reduce_wg, gemm_shared, gemm_min_groups");
