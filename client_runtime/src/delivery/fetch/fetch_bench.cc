@@ -10,9 +10,9 @@
 // --model, a synthetic .mota of N MB of seeded random tensors (incompressible, like untrained
 // weights). --dir puts the repository, the device store and the target there (default /tmp; a
 // tmpfs such as /dev/shm takes the disk out of the measurement). Prints best, median and range of
-// R runs of each, and the load average. --delta: release B = the model with the weights of its
-// last Gemm/Conv scaled by 1.01; the device holds release A's chunks; prints what B's update
-// fetches. A measuring tool: it exits on errors.
+// R runs of each, CPU time, the update's minor page faults and the load average. --delta: release
+// B = the model with the weights of its last Gemm/Conv scaled by 1.01; the device holds release
+// A's chunks; prints what B's update fetches. A measuring tool: it exits on errors.
 #include <stdlib.h>
 #include <sys/resource.h>
 
@@ -48,6 +48,13 @@ double CpuSeconds(int who) {
   ::getrusage(who, &u);
   auto s = [](const timeval& t) { return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6; };
   return s(u.ru_utime) + s(u.ru_stime);
+}
+
+// Minor page faults of this process so far (first touches of fresh memory: large buffers).
+double MinorFaults() {
+  rusage u{};
+  ::getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_minflt);
 }
 
 [[noreturn]] void Die(const std::string& what) {
@@ -156,7 +163,7 @@ void Throughput(const Args& a, const std::string& dir, const std::string& base,
   }
   // Wall time, and CPU time (load-independent): curl's own (a child) vs this process's during
   // the update less what the in-process server spent serving curl the same bytes.
-  std::vector<double> curl, ours, curl_cpu, ours_cpu;
+  std::vector<double> curl, ours, curl_cpu, ours_cpu, ours_faults;
   for (int r = 0; r < a.repeat; ++r) {
     const double self0 = CpuSeconds(RUSAGE_SELF), child0 = CpuSeconds(RUSAGE_CHILDREN);
     auto t0 = std::chrono::steady_clock::now();
@@ -167,11 +174,12 @@ void Throughput(const Args& a, const std::string& dir, const std::string& base,
     curl_cpu.push_back(CpuSeconds(RUSAGE_CHILDREN) - child0);
     fs::remove_all(dir + "/store");
     fs::remove(dir + "/out.mota");
-    const double self1 = CpuSeconds(RUSAGE_SELF);
+    const double self1 = CpuSeconds(RUSAGE_SELF), faults1 = MinorFaults();
     t0 = std::chrono::steady_clock::now();
     Update(a, base, dir + "/store", index, dir + "/out.mota");
     ours.push_back(Seconds(std::chrono::steady_clock::now() - t0));
     ours_cpu.push_back(CpuSeconds(RUSAGE_SELF) - self1 - server_cpu);
+    ours_faults.push_back(MinorFaults() - faults1);
   }
   const double wire = static_cast<double>(WireBytes(index));
   Summary c = Summarize(curl), o = Summarize(ours);
@@ -187,6 +195,8 @@ void Throughput(const Args& a, const std::string& dir, const std::string& base,
               c.median / o.median);
   std::printf("CPU, median: curl %.3f s, mota update %.3f s (less the server's share)\n",
               Summarize(curl_cpu).median, Summarize(ours_cpu).median);
+  std::printf("minor page faults, median: mota update %.0f (incl. the in-process server's)\n",
+              Summarize(ours_faults).median);
 }
 
 void Delta(const Args& a, const std::string& dir, const std::string& base,
