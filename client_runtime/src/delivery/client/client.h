@@ -125,8 +125,9 @@ struct ClientConfig {
   fetch::NetworkPolicy policy;
   int max_in_flight = 4;  // chunk transfers at once (one connection pool)
   int max_attempts = 4;   // per blob, including the first
-  // Threads that decode, hash and write chunks while they download (the downloading thread
-  // receives and hashes frames). 2 suits phones; on many idle cores 4 is faster (bench/RESULTS.md).
+  // Threads that decode, hash and write chunks while they download (besides the thread that
+  // receives and the one that hashes frames as they arrive). 2 suits phones; on many idle cores
+  // 4 is faster (mobilenet_v2 0.85-1.00x of curl vs 0.58-0.64x, bench/RESULTS.md).
   int assemble_threads = 2;
   // The chunk store's size cap in bytes (0: none). After an update, blobs no installed file
   // (active or previous) references are evicted, oldest first, until the store fits.
