@@ -4,7 +4,8 @@
 // there is a NUL) bad_variants.json; both are written into a scratch store and opened.
 // Beyond "no crash": Open succeeds or returns DATA_LOSS naming the record's path (the device then
 // tells the user to reinstall, never runs a half-read record); a record that loads gives backend
-// options (ToBackendOptions, VulkanTuningText) without crashing, and only plain file names.
+// options (ToBackendOptions, VulkanTuningText) without crashing, only plain file names, and
+// reads back the same after the store rewrites it (params.vulkan_params included).
 #include <unistd.h>
 
 #include <cstdint>
@@ -62,6 +63,24 @@ void CheckLoaded(const std::optional<install::InstalledVariant>& v) {
                   options.vulkan_tuning);
 }
 
+// What loads is what the store writes back: re-activating the active file (a repair, which
+// rewrites active.json with every entry's params) and opening again gives the same records.
+void CheckRewrite(install::InstallStore& store, const fs::path& dir) {
+  const std::optional<install::InstalledVariant> active = store.active();
+  if (!active || active->file.size() < 5 ||
+      active->file.compare(active->file.size() - 5, 5, ".mota") != 0) {
+    return;  // mota names every file <release>-<variant>.mota; others are not activated here
+  }
+  Put(dir / active->file, "", true);
+  const mota::Status s = store.SwitchActive(*active);
+  MOTA_FUZZ_CHECK(s.ok(), s.ToString());
+  mota::Result<install::InstallStore> again = install::InstallStore::Open(Root().string(), "fuzz");
+  MOTA_FUZZ_CHECK(again.ok(), again.status().ToString());
+  MOTA_FUZZ_CHECK(again.value().active() == store.active(), "active differs after a rewrite");
+  MOTA_FUZZ_CHECK(again.value().previous() == store.previous(), "previous differs after a rewrite");
+  MOTA_FUZZ_CHECK(again.value().bad_variants() == store.bad_variants(), "bad variants differ");
+}
+
 int Run(const uint8_t* data, size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const size_t nul = input.find('\0');
@@ -83,6 +102,7 @@ int Run(const uint8_t* data, size_t size) {
   }
   CheckLoaded(store.value().active());
   CheckLoaded(store.value().previous());
+  CheckRewrite(store.value(), dir);
   return 0;
 }
 
