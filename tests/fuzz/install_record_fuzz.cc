@@ -4,13 +4,16 @@
 // there is a NUL) bad_variants.json; both are written into a scratch store and opened.
 // Beyond "no crash": Open succeeds or returns DATA_LOSS naming the record's path (the device then
 // tells the user to reinstall, never runs a half-read record); a record that loads gives backend
-// options (ToBackendOptions, VulkanTuningText) without crashing, only plain file names, and
-// reads back the same after the store rewrites it (params.vulkan_params included).
+// options whose tuning text (VulkanTuningText) reads back as its vulkan_params, only plain file
+// names, and reads back the same after the store rewrites it (params.vulkan_params included).
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -53,6 +56,27 @@ void Put(const fs::path& path, std::string_view bytes, bool present) {
       .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
 }
 
+// VulkanTuningText read back: "family:" or "family:name=value" items, comma-separated.
+using ParamMap = std::map<std::string, std::map<std::string, int64_t>>;
+ParamMap ReadTuningText(std::string_view text) {
+  ParamMap out;
+  while (!text.empty()) {
+    const std::string_view item = text.substr(0, text.find(','));
+    text.remove_prefix(std::min(text.size(), item.size() + 1));
+    const size_t colon = item.find(':'), eq = item.find('=');
+    if (colon == std::string_view::npos) return {{"unparsable item", {}}};
+    std::map<std::string, int64_t>& family = out[std::string(item.substr(0, colon))];
+    if (colon + 1 == item.size()) continue;  // a bare "family:": an empty entry
+    if (eq == std::string_view::npos || eq < colon) return {{"unparsable item", {}}};
+    int64_t value = 0;
+    const std::string_view digits = item.substr(eq + 1);
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+    if (ec != std::errc() || end != digits.data() + digits.size()) return {{"bad value", {}}};
+    family[std::string(item.substr(colon + 1, eq - colon - 1))] = value;
+  }
+  return out;
+}
+
 void CheckLoaded(const std::optional<install::InstalledVariant>& v) {
   if (!v) return;
   MOTA_FUZZ_CHECK(!v->file.empty() && v->file.find('/') == std::string::npos && v->file != "." &&
@@ -60,6 +84,10 @@ void CheckLoaded(const std::optional<install::InstalledVariant>& v) {
                   v->file);
   const mota::exec::BackendOptions options = install::ToBackendOptions(v->params);
   MOTA_FUZZ_CHECK(options.vulkan_tuning == install::VulkanTuningText(v->params.vulkan_params),
+                  options.vulkan_tuning);
+  // The text carries exactly the record's parameters: a family or name holding ',', ':' or '='
+  // would smuggle items the variant never had to the backend.
+  MOTA_FUZZ_CHECK(ReadTuningText(options.vulkan_tuning) == v->params.vulkan_params,
                   options.vulkan_tuning);
 }
 

@@ -124,14 +124,26 @@ Result<int64_t> ReleaseField(const json& j, const std::string& path, const std::
   return it->get<int64_t>();
 }
 
+// A family or name as VulkanTuningText writes it ("family:name=value,..."): one holding a
+// separator would hand the backend items the variant never had (found by tests/fuzz
+// install_record).
+bool IsTuningToken(const std::string& s) {
+  return !s.empty() && s.find_first_of(",:=") == std::string::npos;
+}
+
 // `<at>` = {family: {name: integer}}; names are checked by the backend that applies them.
 Status ParseVulkanParams(const json& j, const std::string& path, const std::string& at,
                          VariantParams* p) {
   if (!j.is_object()) return Corrupt(path, StrCat(at, " is not an object"));
   for (const auto& [family, values] : j.items()) {
+    if (!IsTuningToken(family))
+      return Corrupt(path, StrCat(at, ": GPU family '", family, "' is empty or holds , : or ="));
     if (!values.is_object()) return Corrupt(path, StrCat(at, ".", family, " is not an object"));
     std::map<std::string, int64_t>& out = p->vulkan_params[family];
     for (const auto& [name, value] : values.items()) {
+      if (!IsTuningToken(name))
+        return Corrupt(path, StrCat(at, ".", family, ": parameter name '", name,
+                                    "' is empty or holds , : or ="));
       if (!value.is_number_integer())
         return Corrupt(path, StrCat(at, ".", family, ".", name, " is not an integer"));
       out[name] = value.get<int64_t>();

@@ -251,6 +251,27 @@ TEST_F(InstallStoreTest, malformed_vulkan_params_are_data_loss_naming_the_field)
       << store.status().message();
 }
 
+// Found by tests/fuzz install_record (corpus/install_record/vulkan_params_out_of_range.json): a
+// family "default,0x10de" became the tuning text "default,0x10de:gemm_tile=1,...", items the
+// variant never had. A family or name holding a separator of that text is corruption.
+TEST_F(InstallStoreTest, vulkan_params_smuggling_items_into_the_tuning_text_are_data_loss) {
+  fs::create_directories(root_ / "models" / "mlp");
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"default,0x10de":{"gemm_min_groups":1}})", "GPU family 'default,0x10de'"},
+      {R"({"":{"gemm_tile":8}})", "GPU family ''"},
+      {R"({"default":{"gemm_tile=1,gemm_regs":2}})", "parameter name 'gemm_tile=1,gemm_regs'"},
+      {R"({"0x10de":{"0x1002:gemm_tile":8}})", "parameter name '0x1002:gemm_tile'"}};
+  for (const auto& [params, named] : cases) {
+    std::ofstream(root_ / "models" / "mlp" / "active.json")
+        << R"({"active":{"backend":"vulkan","file":"1-a.mota","release":1,"sha256":"x",)"
+        << R"("variant":"a","params":{"vulkan_params":)" << params << "}}}";
+    auto store = InstallStore::Open(root_.string(), "mlp");
+    ASSERT_FALSE(store.ok()) << params;
+    EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+    EXPECT_NE(store.status().message().find(named), std::string::npos) << store.status().message();
+  }
+}
+
 TEST_F(InstallStoreTest, malformed_params_are_data_loss_naming_the_field) {
   fs::create_directories(root_ / "models" / "mlp");
   std::ofstream(root_ / "models" / "mlp" / "active.json")
