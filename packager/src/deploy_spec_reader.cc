@@ -73,11 +73,17 @@ std::string JoinNames(const std::vector<std::string_view>& names) {
   return out;
 }
 
-bool ParseYamlInt(const std::string& text, int64_t* out) {
+// Integer syntax (YAML 1.2 core schema, decimal or hex), whatever its size.
+bool IsYamlIntText(const std::string& text, bool* hex) {
   static const std::regex kDecimal(R"(-?(0|[1-9][0-9]*))");
   static const std::regex kHex(R"(0x[0-9a-fA-F]+)");
-  const bool hex = std::regex_match(text, kHex);
-  if (!hex && !std::regex_match(text, kDecimal)) return false;
+  *hex = std::regex_match(text, kHex);
+  return *hex || std::regex_match(text, kDecimal);
+}
+
+bool ParseYamlInt(const std::string& text, int64_t* out) {
+  bool hex = false;
+  if (!IsYamlIntText(text, &hex)) return false;
   errno = 0;
   char* end = nullptr;
   const long long v = std::strtoll(text.c_str(), &end, hex ? 16 : 10);
@@ -209,6 +215,13 @@ bool ReadString(Diagnostics& diag, const Entry& e, const std::string& label, std
 bool ReadInt(Diagnostics& diag, const Entry& e, const std::string& label, int64_t min, int64_t max,
              int64_t* out) {
   int64_t v = 0;
+  bool hex = false;
+  if (e.value.IsScalar() && IsPlain(e.value) && IsYamlIntText(e.value.Scalar(), &hex) &&
+      !ParseYamlInt(e.value.Scalar(), &v)) {  // an integer beyond 64 bits
+    diag.Error(e.ValueMark(), StrCat(label, ": ", e.value.Scalar(), " is out of range (expected ",
+                                     min, " to ", max, ")"));
+    return false;
+  }
   if (Classify(e.value) != ScalarKind::kInt || !ParseYamlInt(e.value.Scalar(), &v)) {
     diag.Error(e.ValueMark(), StrCat(label, ": expected an integer, got ", Describe(e.value)));
     return false;

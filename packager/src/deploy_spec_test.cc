@@ -471,6 +471,17 @@ TEST_F(DeploySpecTest, a_tuning_driver_quirk_sets_parameters_checked_like_vulkan
       ElementsAre(HasSubstr("tuning: only for action tuning (this quirk's action is disable_fp16)")));
 }
 
+TEST_F(DeploySpecTest, an_integer_beyond_64_bits_is_out_of_range_not_a_string) {
+  const std::string vulkan =
+      std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+  EXPECT_THAT(Errors(vulkan + "    tuning: {vulkan_params: {default: {reduce_wg: "
+                              "9223372036854775808}}}\n"),
+              ElementsAre(HasSubstr("tuning.vulkan_params.default.reduce_wg: "
+                                    "9223372036854775808 is out of range")));
+  EXPECT_THAT(Errors(vulkan + "    tuning: {vulkan_params: {default: {reduce_wg: \"64\"}}}\n"),
+              ElementsAre(HasSubstr("expected an integer, got the string")));
+}
+
 TEST_F(DeploySpecTest, vulkan_params_per_gpu_family_are_read) {
   const std::string yaml = std::string(kBase) +
                            "  - id: gpu\n    backend: vulkan\n    precision: fp32\n"
