@@ -167,18 +167,24 @@ Result<VariantParams> ParseParams(const json& entry, const std::string& path,
     MOTA_ASSIGN_OR_RETURN(p.vulkan_quirks, StringField(*it, "vulkan_quirks", path, at));
   }
   if (auto t = it->find("threads"); t != it->end()) {
-    if (!t->is_number_integer()) return Corrupt(path, StrCat(at, ".threads is not an integer"));
+    // The target's ranges (manifests/lib/tuf/target_custom.h): the record was written from one.
+    if (!t->is_number_integer() || t->get<int64_t>() < 1 || t->get<int64_t>() > 256) {
+      return Corrupt(path, StrCat(at, ".threads is not an integer 1..256: ", t->dump()));
+    }
     p.threads = t->get<int64_t>();
   }
   if (auto w = it->find("workgroup_size"); w != it->end()) {
     if (!w->is_object()) return Corrupt(path, StrCat(at, ".workgroup_size is not an object"));
     for (const auto& [family, size] : w->items()) {
-      if (!size.is_array() || size.size() != 3 || !size[0].is_number_integer() ||
-          !size[1].is_number_integer() || !size[2].is_number_integer()) {
-        return Corrupt(path, StrCat(at, ".workgroup_size.", family, " is not [x, y, z]"));
+      const auto dim = [&](size_t i) {
+        return size[i].is_number_integer() ? size[i].get<int64_t>() : int64_t{0};
+      };
+      if (!size.is_array() || size.size() != 3 || dim(0) < 1 || dim(1) < 1 || dim(2) < 1 ||
+          dim(0) > 1024 || dim(1) > 1024 || dim(2) > 1024 || dim(0) * dim(1) * dim(2) > 1024) {
+        return Corrupt(path, StrCat(at, ".workgroup_size.", family,
+                                    " is not [x, y, z] with x*y*z <= 1024: ", size.dump()));
       }
-      p.workgroup_size[family] = {size[0].get<int64_t>(), size[1].get<int64_t>(),
-                                  size[2].get<int64_t>()};
+      p.workgroup_size[family] = {dim(0), dim(1), dim(2)};
     }
   }
   if (auto v = it->find("vulkan_params"); v != it->end()) {

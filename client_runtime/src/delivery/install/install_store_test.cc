@@ -285,5 +285,26 @@ TEST_F(InstallStoreTest, malformed_params_are_data_loss_naming_the_field) {
       << store.status().message();
 }
 
+// The fuzz round's note: values no target can hold (threads 1..256, workgroup x*y*z <= 1024)
+// loaded and reached the backend. Such a record was not written by this store: corruption.
+TEST_F(InstallStoreTest, params_outside_the_targets_ranges_are_data_loss) {
+  fs::create_directories(root_ / "models" / "mlp");
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"threads":-3})", "active.params.threads is not an integer 1..256: -3"},
+      {R"({"threads":100000})", "active.params.threads is not an integer 1..256"},
+      {R"({"workgroup_size":{"default":[0,1,1]}})", "workgroup_size.default is not [x, y, z]"},
+      {R"({"workgroup_size":{"default":[64,64,1]}})", "with x*y*z <= 1024: [64,64,1]"},
+      {R"({"workgroup_size":{"default":[18446744073709551615,1,1]}})", "is not [x, y, z]"}};
+  for (const auto& [params, named] : cases) {
+    std::ofstream(root_ / "models" / "mlp" / "active.json")
+        << R"({"active":{"backend":"auto","file":"1-a.mota","release":1,"sha256":"x",)"
+        << R"("variant":"a","params":)" << params << "}}";
+    auto store = InstallStore::Open(root_.string(), "mlp");
+    ASSERT_FALSE(store.ok()) << params;
+    EXPECT_EQ(store.status().code(), StatusCode::kDataLoss);
+    EXPECT_NE(store.status().message().find(named), std::string::npos) << store.status().message();
+  }
+}
+
 }  // namespace
 }  // namespace mota::install
