@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +9,7 @@
 
 #include "base/file.h"
 #include "exec/npy.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::packager {
 namespace {
@@ -32,13 +32,15 @@ variants:
     precision: fp32
 )";
 
+// kBase and a second variant, "gpu" on vulkan in fp32 (lines 12-14).
+std::string WithVulkanVariant() {
+  return std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+}
+
 class DeploySpecTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("deploy_spec_test_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    dir_ = test_support::PerTestDir("deploy_spec_test");
     fs::create_directories(dir_);
     Touch("model.onnx");
     WriteSamples("calib", 2, {1, 3, 4, 4});
@@ -428,8 +430,7 @@ TEST_F(DeploySpecTest, driver_quirks_of_a_vulkan_variant_are_read) {
 }
 
 TEST_F(DeploySpecTest, driver_quirks_that_the_device_could_not_apply_are_errors) {
-  const std::string vulkan =
-      std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+  const std::string vulkan = WithVulkanVariant();
   EXPECT_THAT(Errors(std::string(kBase) + "    driver_quirks: []\n"),
               ElementsAre(HasSubstr("driver_quirks: applies only to backend vulkan")));
   EXPECT_THAT(Errors(vulkan + "    driver_quirks: [{when: {os: [android]}, action: disable_fp16, "
@@ -444,8 +445,7 @@ TEST_F(DeploySpecTest, driver_quirks_that_the_device_could_not_apply_are_errors)
 }
 
 TEST_F(DeploySpecTest, a_tuning_driver_quirk_sets_parameters_checked_like_vulkan_params) {
-  const std::string vulkan =
-      std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+  const std::string vulkan = WithVulkanVariant();
   const DeploySpec spec = Parse(
       vulkan +
       "    driver_quirks:\n"
@@ -472,8 +472,7 @@ TEST_F(DeploySpecTest, a_tuning_driver_quirk_sets_parameters_checked_like_vulkan
 }
 
 TEST_F(DeploySpecTest, an_integer_beyond_64_bits_is_out_of_range_not_a_string) {
-  const std::string vulkan =
-      std::string(kBase) + "  - id: gpu\n    backend: vulkan\n    precision: fp32\n";
+  const std::string vulkan = WithVulkanVariant();
   EXPECT_THAT(Errors(vulkan + "    tuning: {vulkan_params: {default: {reduce_wg: "
                               "9223372036854775808}}}\n"),
               ElementsAre(HasSubstr("tuning.vulkan_params.default.reduce_wg: "
@@ -483,8 +482,7 @@ TEST_F(DeploySpecTest, an_integer_beyond_64_bits_is_out_of_range_not_a_string) {
 }
 
 TEST_F(DeploySpecTest, vulkan_params_per_gpu_family_are_read) {
-  const std::string yaml = std::string(kBase) +
-                           "  - id: gpu\n    backend: vulkan\n    precision: fp32\n"
+  const std::string yaml = WithVulkanVariant() +
                            "    tuning:\n"
                            "      vulkan_params:\n"
                            "        default: {gemm_tile: 8, gemm_shared: 0}\n"
@@ -504,10 +502,9 @@ TEST_F(DeploySpecTest, vulkan_params_per_gpu_family_are_read) {
 }
 
 TEST_F(DeploySpecTest, vulkan_params_the_backend_would_reject_are_errors_naming_everything) {
-  const std::string head = std::string(kBase) +
-                           "  - id: gpu\n    backend: vulkan\n    precision: fp32\n"  // 12-14
-                           "    tuning:\n"                                            // 15
-                           "      vulkan_params:\n";                                  // 16
+  const std::string head = WithVulkanVariant() +   // lines 12-14
+                           "    tuning:\n"          // 15
+                           "      vulkan_params:\n";  // 16
   EXPECT_THAT(Errors(head + "        \"0x10de\": {gemm_tiles: 8}\n"),
               ElementsAre("deploy.yaml:17:20: variant 'gpu': tuning.vulkan_params.0x10de."
                           "gemm_tiles: unknown Vulkan tuning parameter 'gemm_tiles' (expected one "

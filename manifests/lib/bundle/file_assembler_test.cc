@@ -16,6 +16,7 @@
 #include <mutex>
 
 #include "manifests/lib/bundle/test_util.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::bundle {
 namespace {
@@ -25,9 +26,8 @@ namespace fs = std::filesystem;
 class FileAssemblerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mota_file_assembler_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::PerTestDir("mota_file_assembler").string();
+    fs::create_directories(dir_);
     // A head, one tensor in several pieces, small packed ones, one standalone.
     file_ = testing::MakeModel({700000, 3000, 2500, 300000}, 5);
     packed_ = testing::Pack(file_);

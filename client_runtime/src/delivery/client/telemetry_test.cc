@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "server/repository/telemetry_event.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::client {
 namespace {
@@ -18,9 +19,8 @@ const std::string kHash(64, 'c');
 class TelemetryQueueTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mota_telemetry_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::PerTestDir("mota_telemetry_test").string();
+    fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
   TelemetryQueue Open(size_t limit) {

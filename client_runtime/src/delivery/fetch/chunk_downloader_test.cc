@@ -16,6 +16,7 @@
 #include "delivery/fetch/fault_server_test_util.h"
 #include "delivery/fetch/store_files.h"
 #include "manifests/lib/bundle/test_util.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::fetch {
 namespace {
@@ -32,9 +33,8 @@ using Blobs = std::map<std::string, std::vector<uint8_t>>;
 class ChunkDownloaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mota_fetch_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::PerTestDir("mota_fetch_test").string();
+    fs::create_directories(dir_);
     // Head, a 300000-byte tensor (two pieces), a packed pair of small ones and a 70000 one.
     model_ = bundle::testing::MakeModel({300000, 100000, 5000, 70000});
     packed_ = bundle::testing::Pack(model_);
@@ -358,17 +358,31 @@ TEST_F(ChunkDownloaderTest, range_not_satisfiable_discards_the_part_and_starts_o
   EXPECT_EQ(ReadOut(), model_);
 }
 
+// A model packed into 8 MiB pieces, so its one large chunk spans many 256 KiB appends.
+struct OneLargeChunk {
+  OneLargeChunk()
+      : model(bundle::testing::MakeModel({3u << 20})),
+        packed(bundle::testing::Pack(model, {.piece_size = 8u << 20})) {
+    for (size_t i = 0; i < packed.frames.size(); ++i)
+      blobs[packed.index.chunks[i].sha256] = packed.frames[i];
+  }
+  const bundle::ChunkRef& Big() const {
+    return *std::max_element(packed.index.chunks.begin(), packed.index.chunks.end(),
+                             [](const auto& a, const auto& b) { return a.zstd_size < b.zstd_size; });
+  }
+  std::vector<uint8_t> model;
+  bundle::testing::Packed packed;
+  Blobs blobs;
+};
+
 // What a kill -9 or a crash mid-chunk leaves: the bytes received so far, on disk while the
 // connection is still open (not only when an attempt ends), then resumed with Range.
 TEST_F(ChunkDownloaderTest, bytes_of_a_chunk_in_flight_reach_its_part_file_as_they_arrive) {
-  const std::vector<uint8_t> model = bundle::testing::MakeModel({3u << 20});
-  const bundle::testing::Packed packed = bundle::testing::Pack(model, {.piece_size = 8u << 20});
-  Blobs blobs;
-  for (size_t i = 0; i < packed.frames.size(); ++i)
-    blobs[packed.index.chunks[i].sha256] = packed.frames[i];
-  const bundle::ChunkRef& big =
-      *std::max_element(packed.index.chunks.begin(), packed.index.chunks.end(),
-                        [](const auto& a, const auto& b) { return a.zstd_size < b.zstd_size; });
+  const OneLargeChunk one;
+  const std::vector<uint8_t>& model = one.model;
+  const bundle::testing::Packed& packed = one.packed;
+  const Blobs& blobs = one.blobs;
+  const bundle::ChunkRef& big = one.Big();
   const size_t sent = 2u << 20, flush = 256u << 10;
   ASSERT_GT(big.zstd_size, sent + flush);
   const std::string part = Store(big.zstd_sha256 + ".part");
@@ -406,14 +420,11 @@ TEST_F(ChunkDownloaderTest, bytes_of_a_chunk_in_flight_reach_its_part_file_as_th
 // appended to its .part: a frame that fails it is still never stored or assembled, and its .part
 // is deleted, not resumed (the retry asks for the whole chunk, without Range).
 TEST_F(ChunkDownloaderTest, large_frame_failing_its_hash_loses_its_part_and_is_fetched_whole) {
-  const std::vector<uint8_t> model = bundle::testing::MakeModel({3u << 20});
-  const bundle::testing::Packed packed = bundle::testing::Pack(model, {.piece_size = 8u << 20});
-  Blobs blobs;
-  for (size_t i = 0; i < packed.frames.size(); ++i)
-    blobs[packed.index.chunks[i].sha256] = packed.frames[i];
-  const bundle::ChunkRef& big =
-      *std::max_element(packed.index.chunks.begin(), packed.index.chunks.end(),
-                        [](const auto& a, const auto& b) { return a.zstd_size < b.zstd_size; });
+  const OneLargeChunk one;
+  const std::vector<uint8_t>& model = one.model;
+  const bundle::testing::Packed& packed = one.packed;
+  const Blobs& blobs = one.blobs;
+  const bundle::ChunkRef& big = one.Big();
   ASSERT_GT(big.zstd_size, 2u << 20);  // several 256 KiB appends before the last byte
   std::atomic<bool> stored_before_retry{false};
   std::atomic<int64_t> part_before_retry{-1};

@@ -13,6 +13,7 @@
 #include "manifests/lib/bundle/test_util.h"
 #include "server/http/server.h"
 #include "server/http/static_files.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::fetch {
 namespace {
@@ -23,9 +24,8 @@ namespace http = mota::server::http;
 class MotaServeTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mota_fetch_serve_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::PerTestDir("mota_fetch_serve").string();
+    fs::create_directories(dir_);
     model_ = bundle::testing::MakeModel({600000, 3000, 90000}, 7);
     packed_ = bundle::testing::Pack(model_);
     fs::create_directories(dir_ + "/repo/blobs");

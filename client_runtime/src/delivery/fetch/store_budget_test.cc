@@ -11,6 +11,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "tests/support/test_dir.h"
+
 namespace mota::fetch {
 namespace {
 
@@ -21,9 +23,8 @@ std::string Name(char c) { return std::string(64, c); }
 class StoreBudgetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mota_budget_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::PerTestDir("mota_budget_test").string();
+    fs::create_directories(dir_);
     fs::create_directories(dir_ + "/blobs");
   }
   void TearDown() override { fs::remove_all(dir_); }

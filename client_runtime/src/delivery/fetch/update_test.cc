@@ -15,6 +15,7 @@
 #include "delivery/fetch/store_budget.h"
 #include "delivery/fetch/store_files.h"
 #include "manifests/lib/bundle/test_util.h"
+#include "tests/support/test_dir.h"
 
 namespace mota::fetch {
 namespace {
@@ -37,9 +38,8 @@ const std::vector<uint64_t> kResnetLikeLayers = {
 class UpdateTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/mota_update_test_XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
+    dir_ = test_support::PerTestDir("mota_update_test").string();
+    fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
 

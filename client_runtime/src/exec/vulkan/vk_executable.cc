@@ -181,7 +181,7 @@ class Exe final : public VulkanExecutable {
   Status lost_;
   std::vector<DispatchProfile> profile_;
   bool profiling_ = false;
-  bool timing_ = false;  // a begin/end timestamp pair per segment (profiling or time_runs)
+  bool timing_ = false;  // begin, inputs-copied and end timestamps per segment (profile/time_runs)
   RunTiming last_run_;
   std::vector<uint64_t> stamps_;  // ReadTimestamps' buffer, kept between runs
   bool in_flight_ = false;        // a submission whose fence was not waited for successfully

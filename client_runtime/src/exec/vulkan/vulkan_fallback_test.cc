@@ -47,6 +47,14 @@ struct ConvCase {
 constexpr double kF16Atol = 1e-2, kF16Rtol = 1e-2;
 constexpr double kF32Atol = 1e-5, kF32Rtol = 1e-4;
 
+// The ConvCase on `backend` matches the reference within fp32 tolerance.
+void ExpectConvRunsInF32Tolerance(Backend& backend) {
+  ConvCase c;
+  auto got = RunGraph(backend, c.graph, c.feeds);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_LE(WorstRatio(got->outputs[0], c.Reference()[0], kF32Atol, kF32Rtol), 1.0);
+}
+
 std::unique_ptr<VulkanBackend> Fresh(VulkanOptions options = {}) {
   options.cache_path = "none";
   return CreateVulkanBackend({}, options);
@@ -220,10 +228,7 @@ TEST(VulkanQuirks, a_tuning_quirk_overrides_the_variants_tuning) {
   auto backend = Fresh(options);
   ASSERT_TRUE(backend->status().ok()) << backend->status().ToString();
   EXPECT_NE(backend->tuning().find("gemm_tile=8"), std::string::npos) << backend->tuning();
-  ConvCase c;
-  auto got = RunGraph(*backend, c.graph, c.feeds);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_LE(WorstRatio(got->outputs[0], c.Reference()[0], kF32Atol, kF32Rtol), 1.0);
+  ExpectConvRunsInF32Tolerance(*backend);
 }
 
 TEST(VulkanQuirks, a_tuning_quirk_the_device_cannot_run_is_skipped_with_a_note) {
@@ -242,10 +247,7 @@ TEST(VulkanQuirks, a_tuning_quirk_the_device_cannot_run_is_skipped_with_a_note) 
       << backend->applied_quirks()[0];
   ASSERT_FALSE(backend->parameter_notes().empty());
   EXPECT_NE(backend->parameter_notes().back().find("tuning quirk"), std::string::npos);
-  ConvCase c;
-  auto got = RunGraph(*backend, c.graph, c.feeds);
-  ASSERT_TRUE(got.ok()) << got.status().ToString();
-  EXPECT_LE(WorstRatio(got->outputs[0], c.Reference()[0], kF32Atol, kF32Rtol), 1.0);
+  ExpectConvRunsInF32Tolerance(*backend);
 }
 
 TEST(VulkanWait, polling_the_fence_before_blocking_gives_the_same_outputs) {

@@ -25,16 +25,21 @@ struct ModelCase {
   std::vector<converter::InputShapeOverride> shapes;  // for symbolic input dims
 };
 
+// The case's ONNX file from ../shared/models, converted with its input shapes.
+Result<model::Graph> Convert(const ModelCase& c) {
+  converter::ConvertOptions options;
+  options.input_shapes = c.shapes;
+  return converter::ConvertOnnxFile(std::string(MOTA_SHARED_DIR) + "/models/" + c.name + ".onnx",
+                                    options);
+}
+
 class VulkanModels : public ::testing::TestWithParam<ModelCase> {};
 
 TEST_P(VulkanModels, matches_the_reference_backend_with_every_node_on_the_gpu) {
   MOTA_SKIP_WITHOUT_VULKAN();
   const std::string& name = GetParam().name;
-  const std::string path = std::string(MOTA_SHARED_DIR) + "/models/" + name + ".onnx";
-  converter::ConvertOptions options;
-  options.input_shapes = GetParam().shapes;
-  auto graph = converter::ConvertOnnxFile(path, options);
-  ASSERT_TRUE(graph.ok()) << path << ": " << graph.status().ToString();
+  auto graph = Convert(GetParam());
+  ASSERT_TRUE(graph.ok()) << name << ": " << graph.status().ToString();
   ASSERT_EQ(graph->inputs.size(), 1u);
   const HostTensor input = RandomF32(graph->tensors[graph->inputs[0]].StaticShape(), 7);
   const std::vector<TensorView> feeds = {input.view()};
@@ -88,11 +93,8 @@ TEST_P(VulkanModels, fp16_matches_the_reference_within_fp16_tolerance) {
   MOTA_SKIP_WITHOUT_VULKAN();
   if (Fp16Backend() == nullptr) GTEST_SKIP() << "the device has no shaderFloat16 / 16-bit storage";
   const std::string& name = GetParam().name;
-  const std::string path = std::string(MOTA_SHARED_DIR) + "/models/" + name + ".onnx";
-  converter::ConvertOptions options;
-  options.input_shapes = GetParam().shapes;
-  auto graph = converter::ConvertOnnxFile(path, options);
-  ASSERT_TRUE(graph.ok()) << path << ": " << graph.status().ToString();
+  auto graph = Convert(GetParam());
+  ASSERT_TRUE(graph.ok()) << name << ": " << graph.status().ToString();
   const HostTensor input = RandomF32(graph->tensors[graph->inputs[0]].StaticShape(), 7);
   const std::vector<TensorView> feeds = {input.view()};
   auto reference = CreateBackend("reference", {.threads = 2});
